@@ -1,0 +1,448 @@
+/*
+ * assemble.c - builds one resource tree at a time from JSON events.
+ *
+ * Invariants:
+ *  - depth counts open containers; depth 0 is "between top-level values".
+ *  - At most one resource is being built; its nodes live in `arena`, which is
+ *    reset after every hand-over, so memory is bounded by the largest
+ *    resource (and the node budget caps even that).
+ *  - A streamed Bundle's shell is skipped, never built: only entry.fullUrl
+ *    and entry.resource are kept, and only until the entry closes.
+ *  - Every top-level value and every entry.resource is handed over exactly
+ *    once, as a resource or as a quarantined unit.
+ */
+#include "assemble.h"
+#include "alloc.h"
+#include "sax.h"
+#include "text.h"
+#include "writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum unit_kind { U_NONE, U_OBJECT, U_BUNDLE, U_OTHER };
+enum pend { P_NONE, P_RESOURCETYPE, P_ENTRY, P_FULLURL, P_RESOURCE };
+
+struct s4s_asm {
+    const s4s_opts *o;
+    s4s_res_fn      on_res;
+    void           *u;
+    s4s_sax        *sax;
+    s4s_arena      *arena;
+    size_t          node_budget;
+    s4s_rc          rc;          /* what a callback returned when it stopped us */
+
+    unsigned        depth;
+    enum unit_kind  unit;
+    uint64_t        unit_off, unit_line;
+    uint64_t        bundles;     /* Bundles seen so far */
+
+    /* building */
+    bool            building;    /* events go into the tree */
+    unsigned        res_depth;   /* depth of the resource root's contents */
+    s4s_node       *root, *cur;
+    const char     *key;         /* pending member name (arena copy) */
+    uint32_t        klen;
+    uint64_t        res_off, res_line;
+    const char     *why;         /* resource is broken: reason */
+    const char     *why_code;
+    uint64_t        why_off;
+    bool            root_is_bundle; /* resourceType "Bundle" seen at depth 1 */
+
+    /* streamed Bundle navigation */
+    enum pend       pend;        /* what the next value at a navigation level is */
+    bool            in_entries;  /* inside the entry array */
+    bool            have_res;    /* an entry.resource is assembled, waiting for entry end */
+    const s4s_buf  *res_raw;     /* its raw bytes (NULL when spilled) */
+    bool            res_spilled;
+    s4s_buf         full_url;
+    bool            have_url;
+};
+
+s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u)
+{
+    s4s_asm *a = s4s_xcalloc(1, sizeof *a);
+    a->o = o;
+    a->on_res = on_res;
+    a->u = u;
+    a->arena = s4s_arena_new(256 * 1024);
+    /* nodes cost ~5x the JSON they come from; cap them with headroom */
+    a->node_budget = o->max_resource_bytes * 8 + (1u << 20);
+    s4s_buf_init(&a->full_url, 64 * 1024);
+    return a;
+}
+
+void s4s_asm_free(s4s_asm *a)
+{
+    if (!a)
+        return;
+    s4s_arena_free(a->arena);
+    s4s_buf_free(&a->full_url);
+    free(a);
+}
+
+void s4s_asm_attach(s4s_asm *a, s4s_sax *s) { a->sax = s; }
+bool s4s_asm_in_unit(const s4s_asm *a) { return a->unit != U_NONE; }
+bool s4s_asm_in_bundle(const s4s_asm *a) { return a->unit == U_BUNDLE; }
+uint64_t s4s_asm_unit_off(const s4s_asm *a) { return a->unit_off; }
+uint64_t s4s_asm_unit_line(const s4s_asm *a) { return a->unit_line; }
+unsigned s4s_asm_depth(const s4s_asm *a) { return a->depth; }
+s4s_rc s4s_asm_rc(const s4s_asm *a) { return a->rc; }
+
+static void mark_broken(s4s_asm *a, const char *why, const char *code, uint64_t off)
+{
+    if (a->why)
+        return; /* the first reason is the one reported */
+    a->why = why;
+    a->why_code = code;
+    a->why_off = off;
+}
+
+static void begin_resource(s4s_asm *a, uint64_t off)
+{
+    s4s_arena_reset(a->arena);
+    a->building = true;
+    a->res_depth = a->depth;
+    a->root = a->cur = s4s_node_new(a->arena, S4S_J_OBJECT, NULL, 0, NULL, 0);
+    a->root->off = off;
+    a->key = NULL;
+    a->res_off = off;
+    a->res_line = s4s_sax_line(a->sax, off);
+    a->why = NULL;
+    a->root_is_bundle = false;
+    s4s_sax_capture_begin(a->sax, off, a->o->max_resource_bytes);
+}
+
+/* Hands the finished resource (or its quarantine) to the pipeline. */
+static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled,
+                    uint64_t off, uint64_t line, const char *url)
+{
+    s4s_res r = {
+        .arena = a->arena, .root = a->why ? NULL : root, .off = off, .line = line,
+        .reason = a->why, .reason_code = a->why_code, .reason_off = a->why_off,
+        .raw = raw, .spilled = spilled, .full_url = url,
+        .bundle = a->unit == U_BUNDLE ? a->bundles : 0,
+    };
+    if (!a->why && raw && s4s_text_lone_surrogate(raw->p, raw->len)) {
+        r.root = NULL;
+        r.reason = "lone UTF-16 surrogate escape in a string";
+        r.reason_code = "invalid";
+        r.reason_off = off;
+    }
+    s4s_rc rc = a->on_res(a->u, &r);
+    a->why = NULL;
+    if (rc != S4S_OK) {
+        a->rc = rc;
+        return false;
+    }
+    return true;
+}
+
+/* A Bundle assembled whole (resourceType came after entry): emit each
+ * entry.resource; their raw bytes are the re-serialized original tree. */
+static bool split_bundle(s4s_asm *a)
+{
+    s4s_node *entries = s4s_get(a->root, "entry");
+    a->bundles++;
+    a->unit = U_BUNDLE;
+    s4s_buf raw;
+    s4s_buf_init(&raw, a->o->max_resource_bytes);
+    bool ok = true;
+    if (entries && entries->type == S4S_J_ARRAY) {
+        S4S_EACH(e, entries) {
+            s4s_node *res = s4s_get(e, "resource");
+            if (!res)
+                continue;
+            s4s_buf_clear(&raw);
+            s4s_write_node(&raw, res);
+            res->parent = NULL;
+            res->key = NULL;
+            res->klen = 0;
+            if (res->type != S4S_J_OBJECT)
+                mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", res->off);
+            const char *url = s4s_get_str(e, "fullUrl");
+            if (!(ok = deliver(a, res, raw.over ? NULL : &raw, false, res->off,
+                               s4s_sax_line(a->sax, a->res_off), url)))
+                break;
+        }
+    }
+    s4s_buf_free(&raw);
+    return ok;
+}
+
+static bool end_resource(s4s_asm *a, uint64_t off)
+{
+    a->building = false;
+    const s4s_buf *raw;
+    bool spilled;
+    s4s_sax_capture_end(a->sax, off, &raw, &spilled);
+    if (spilled)
+        mark_broken(a, "resource larger than --max-resource-bytes", "too-costly", a->res_off);
+    if (a->unit == U_BUNDLE) {
+        a->have_res = true; /* delivered when the entry closes (fullUrl may follow) */
+        a->res_raw = raw;
+        a->res_spilled = spilled;
+        return true;
+    }
+    /* top-level object */
+    if (!a->why && a->root_is_bundle)
+        return split_bundle(a);
+    return deliver(a, a->root, raw, spilled, a->res_off, a->res_line, NULL);
+}
+
+/* --- node building --------------------------------------------------------- */
+
+static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
+{
+    if (a->why)
+        return NULL;
+    if (s4s_arena_used(a->arena) > a->node_budget) {
+        mark_broken(a, "resource needs more memory than its --max-resource-bytes budget", "too-costly", off);
+        return NULL;
+    }
+    s4s_node *nd = s4s_arena_alloc(a->arena, sizeof *nd);
+    memset(nd, 0, sizeof *nd);
+    nd->type = (uint8_t)t;
+    nd->off = off;
+    if (v) {
+        nd->str = s4s_arena_strndup(a->arena, v, n);
+        nd->len = (uint32_t)n;
+    }
+    if (a->cur->type == S4S_J_OBJECT) {
+        nd->key = a->key;
+        nd->klen = a->klen;
+        a->key = NULL;
+    }
+    s4s_node_append(a->cur, nd);
+    return nd;
+}
+
+/* --- events ---------------------------------------------------------------- */
+
+static void begin_unit(s4s_asm *a, enum unit_kind k, uint64_t off)
+{
+    a->unit = k;
+    a->unit_off = off;
+    a->unit_line = s4s_sax_line(a->sax, off);
+    a->pend = P_NONE;
+    a->in_entries = false;
+    a->have_res = false;
+    a->have_url = false;
+}
+
+static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
+{
+    /* a top-level scalar: quarantine its text */
+    s4s_buf raw;
+    s4s_buf_init(&raw, a->o->max_resource_bytes);
+    if (t == S4S_J_STRING)
+        s4s_buf_json_str(&raw, v, n);
+    else
+        s4s_buf_put(&raw, v, n);
+    begin_unit(a, U_OTHER, off);
+    mark_broken(a, "not a FHIR resource: top-level JSON value is not an object", "structure", off);
+    bool ok = deliver(a, NULL, &raw, false, off, a->unit_line, NULL);
+    s4s_buf_free(&raw);
+    a->unit = U_NONE;
+    return ok;
+}
+
+bool s4s_asm_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
+{
+    if (a->depth == 0)
+        return other_unit_scalar(a, t, v, n, off);
+    if (a->building) {
+        if (t == S4S_J_STRING && !a->why && !s4s_text_utf8_ok(v, n))
+            mark_broken(a, n && memchr(v, 0, n) ? "NUL character in a string"
+                                                : "invalid UTF-8 or raw NUL byte in a string",
+                        "invalid", off);
+        if (a->depth == a->res_depth && a->unit == U_OBJECT && t == S4S_J_STRING &&
+            a->klen == 12 && a->key && !memcmp(a->key, "resourceType", 12) && n == 6 &&
+            !memcmp(v, "Bundle", 6))
+            a->root_is_bundle = true;
+        add(a, t, v, n, off);
+        return true;
+    }
+    if (a->unit == U_BUNDLE && a->pend == P_RESOURCE && a->depth == 3) {
+        a->pend = P_NONE;
+        a->why = NULL;
+        mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", off);
+        a->have_res = true;
+        a->res_raw = NULL;
+        a->res_spilled = false;
+        a->res_off = off;
+        a->res_line = s4s_sax_line(a->sax, off);
+        s4s_arena_reset(a->arena);
+        return true;
+    }
+    if (a->unit == U_BUNDLE && a->pend == P_FULLURL && t == S4S_J_STRING && a->depth == 3) {
+        s4s_buf_clear(&a->full_url);
+        a->have_url = s4s_text_utf8_ok(v, n) && s4s_buf_put(&a->full_url, v, n) &&
+                      s4s_buf_putc(&a->full_url, '\0');
+    }
+    a->pend = P_NONE;
+    return true;
+}
+
+bool s4s_asm_key(s4s_asm *a, const char *k, size_t n, uint64_t off)
+{
+    if (a->building) {
+        a->pend = P_NONE;
+        if (!a->why) {
+            if (!s4s_text_utf8_ok(k, n))
+                mark_broken(a, "invalid UTF-8 in a member name", "invalid", off);
+            a->key = s4s_arena_strndup(a->arena, k, n);
+            a->klen = (uint32_t)n;
+            /* a Bundle that names itself first is streamed from its entries on */
+            if (a->depth == a->res_depth && a->unit == U_OBJECT && a->root_is_bundle &&
+                n == 5 && !memcmp(k, "entry", 5))
+                a->pend = P_ENTRY;
+        }
+        return true;
+    }
+    a->pend = P_NONE;
+    if (a->unit == U_BUNDLE && a->depth == 3 && a->in_entries) {
+        if (n == 7 && !memcmp(k, "fullUrl", 7))
+            a->pend = P_FULLURL;
+        else if (n == 8 && !memcmp(k, "resource", 8))
+            a->pend = P_RESOURCE;
+    }
+    return true;
+}
+
+bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
+{
+    if (a->depth == 0) {
+        begin_unit(a, t == S4S_J_OBJECT ? U_OBJECT : U_OTHER, off);
+        a->depth++;
+        if (t == S4S_J_OBJECT) {
+            begin_resource(a, off);
+        } else {
+            a->building = false;
+            a->why = NULL;
+            mark_broken(a, "not a FHIR resource: top-level JSON value is not an object", "structure", off);
+            s4s_sax_capture_begin(a->sax, off, a->o->max_resource_bytes);
+        }
+        return true;
+    }
+    if (a->building && a->pend == P_ENTRY && t == S4S_J_ARRAY) {
+        /* switch to streaming: drop the shell built so far */
+        s4s_sax_capture_abort(a->sax);
+        s4s_arena_reset(a->arena);
+        a->building = false;
+        a->unit = U_BUNDLE;
+        a->bundles++;
+        a->in_entries = true;
+        a->pend = P_NONE;
+        a->depth++;
+        return true;
+    }
+    a->depth++;
+    if (a->building) {
+        a->pend = P_NONE;
+        if (a->depth - a->res_depth > a->o->max_depth) {
+            mark_broken(a, "nesting deeper than --max-depth", "too-costly", off);
+            /* keep counting depth; nodes are no longer added */
+        }
+        s4s_node *nd = add(a, t, NULL, 0, off);
+        if (nd)
+            a->cur = nd;
+        return true;
+    }
+    if (a->unit == U_BUNDLE) {
+        if (a->depth == 3 && a->in_entries && t == S4S_J_OBJECT) {
+            /* a new entry */
+            a->have_res = false;
+            a->have_url = false;
+        } else if (a->depth == 4 && a->pend == P_RESOURCE) {
+            if (t == S4S_J_OBJECT) {
+                begin_resource(a, off);
+            } else {
+                a->why = NULL;
+                mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", off);
+                a->have_res = true;
+                a->res_raw = NULL;
+                a->res_spilled = false;
+                a->res_off = off;
+                a->res_line = s4s_sax_line(a->sax, off);
+                s4s_arena_reset(a->arena);
+            }
+        }
+    }
+    a->pend = P_NONE;
+    return true;
+}
+
+bool s4s_asm_close(s4s_asm *a, uint64_t off)
+{
+    if (a->depth == 0)
+        return true;
+    a->depth--;
+    if (a->building) {
+        if (a->depth + 1 == a->res_depth) {
+            bool ok = end_resource(a, off);
+            if (a->depth == 0)
+                a->unit = U_NONE;
+            return ok;
+        }
+        /* once broken, no node is added again, so cur no longer matters */
+        if (!a->why)
+            a->cur = a->cur->parent;
+        return true;
+    }
+    if (a->unit == U_BUNDLE) {
+        if (a->depth == 2 && a->in_entries && a->have_res) {
+            a->have_res = false;
+            return deliver(a, a->root, a->res_raw, a->res_spilled, a->res_off, a->res_line,
+                           a->have_url ? a->full_url.p : NULL);
+        }
+        if (a->depth == 1 && a->in_entries)
+            a->in_entries = false;
+    }
+    if (a->depth == 0) {
+        if (a->unit == U_OTHER) {
+            const s4s_buf *raw;
+            bool spilled;
+            s4s_sax_capture_end(a->sax, off, &raw, &spilled);
+            bool ok = deliver(a, NULL, raw, spilled, a->unit_off, a->unit_line, NULL);
+            a->unit = U_NONE;
+            return ok;
+        }
+        a->unit = U_NONE;
+    }
+    return true;
+}
+
+void s4s_asm_poison(s4s_asm *a, const char *reason, const char *code, uint64_t off)
+{
+    if (a->building)
+        mark_broken(a, reason, code, off);
+}
+
+s4s_rc s4s_asm_broken(s4s_asm *a, const char *reason, uint64_t off, uint64_t line,
+                      uint64_t cap_end)
+{
+    const s4s_buf *raw = NULL;
+    bool spilled;
+    s4s_sax_capture_end(a->sax, cap_end, &raw, &spilled);
+    bool res = a->building || a->have_res;
+    a->why = NULL;
+    mark_broken(a, reason, "structure", off);
+    uint64_t roff = res ? a->res_off : a->unit != U_NONE ? a->unit_off : off;
+    uint64_t rline = res ? a->res_line : a->unit != U_NONE ? a->unit_line : line;
+    s4s_rc rc = S4S_OK;
+    if (a->have_res && !a->building) { /* a finished entry.resource awaited its entry end */
+        raw = a->res_raw;
+        spilled = a->res_spilled;
+    }
+    if (!deliver(a, NULL, raw, spilled, roff, rline, NULL))
+        rc = a->rc;
+    a->depth = 0;
+    a->unit = U_NONE;
+    a->building = false;
+    a->have_res = false;
+    a->pend = P_NONE;
+    a->why = NULL;
+    return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * assemble.h - JSON events to resources.
+ *
+ * Decides what a resource is: a top-level object, or each entry.resource of
+ * a top-level Bundle (streamed: the Bundle shell is never held), or, when a
+ * Bundle names its resourceType after its entries, each entry of the
+ * assembled Bundle.  Each resource is built as a tree in the assembler's
+ * arena and handed to the callback, then the arena is reset.
+ * Units that cannot be resources (broken NDJSON lines, top-level scalars,
+ * invalid UTF-8, too deep, too large) are handed over too, with a reason,
+ * so the pipeline can quarantine them: nothing is dropped.
+ *
+ * Ownership: everything in an s4s_res (tree, strings, raw bytes) is valid
+ * only during the callback.
+ */
+#ifndef S4S_ASSEMBLE_H
+#define S4S_ASSEMBLE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "arena.h"
+#include "buf.h"
+#include "node.h"
+#include "s4s.h"
+
+typedef struct s4s_sax s4s_sax;
+
+typedef struct s4s_res {
+    s4s_arena     *arena;
+    s4s_node      *root;       /* the resource object; NULL when broken */
+    uint64_t       off;        /* offset of its first byte */
+    uint64_t       line;       /* 1-based input line of its first byte */
+    const char    *reason;     /* non-NULL: quarantine, privacy-safe text */
+    const char    *reason_code;/* FHIR issue type for the reason */
+    uint64_t       reason_off; /* where the problem is */
+    const s4s_buf *raw;        /* input bytes as received, or NULL */
+    bool           spilled;    /* raw went to the spill function already */
+    const char    *full_url;   /* Bundle entry fullUrl, or NULL */
+    uint64_t       bundle;     /* 1-based number of the enclosing Bundle, 0 if none */
+} s4s_res;
+
+typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);
+
+typedef struct s4s_asm s4s_asm;
+
+s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u);
+void     s4s_asm_free(s4s_asm *a);
+void     s4s_asm_attach(s4s_asm *a, s4s_sax *s);
+
+/* Events from sax.c; off is the absolute offset just past the token (for
+ * openers: of the bracket itself).  Return false to stop the parse. */
+bool s4s_asm_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off);
+bool s4s_asm_key(s4s_asm *a, const char *k, size_t n, uint64_t off);
+bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off);
+bool s4s_asm_close(s4s_asm *a, uint64_t off);
+
+/* The current unit broke (malformed JSON, token too long...).  Emits what
+ * was in progress as quarantined, its raw bytes captured up to cap_end
+ * (sax has already begun a capture of the line when no unit was open).
+ * Resets to top level. */
+s4s_rc s4s_asm_broken(s4s_asm *a, const char *reason, uint64_t off, uint64_t line,
+                      uint64_t cap_end);
+/* Marks the resource being built as quarantined (e.g. a string was cut). */
+void   s4s_asm_poison(s4s_asm *a, const char *reason, const char *code, uint64_t off);
+bool   s4s_asm_in_unit(const s4s_asm *a);   /* a top-level value is open */
+bool   s4s_asm_in_bundle(const s4s_asm *a); /* a streamed Bundle is open */
+uint64_t s4s_asm_unit_off(const s4s_asm *a);
+uint64_t s4s_asm_unit_line(const s4s_asm *a);
+unsigned s4s_asm_depth(const s4s_asm *a);
+/* The rc a callback returned when it stopped the parse. */
+s4s_rc s4s_asm_rc(const s4s_asm *a);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * input.c - gzip detection and inflation, charset conversion, BOM removal.
+ *
+ * Invariants: memory is two fixed blocks (inflate output, conversion output)
+ * whatever the input; the first bytes are held back only until the format
+ * (2 bytes) and the BOM (3 bytes) are decided; between gzip members only
+ * another member or zero padding may follow.
+ */
+#include "input.h"
+#include "alloc.h"
+#include "buf.h"
+#include "text.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+enum fmt { F_DETECT, F_PLAIN, F_GZIP, F_BETWEEN };
+
+struct s4s_input {
+    s4s_sink_fn   sink;
+    void         *u;
+    enum fmt      fmt;
+    unsigned char head[2];
+    size_t        head_len;
+    z_stream      z;
+    bool          z_init, z_mid;   /* z_mid: a member is started, not finished */
+    unsigned char *zout;
+    s4s_conv     *conv;
+    s4s_buf       cbuf;
+    unsigned char bom[3];
+    size_t        bom_len;
+    bool          bom_done;
+    uint64_t      in, out;
+    char          err[200];
+};
+
+s4s_rc s4s_input_new(const char *charset, s4s_sink_fn sink, void *u, s4s_input **out)
+{
+    s4s_input *in = s4s_xcalloc(1, sizeof *in);
+    in->sink = sink;
+    in->u = u;
+    if (charset && *charset) {
+        s4s_rc rc = s4s_conv_new(charset, &in->conv);
+        if (rc) {
+            free(in);
+            return rc;
+        }
+        s4s_buf_init(&in->cbuf, 4 * S4S_INPUT_BLOCK);
+    }
+    *out = in;
+    return S4S_OK;
+}
+
+void s4s_input_free(s4s_input *in)
+{
+    if (!in)
+        return;
+    if (in->z_init)
+        inflateEnd(&in->z);
+    free(in->zout);
+    s4s_conv_free(in->conv);
+    if (in->conv)
+        s4s_buf_free(&in->cbuf);
+    free(in);
+}
+
+const char *s4s_input_errmsg(const s4s_input *in) { return in->err; }
+uint64_t s4s_input_bytes_in(const s4s_input *in) { return in->in; }
+uint64_t s4s_input_bytes_out(const s4s_input *in) { return in->out; }
+
+/* UTF-8 bytes to the sink, minus a leading BOM */
+static s4s_rc deliver(s4s_input *in, const unsigned char *p, size_t n)
+{
+    if (!in->bom_done) {
+        while (n && in->bom_len < 3) {
+            in->bom[in->bom_len++] = *p++;
+            n--;
+            if (memcmp(in->bom, "\xEF\xBB\xBF", in->bom_len) != 0) {
+                in->bom_done = true;
+                in->out += in->bom_len;
+                s4s_rc rc = in->sink(in->u, in->bom, in->bom_len);
+                if (rc)
+                    return rc;
+                break;
+            }
+        }
+        if (!in->bom_done && in->bom_len == 3) /* a whole BOM: drop it */
+            in->bom_done = true;
+        if (!in->bom_done || !n)
+            return S4S_OK;
+    }
+    in->out += n;
+    return in->sink(in->u, p, n);
+}
+
+static s4s_rc emit(s4s_input *in, const unsigned char *p, size_t n, bool flush)
+{
+    if (!in->conv)
+        return deliver(in, p, n);
+    s4s_buf_clear(&in->cbuf);
+    s4s_rc rc = s4s_conv_run(in->conv, (const char *)p, n, flush, &in->cbuf);
+    if (rc) {
+        snprintf(in->err, sizeof in->err,
+                 "input is not valid in the given --input-encoding near input byte %llu",
+                 (unsigned long long)in->in);
+        return rc;
+    }
+    return deliver(in, (const unsigned char *)in->cbuf.p, in->cbuf.len);
+}
+
+static s4s_rc gz_start(s4s_input *in)
+{
+    if (!in->z_init) {
+        memset(&in->z, 0, sizeof in->z);
+        if (inflateInit2(&in->z, 16 + MAX_WBITS) != Z_OK)
+            return S4S_ERR_NOMEM;
+        in->z_init = true;
+        in->zout = s4s_xmalloc(S4S_INPUT_BLOCK);
+    } else {
+        inflateReset(&in->z);
+    }
+    in->z_mid = true;
+    return S4S_OK;
+}
+
+static s4s_rc gz_error(s4s_input *in, const char *what)
+{
+    snprintf(in->err, sizeof in->err, "gzip: %s at compressed byte %llu (uncompressed %llu)",
+             what, (unsigned long long)(in->in - in->z.avail_in), (unsigned long long)in->out);
+    return S4S_ERR_GZIP;
+}
+
+static s4s_rc gz_feed(s4s_input *in, const unsigned char *p, size_t n)
+{
+    while (n) {
+        if (in->fmt == F_BETWEEN) {
+            /* after a member: another member, or zero padding */
+            if (*p == 0) {
+                p++, n--;
+                continue;
+            }
+            if (in->head_len == 0 && *p != 0x1f)
+                return gz_error(in, "trailing garbage after the last member");
+            in->head[in->head_len++] = *p++;
+            n--;
+            if (in->head_len < 2)
+                continue;
+            if (in->head[1] != 0x8b)
+                return gz_error(in, "trailing garbage after the last member");
+            in->head_len = 0;
+            in->fmt = F_GZIP;
+            s4s_rc rc = gz_start(in);
+            if (rc)
+                return rc;
+            static const unsigned char magic[2] = {0x1f, 0x8b};
+            in->z.next_in = (unsigned char *)magic;
+            in->z.avail_in = 2;
+            in->z.next_out = in->zout;
+            in->z.avail_out = S4S_INPUT_BLOCK;
+            int zr = inflate(&in->z, Z_NO_FLUSH);
+            if (zr != Z_OK && zr != Z_BUF_ERROR)
+                return gz_error(in, "corrupt header");
+            continue;
+        }
+        in->z.next_in = (unsigned char *)p;
+        in->z.avail_in = (uInt)(n > (1u << 30) ? (1u << 30) : n);
+        size_t given = in->z.avail_in;
+        for (;;) {
+            in->z.next_out = in->zout;
+            in->z.avail_out = S4S_INPUT_BLOCK;
+            int zr = inflate(&in->z, Z_NO_FLUSH);
+            size_t got = S4S_INPUT_BLOCK - in->z.avail_out;
+            if (got) {
+                s4s_rc rc = emit(in, in->zout, got, false);
+                if (rc)
+                    return rc;
+            }
+            if (zr == Z_STREAM_END) {
+                in->z_mid = false;
+                in->fmt = F_BETWEEN;
+                break;
+            }
+            if (zr == Z_DATA_ERROR)
+                return gz_error(in, in->z.msg ? in->z.msg : "corrupt data");
+            if (zr == Z_MEM_ERROR)
+                return S4S_ERR_NOMEM;
+            if (in->z.avail_in == 0 && in->z.avail_out != 0)
+                break; /* needs more input */
+            if (zr == Z_BUF_ERROR && in->z.avail_out != 0)
+                break;
+        }
+        size_t used = given - in->z.avail_in;
+        p += used;
+        n -= used;
+    }
+    return S4S_OK;
+}
+
+s4s_rc s4s_input_feed(s4s_input *in, const unsigned char *p, size_t n)
+{
+    in->in += n;
+    if (in->fmt == F_DETECT) {
+        while (n && in->head_len < 2) {
+            in->head[in->head_len++] = *p++;
+            n--;
+        }
+        if (in->head_len < 2)
+            return S4S_OK;
+        if (in->head[0] == 0x1f && in->head[1] == 0x8b) {
+            in->fmt = F_GZIP;
+            s4s_rc rc = gz_start(in);
+            if (rc)
+                return rc;
+            unsigned char h[2] = {in->head[0], in->head[1]};
+            in->head_len = 0;
+            rc = gz_feed(in, h, 2);
+            if (rc)
+                return rc;
+        } else {
+            in->fmt = F_PLAIN;
+            in->head_len = 0;
+            s4s_rc rc = emit(in, in->head, 2, false);
+            if (rc)
+                return rc;
+        }
+    }
+    if (!n)
+        return S4S_OK;
+    if (in->fmt == F_PLAIN)
+        return emit(in, p, n, false);
+    return gz_feed(in, p, n);
+}
+
+s4s_rc s4s_input_finish(s4s_input *in)
+{
+    s4s_rc rc = S4S_OK;
+    if (in->fmt == F_DETECT && in->head_len)
+        rc = emit(in, in->head, in->head_len, false);
+    else if ((in->fmt == F_GZIP && in->z_mid) || (in->fmt == F_BETWEEN && in->head_len))
+        return gz_error(in, "stream truncated (member not finished)");
+    if (rc)
+        return rc;
+    if (in->conv) {
+        rc = emit(in, (const unsigned char *)"", 0, true);
+        if (rc)
+            return rc;
+    }
+    if (!in->bom_done && in->bom_len) { /* input shorter than a BOM */
+        in->bom_done = true;
+        in->out += in->bom_len;
+        return in->sink(in->u, in->bom, in->bom_len);
+    }
+    return S4S_OK;
+}

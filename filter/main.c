@@ -1,0 +1,316 @@
+/*
+ * main.c - s4s-normalize: options, wiring, progress, exit status.
+ *
+ * A thin CLI over libs4s: it parses options into s4s_opts, opens files,
+ * reads input into s4s_pipe_feed(), and maps the result to an exit status.
+ * Invariant: no data logic here; everything it calls is reachable by tests
+ * through the library.
+ */
+#include "s4s.h"
+#include "progress.h"
+#include "../terminology/embedded.h"
+#include "../terminology/term.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_FATAL = 2, EXIT_DATA = 3 };
+
+static const char usage_text[] =
+"usage: s4s-normalize [OPTIONS] [FILE...]\n"
+"\n"
+"Cleans FHIR R4 JSON: reads gzip or plain JSON (one Bundle of any size, many\n"
+"Bundles, Bulk Data NDJSON or bare resources) from FILEs or stdin ('-'),\n"
+"validates and normalizes every resource, and writes one resource per line.\n"
+"\n"
+"Output:\n"
+"  -o, --output=FILE          cleaned NDJSON (default stdout)\n"
+"      --reject=FILE          quarantined resources, as received, one per line\n"
+"      --report=FILE          OperationOutcome NDJSON, one line per resource with issues\n"
+"      --stats=FILE           JSON counters at the end ('-' for stderr)\n"
+"      --coverage=FILE        terminology coverage TSV (per system and code)\n"
+"Policy:\n"
+"      --on-invalid=MODE      keep (default): write with safe repairs and report;\n"
+"                             reject: quarantine to --reject (required);\n"
+"                             fail: stop at the first error\n"
+"      --no-validate          parse and rewrite only (urn:uuid references), no rules\n"
+"Text:\n"
+"      --input-encoding=NAME  convert from a legacy charset (e.g. windows-1252)\n"
+"      --nfc                  normalize strings to Unicode NFC (each change recorded)\n"
+"Terminology:\n"
+"      --terminology=FILE.db  terminology cache (default: the embedded one)\n"
+"      --no-terminology       skip code look-ups\n"
+"      --strict-codes         unknown codes are errors, not warnings\n"
+"      --replace-deprecated   rewrite deprecated codes with their single replacement\n"
+"      --check-display        report display strings that differ from the cache\n"
+"Units:\n"
+"      --convert-vitals       convert vital signs to kg, cm, Cel (originals kept in an extension)\n"
+"Limits:\n"
+"      --max-depth=N          deepest JSON nesting inside a resource (default 64)\n"
+"      --max-resource-bytes=N largest resource or string, K/M/G suffixes (default 64M)\n"
+"      --read-size=N          bytes per read() (default 256K; tests use tiny sizes)\n"
+"Other:\n"
+"  -q, --quiet                no progress line\n"
+"  -h, --help                 this text\n"
+"      --version              versions of the tool, its libraries and tables\n"
+"\n"
+"Exit status: 0 done, no errors; 1 usage error; 2 fatal input or output error\n"
+"(the message names the byte offset; everything complete before it was written);\n"
+"3 done, with errors in the data (some resource had an error or was quarantined).\n"
+"If stdout is closed early (e.g. | head), the tool stops quietly as if killed by SIGPIPE.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "s4s-normalize: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 's4s-normalize --help'.\n");
+    return EXIT_USAGE;
+}
+
+static bool parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return false;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k') shift = 10, end++;
+    else if (*end == 'M' || *end == 'm') shift = 20, end++;
+    else if (*end == 'G' || *end == 'g') shift = 30, end++;
+    if (*end || v == 0 || v > (1ull << 40) >> shift)
+        return false;
+    *out = (size_t)(v << shift);
+    return true;
+}
+
+static FILE *open_out(const char *path, const char *what)
+{
+    if (!strcmp(path, "-"))
+        return stderr;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "s4s-normalize: cannot open %s file %s: %s\n", what, path, strerror(errno));
+    return f;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+enum {
+    O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
+    O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
+    O_MAX_BYTES, O_READ_SIZE, O_VERSION
+};
+
+static const struct option long_opts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"reject", required_argument, NULL, O_REJECT},
+    {"report", required_argument, NULL, O_REPORT},
+    {"stats", required_argument, NULL, O_STATS},
+    {"coverage", required_argument, NULL, O_COVERAGE},
+    {"on-invalid", required_argument, NULL, O_ON_INVALID},
+    {"no-validate", no_argument, NULL, O_NO_VALIDATE},
+    {"input-encoding", required_argument, NULL, O_ENCODING},
+    {"nfc", no_argument, NULL, O_NFC},
+    {"terminology", required_argument, NULL, O_TERM},
+    {"no-terminology", no_argument, NULL, O_NO_TERM},
+    {"strict-codes", no_argument, NULL, O_STRICT},
+    {"replace-deprecated", no_argument, NULL, O_REPLACE},
+    {"check-display", no_argument, NULL, O_DISPLAY},
+    {"convert-vitals", no_argument, NULL, O_VITALS},
+    {"max-depth", required_argument, NULL, O_MAX_DEPTH},
+    {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
+    {"read-size", required_argument, NULL, O_READ_SIZE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, O_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct cli {
+    s4s_opts    o;
+    const char *out, *reject, *report, *stats, *coverage;
+    size_t      read_size;
+    bool        quiet;
+} cli;
+
+static int parse_args(int argc, char **argv, cli *c)
+{
+    s4s_opts_default(&c->o);
+    c->read_size = 256 * 1024;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "o:qh", long_opts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': c->out = optarg; break;
+        case O_REJECT: c->reject = optarg; break;
+        case O_REPORT: c->report = optarg; break;
+        case O_STATS: c->stats = optarg; break;
+        case O_COVERAGE: c->coverage = optarg; break;
+        case O_ON_INVALID:
+            if (!strcmp(optarg, "keep")) c->o.on_invalid = S4S_INVALID_KEEP;
+            else if (!strcmp(optarg, "reject")) c->o.on_invalid = S4S_INVALID_REJECT;
+            else if (!strcmp(optarg, "fail")) c->o.on_invalid = S4S_INVALID_FAIL;
+            else return usage_error("--on-invalid must be keep, reject or fail, not '%s'", optarg);
+            break;
+        case O_NO_VALIDATE: c->o.validate = false; break;
+        case O_ENCODING: c->o.input_encoding = optarg; break;
+        case O_NFC: c->o.nfc = true; break;
+        case O_TERM: c->o.terminology = optarg; break;
+        case O_NO_TERM: c->o.no_terminology = true; break;
+        case O_STRICT: c->o.strict_codes = true; break;
+        case O_REPLACE: c->o.replace_deprecated = true; break;
+        case O_DISPLAY: c->o.check_display = true; break;
+        case O_VITALS: c->o.convert_vitals = true; break;
+        case O_MAX_DEPTH: {
+            size_t v;
+            if (!parse_size(optarg, &v) || v > 4096)
+                return usage_error("--max-depth needs a number from 1 to 4096, not '%s'", optarg);
+            c->o.max_depth = (unsigned)v;
+            break;
+        }
+        case O_MAX_BYTES:
+            if (!parse_size(optarg, &c->o.max_resource_bytes) || c->o.max_resource_bytes > ((size_t)1 << 32))
+                return usage_error("--max-resource-bytes needs a size up to 4G, not '%s'", optarg);
+            break;
+        case O_READ_SIZE:
+            if (!parse_size(optarg, &c->read_size) || c->read_size > ((size_t)64 << 20))
+                return usage_error("--read-size needs a size up to 64M, not '%s'", optarg);
+            break;
+        case 'q': c->quiet = true; break;
+        case 'h': fputs(usage_text, stdout); return -1;
+        case O_VERSION:
+            printf("s4s-normalize %s\n", S4S_VERSION);
+            s4s_write_versions(stdout);
+            return -1;
+        default:
+            fprintf(stderr, "Try 's4s-normalize --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (c->o.on_invalid == S4S_INVALID_REJECT && !c->reject)
+        return usage_error("%s", "--on-invalid=reject needs --reject=FILE");
+    return 0;
+}
+
+/* feeds one file (or stdin) into the pipe; returns an rc, or -1 on open error */
+static int feed_file(s4s_pipe *p, const char *path, unsigned char *buf, size_t bs,
+                     s4s_progress *pr)
+{
+    int fd = 0;
+    if (strcmp(path, "-")) {
+        fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            fprintf(stderr, "s4s-normalize: cannot open %s: %s\n", path, strerror(errno));
+            return -1;
+        }
+    }
+    s4s_rc rc = S4S_OK;
+    for (;;) {
+        ssize_t n = read(fd, buf, bs);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "s4s-normalize: read error on %s: %s\n", path, strerror(errno));
+            rc = S4S_ERR_IO;
+            break;
+        }
+        if (n == 0)
+            break;
+        rc = s4s_pipe_feed(p, buf, (size_t)n);
+        if (pr)
+            s4s_progress_tick(pr, s4s_pipe_counts(p), false);
+        if (rc)
+            break;
+    }
+    if (fd)
+        close(fd);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cli c = {0};
+    int st = parse_args(argc, argv, &c);
+    if (st)
+        return st < 0 ? EXIT_OK : st;
+    /* a closed stdout shows up as EPIPE from write, handled below */
+    signal(SIGPIPE, SIG_IGN);
+    s4s_term_set_embedded(s4s_default_db, s4s_default_db_len);
+
+    s4s_outputs io = {.out = stdout};
+    FILE *stats_f = NULL;
+    int exit_st = EXIT_OK;
+    if ((c.out && !(io.out = open_out(c.out, "output"))) ||
+        (c.reject && !(io.reject = open_out(c.reject, "reject"))) ||
+        (c.report && !(io.report = open_out(c.report, "report"))) ||
+        (c.coverage && !(io.coverage = open_out(c.coverage, "coverage"))) ||
+        (c.stats && !(stats_f = open_out(c.stats, "stats"))))
+        return EXIT_FATAL;
+
+    double t0 = now();
+    s4s_pipe *p;
+    s4s_rc rc = s4s_pipe_new(&c.o, &io, &p);
+    if (rc) {
+        fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
+        s4s_pipe_free(p);
+        return rc == S4S_ERR_USAGE ? EXIT_USAGE : EXIT_FATAL;
+    }
+    s4s_progress pr;
+    bool show = !c.quiet && isatty(2);
+    if (show)
+        s4s_progress_init(&pr, stderr, t0);
+    unsigned char *buf = malloc(c.read_size);
+    if (!buf) {
+        fprintf(stderr, "s4s-normalize: out of memory\n");
+        return EXIT_FATAL;
+    }
+    int fr = 0;
+    if (optind == argc)
+        fr = feed_file(p, "-", buf, c.read_size, show ? &pr : NULL);
+    for (int i = optind; i < argc && !fr; i++)
+        fr = feed_file(p, argv[i], buf, c.read_size, show ? &pr : NULL);
+    free(buf);
+    rc = s4s_pipe_finish(p);
+    if (show)
+        s4s_progress_tick(&pr, s4s_pipe_counts(p), true);
+
+    if (fr == -1)
+        exit_st = EXIT_FATAL;
+    else if (rc == S4S_ERR_EPIPE)
+        exit_st = -1;
+    else if (rc == S4S_ERR_INVALID)
+        exit_st = EXIT_DATA, fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
+    else if (rc)
+        exit_st = EXIT_FATAL, fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
+    else if (s4s_pipe_had_errors(p))
+        exit_st = EXIT_DATA;
+
+    if (stats_f)
+        s4s_pipe_write_stats(p, stats_f, now() - t0);
+    s4s_pipe_free(p);
+    FILE *fs[] = {io.out, io.reject, io.report, io.coverage, stats_f};
+    for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
+        if (fs[i] && fs[i] != stderr && fs[i] != stdout && fclose(fs[i]) && exit_st == EXIT_OK)
+            exit_st = EXIT_FATAL;
+    if (exit_st != -1 && fflush(stdout) && errno == EPIPE)
+        exit_st = -1;
+    if (exit_st == -1) {
+        /* the reader went away: end as a pipeline member normally does */
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+        return EXIT_FATAL;
+    }
+    return exit_st;
+}

@@ -1,0 +1,71 @@
+/*
+ * node.h - the per-resource JSON tree that rules read and edit.
+ *
+ * assemble.c builds one tree per resource in the resource's arena.  Children
+ * keep input order (the writer reproduces key order exactly).  Values keep
+ * their source form: numbers are the input lexeme ("1.50" stays "1.50"),
+ * strings are unescaped UTF-8 with an explicit length (the writer re-escapes).
+ * Every node records the uncompressed input byte offset where its value began
+ * (0 for nodes created by edits).
+ *
+ * Ownership: nodes, keys and values belong to the resource's arena and die
+ * with s4s_arena_reset().  Strings passed to the mutators are copied.
+ * Mutators here do NOT record repairs: rules go through rules/rule.h
+ * (s4s_edit_*), which mutates and records in one call.
+ */
+#ifndef S4S_NODE_H
+#define S4S_NODE_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "arena.h"
+
+typedef enum s4s_jtype {
+    S4S_J_NULL, S4S_J_FALSE, S4S_J_TRUE, S4S_J_NUMBER, S4S_J_STRING,
+    S4S_J_OBJECT, S4S_J_ARRAY
+} s4s_jtype;
+
+enum {
+    S4S_NF_REMOVED  = 1 << 0, /* skipped by the writer */
+    S4S_NF_INSERTED = 1 << 1, /* created by an edit */
+    S4S_NF_EDITED   = 1 << 2  /* value replaced by an edit */
+};
+
+typedef struct s4s_node s4s_node;
+struct s4s_node {
+    s4s_node   *parent, *first, *last, *next;
+    const char *key;    /* member name; NULL for array items and roots */
+    const char *str;    /* string value or number lexeme; NUL-terminated */
+    uint32_t    klen, len;
+    uint32_t    nkids;  /* number of children (including removed ones) */
+    uint32_t    index;  /* position in the parent array (0 for members) */
+    uint64_t    off;    /* input byte offset of the value */
+    uint8_t     type;   /* s4s_jtype */
+    uint8_t     flags;  /* S4S_NF_* */
+};
+
+/* --- reading ----------------------------------------------------------- */
+s4s_node *s4s_get(const s4s_node *obj, const char *key);   /* first live member named key */
+s4s_node *s4s_at(const s4s_node *arr, uint32_t i);          /* i-th live array item */
+bool      s4s_is_str(const s4s_node *n);
+bool      s4s_str_eq(const s4s_node *n, const char *s);     /* string node equal to s */
+bool      s4s_key_eq(const s4s_node *n, const char *s);
+const char *s4s_get_str(const s4s_node *obj, const char *key); /* string member or NULL */
+bool      s4s_live(const s4s_node *n);                       /* not removed */
+#define S4S_EACH(child, parent) \
+    for (s4s_node *child = (parent)->first; child; child = child->next) \
+        if (!((child)->flags & S4S_NF_REMOVED))
+
+/* --- building and mutating (no repair record) ------------------------- */
+s4s_node *s4s_node_new(s4s_arena *a, s4s_jtype t, const char *key, size_t klen,
+                       const char *val, size_t vlen);
+void      s4s_node_append(s4s_node *parent, s4s_node *child);
+void      s4s_node_insert_after(s4s_node *ref, s4s_node *child);
+void      s4s_node_set(s4s_arena *a, s4s_node *n, s4s_jtype t, const char *val, size_t vlen);
+s4s_node *s4s_node_clone(s4s_arena *a, const s4s_node *n); /* deep copy, detached */
+
+/* FHIRPath of n with indices, e.g. "Observation.component[1].valueQuantity.code".
+ * root_type names the resource root (its resourceType).  Written into the arena. */
+const char *s4s_node_path(s4s_arena *a, const s4s_node *n, const char *root_type);
+
+#endif

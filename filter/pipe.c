@@ -1,0 +1,342 @@
+/*
+ * pipe.c - the pipeline: input -> sax -> assemble -> rules -> writer, with
+ * report and stats on the side.
+ *
+ * Invariants:
+ *  - Each resource handed over by assemble is accounted exactly once: written
+ *    to out, or quarantined to reject (raw bytes, compacted), in input order;
+ *    so resources_in == resources_out + resources_rejected.
+ *  - Output buffers are flushed when they pass FLUSH_AT, so memory does not
+ *    grow with the input; an output error stops the run.
+ *  - Rules see only resources whose tree is complete and valid UTF-8.
+ */
+#include "s4s.h"
+#include "alloc.h"
+#include "assemble.h"
+#include "input.h"
+#include "jsonw.h"
+#include "urnuuid.h"
+#include "report.h"
+#include "sax.h"
+#include "stats.h"
+#include "text.h"
+#include "writer.h"
+#include "../rules/rule.h"
+#include "../terminology/term.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FLUSH_AT (1u << 20)
+#define HARD_DEPTH_MIN 1024
+
+struct s4s_pipe {
+    const s4s_opts *o;
+    s4s_outputs     io;
+    s4s_input      *in;
+    s4s_asm        *as;
+    s4s_sax        *sax;
+    s4s_term       *term;
+    void          **rule_state;
+    s4s_refmap     *refs;
+    uint64_t        bundle;
+    s4s_stats       st;
+    s4s_buf         out, rej;
+    s4s_jw          rep;
+    s4s_compact_state spill_st;
+    bool            spilling;
+    bool            had_errors;
+    s4s_rc          rc;
+    char            err[512];
+};
+
+void s4s_opts_default(s4s_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->on_invalid = S4S_INVALID_KEEP;
+    o->validate = true;
+    o->max_depth = 64;
+    o->max_resource_bytes = (size_t)64 << 20;
+    o->max_refs = (size_t)2 << 20;
+}
+
+static s4s_rc flush_buf(s4s_buf *b, FILE *f, bool force)
+{
+    if (!f) {
+        s4s_buf_clear(b);
+        return S4S_OK;
+    }
+    if (b->len && (force || b->len >= FLUSH_AT)) {
+        size_t n = fwrite(b->p, 1, b->len, f);
+        s4s_buf_clear(b);
+        if (n != b->len && ferror(f))
+            return errno == EPIPE ? S4S_ERR_EPIPE : S4S_ERR_IO;
+    }
+    return S4S_OK;
+}
+
+static void spill(void *u, const char *p, size_t n)
+{
+    s4s_pipe *pp = u;
+    if (!pp->io.reject)
+        return;
+    if (!pp->spilling) {
+        pp->spilling = true;
+        memset(&pp->spill_st, 0, sizeof pp->spill_st);
+    }
+    s4s_compact(&pp->rej, p, n, &pp->spill_st);
+    s4s_rc rc = flush_buf(&pp->rej, pp->io.reject, false);
+    if (rc && !pp->rc)
+        pp->rc = rc;
+}
+
+static void nfc_walk(s4s_rctx *rc, s4s_node *n)
+{
+    for (s4s_node *c = n->first; c; c = c->next) {
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
+            nfc_walk(rc, c);
+        } else if (c->type == S4S_J_STRING) {
+            size_t len;
+            const char *v = s4s_text_nfc(rc->arena, c->str, c->len, &len);
+            if (v) {
+                s4s_node_set(rc->arena, c, S4S_J_STRING, v, len);
+                c->flags |= S4S_NF_EDITED;
+                /* values may be free text: never echo them */
+                s4s_repair(rc, c, "nfc", NULL, NULL, "string normalized to Unicode NFC");
+            }
+        }
+    }
+}
+
+static void run_rules(s4s_pipe *p, s4s_rctx *rc, const s4s_res *r)
+{
+    if (r->bundle && r->bundle != p->bundle) {
+        s4s_refmap_reset(p->refs);
+        p->bundle = r->bundle;
+    }
+    if (r->bundle) {
+        rc->rule = "refs";
+        unsigned unresolved;
+        p->st.refs_rewritten += s4s_refs_rewrite(rc, p->refs, &unresolved);
+        p->st.refs_unresolved += unresolved;
+        /* after rewriting, so an entry never resolves to itself by accident */
+        if (r->full_url && rc->type && rc->id && !s4s_refmap_put(p->refs, r->full_url, rc->type, rc->id))
+            p->st.refs_map_full++;
+    }
+    if (!p->o->validate)
+        return;
+    if (p->o->nfc) {
+        rc->rule = "nfc";
+        nfc_walk(rc, rc->root);
+    }
+    for (unsigned i = 0; i < s4s_n_rules; i++) {
+        rc->rule = s4s_rules[i]->name;
+        s4s_rules[i]->apply(rc, p->rule_state[i]);
+    }
+}
+
+static s4s_rc on_resource(void *u, s4s_res *r)
+{
+    s4s_pipe *p = u;
+    s4s_rctx rc = {
+        .arena = r->arena, .root = r->root, .off = r->off, .opts = p->o, .term = p->term,
+    };
+    if (r->root) {
+        rc.type = s4s_get_str(r->root, "resourceType");
+        rc.id = s4s_get_str(r->root, "id");
+        run_rules(p, &rc, r);
+    } else {
+        rc.rule = "input";
+        s4s_issue_path(&rc, S4S_SEV_ERROR, r->reason_code ? r->reason_code : "structure",
+                       "", r->reason_off, "%s (line %llu)", r->reason,
+                       (unsigned long long)r->line);
+        rc.issues->path = NULL; /* no element to point at */
+    }
+    bool has_err = rc.n_by_sev[S4S_SEV_ERROR] + rc.n_by_sev[S4S_SEV_FATAL] > 0;
+    bool reject = !r->root || (has_err && p->o->on_invalid == S4S_INVALID_REJECT);
+    if (has_err)
+        p->had_errors = true;
+
+    s4s_rc out_rc;
+    if (reject) {
+        if (p->io.reject) {
+            if (r->spilled) {
+                s4s_buf_putc(&p->rej, '\n');
+            } else if (r->raw) {
+                s4s_compact_state cs = {0};
+                s4s_compact(&p->rej, r->raw->p, r->raw->len, &cs);
+                s4s_buf_putc(&p->rej, '\n');
+            } else if (r->root) {
+                s4s_write_node(&p->rej, r->root);
+                s4s_buf_putc(&p->rej, '\n');
+            }
+        }
+        out_rc = flush_buf(&p->rej, p->io.reject, false);
+    } else {
+        s4s_write_node(&p->out, r->root);
+        s4s_buf_putc(&p->out, '\n');
+        out_rc = flush_buf(&p->out, p->io.out, false);
+    }
+    p->spilling = false;
+    if (rc.issues && p->io.report) {
+        s4s_report_write(&p->rep, rc.type, rc.id, r->off, r->line, reject, rc.issues);
+        if (!s4s_jw_line(&p->rep) && !out_rc)
+            out_rc = errno == EPIPE ? S4S_ERR_EPIPE : S4S_ERR_IO;
+    }
+    s4s_stats_resource(&p->st, rc.type, reject, rc.issues);
+    if (out_rc)
+        return p->rc = out_rc;
+    if (p->rc)
+        return p->rc;
+    if (has_err && p->o->on_invalid == S4S_INVALID_FAIL) {
+        const s4s_issue_rec *e = rc.issues;
+        while (e && e->sev > S4S_SEV_ERROR)
+            e = e->next;
+        snprintf(p->err, sizeof p->err, "stopped at the first error (--on-invalid=fail): %s/%s at byte %llu: %s%s%s",
+                 rc.type ? rc.type : "(unknown)", rc.id ? rc.id : "(no id)",
+                 (unsigned long long)(e ? e->off : r->off), e && e->path ? e->path : "",
+                 e && e->path ? ": " : "", e ? e->msg : "");
+        return p->rc = S4S_ERR_INVALID;
+    }
+    return S4S_OK;
+}
+
+static s4s_rc to_sax(void *u, const unsigned char *b, size_t n)
+{
+    s4s_pipe *p = u;
+    p->st.c.bytes_uncompressed += n;
+    return s4s_sax_feed(p->sax, b, n);
+}
+
+s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
+{
+    s4s_pipe *p = s4s_xcalloc(1, sizeof *p);
+    p->o = o;
+    p->io = *io;
+    s4s_stats_init(&p->st);
+    s4s_buf_init(&p->out, o->max_resource_bytes * 8 + FLUSH_AT * 2);
+    s4s_buf_init(&p->rej, o->max_resource_bytes * 8 + FLUSH_AT * 2);
+    s4s_jw_init(&p->rep, io->report);
+    p->refs = s4s_refmap_new(o->max_refs);
+    p->rule_state = s4s_xcalloc(s4s_n_rules + 1, sizeof *p->rule_state);
+    *out = p;
+
+    s4s_rc rc = s4s_input_new(o->input_encoding, to_sax, p, &p->in);
+    if (rc) {
+        snprintf(p->err, sizeof p->err, "unknown --input-encoding '%s'", o->input_encoding);
+        return rc;
+    }
+    p->as = s4s_asm_new(o, on_resource, p);
+    unsigned hard = o->max_depth * 4 > HARD_DEPTH_MIN ? o->max_depth * 4 : HARD_DEPTH_MIN;
+    p->sax = s4s_sax_new(p->as, o->max_resource_bytes, hard, spill, p);
+
+    if (o->validate && !o->no_terminology) {
+        rc = s4s_term_open(o->terminology, &p->term);
+        if (rc) {
+            snprintf(p->err, sizeof p->err, "cannot open the terminology cache %s: %s",
+                     o->terminology ? o->terminology : "(embedded)", s4s_rc_str(rc));
+            return rc;
+        }
+    }
+    if (o->validate) {
+        for (unsigned i = 0; i < s4s_n_rules; i++) {
+            if (!s4s_rules[i]->init)
+                continue;
+            rc = s4s_rules[i]->init(o, p->term, &p->rule_state[i]);
+            if (rc) {
+                snprintf(p->err, sizeof p->err, "rule family %s failed to start: %s",
+                         s4s_rules[i]->name, s4s_rc_str(rc));
+                return rc;
+            }
+        }
+    }
+    return S4S_OK;
+}
+
+static s4s_rc fail(s4s_pipe *p, s4s_rc rc)
+{
+    if (!p->err[0]) {
+        const char *m = rc == S4S_ERR_GZIP || rc == S4S_ERR_ENCODING ? s4s_input_errmsg(p->in)
+                                                                     : s4s_sax_errmsg(p->sax);
+        snprintf(p->err, sizeof p->err, "%s", m && *m ? m : s4s_rc_str(rc));
+    }
+    return p->rc = rc;
+}
+
+s4s_rc s4s_pipe_feed(s4s_pipe *p, const void *buf, size_t len)
+{
+    if (p->rc)
+        return p->rc;
+    p->st.c.bytes_in += len;
+    s4s_rc rc = s4s_input_feed(p->in, buf, len);
+    return rc ? fail(p, rc) : S4S_OK;
+}
+
+s4s_rc s4s_pipe_finish(s4s_pipe *p)
+{
+    s4s_rc rc = p->rc;
+    if (!rc)
+        rc = s4s_input_finish(p->in);
+    if (!rc)
+        rc = s4s_sax_finish(p->sax);
+    if (rc && rc != p->rc)
+        fail(p, rc);
+    /* flush what was produced even after an input error: it is complete */
+    s4s_rc f1 = flush_buf(&p->out, p->io.out, true);
+    s4s_rc f2 = flush_buf(&p->rej, p->io.reject, true);
+    if (p->io.out && fflush(p->io.out) && !f1)
+        f1 = errno == EPIPE ? S4S_ERR_EPIPE : S4S_ERR_IO;
+    if (p->o->validate)
+        for (unsigned i = 0; i < s4s_n_rules; i++)
+            if (s4s_rules[i]->side_output)
+                s4s_rules[i]->side_output(p->rule_state[i], &p->io);
+    if (!rc)
+        rc = f1 ? f1 : f2;
+    if (rc && !p->rc)
+        fail(p, rc);
+    return rc;
+}
+
+const s4s_counts *s4s_pipe_counts(const s4s_pipe *p) { return &p->st.c; }
+const char *s4s_pipe_errmsg(const s4s_pipe *p) { return p->err; }
+bool s4s_pipe_had_errors(const s4s_pipe *p) { return p->had_errors || p->st.c.resources_rejected; }
+
+void s4s_pipe_write_stats(s4s_pipe *p, FILE *f, double elapsed_s)
+{
+    s4s_jw w;
+    s4s_jw_init(&w, f);
+    s4s_jw_obj(&w);
+    s4s_stats_write(&p->st, &w, elapsed_s);
+    if (p->o->validate)
+        for (unsigned i = 0; i < s4s_n_rules; i++)
+            if (s4s_rules[i]->stats)
+                s4s_rules[i]->stats(p->rule_state[i], &w);
+    s4s_jw_obj_end(&w);
+    s4s_jw_line(&w);
+    s4s_jw_done(&w);
+    fflush(f);
+}
+
+void s4s_pipe_free(s4s_pipe *p)
+{
+    if (!p)
+        return;
+    if (p->rule_state)
+        for (unsigned i = 0; i < s4s_n_rules; i++)
+            if (p->rule_state[i] && s4s_rules[i]->fini)
+                s4s_rules[i]->fini(p->rule_state[i]);
+    free(p->rule_state);
+    if (p->term)
+        s4s_term_close(p->term);
+    s4s_sax_free(p->sax);
+    s4s_asm_free(p->as);
+    s4s_input_free(p->in);
+    s4s_refmap_free(p->refs);
+    s4s_buf_free(&p->out);
+    s4s_buf_free(&p->rej);
+    s4s_jw_done(&p->rep);
+    s4s_stats_free(&p->st);
+    free(p);
+}

@@ -1,0 +1,108 @@
+/*
+ * report.c - OperationOutcome NDJSON for the --report stream.
+ *
+ * Invariant: only what rules put in issue records is written, and rules never
+ * put free text there (rule.h); the resource is named by Type/id only.
+ */
+#include "report.h"
+
+#include <stdio.h>
+
+const char *s4s_sev_str(s4s_sev s)
+{
+    switch (s) {
+    case S4S_SEV_FATAL:   return "fatal";
+    case S4S_SEV_ERROR:   return "error";
+    case S4S_SEV_WARNING: return "warning";
+    case S4S_SEV_INFO:    return "information";
+    }
+    return "error";
+}
+
+static void ext_str(s4s_jw *w, const char *name, const char *vkey, const char *v)
+{
+    s4s_jw_obj(w);
+    s4s_jw_key(w, "url");
+    char url[128];
+    snprintf(url, sizeof url, "%s%s", S4S_EXT_BASE, name);
+    s4s_jw_str(w, url);
+    s4s_jw_kstr(w, vkey, v);
+    s4s_jw_obj_end(w);
+}
+
+static void ext_num(s4s_jw *w, const char *name, const char *vkey, uint64_t v)
+{
+    s4s_jw_obj(w);
+    char url[128];
+    snprintf(url, sizeof url, "%s%s", S4S_EXT_BASE, name);
+    s4s_jw_kstr(w, "url", url);
+    s4s_jw_kuint(w, vkey, v);
+    s4s_jw_obj_end(w);
+}
+
+void s4s_report_write(s4s_jw *w, const char *type, const char *id, uint64_t off,
+                      uint64_t line, bool rejected, const s4s_issue_rec *issues)
+{
+    char ref[512];
+    snprintf(ref, sizeof ref, "%s/%s", type ? type : "(unknown)", id ? id : "(no id)");
+    s4s_jw_obj(w);
+    s4s_jw_kstr(w, "resourceType", "OperationOutcome");
+    s4s_jw_key(w, "extension");
+    s4s_jw_arr(w);
+    ext_str(w, "source-resource", "valueString", ref);
+    ext_num(w, "source-offset", "valueDecimal", off);
+    ext_num(w, "source-line", "valueInteger", line);
+    ext_str(w, "disposition", "valueCode", rejected ? "rejected" : "written");
+    s4s_jw_arr_end(w);
+    s4s_jw_key(w, "issue");
+    s4s_jw_arr(w);
+    for (const s4s_issue_rec *r = issues; r; r = r->next) {
+        s4s_jw_obj(w);
+        s4s_jw_kstr(w, "severity", s4s_sev_str(r->sev));
+        s4s_jw_kstr(w, "code", r->code);
+        s4s_jw_key(w, "details");
+        s4s_jw_obj(w);
+        s4s_jw_kstr(w, "text", r->msg);
+        s4s_jw_obj_end(w);
+        char diag[640];
+        snprintf(diag, sizeof diag, "%s @%llu [%s]", ref, (unsigned long long)r->off,
+                 r->rule ? r->rule : "input");
+        s4s_jw_kstr(w, "diagnostics", diag);
+        if (r->path) {
+            s4s_jw_key(w, "expression");
+            s4s_jw_arr(w);
+            s4s_jw_str(w, r->path);
+            s4s_jw_arr_end(w);
+        }
+        if (r->repair) {
+            s4s_jw_key(w, "extension");
+            s4s_jw_arr(w);
+            s4s_jw_obj(w);
+            s4s_jw_kstr(w, "url", S4S_EXT_BASE "repair");
+            s4s_jw_key(w, "extension");
+            s4s_jw_arr(w);
+            s4s_jw_obj(w);
+            s4s_jw_kstr(w, "url", "kind");
+            s4s_jw_kstr(w, "valueCode", r->repair);
+            s4s_jw_obj_end(w);
+            if (r->old_val) {
+                s4s_jw_obj(w);
+                s4s_jw_kstr(w, "url", "old");
+                s4s_jw_kstr(w, "valueString", r->old_val);
+                s4s_jw_obj_end(w);
+            }
+            if (r->new_val) {
+                s4s_jw_obj(w);
+                s4s_jw_kstr(w, "url", "new");
+                s4s_jw_kstr(w, "valueString", r->new_val);
+                s4s_jw_obj_end(w);
+            }
+            s4s_jw_arr_end(w);
+            s4s_jw_obj_end(w);
+            s4s_jw_arr_end(w);
+        }
+        s4s_jw_obj_end(w);
+    }
+    s4s_jw_arr_end(w);
+    s4s_jw_obj_end(w);
+}

@@ -1,0 +1,25 @@
+/*
+ * report.h - one OperationOutcome line per resource that has issues.
+ *
+ * Shape (documented in README "Report format"):
+ *   {"resourceType":"OperationOutcome",
+ *    "extension":[{"url":S4S_EXT_BASE "source-resource","valueString":"Type/id"},
+ *                 {"url":S4S_EXT_BASE "source-offset","valueDecimal":N},
+ *                 {"url":S4S_EXT_BASE "source-line","valueInteger":L},
+ *                 {"url":S4S_EXT_BASE "disposition","valueCode":"written|rejected"}],
+ *    "issue":[{"severity","code","details":{"text"},"diagnostics","expression":[path],
+ *              "extension":[repair: kind, old, new]}]}
+ * Ownership: writes into the caller's s4s_jw.
+ */
+#ifndef S4S_REPORT_H
+#define S4S_REPORT_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "jsonw.h"
+#include "../rules/rule.h"
+
+void s4s_report_write(s4s_jw *w, const char *type, const char *id, uint64_t off,
+                      uint64_t line, bool rejected, const s4s_issue_rec *issues);
+const char *s4s_sev_str(s4s_sev s);
+
+#endif

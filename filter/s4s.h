@@ -1,0 +1,89 @@
+/*
+ * s4s.h - the libs4s API: options, the streaming pipeline, its stats.
+ *
+ * Data flow: s4s_pipe_feed(raw bytes) -> input (gunzip, charset) -> sax (yajl)
+ * -> assemble (one resource tree per arena) -> rules -> writer.  Issues go to
+ * the report stream, quarantined resources to the reject stream, counters to
+ * s4s_pipe_write_stats().
+ *
+ * Invariant kept by the pipeline: resources_in == resources_out +
+ * resources_rejected, and every input resource appears exactly once across
+ * out and reject, in input order.
+ *
+ * Ownership: the pipe borrows the FILE streams in s4s_outputs (caller closes
+ * them) and the s4s_opts (must outlive the pipe).  s4s_pipe_free() releases
+ * everything the pipe allocated.
+ */
+#ifndef S4S_H
+#define S4S_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "rc.h"
+
+#define S4S_VERSION "0.1.0"
+/* Base of the extension URLs this tool writes (report, original values). */
+#define S4S_EXT_BASE "http://s4s-normalize.org/fhir/StructureDefinition/"
+
+typedef enum s4s_on_invalid {
+    S4S_INVALID_KEEP,   /* write it with safe repairs, report it */
+    S4S_INVALID_REJECT, /* quarantine it */
+    S4S_INVALID_FAIL    /* stop at the first error */
+} s4s_on_invalid;
+
+typedef struct s4s_opts {
+    s4s_on_invalid on_invalid;
+    bool        validate;            /* false: --no-validate, pure passthrough */
+    bool        nfc;                 /* --nfc */
+    const char *input_encoding;      /* --input-encoding, NULL for UTF-8 */
+    unsigned    max_depth;           /* --max-depth */
+    size_t      max_resource_bytes;  /* --max-resource-bytes */
+    size_t      max_refs;            /* urn:uuid map capacity per Bundle */
+    /* terminology (rules/codes.c) */
+    const char *terminology;         /* --terminology FILE.db, NULL: embedded */
+    bool        no_terminology;      /* --no-terminology */
+    bool        strict_codes;        /* --strict-codes */
+    bool        replace_deprecated;  /* --replace-deprecated */
+    bool        check_display;       /* --check-display */
+    /* units (rules/units.c) */
+    bool        convert_vitals;      /* --convert-vitals */
+} s4s_opts;
+
+void s4s_opts_default(s4s_opts *o);
+
+typedef struct s4s_outputs {
+    FILE *out;      /* cleaned NDJSON (required) */
+    FILE *reject;   /* quarantined NDJSON, may be NULL */
+    FILE *report;   /* OperationOutcome NDJSON, may be NULL */
+    FILE *coverage; /* terminology coverage TSV (--coverage), may be NULL */
+} s4s_outputs;
+
+/* Counters every layer updates; read them at any time (progress display). */
+typedef struct s4s_counts {
+    uint64_t bytes_in;           /* bytes given to s4s_pipe_feed */
+    uint64_t bytes_uncompressed; /* bytes given to the JSON parser */
+    uint64_t resources_in, resources_out, resources_rejected;
+    uint64_t issues_by_sev[4];   /* fatal, error, warning, information */
+    uint64_t repairs;
+} s4s_counts;
+
+typedef struct s4s_pipe s4s_pipe;
+
+s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out);
+s4s_rc s4s_pipe_feed(s4s_pipe *p, const void *buf, size_t len);
+/* End of input: flushes everything; reports truncation. */
+s4s_rc s4s_pipe_finish(s4s_pipe *p);
+const s4s_counts *s4s_pipe_counts(const s4s_pipe *p);
+/* Human message for the last fatal rc, naming the byte offset; "" if none. */
+const char *s4s_pipe_errmsg(const s4s_pipe *p);
+/* True when any resource had an error-severity issue (exit status 3). */
+bool s4s_pipe_had_errors(const s4s_pipe *p);
+/* One JSON object (plus newline) with every counter and rule section. */
+void s4s_pipe_write_stats(s4s_pipe *p, FILE *f, double elapsed_s);
+void s4s_pipe_free(s4s_pipe *p);
+
+/* Versions of the libraries actually linked, for --version. */
+void s4s_write_versions(FILE *f);
+
+#endif

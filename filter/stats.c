@@ -1,0 +1,118 @@
+/*
+ * stats.c - counting resources, issues and repairs; the --stats object.
+ *
+ * Invariant: resources_in == resources_out + resources_rejected after every
+ * call of s4s_stats_resource (each call adds 1 to in and 1 to exactly one of
+ * the other two).  Tables are bounded (s4s_counter caps).
+ */
+#include "stats.h"
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void s4s_stats_init(s4s_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    s4s_counter_init(&s->by_type, 1024);
+    s4s_counter_init(&s->by_code, 256);
+    s4s_counter_init(&s->messages, 4096);
+    s4s_counter_init(&s->repairs, 1024);
+}
+
+void s4s_stats_free(s4s_stats *s)
+{
+    s4s_counter_free(&s->by_type);
+    s4s_counter_free(&s->by_code);
+    s4s_counter_free(&s->messages);
+    s4s_counter_free(&s->repairs);
+}
+
+void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s_issue_rec *issues)
+{
+    const char *t = type ? type : "(none)";
+    s4s_counter_ent *e = s4s_counter_add(&s->by_type, t, strlen(t), 0, 1);
+    e->n[rejected ? 2 : 1]++;
+    s->c.resources_in++;
+    if (rejected)
+        s->c.resources_rejected++;
+    else
+        s->c.resources_out++;
+    for (const s4s_issue_rec *r = issues; r; r = r->next) {
+        s->c.issues_by_sev[r->sev]++;
+        if (r->repair) {
+            s->c.repairs++;
+            s4s_counter_add(&s->repairs, r->repair, strlen(r->repair), 0, 1);
+            continue;
+        }
+        s4s_counter_add(&s->by_code, r->code, strlen(r->code), 0, 1);
+        s4s_counter_add(&s->messages, r->tmpl, strlen(r->tmpl), 0, 1);
+    }
+}
+
+static void table(s4s_jw *w, const char *key, const s4s_counter *c, size_t top)
+{
+    size_t n;
+    s4s_counter_ent **v = s4s_counter_sorted(c, 0, &n);
+    s4s_jw_key(w, key);
+    s4s_jw_obj(w);
+    for (size_t i = 0; i < n && i < top; i++)
+        s4s_jw_kuint(w, v[i]->key, v[i]->n[0]);
+    s4s_jw_obj_end(w);
+    free(v);
+}
+
+void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
+{
+    s4s_jw_kuint(w, "bytes_in", s->c.bytes_in);
+    s4s_jw_kuint(w, "bytes_uncompressed", s->c.bytes_uncompressed);
+    s4s_jw_kuint(w, "resources_in", s->c.resources_in);
+    s4s_jw_kuint(w, "resources_out", s->c.resources_out);
+    s4s_jw_kuint(w, "resources_rejected", s->c.resources_rejected);
+    s4s_jw_key(w, "elapsed_s");
+    s4s_jw_fixed(w, elapsed_s, 3);
+
+    size_t n;
+    s4s_counter_ent **v = s4s_counter_sorted(&s->by_type, 0, &n);
+    s4s_jw_key(w, "by_type");
+    s4s_jw_obj(w);
+    for (size_t i = 0; i < n; i++) {
+        s4s_jw_key(w, v[i]->key);
+        s4s_jw_obj(w);
+        s4s_jw_kuint(w, "in", v[i]->n[0]);
+        s4s_jw_kuint(w, "out", v[i]->n[1]);
+        s4s_jw_kuint(w, "rejected", v[i]->n[2]);
+        s4s_jw_obj_end(w);
+    }
+    s4s_jw_obj_end(w);
+    free(v);
+
+    s4s_jw_key(w, "issues");
+    s4s_jw_obj(w);
+    for (int i = 0; i < 4; i++)
+        s4s_jw_kuint(w, s4s_sev_str((s4s_sev)i), s->c.issues_by_sev[i]);
+    s4s_jw_obj_end(w);
+    table(w, "issues_by_code", &s->by_code, (size_t)-1);
+
+    /* top 20 message templates: values are never part of a template */
+    v = s4s_counter_sorted(&s->messages, 0, &n);
+    s4s_jw_key(w, "top_messages");
+    s4s_jw_arr(w);
+    for (size_t i = 0; i < n && i < 20; i++) {
+        s4s_jw_obj(w);
+        s4s_jw_kstr(w, "message", v[i]->key);
+        s4s_jw_kuint(w, "count", v[i]->n[0]);
+        s4s_jw_obj_end(w);
+    }
+    s4s_jw_arr_end(w);
+    free(v);
+
+    s4s_jw_kuint(w, "repairs", s->c.repairs);
+    table(w, "repairs_by_kind", &s->repairs, (size_t)-1);
+    s4s_jw_key(w, "references");
+    s4s_jw_obj(w);
+    s4s_jw_kuint(w, "urn_uuid_rewritten", s->refs_rewritten);
+    s4s_jw_kuint(w, "urn_uuid_unresolved", s->refs_unresolved);
+    s4s_jw_kuint(w, "map_full", s->refs_map_full);
+    s4s_jw_obj_end(w);
+}

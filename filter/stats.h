@@ -1,0 +1,29 @@
+/*
+ * stats.h - run counters and the --stats JSON object.
+ *
+ * Ownership: s4s_stats owns its counter tables; s4s_stats_free() releases them.
+ */
+#ifndef S4S_STATS_H
+#define S4S_STATS_H
+#include "counter.h"
+#include "jsonw.h"
+#include "s4s.h"
+#include "../rules/rule.h"
+
+typedef struct s4s_stats {
+    s4s_counts  c;
+    s4s_counter by_type;   /* n[0] in, n[1] out, n[2] rejected */
+    s4s_counter by_code;   /* issues by FHIR issue-type code */
+    s4s_counter messages;  /* issues by message template */
+    s4s_counter repairs;   /* repairs by kind */
+    uint64_t    refs_rewritten, refs_unresolved, refs_map_full;
+} s4s_stats;
+
+void s4s_stats_init(s4s_stats *s);
+void s4s_stats_free(s4s_stats *s);
+/* account one resource and its issues */
+void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s_issue_rec *issues);
+/* writes the common members into an open object */
+void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s);
+
+#endif

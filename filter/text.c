@@ -1,0 +1,205 @@
+/*
+ * text.c - UTF-8 validation, surrogate detection, NFC (ICU), charset
+ * conversion (ICU ucnv).
+ *
+ * Invariants: validation is a pure scan with an ASCII fast path (8 bytes at
+ * a time); NFC first asks ICU's quick check so already-normal text (nearly
+ * all of it) costs one pass and no allocation.
+ */
+#include "text.h"
+#include "alloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ucnv.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+
+bool s4s_text_utf8_ok(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *e = p + n;
+    while (p < e) {
+        /* fast path: 8 ASCII bytes with no NUL */
+        if (e - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (!(w & 0x8080808080808080ull) &&
+                !((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) {
+                p += 8;
+                continue;
+            }
+        }
+        unsigned c = *p;
+        if (c < 0x80) {
+            if (!c)
+                return false;
+            p++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+        else return false;
+        if ((size_t)(e - p) < len)
+            return false;
+        for (size_t i = 1; i < len; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        p += len;
+    }
+    return true;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* code unit of a \uXXXX escape starting at p (p[0] == '\\'), or -1 */
+static long esc_unit(const char *p, const char *e)
+{
+    if (e - p < 6 || p[1] != 'u')
+        return -1;
+    long v = 0;
+    for (int i = 2; i < 6; i++) {
+        int h = hexval(p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+bool s4s_text_lone_surrogate(const char *raw, size_t n)
+{
+    const char *p = raw, *e = raw + n;
+    while ((p = memchr(p, '\\', (size_t)(e - p))) != NULL) {
+        if (p + 1 < e && p[1] == '\\') { /* escaped backslash: skip the pair */
+            p += 2;
+            continue;
+        }
+        long u = esc_unit(p, e);
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            long lo = p + 6 < e && p[6] == '\\' ? esc_unit(p + 6, e) : -1;
+            if (lo < 0xDC00 || lo > 0xDFFF)
+                return true;
+            p += 12;
+            continue;
+        }
+        if (u >= 0xDC00 && u <= 0xDFFF)
+            return true;
+        p += 2;
+    }
+    return false;
+}
+
+const char *s4s_text_nfc(s4s_arena *a, const char *s, size_t n, size_t *out_len)
+{
+    /* ASCII is always NFC */
+    size_t i = 0;
+    while (i < n && !((unsigned char)s[i] & 0x80))
+        i++;
+    if (i == n)
+        return NULL;
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfc = unorm2_getNFCInstance(&err);
+    if (U_FAILURE(err) || n > INT32_MAX / 2)
+        return NULL;
+    int32_t ulen = 0;
+    err = U_ZERO_ERROR;
+    u_strFromUTF8(NULL, 0, &ulen, s, (int32_t)n, &err);
+    if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
+        return NULL;
+    UChar *u = s4s_arena_alloc(a, sizeof(UChar) * ((size_t)ulen + 1));
+    err = U_ZERO_ERROR;
+    u_strFromUTF8(u, ulen + 1, NULL, s, (int32_t)n, &err);
+    if (U_FAILURE(err))
+        return NULL;
+    err = U_ZERO_ERROR;
+    if (unorm2_isNormalized(nfc, u, ulen, &err) || U_FAILURE(err))
+        return NULL;
+    int32_t cap = ulen * 3 + 16;
+    UChar *nu = s4s_arena_alloc(a, sizeof(UChar) * (size_t)cap);
+    err = U_ZERO_ERROR;
+    int32_t nlen = unorm2_normalize(nfc, u, ulen, nu, cap, &err);
+    if (U_FAILURE(err))
+        return NULL;
+    int32_t blen = 0;
+    err = U_ZERO_ERROR;
+    u_strToUTF8(NULL, 0, &blen, nu, nlen, &err);
+    char *out = s4s_arena_alloc(a, (size_t)blen + 1);
+    err = U_ZERO_ERROR;
+    u_strToUTF8(out, blen + 1, NULL, nu, nlen, &err);
+    if (U_FAILURE(err))
+        return NULL;
+    *out_len = (size_t)blen;
+    return out;
+}
+
+struct s4s_conv {
+    UConverter *src, *utf8;
+    UChar       pivot[4096];
+    UChar      *ps, *pt;
+};
+
+s4s_rc s4s_conv_new(const char *charset, s4s_conv **out)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    s4s_conv *c = s4s_xcalloc(1, sizeof *c);
+    c->src = ucnv_open(charset, &err);
+    if (U_FAILURE(err)) {
+        free(c);
+        return S4S_ERR_USAGE;
+    }
+    /* unmappable bytes must not pass silently */
+    ucnv_setToUCallBack(c->src, UCNV_TO_U_CALLBACK_STOP, NULL, NULL, NULL, &err);
+    c->utf8 = ucnv_open("UTF-8", &err);
+    if (U_FAILURE(err)) {
+        s4s_conv_free(c);
+        return S4S_ERR_USAGE;
+    }
+    c->ps = c->pt = c->pivot;
+    *out = c;
+    return S4S_OK;
+}
+
+s4s_rc s4s_conv_run(s4s_conv *c, const char *p, size_t n, bool flush, s4s_buf *out)
+{
+    const char *src = p, *end = p + n;
+    char tmp[16384];
+    for (;;) {
+        char *t = tmp;
+        UErrorCode err = U_ZERO_ERROR;
+        ucnv_convertEx(c->utf8, c->src, &t, tmp + sizeof tmp, &src, end,
+                       c->pivot, &c->ps, &c->pt, c->pivot + 4096, false, flush, &err);
+        if (!s4s_buf_put(out, tmp, (size_t)(t - tmp)))
+            return S4S_ERR_LIMIT;
+        if (err == U_BUFFER_OVERFLOW_ERROR)
+            continue;
+        if (U_FAILURE(err))
+            return S4S_ERR_ENCODING;
+        return S4S_OK;
+    }
+}
+
+void s4s_conv_free(s4s_conv *c)
+{
+    if (!c)
+        return;
+    if (c->src)
+        ucnv_close(c->src);
+    if (c->utf8)
+        ucnv_close(c->utf8);
+    free(c);
+}

@@ -1,0 +1,31 @@
+/*
+ * text.h - text checks and conversions: UTF-8, surrogates, NFC, charsets.
+ *
+ * Pure functions over byte ranges, except the converter, which is a handle.
+ * Ownership: s4s_text_nfc() returns a string in the given arena; converters
+ * are freed with s4s_conv_free().
+ */
+#ifndef S4S_TEXT_H
+#define S4S_TEXT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "arena.h"
+#include "buf.h"
+#include "rc.h"
+
+/* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) and no NUL. */
+bool s4s_text_utf8_ok(const char *s, size_t n);
+/* raw JSON text holds a \uD800-\uDBFF escape not followed by a low
+ * surrogate escape, or a lone \uDC00-\uDFFF (yajl would turn it into '?'). */
+bool s4s_text_lone_surrogate(const char *raw, size_t n);
+/* NULL when s is already NFC; otherwise the NFC form in the arena. */
+const char *s4s_text_nfc(s4s_arena *a, const char *s, size_t n, size_t *out_len);
+
+/* Legacy charset -> UTF-8 streaming converter (ICU ucnv). */
+typedef struct s4s_conv s4s_conv;
+s4s_rc s4s_conv_new(const char *charset, s4s_conv **out);
+/* Appends the UTF-8 of p[0..n) to out; flush=true at end of input. */
+s4s_rc s4s_conv_run(s4s_conv *c, const char *p, size_t n, bool flush, s4s_buf *out);
+void   s4s_conv_free(s4s_conv *c);
+
+#endif

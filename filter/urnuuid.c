@@ -1,0 +1,170 @@
+/*
+ * urnuuid.c - the per-Bundle fullUrl map and the urn:uuid rewrite.
+ *
+ * Invariants: the table is a power of two, at most half full; a key is two
+ * independent 64-bit hashes (collision odds ~2^-100 per pair); type names are
+ * interned in a small fixed array; the id pool is a capped s4s_buf.
+ */
+#include "urnuuid.h"
+#include "alloc.h"
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TYPES 255
+#define ID_SAME 0xFFFFFFFFu /* id equals the uuid in the fullUrl */
+
+typedef struct ent {
+    uint64_t h1, h2;
+    uint32_t id_off;   /* into pool, or ID_SAME */
+    uint16_t type;     /* 1-based index into types; 0 = empty slot */
+    uint16_t id_len;
+} ent;
+
+struct s4s_refmap {
+    ent    *tab;
+    size_t  cap, len, max;
+    char   *types[MAX_TYPES];
+    unsigned ntypes;
+    s4s_buf pool;
+};
+
+s4s_refmap *s4s_refmap_new(size_t max_entries)
+{
+    s4s_refmap *m = s4s_xcalloc(1, sizeof *m);
+    m->max = max_entries;
+    m->cap = 1024;
+    m->tab = s4s_xcalloc(m->cap, sizeof *m->tab);
+    s4s_buf_init(&m->pool, (size_t)64 << 20);
+    return m;
+}
+
+void s4s_refmap_free(s4s_refmap *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->ntypes; i++)
+        free(m->types[i]);
+    free(m->tab);
+    s4s_buf_free(&m->pool);
+    free(m);
+}
+
+void s4s_refmap_reset(s4s_refmap *m)
+{
+    if (m->len)
+        memset(m->tab, 0, m->cap * sizeof *m->tab);
+    m->len = 0;
+    s4s_buf_clear(&m->pool);
+}
+
+static void hashes(const char *s, size_t n, uint64_t *h1, uint64_t *h2)
+{
+    uint64_t a = 1469598103934665603ull, b = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < n; i++) {
+        a = (a ^ (unsigned char)s[i]) * 1099511628211ull;
+        b = (b + (unsigned char)s[i]) * 0xff51afd7ed558ccdull;
+        b ^= b >> 29;
+    }
+    *h1 = a;
+    *h2 = b | 1; /* never 0 */
+}
+
+static ent *find(ent *tab, size_t cap, uint64_t h1, uint64_t h2)
+{
+    size_t i = h1 & (cap - 1);
+    while (tab[i].type && !(tab[i].h1 == h1 && tab[i].h2 == h2))
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+static unsigned type_index(s4s_refmap *m, const char *type)
+{
+    for (unsigned i = 0; i < m->ntypes; i++)
+        if (!strcmp(m->types[i], type))
+            return i + 1;
+    if (m->ntypes == MAX_TYPES)
+        return 0;
+    m->types[m->ntypes++] = s4s_xstrdup(type);
+    return m->ntypes;
+}
+
+bool s4s_refmap_put(s4s_refmap *m, const char *url, const char *type, const char *id)
+{
+    if (m->len >= m->max)
+        return false;
+    unsigned t = type_index(m, type);
+    size_t idl = strlen(id);
+    if (!t || idl > 0xFFFF)
+        return false;
+    if ((m->len + 1) * 2 > m->cap) {
+        size_t ncap = m->cap * 2;
+        ent *nt = s4s_xcalloc(ncap, sizeof *nt);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->tab[i].type)
+                *find(nt, ncap, m->tab[i].h1, m->tab[i].h2) = m->tab[i];
+        free(m->tab);
+        m->tab = nt;
+        m->cap = ncap;
+    }
+    uint64_t h1, h2;
+    hashes(url, strlen(url), &h1, &h2);
+    ent *e = find(m->tab, m->cap, h1, h2);
+    if (!e->type)
+        m->len++;
+    e->h1 = h1;
+    e->h2 = h2;
+    e->type = (uint16_t)t;
+    e->id_len = (uint16_t)idl;
+    const char *uuid = strncmp(url, "urn:uuid:", 9) == 0 ? url + 9 : NULL;
+    if (uuid && !strcmp(uuid, id)) {
+        e->id_off = ID_SAME;
+    } else {
+        e->id_off = (uint32_t)m->pool.len;
+        if (m->pool.len > 0xFFFF0000u || !s4s_buf_put(&m->pool, id, idl)) {
+            e->type = 0; /* pool full: forget the entry */
+            m->len--;
+            return false;
+        }
+    }
+    return true;
+}
+
+static void walk(s4s_rctx *rc, s4s_refmap *m, s4s_node *n, unsigned *done, unsigned *unresolved)
+{
+    for (s4s_node *c = n->first; c; c = c->next) {
+        if (c->flags & S4S_NF_REMOVED)
+            continue;
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
+            walk(rc, m, c, done, unresolved);
+            continue;
+        }
+        if (c->type != S4S_J_STRING || c->klen != 9 || memcmp(c->key, "reference", 9) ||
+            c->len < 9 || memcmp(c->str, "urn:uuid:", 9))
+            continue;
+        uint64_t h1, h2;
+        hashes(c->str, c->len, &h1, &h2);
+        ent *e = find(m->tab, m->cap, h1, h2);
+        if (!e->type) {
+            (*unresolved)++;
+            s4s_issue(rc, S4S_SEV_WARNING, "not-found", c,
+                      "urn:uuid reference names no earlier entry of this Bundle (forward or missing); left as is");
+            continue;
+        }
+        const char *type = m->types[e->type - 1];
+        const char *id = e->id_off == ID_SAME ? c->str + 9 : m->pool.p + e->id_off;
+        char *v = s4s_arena_printf(rc->arena, "%s/%.*s", type, (int)e->id_len, id);
+        s4s_edit_set_str(rc, c, v, strlen(v), "urn-uuid-reference",
+                         "urn:uuid reference rewritten to the Type/id of the entry it names");
+        (*done)++;
+    }
+}
+
+unsigned s4s_refs_rewrite(s4s_rctx *rc, s4s_refmap *m, unsigned *unresolved)
+{
+    unsigned done = 0;
+    *unresolved = 0;
+    walk(rc, m, rc->root, &done, unresolved);
+    return done;
+}

@@ -1,0 +1,26 @@
+/*
+ * writer.h - trees and raw bytes to compact one-line JSON.
+ *
+ * s4s_write_node() re-serializes a (possibly edited) tree: key order as
+ * built, number lexemes verbatim, strings escaped minimally, removed nodes
+ * skipped.  s4s_compact() strips insignificant whitespace from raw input
+ * bytes without touching anything else (the quarantine copy), streaming: the
+ * state carries string/escape context across calls.
+ * Ownership: output is appended to a caller-owned s4s_buf.
+ */
+#ifndef S4S_WRITER_H
+#define S4S_WRITER_H
+#include <stdbool.h>
+#include "buf.h"
+#include "node.h"
+
+bool s4s_write_node(s4s_buf *b, const s4s_node *n);
+
+typedef struct s4s_compact_state {
+    bool in_str, esc;
+} s4s_compact_state;
+/* Appends the compacted form of p[0..n); newlines outside strings are
+ * dropped too, so the result is one line. */
+bool s4s_compact(s4s_buf *b, const char *p, size_t n, s4s_compact_state *st);
+
+#endif

@@ -1,0 +1,521 @@
+/*
+ * codes.c - rule family "codes": every Coding of the resource (any object
+ * with string "system" and "code", at any depth, contained resources
+ * included) gets its system URI normalized, its code syntax checked and its
+ * code looked up in the terminology cache; counts feed the `terminology`
+ * stats section and the --coverage TSV.
+ *
+ * Order per Coding: alias URI -> canonical (repair "system-uri"); syntax
+ * (error code-invalid, no look-up); look-up: unknown -> warning (error with
+ * --strict-codes), deprecated/retired/inactive -> warning, rewritten with
+ * --replace-deprecated when there is exactly one replacement and the Coding
+ * sits in an array (the original is kept as the next Coding); display
+ * mismatch -> information, only with --check-display.  UCUM codings
+ * (Quantity units) are skipped: units are rules/units.c's job.
+ *
+ * Invariants: messages name codes, systems and paths only, never display
+ * text; per-run tables are capped (SYS_CAP systems, CODE_CAP distinct codes),
+ * past the caps codes still get checked but are counted only per system
+ * (or under "(other)"); a code's look-up result is computed once per run
+ * and kept in the code table.  State is per run and not shared between
+ * threads (apply runs on the rules thread only).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../filter/alloc.h"
+#include "../filter/buf.h"
+#include "../filter/jsonw.h"
+#include "../terminology/term.h"
+#include "rule.h"
+
+#define SYS_CAP     4096
+#define CODE_CAP    (1u << 21)
+#define TOP_UNKNOWN 50
+#define CODING_JSON_MAX 65536
+#define OTHER_SYS   "(other)"
+
+enum { N_CODINGS, N_DISTINCT, N_FOUND, N_NOT_FOUND, N_DEPRECATED, N_REPAIRED, N_SYNTAX, N_NOT_LOADED, N_COUNTERS };
+static const char *const counter_names[N_COUNTERS] = {"codings", "distinct", "found", "not_found", "deprecated",
+                                                      "repaired", "syntax_invalid", "not_loaded"};
+
+/* What happened to a code: fixed per (system, code) for the whole run. */
+typedef enum outcome { O_FOUND, O_DEPRECATED, O_NOT_FOUND, O_SYNTAX, O_NOT_LOADED } outcome;
+
+typedef struct sysent {
+    char          *uri;
+    s4s_code_check check;
+    uint64_t       n[N_COUNTERS];
+} sysent;
+
+typedef struct codeent {
+    char           *code;      /* NULL = empty slot */
+    uint32_t        sys;
+    uint64_t        h;
+    uint64_t        codings, repaired;
+    outcome         out;
+    s4s_term_result r;
+} codeent;
+
+typedef struct cstate {
+    s4s_term *term;
+    sysent   *sys;
+    size_t    nsys;
+    uint32_t *sys_tab;          /* open addressing over sys: index+1 */
+    size_t    sys_cap;
+    codeent  *codes;
+    size_t    code_cap, ncodes;
+    bool      codes_capped;
+    int       last_sys;
+    char      last_uri[256];
+} cstate;
+
+static uint64_t fnv(const char *s, uint64_t h)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static s4s_rc codes_init(const s4s_opts *o, s4s_term *term, void **state)
+{
+    (void)o;
+    cstate *st = s4s_xcalloc(1, sizeof *st);
+    st->term = term;
+    st->sys_cap = 2 * SYS_CAP;
+    st->sys_tab = s4s_xcalloc(st->sys_cap, sizeof *st->sys_tab);
+    st->sys = s4s_xcalloc(SYS_CAP + 1, sizeof *st->sys);
+    st->last_sys = -1;
+    *state = st;
+    return S4S_OK;
+}
+
+static void codes_fini(void *state)
+{
+    cstate *st = state;
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->nsys; i++)
+        free(st->sys[i].uri);
+    for (size_t i = 0; i < st->code_cap; i++)
+        free(st->codes[i].code);
+    free(st->sys);
+    free(st->sys_tab);
+    free(st->codes);
+    free(st);
+}
+
+/* Index of the (canonical) system in the per-run table; past SYS_CAP every
+ * new system shares the "(other)" row. */
+static uint32_t sys_of(cstate *st, const char *uri)
+{
+    if (st->last_sys >= 0 && !strcmp(uri, st->last_uri))
+        return (uint32_t)st->last_sys;
+    if (st->nsys == SYS_CAP)
+        uri = OTHER_SYS;
+    size_t j = fnv(uri, 0xcbf29ce484222325ULL) & (st->sys_cap - 1);
+    while (st->sys_tab[j] && strcmp(st->sys[st->sys_tab[j] - 1].uri, uri))
+        j = (j + 1) & (st->sys_cap - 1);
+    if (!st->sys_tab[j]) {
+        sysent *e = &st->sys[st->nsys];
+        e->uri = s4s_xstrdup(uri);
+        e->check = s4s_system_check(uri);
+        st->sys_tab[j] = (uint32_t)++st->nsys;
+    }
+    uint32_t i = st->sys_tab[j] - 1;
+    if (strlen(uri) < sizeof st->last_uri) {
+        strcpy(st->last_uri, uri);
+        st->last_sys = (int)i;
+    }
+    return i;
+}
+
+static codeent *code_slot(cstate *st, uint32_t sys, const char *code, uint64_t h)
+{
+    size_t j = h & (st->code_cap - 1);
+    while (st->codes[j].code) {
+        codeent *e = &st->codes[j];
+        if (e->h == h && e->sys == sys && !strcmp(e->code, code))
+            return e;
+        j = (j + 1) & (st->code_cap - 1);
+    }
+    return &st->codes[j];
+}
+
+static void code_grow(cstate *st)
+{
+    size_t ocap = st->code_cap, ncap = ocap ? ocap * 2 : 4096;
+    codeent *old = st->codes;
+    st->codes = s4s_xcalloc(ncap, sizeof *st->codes);
+    st->code_cap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].code)
+            *code_slot(st, old[i].sys, old[i].code, old[i].h) = old[i];
+    free(old);
+}
+
+static const char *check_name(s4s_code_check c)
+{
+    switch (c) {
+    case S4S_CHK_LOINC:  return "LOINC code (NNNNN-C with mod-10 check digit)";
+    case S4S_CHK_SNOMED: return "SNOMED CT concept id (Verhoeff check digit, partition 00/10)";
+    case S4S_CHK_RXNORM: return "RxNorm RXCUI (digits)";
+    case S4S_CHK_CVX:    return "CVX code (1-3 digits)";
+    case S4S_CHK_NDC:    return "NDC (4-4-2, 5-3-2, 5-4-1, 5-4-2 or 10/11 digits)";
+    case S4S_CHK_HGNC:   return "HGNC id (HGNC:n)";
+    case S4S_CHK_NONE:   break;
+    }
+    return "code";
+}
+
+/* Work out a code's outcome once: syntax, then look-up. */
+static void classify(s4s_term *term, const sysent *se, const char *code, codeent *e)
+{
+    memset(&e->r, 0, sizeof e->r);
+    e->r.status = S4S_TS_NOT_LOADED;
+    if (!s4s_code_syntax_ok(se->check, code)) {
+        e->out = O_SYNTAX;
+        return;
+    }
+    if (term && s4s_term_lookup(term, se->uri, code, &e->r) != S4S_OK)
+        e->r.status = S4S_TS_NOT_LOADED;
+    switch (e->r.status) {
+    case S4S_TS_ACTIVE:     e->out = O_FOUND; break;
+    case S4S_TS_DEPRECATED:
+    case S4S_TS_RETIRED:
+    case S4S_TS_INACTIVE:   e->out = O_DEPRECATED; break;
+    case S4S_TS_NOT_FOUND:  e->out = O_NOT_FOUND; break;
+    case S4S_TS_NOT_LOADED: e->out = O_NOT_LOADED; break;
+    }
+}
+
+/* Serialize a live subtree as JSON into b (for the kept original Coding). */
+static void to_json(s4s_buf *b, const s4s_node *n)
+{
+    switch (n->type) {
+    case S4S_J_NULL:   s4s_buf_puts(b, "null"); break;
+    case S4S_J_TRUE:   s4s_buf_puts(b, "true"); break;
+    case S4S_J_FALSE:  s4s_buf_puts(b, "false"); break;
+    case S4S_J_NUMBER: s4s_buf_put(b, n->str, n->len); break;
+    case S4S_J_STRING: s4s_buf_json_str(b, n->str, n->len); break;
+    case S4S_J_OBJECT:
+    case S4S_J_ARRAY: {
+        bool obj = n->type == S4S_J_OBJECT, first = true;
+        s4s_buf_putc(b, obj ? '{' : '[');
+        S4S_EACH(c, n) {
+            if (!first)
+                s4s_buf_putc(b, ',');
+            first = false;
+            if (obj) {
+                s4s_buf_json_str(b, c->key, c->klen);
+                s4s_buf_putc(b, ':');
+            }
+            to_json(b, c);
+        }
+        s4s_buf_putc(b, obj ? '}' : ']');
+        break;
+    }
+    }
+}
+
+/* --replace-deprecated: keep a copy of the original after it, then rewrite
+ * the code (and the display, without recording display text).  Only for a
+ * Coding inside an array, so the original can stay as a second Coding. */
+static bool replace_code(s4s_rctx *rc, cstate *st, s4s_node *coding, s4s_node *code_n, const sysent *se,
+                         const char *repl)
+{
+    if (!coding->parent || coding->parent->type != S4S_J_ARRAY)
+        return false;
+    s4s_buf b;
+    s4s_buf_init(&b, CODING_JSON_MAX);
+    to_json(&b, coding);
+    bool ok = !b.over && s4s_buf_putc(&b, '\0');
+    if (ok)
+        ok = s4s_edit_insert_json(rc, coding->parent, coding, NULL, b.p, "deprecated-code-original",
+                                  "original deprecated Coding kept after its replacement") != NULL;
+    s4s_buf_free(&b);
+    if (!ok)
+        return false;
+    char old[128];
+    snprintf(old, sizeof old, "%s", code_n->str);
+    s4s_edit_set_str(rc, code_n, repl, strlen(repl), "deprecated-code", "deprecated code replaced by its successor");
+    s4s_node *disp = s4s_get(coding, "display");
+    if (disp) {
+        s4s_term_result nr;
+        const char *nd = NULL;
+        if (st->term && s4s_term_lookup(st->term, se->uri, repl, &nr) == S4S_OK)
+            nd = nr.display;
+        /* display text is never recorded: old/new stay NULL */
+        if (nd) {
+            s4s_node_set(rc->arena, disp, S4S_J_STRING, nd, strlen(nd));
+            disp->flags |= S4S_NF_EDITED;
+            s4s_repair(rc, disp, "display", NULL, NULL, "display set to the preferred name of %s", repl);
+        } else {
+            disp->flags |= S4S_NF_REMOVED;
+            s4s_repair(rc, disp, "display", NULL, NULL, "display of %s removed: no preferred name for %s", old,
+                       repl);
+        }
+    }
+    return true;
+}
+
+static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_n, s4s_node *code_n)
+{
+    bool repaired = false;
+    const char *canon = s4s_system_canonical(sys_n->str);
+    /* UCUM (Quantity units) belongs to rules/units.c, aliases included */
+    if (canon && !strcmp(canon, "http://unitsofmeasure.org"))
+        return;
+    /* short names ("loinc") contain no ':' and are the CLI's, not aliases */
+    if (canon && strcmp(canon, sys_n->str) && strchr(sys_n->str, ':')) {
+        s4s_edit_set_str(rc, sys_n, canon, strlen(canon), "system-uri",
+                         "code system alias replaced by its canonical URI");
+        repaired = true;
+    }
+    uint32_t si = sys_of(st, sys_n->str);
+    sysent *se = &st->sys[si];
+    const char *code = code_n->str;
+    uint64_t h = fnv(code, 0xcbf29ce484222325ULL ^ si);
+    codeent tmp, *e = NULL;
+    if (st->code_cap && (e = code_slot(st, si, code, h))->code) {
+        /* seen before: outcome known */
+    } else if (st->ncodes < CODE_CAP) {
+        if ((st->ncodes + 1) * 2 > st->code_cap) {
+            code_grow(st);
+        }
+        e = code_slot(st, si, code, h);
+        e->code = s4s_xstrdup(code);
+        e->sys = si;
+        e->h = h;
+        classify(rc->term, se, code, e);
+        st->ncodes++;
+        se->n[N_DISTINCT]++;
+    } else {
+        st->codes_capped = true;
+        memset(&tmp, 0, sizeof tmp);
+        classify(rc->term, se, code, &tmp);
+        e = &tmp;
+    }
+    e->codings++;
+    se->n[N_CODINGS]++;
+    const s4s_opts *o = rc->opts;
+    switch (e->out) {
+    case O_SYNTAX:
+        se->n[N_SYNTAX]++;
+        s4s_issue(rc, S4S_SEV_ERROR, "code-invalid", code_n, "'%s' is not a valid %s", code, check_name(se->check));
+        break;
+    case O_NOT_LOADED:
+        se->n[N_NOT_LOADED]++;
+        break;
+    case O_NOT_FOUND:
+        se->n[N_NOT_FOUND]++;
+        s4s_issue(rc, o && o->strict_codes ? S4S_SEV_ERROR : S4S_SEV_WARNING, "code-invalid", code_n,
+                  "code '%s' not found in %s (terminology cache)", code, se->uri);
+        break;
+    case O_DEPRECATED:
+    case O_FOUND:
+        se->n[N_FOUND]++;
+        if (e->out == O_DEPRECATED) {
+            se->n[N_DEPRECATED]++;
+            const char *status = s4s_term_status_str(e->r.status);
+            if (e->r.replaced_by)
+                s4s_issue(rc, S4S_SEV_WARNING, "business-rule", code_n, "code '%s' of %s is %s; replaced by '%s'",
+                          code, se->uri, status, e->r.replaced_by);
+            else
+                s4s_issue(rc, S4S_SEV_WARNING, "business-rule", code_n, "code '%s' of %s is %s", code, se->uri,
+                          status);
+            if (o && o->replace_deprecated && e->r.replaced_by &&
+                replace_code(rc, st, obj, code_n, se, e->r.replaced_by)) {
+                repaired = true;
+                e->repaired++;
+            }
+        }
+        if (o && o->check_display && rc->term) {
+            const char *d = s4s_get_str(obj, "display");
+            bool known, match;
+            if (d && s4s_term_display_match(rc->term, se->uri, code, d, &known, &match) == S4S_OK && known &&
+                !match)
+                s4s_issue(rc, S4S_SEV_INFO, "value", s4s_get(obj, "display"),
+                          "display does not match any name of %s code '%s'", se->uri, code);
+        }
+        break;
+    }
+    if (repaired)
+        se->n[N_REPAIRED]++;
+}
+
+static void walk(s4s_rctx *rc, cstate *st, s4s_node *n)
+{
+    if (n->type == S4S_J_OBJECT) {
+        s4s_node *sys_n = s4s_get(n, "system"), *code_n = s4s_get(n, "code");
+        if (sys_n && code_n && sys_n->type == S4S_J_STRING && code_n->type == S4S_J_STRING)
+            check_coding(rc, st, n, sys_n, code_n);
+    }
+    if (n->type == S4S_J_OBJECT || n->type == S4S_J_ARRAY) {
+        S4S_EACH(c, n) {
+            if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
+                walk(rc, st, c);
+        }
+    }
+}
+
+static void codes_apply(s4s_rctx *rc, void *state)
+{
+    if (rc->root)
+        walk(rc, state, rc->root);
+}
+
+static int sys_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const sysent *const *)a)->uri, (*(const sysent *const *)b)->uri);
+}
+
+static sysent **sorted_systems(cstate *st)
+{
+    sysent **v = s4s_xcalloc(st->nsys + 1, sizeof *v);
+    for (size_t i = 0; i < st->nsys; i++)
+        v[i] = &st->sys[i];
+    qsort(v, st->nsys, sizeof *v, sys_cmp);
+    return v;
+}
+
+static void codes_stats(void *state, s4s_jw *w)
+{
+    cstate *st = state;
+    s4s_jw_key(w, "terminology");
+    s4s_jw_obj(w);
+    s4s_jw_kstr(w, "cache", st->term ? s4s_term_source(st->term) : NULL);
+    s4s_jw_kbool(w, "codes_capped", st->codes_capped);
+    s4s_jw_key(w, "systems");
+    s4s_jw_obj(w);
+    sysent **v = sorted_systems(st);
+    for (size_t i = 0; i < st->nsys; i++) {
+        s4s_jw_key(w, v[i]->uri);
+        s4s_jw_obj(w);
+        for (int k = 0; k < N_COUNTERS; k++)
+            s4s_jw_kuint(w, counter_names[k], v[i]->n[k]);
+        s4s_jw_obj_end(w);
+    }
+    free(v);
+    s4s_jw_obj_end(w);
+    s4s_jw_obj_end(w);
+}
+
+/* TSV field: tabs, newlines and backslashes escaped so rows stay rows. */
+static void tsv_str(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '\t': fputs("\\t", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\\': fputs("\\\\", f); break;
+        default:   fputc(*s, f); break;
+        }
+    }
+}
+
+static const char *outcome_str(const codeent *e)
+{
+    switch (e->out) {
+    case O_SYNTAX:     return "syntax-invalid";
+    case O_NOT_LOADED: return "not-loaded";
+    case O_NOT_FOUND:  return "not-found";
+    case O_FOUND:
+    case O_DEPRECATED: break;
+    }
+    return s4s_term_status_str(e->r.status);
+}
+
+static void code_row(FILE *f, const char *level, const cstate *st, const codeent *e)
+{
+    fprintf(f, "%s\t", level);
+    tsv_str(f, st->sys[e->sys].uri);
+    fputc('\t', f);
+    tsv_str(f, e->code);
+    uint64_t n = e->codings;
+    fprintf(f, "\t%s\t%llu\t1\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\n", outcome_str(e), (unsigned long long)n,
+            (unsigned long long)(e->out == O_FOUND || e->out == O_DEPRECATED ? n : 0),
+            (unsigned long long)(e->out == O_NOT_FOUND ? n : 0), (unsigned long long)(e->out == O_DEPRECATED ? n : 0),
+            (unsigned long long)e->repaired, (unsigned long long)(e->out == O_SYNTAX ? n : 0),
+            (unsigned long long)(e->out == O_NOT_LOADED ? n : 0));
+}
+
+typedef struct code_ord {
+    uint32_t       rank;   /* the system's position in URI order */
+    const codeent *e;
+} code_ord;
+
+static int code_cmp(const void *a, const void *b)
+{
+    const code_ord *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (x->e->codings != y->e->codings)
+        return x->e->codings > y->e->codings ? -1 : 1;
+    return strcmp(x->e->code, y->e->code);
+}
+
+static int unknown_cmp(const void *a, const void *b)
+{
+    const codeent *x = *(const codeent *const *)a, *y = *(const codeent *const *)b;
+    if (x->codings != y->codings)
+        return x->codings > y->codings ? -1 : 1;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->sys < y->sys ? -1 : x->sys > y->sys);
+}
+
+static void codes_side_output(void *state, const s4s_outputs *io)
+{
+    cstate *st = state;
+    if (!io || !io->coverage)
+        return;
+    FILE *f = io->coverage;
+    /* systems in URI order so the file is stable */
+    sysent **v = sorted_systems(st);
+    uint32_t *rank = s4s_xcalloc(st->nsys + 1, sizeof *rank);
+    for (size_t i = 0; i < st->nsys; i++)
+        rank[v[i] - st->sys] = (uint32_t)i;
+    fprintf(f, "level\tsystem\tcode\tstatus\tcodings\tdistinct\tfound\tnot_found\tdeprecated\trepaired\t"
+               "syntax_invalid\tnot_loaded\n");
+    for (size_t i = 0; i < st->nsys; i++) {
+        fputs("system\t", f);
+        tsv_str(f, v[i]->uri);
+        fputs("\t*\t-", f);
+        for (int k = 0; k < N_COUNTERS; k++)
+            fprintf(f, "\t%llu", (unsigned long long)v[i]->n[k]);
+        fputc('\n', f);
+    }
+    codeent **c = s4s_xcalloc(st->ncodes + 1, sizeof *c);
+    size_t n = 0;
+    for (size_t i = 0; i < st->code_cap; i++)
+        if (st->codes[i].code)
+            c[n++] = &st->codes[i];
+    /* top unknown codes by frequency, across systems */
+    qsort(c, n, sizeof *c, unknown_cmp);
+    size_t shown = 0;
+    for (size_t i = 0; i < n && shown < TOP_UNKNOWN; i++)
+        if (c[i]->out == O_NOT_FOUND) {
+            code_row(f, "unknown", st, c[i]);
+            shown++;
+        }
+    /* every code, grouped by system (in URI order), most frequent first */
+    code_ord *ord = s4s_xcalloc(n + 1, sizeof *ord);
+    for (size_t i = 0; i < n; i++) {
+        ord[i].rank = rank[c[i]->sys];
+        ord[i].e = c[i];
+    }
+    qsort(ord, n, sizeof *ord, code_cmp);
+    for (size_t i = 0; i < n; i++)
+        code_row(f, "code", st, ord[i].e);
+    free(ord);
+    free(c);
+    free(rank);
+    free(v);
+    fflush(f);
+}
+
+const s4s_rule s4s_rule_codes = {"codes", codes_init, codes_apply, codes_stats, codes_side_output, codes_fini};

@@ -1,0 +1,95 @@
+/*
+ * edit.c - the edit API: every change to a resource goes through here and
+ * is recorded as a repair, so nothing changes silently.
+ *
+ * Invariants: each s4s_edit_* call records exactly one repair; inserted
+ * nodes are flagged S4S_NF_INSERTED, changed ones S4S_NF_EDITED, removed
+ * ones S4S_NF_REMOVED (kept linked so indices of siblings stay stable).
+ */
+#include "rule.h"
+
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+void s4s_edit_set_str(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
+                      const char *kind, const char *why)
+{
+    const char *old = n->type == S4S_J_STRING ? n->str : NULL;
+    s4s_node_set(rc->arena, n, S4S_J_STRING, val, len);
+    n->flags |= S4S_NF_EDITED;
+    s4s_repair(rc, n, kind, old, n->str, "%s", why);
+}
+
+void s4s_edit_set_num(s4s_rctx *rc, s4s_node *n, const char *lexeme,
+                      const char *kind, const char *why)
+{
+    const char *old = n->type == S4S_J_NUMBER ? n->str : NULL;
+    s4s_node_set(rc->arena, n, S4S_J_NUMBER, lexeme, strlen(lexeme));
+    n->flags |= S4S_NF_EDITED;
+    s4s_repair(rc, n, kind, old, n->str, "%s", why);
+}
+
+s4s_node *s4s_edit_add_str(s4s_rctx *rc, s4s_node *obj, const char *key,
+                           const char *val, const char *kind, const char *why)
+{
+    s4s_node *n = s4s_node_new(rc->arena, S4S_J_STRING, key, strlen(key), val, strlen(val));
+    n->flags |= S4S_NF_INSERTED;
+    s4s_node_append(obj, n);
+    s4s_repair(rc, n, kind, NULL, val, "%s", why);
+    return n;
+}
+
+void s4s_edit_remove(s4s_rctx *rc, s4s_node *n, const char *kind, const char *why)
+{
+    n->flags |= S4S_NF_REMOVED;
+    s4s_repair(rc, n, kind, n->type == S4S_J_STRING ? n->str : NULL, NULL, "%s", why);
+}
+
+/* yajl's DOM to our tree; numbers keep their lexeme (yajl keeps it in r) */
+static s4s_node *from_yajl(s4s_arena *a, yajl_val v, const char *key, size_t klen)
+{
+    s4s_node *n;
+    switch (v->type) {
+    case yajl_t_string:
+        n = s4s_node_new(a, S4S_J_STRING, key, klen, v->u.string, strlen(v->u.string));
+        break;
+    case yajl_t_number:
+        n = s4s_node_new(a, S4S_J_NUMBER, key, klen, v->u.number.r, strlen(v->u.number.r));
+        break;
+    case yajl_t_true:  n = s4s_node_new(a, S4S_J_TRUE, key, klen, NULL, 0); break;
+    case yajl_t_false: n = s4s_node_new(a, S4S_J_FALSE, key, klen, NULL, 0); break;
+    case yajl_t_object:
+        n = s4s_node_new(a, S4S_J_OBJECT, key, klen, NULL, 0);
+        for (size_t i = 0; i < v->u.object.len; i++)
+            s4s_node_append(n, from_yajl(a, v->u.object.values[i], v->u.object.keys[i],
+                                         strlen(v->u.object.keys[i])));
+        break;
+    case yajl_t_array:
+        n = s4s_node_new(a, S4S_J_ARRAY, key, klen, NULL, 0);
+        for (size_t i = 0; i < v->u.array.len; i++)
+            s4s_node_append(n, from_yajl(a, v->u.array.values[i], NULL, 0));
+        break;
+    default:
+        n = s4s_node_new(a, S4S_J_NULL, key, klen, NULL, 0);
+        break;
+    }
+    n->flags |= S4S_NF_INSERTED;
+    return n;
+}
+
+s4s_node *s4s_edit_insert_json(s4s_rctx *rc, s4s_node *parent, s4s_node *ref,
+                               const char *key, const char *json,
+                               const char *kind, const char *why)
+{
+    yajl_val v = yajl_tree_parse(json, NULL, 0);
+    if (!v)
+        return NULL;
+    s4s_node *n = from_yajl(rc->arena, v, key, key ? strlen(key) : 0);
+    yajl_tree_free(v);
+    if (ref)
+        s4s_node_insert_after(ref, n);
+    else
+        s4s_node_append(parent, n);
+    s4s_repair(rc, n, kind, NULL, NULL, "%s", why);
+    return n;
+}

@@ -1,0 +1,275 @@
+/*
+ * fhirtypes.c - FHIR R4 primitive value rules, hand-coded from the regexes in
+ * the definitions (rules/tables/fhir_r4.c s4s_fhir_prim_regex) plus the prose
+ * rules the regexes can't hold: real calendar dates, a zone whenever a time
+ * is given, 32-bit integer ranges (R4 has no integer64), size limits.
+ *
+ * Invariants: no allocation, no locale, each check is one linear scan.
+ */
+#include "fhirtypes.h"
+#include <string.h>
+#include "tables/fhir_r4.h"
+
+#define MAX_STRING_BYTES (1024u * 1024u) /* R4: strings SHALL NOT exceed 1MB */
+
+s4s_jtype s4s_fhir_prim_json(unsigned prim)
+{
+    switch (prim) {
+    case S4S_FP_boolean: return S4S_J_TRUE;
+    case S4S_FP_integer: case S4S_FP_positiveInt: case S4S_FP_unsignedInt:
+    case S4S_FP_decimal: return S4S_J_NUMBER;
+    default: return S4S_J_STRING;
+    }
+}
+
+static bool digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
+static unsigned num(const char *s, size_t n)
+{
+    unsigned v = 0;
+    for (size_t i = 0; i < n; i++) v = v * 10 + (unsigned)(s[i] - '0');
+    return v;
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+bool s4s_fhir_is_id(const char *s, size_t n)
+{
+    if (n < 1 || n > 64) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static bool hexes(const char *s, size_t n, bool upper_ok)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+              (upper_ok && s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return true;
+}
+
+static bool uuid(const char *s, size_t n, bool upper_ok)
+{
+    static const char pre[] = "urn:uuid:";
+    if (n != 9 + 36 || memcmp(s, pre, 9) != 0) return false;
+    s += 9;
+    return hexes(s, 8, upper_ok) && s[8] == '-' && hexes(s + 9, 4, upper_ok) && s[13] == '-' &&
+           hexes(s + 14, 4, upper_ok) && s[18] == '-' && hexes(s + 19, 4, upper_ok) &&
+           s[23] == '-' && hexes(s + 24, 12, upper_ok);
+}
+
+bool s4s_fhir_is_uuid(const char *s, size_t n) { return uuid(s, n, false); }
+bool s4s_fhir_is_uuid_ci(const char *s, size_t n) { return uuid(s, n, true); }
+
+bool s4s_fhir_is_oid(const char *s, size_t n)
+{
+    if (n < 8 || memcmp(s, "urn:oid:", 8) != 0) return false;
+    size_t i = 8;
+    if (i >= n || s[i] < '0' || s[i] > '2') return false;
+    i++;
+    unsigned arcs = 0;
+    while (i < n) {
+        if (s[i] != '.' || i + 1 >= n) return false;
+        i++;
+        size_t st = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == st || (s[st] == '0' && i - st > 1)) return false;
+        arcs++;
+    }
+    return arcs > 0;
+}
+
+static bool leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+/* YYYY, YYYY-MM or YYYY-MM-DD; *parts gets 1..3.  Year 0000 is not allowed. */
+static bool date_part(const char *s, size_t n, int *parts)
+{
+    if (n < 4 || !digits(s, 4)) return false;
+    unsigned y = num(s, 4);
+    if (y == 0) return false;
+    if (n == 4) { *parts = 1; return true; }
+    if (n < 7 || s[4] != '-' || !digits(s + 5, 2)) return false;
+    unsigned m = num(s + 5, 2);
+    if (m < 1 || m > 12) return false;
+    if (n == 7) { *parts = 2; return true; }
+    if (n != 10 || s[7] != '-' || !digits(s + 8, 2)) return false;
+    static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned d = num(s + 8, 2), max = mdays[m - 1] + (m == 2 && leap(y));
+    if (d < 1 || d > max) return false;
+    *parts = 3;
+    return true;
+}
+
+/* hh:mm:ss(.f+)? ; returns bytes used or 0 */
+static size_t time_part(const char *s, size_t n)
+{
+    if (n < 8 || !digits(s, 2) || s[2] != ':' || !digits(s + 3, 2) || s[5] != ':' || !digits(s + 6, 2))
+        return 0;
+    unsigned h = num(s, 2), mi = num(s + 3, 2), se = num(s + 6, 2);
+    if (h > 23 || mi > 59 || se > 60) return 0; /* 60: leap second, as the R4 regex allows */
+    size_t i = 8;
+    if (i < n && s[i] == '.') {
+        size_t st = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == st) return 0;
+    }
+    return i;
+}
+
+/* Z or (+|-)hh:mm with hh:mm <= 14:00 */
+static bool zone(const char *s, size_t n)
+{
+    if (n == 1 && s[0] == 'Z') return true;
+    if (n != 6 || (s[0] != '+' && s[0] != '-') || !digits(s + 1, 2) || s[3] != ':' || !digits(s + 4, 2))
+        return false;
+    unsigned h = num(s + 1, 2), m = num(s + 4, 2);
+    return m <= 59 && (h < 14 || (h == 14 && m == 0));
+}
+
+bool s4s_fhir_is_date(const char *s, size_t n)
+{
+    int parts;
+    return date_part(s, n, &parts);
+}
+
+static bool datetime(const char *s, size_t n, bool need_time)
+{
+    const char *t = memchr(s, 'T', n);
+    int parts;
+    if (!t) return !need_time && date_part(s, n, &parts);
+    size_t dn = (size_t)(t - s);
+    if (!date_part(s, dn, &parts) || parts != 3) return false;
+    size_t rest = n - dn - 1;
+    size_t used = time_part(t + 1, rest);
+    if (!used) return false;
+    return zone(t + 1 + used, rest - used); /* R4: a time needs a zone */
+}
+
+bool s4s_fhir_is_datetime(const char *s, size_t n) { return datetime(s, n, false); }
+bool s4s_fhir_is_instant(const char *s, size_t n) { return datetime(s, n, true); }
+
+bool s4s_fhir_is_time(const char *s, size_t n)
+{
+    size_t used = time_part(s, n);
+    return used && used == n;
+}
+
+/* -?(0|[1-9][0-9]*) within [lo, 2147483647] */
+static const char *integer(const char *s, size_t n, long long lo)
+{
+    size_t i = 0;
+    bool neg = n > 0 && s[0] == '-';
+    if (neg) i++;
+    if (i >= n || !digits(s + i, n - i)) return "not an integer";
+    if (s[i] == '0' && n - i > 1) return "integer with leading zeros";
+    if (n - i > 10) return "integer out of 32-bit range";
+    long long v = 0;
+    for (; i < n; i++) v = v * 10 + (s[i] - '0');
+    if (neg) v = -v;
+    if (v > 2147483647LL || v < -2147483648LL) return "integer out of 32-bit range";
+    if (v < lo) return lo > 0 ? "positiveInt must be at least 1" : "unsignedInt must not be negative";
+    return NULL;
+}
+
+static const char *decimal(const char *s, size_t n)
+{
+    /* the JSON parser accepted the lexeme; R4 forbids only what JSON allows
+     * beyond its grammar, which is nothing except leading zeros already
+     * rejected by JSON.  Keep a guard against absurd lengths. */
+    if (n > 256) return "decimal too long";
+    (void)s;
+    return NULL;
+}
+
+static const char *base64(const char *s, size_t n)
+{
+    size_t q = 0, pad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (is_space(c)) continue;
+        if (c == '=') { pad++; q++; continue; }
+        if (pad) return "base64 padding in the middle";
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/'))
+            return "not valid base64";
+        q++;
+    }
+    if (pad > 2 || q % 4 != 0) return "not valid base64 (length)";
+    return NULL;
+}
+
+static const char *code(const char *s, size_t n)
+{
+    if (is_space(s[0]) || is_space(s[n - 1])) return "code has leading or trailing whitespace";
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ' ' && i + 1 < n && s[i + 1] == ' ') return "code has double whitespace";
+        if (is_space(s[i]) && s[i] != ' ') return "code contains a tab or newline";
+    }
+    return NULL;
+}
+
+static const char *uri(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (is_space(s[i])) return "URI contains whitespace";
+    if (n >= 8 && memcmp(s, "urn:oid:", 8) == 0 && !s4s_fhir_is_oid(s, n)) return "not a valid urn:oid:";
+    if (n >= 9 && memcmp(s, "urn:uuid:", 9) == 0 && !s4s_fhir_is_uuid_ci(s, n)) return "not a valid urn:uuid:";
+    return NULL;
+}
+
+static const char *string(const char *s, size_t n)
+{
+    if (n > MAX_STRING_BYTES) return "string longer than 1MB";
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\v' || s[i] == '\f') return "string contains a form feed or vertical tab";
+    return NULL;
+}
+
+static const char *xhtml(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && is_space(s[i])) i++;
+    if (n - i < 5 || memcmp(s + i, "<div", 4) != 0 || !(s[i + 4] == ' ' || s[i + 4] == '>' || is_space(s[i + 4])))
+        return "narrative must be a single xhtml <div>";
+    const char *gt = memchr(s + i, '>', n - i);
+    size_t tag = gt ? (size_t)(gt - (s + i)) : n - i;
+    static const char ns[] = "http://www.w3.org/1999/xhtml";
+    if (!memmem(s + i, tag, ns, sizeof ns - 1)) return "narrative <div> lacks the xhtml namespace";
+    return NULL;
+}
+
+const char *s4s_fhir_prim_check(unsigned prim, const char *s, size_t n)
+{
+    if (n == 0) return "empty string";
+    switch (prim) {
+    case S4S_FP_boolean: return NULL;
+    case S4S_FP_integer: return integer(s, n, -2147483648LL);
+    case S4S_FP_positiveInt: return integer(s, n, 1);
+    case S4S_FP_unsignedInt: return integer(s, n, 0);
+    case S4S_FP_decimal: return decimal(s, n);
+    case S4S_FP_id: return s4s_fhir_is_id(s, n) ? NULL : "not a valid id ([A-Za-z0-9-.]{1,64})";
+    case S4S_FP_code: return code(s, n);
+    case S4S_FP_uri: case S4S_FP_url: case S4S_FP_canonical: return uri(s, n);
+    case S4S_FP_oid: return s4s_fhir_is_oid(s, n) ? NULL : "not a valid oid (urn:oid:...)";
+    case S4S_FP_uuid: return s4s_fhir_is_uuid(s, n) ? NULL : "not a valid uuid (urn:uuid:, lower-case hex)";
+    case S4S_FP_base64Binary: return base64(s, n);
+    case S4S_FP_date: return s4s_fhir_is_date(s, n) ? NULL : "not a valid date";
+    case S4S_FP_dateTime: return s4s_fhir_is_datetime(s, n) ? NULL : "not a valid dateTime (a time needs seconds and a zone)";
+    case S4S_FP_instant: return s4s_fhir_is_instant(s, n) ? NULL : "not a valid instant (full date, time and zone)";
+    case S4S_FP_time: return s4s_fhir_is_time(s, n) ? NULL : "not a valid time (hh:mm:ss)";
+    case S4S_FP_xhtml: return xhtml(s, n);
+    case S4S_FP_string: case S4S_FP_markdown: return string(s, n);
+    default: return NULL;
+    }
+}

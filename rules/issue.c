@@ -1,0 +1,71 @@
+/*
+ * issue.c - recording issues and repairs raised by rules.
+ *
+ * Invariants: records live in the resource arena (no malloc per issue) and
+ * keep the order they were raised in; the FHIRPath is computed here, only
+ * when an issue is raised, so the rules' hot path builds no strings;
+ * messages are formatted once and bounded (MSG_MAX).
+ */
+#include "rule.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MSG_MAX 512
+
+static s4s_issue_rec *push(s4s_rctx *rc, s4s_sev sev, const char *code, const char *path,
+                           uint64_t off, const char *fmt, va_list ap)
+{
+    s4s_issue_rec *r = s4s_arena_zalloc(rc->arena, sizeof *r);
+    char msg[MSG_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    r->sev = sev;
+    r->code = code;
+    r->path = path;
+    r->msg = s4s_arena_strndup(rc->arena, msg, strlen(msg));
+    r->tmpl = fmt;
+    r->rule = rc->rule;
+    r->off = off;
+    if (rc->issues_tail)
+        rc->issues_tail->next = r;
+    else
+        rc->issues = r;
+    rc->issues_tail = r;
+    rc->n_by_sev[sev]++;
+    return r;
+}
+
+void s4s_issue(s4s_rctx *rc, s4s_sev sev, const char *code, const s4s_node *at,
+               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const s4s_node *n = at ? at : rc->root;
+    push(rc, sev, code, s4s_node_path(rc->arena, n, rc->type), n ? n->off : rc->off, fmt, ap);
+    va_end(ap);
+}
+
+void s4s_issue_path(s4s_rctx *rc, s4s_sev sev, const char *code, const char *path,
+                    uint64_t off, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    push(rc, sev, code, s4s_arena_strndup(rc->arena, path, strlen(path)), off, fmt, ap);
+    va_end(ap);
+}
+
+void s4s_repair(s4s_rctx *rc, const s4s_node *at, const char *kind,
+                const char *old_val, const char *new_val, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const s4s_node *n = at ? at : rc->root;
+    s4s_issue_rec *r = push(rc, S4S_SEV_INFO, "informational",
+                            s4s_node_path(rc->arena, n, rc->type), n && n->off ? n->off : rc->off,
+                            fmt, ap);
+    va_end(ap);
+    r->repair = kind;
+    r->old_val = old_val ? s4s_arena_strndup(rc->arena, old_val, strlen(old_val)) : NULL;
+    r->new_val = new_val ? s4s_arena_strndup(rc->arena, new_val, strlen(new_val)) : NULL;
+    rc->n_repairs++;
+}

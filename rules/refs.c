@@ -1,0 +1,104 @@
+/*
+ * refs.c - Reference.reference parsing and resource-name lookup.
+ *
+ * Invariants: no allocation; every returned slice lies inside the input.
+ * A relative reference must name a known R4 resource type and a valid id;
+ * an absolute URL is only judged by its trailing Type/id when present.
+ */
+#include "refs.h"
+#include <string.h>
+#include "fhirtypes.h"
+#include "tables/fhir_r4.h"
+
+unsigned s4s_fhir_resource_type(const char *name, size_t n)
+{
+    uint32_t h = s4s_fhir_hash(S4S_FHIR_CTX_RESOURCES, name, n);
+    for (uint32_t i = h & (S4S_FHIR_HASH_SIZE - 1);; i = (i + 1) & (S4S_FHIR_HASH_SIZE - 1)) {
+        const s4s_fhir_key *k = &s4s_fhir_keys[i];
+        if (k->len == 0) return S4S_FHIR_NONE;
+        if (k->ctx == S4S_FHIR_CTX_RESOURCES && k->len == n &&
+            memcmp(S4S_FHIR_STR(k->name), name, n) == 0)
+            return k->type;
+    }
+}
+
+static bool type_name_like(const char *s, size_t n)
+{
+    if (n == 0 || s[0] < 'A' || s[0] > 'Z') return false;
+    for (size_t i = 1; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'))) return false;
+    return true;
+}
+
+/* "Type/id" or "Type/id/_history/vid" occupying [s, s+n) */
+static bool type_id(const char *s, size_t n, s4s_ref *r)
+{
+    const char *slash = memchr(s, '/', n);
+    if (!slash) return false;
+    size_t tl = (size_t)(slash - s);
+    const char *id = slash + 1;
+    size_t rest = n - tl - 1;
+    const char *hist = memchr(id, '/', rest);
+    size_t il = hist ? (size_t)(hist - id) : rest;
+    if (hist) {
+        size_t hl = rest - il;
+        if (hl <= 10 || memcmp(hist, "/_history/", 10) != 0 || !s4s_fhir_is_id(hist + 10, hl - 10))
+            return false;
+    }
+    if (!type_name_like(s, tl) || !s4s_fhir_is_id(id, il)) return false;
+    r->tname = s; r->tlen = tl; r->id = id; r->idlen = il;
+    r->type = s4s_fhir_resource_type(s, tl);
+    return true;
+}
+
+void s4s_ref_parse(const char *s, size_t n, s4s_ref *r)
+{
+    memset(r, 0, sizeof *r);
+    r->type = S4S_FHIR_NONE;
+    if (n == 0) { r->why = "empty reference"; return; }
+    if (s[0] == '#') {
+        r->kind = S4S_REF_LOCAL; r->id = s + 1; r->idlen = n - 1;
+        if (n > 1 && !s4s_fhir_is_id(s + 1, n - 1)) { r->kind = S4S_REF_INVALID; r->why = "local reference is not #id"; }
+        return;
+    }
+    if (n > 4 && memcmp(s, "urn:", 4) == 0) {
+        r->kind = S4S_REF_URN;
+        if (!s4s_fhir_is_uuid_ci(s, n) && !s4s_fhir_is_oid(s, n)) { r->kind = S4S_REF_INVALID; r->why = "not a valid urn:uuid: or urn:oid:"; }
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+            r->kind = S4S_REF_INVALID; r->why = "reference contains whitespace"; return;
+        }
+    const char *colon = memchr(s, ':', n);
+    const char *q = memchr(s, '?', n);
+    if (colon && (!q || colon < q) && colon + 2 < s + n && colon[1] == '/' && colon[2] == '/') {
+        r->kind = S4S_REF_ABSOLUTE;
+        /* take the last two segments (or four with _history) as Type/id */
+        const char *end = q ? q : s + n;
+        const char *segs[5]; int ns = 0;
+        for (const char *p = end; p > colon + 2 && ns < 5; p--)
+            if (p[-1] == '/') segs[ns++] = p;
+        for (int k = 1; k < ns; k++) {
+            const char *st = segs[k];
+            if (type_id(st, (size_t)(end - st), r)) {
+                if (r->type == S4S_FHIR_NONE) { r->tname = NULL; r->tlen = 0; r->id = NULL; r->idlen = 0; }
+                break;
+            }
+        }
+        return;
+    }
+    if (q) {
+        size_t tl = (size_t)(q - s);
+        if (type_name_like(s, tl)) {
+            r->kind = S4S_REF_RELATIVE; r->tname = s; r->tlen = tl;
+            r->type = s4s_fhir_resource_type(s, tl);
+            return;
+        }
+        r->kind = S4S_REF_INVALID; r->why = "conditional reference does not start with a resource type";
+        return;
+    }
+    if (type_id(s, n, r)) { r->kind = S4S_REF_RELATIVE; return; }
+    r->kind = S4S_REF_INVALID;
+    r->why = "reference is not Type/id, #id, urn:uuid:, urn:oid: or an absolute URL";
+}

@@ -1,0 +1,21 @@
+/*
+ * registry.c - the rule families, in the order they run on each resource.
+ *
+ * Invariant: structure runs first (later families may rely on its verdict
+ * being recorded, never on the tree being valid); terminology-aware families
+ * follow.  Adding a family is one row here plus its own file.
+ */
+#include "rule.h"
+
+extern const s4s_rule s4s_rule_structure; /* structure.c: FHIR R4 definitions */
+extern const s4s_rule s4s_rule_codes;     /* codes.c: system URIs, code syntax, look-ups */
+extern const s4s_rule s4s_rule_units;     /* units.c: UCUM quantities */
+extern const s4s_rule s4s_rule_variants;  /* variants.c: HGVS and HGNC */
+
+const s4s_rule *const s4s_rules[] = {
+    &s4s_rule_structure,
+    &s4s_rule_codes,
+    &s4s_rule_units,
+    &s4s_rule_variants,
+};
+const unsigned s4s_n_rules = sizeof s4s_rules / sizeof s4s_rules[0];

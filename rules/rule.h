@@ -1,0 +1,114 @@
+/*
+ * rule.h - what a rule family sees: the resource, the issue and edit APIs,
+ * and the registry row it is listed by.
+ *
+ * Rules never write output and do no I/O.  They read the tree, raise issues
+ * with s4s_issue() and change it only through s4s_edit_*(), which records
+ * every repair (old -> new) so report and stats see every change.
+ *
+ * Privacy rule for messages: name paths, codes, units, systems, ids.  Never
+ * put free-text values (names, addresses, narrative, display text, comments)
+ * into a message.  Codes and unit strings are fine.
+ *
+ * Ownership: an s4s_rctx and everything reachable from it belongs to the
+ * pipeline; it is valid only during one apply() call.  Strings given to the
+ * issue and edit functions are copied.
+ */
+#ifndef S4S_RULE_H
+#define S4S_RULE_H
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "../filter/node.h"
+#include "../filter/rc.h"
+#include "../filter/s4s.h"
+
+typedef struct s4s_jw s4s_jw;       /* filter/jsonw.h */
+typedef struct s4s_term s4s_term;   /* terminology/term.h */
+
+typedef enum s4s_sev {
+    S4S_SEV_FATAL, S4S_SEV_ERROR, S4S_SEV_WARNING, S4S_SEV_INFO
+} s4s_sev;
+
+/* One issue or repair, kept in the resource arena until the resource is
+ * reported. */
+typedef struct s4s_issue_rec {
+    struct s4s_issue_rec *next;
+    s4s_sev     sev;
+    const char *code;      /* FHIR issue-type: structure, required, value, invalid,
+                              code-invalid, not-found, informational, ... */
+    const char *path;      /* FHIRPath with indices */
+    const char *msg;       /* formatted, privacy-safe */
+    const char *tmpl;      /* the printf template: groups messages in stats */
+    const char *rule;      /* rule family that raised it */
+    const char *old_val;   /* repairs only */
+    const char *new_val;   /* repairs only */
+    const char *repair;    /* repair kind (e.g. "ucum-unit"); NULL for plain issues */
+    uint64_t    off;       /* input byte offset of the node */
+} s4s_issue_rec;
+
+/* Per-resource context handed to each rule. */
+typedef struct s4s_rctx {
+    s4s_arena      *arena;   /* the resource arena: allocate freely */
+    s4s_node       *root;    /* the resource object */
+    const char     *type;    /* resourceType or NULL */
+    const char     *id;      /* id or NULL */
+    uint64_t        off;     /* offset of the resource's '{' */
+    const s4s_opts *opts;
+    s4s_term       *term;    /* terminology cache, NULL with --no-terminology */
+    const char     *rule;    /* name of the rule family now running */
+    s4s_issue_rec  *issues, *issues_tail;
+    unsigned        n_by_sev[4];
+    unsigned        n_repairs;
+} s4s_rctx;
+
+/* Raise an issue at node `at` (NULL means the resource root). */
+void s4s_issue(s4s_rctx *rc, s4s_sev sev, const char *code, const s4s_node *at,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void s4s_issue_path(s4s_rctx *rc, s4s_sev sev, const char *code, const char *path,
+                    uint64_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Record a repair at `at` (severity information, code informational).
+ * kind groups repairs in stats ("system-uri", "ucum-unit", "hgvs-aa1to3"...).
+ * old_val/new_val may be NULL. */
+void s4s_repair(s4s_rctx *rc, const s4s_node *at, const char *kind,
+                const char *old_val, const char *new_val, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Mutate-and-record helpers.  Each records exactly one repair. */
+void      s4s_edit_set_str(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
+                           const char *kind, const char *why);
+void      s4s_edit_set_num(s4s_rctx *rc, s4s_node *n, const char *lexeme,
+                           const char *kind, const char *why);
+s4s_node *s4s_edit_add_str(s4s_rctx *rc, s4s_node *obj, const char *key,
+                           const char *val, const char *kind, const char *why);
+void      s4s_edit_remove(s4s_rctx *rc, s4s_node *n, const char *kind, const char *why);
+/* Insert a subtree written as JSON text (e.g. an extension) after `ref`, or as
+ * the last member/item of `parent` when ref is NULL.  key may be NULL for
+ * array items.  Returns the new node or NULL if json is malformed. */
+s4s_node *s4s_edit_insert_json(s4s_rctx *rc, s4s_node *parent, s4s_node *ref,
+                               const char *key, const char *json,
+                               const char *kind, const char *why);
+
+/* Per-run state of a rule family, created by init from the options. */
+typedef struct s4s_rule {
+    const char *name;
+    /* Return S4S_OK and set *state (may stay NULL).  Called once per run. */
+    s4s_rc (*init)(const s4s_opts *o, s4s_term *term, void **state);
+    /* Inspect and repair one resource.  Called for every resource and every
+     * contained resource is the rule's own business (it walks the tree). */
+    void   (*apply)(s4s_rctx *rc, void *state);
+    /* Write this family's stats section as `"key": {...}` members into the
+     * open stats object; NULL if the family adds none. */
+    void   (*stats)(void *state, s4s_jw *w);
+    /* At end of run: write a side file the family owns (e.g. the coverage
+     * TSV) to a stream the pipeline opened.  NULL if none. */
+    void   (*side_output)(void *state, const s4s_outputs *io);
+    void   (*fini)(void *state);
+} s4s_rule;
+
+/* The registry: rules/registry.c lists every family in run order. */
+extern const s4s_rule *const s4s_rules[];
+extern const unsigned s4s_n_rules;
+
+#endif

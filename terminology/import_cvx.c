@@ -1,0 +1,83 @@
+/*
+ * import_cvx.c - the CDC CVX table (cvx.txt, pipe-delimited).
+ *
+ * Columns: CVX code | short description | full vaccine name | notes |
+ * status | [nonvaccine | last updated ...].  No quoting; values are often
+ * padded with spaces (trimmed here); an optional header row is skipped.
+ * Status Active, Non-US, Pending -> active; Inactive, Never Active ->
+ * inactive.  Invariant: the code is 1-3 digits and the status known, else
+ * an error naming file, line and column.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "term_build.h"
+
+static const char licence[] = "CVX from the U.S. CDC (IIS standards); public domain";
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+s4s_rc s4s_import_cvx(s4s_tb *b, const char *path, char *err)
+{
+    s4s_rd r;
+    s4s_rc rc = s4s_rd_open(&r, path, '|', false, err);
+    if (rc != S4S_OK)
+        return rc;
+    long long sys;
+    if ((rc = s4s_tb_system(b, "http://hl7.org/fhir/sid/cvx", NULL, path, licence, true, &sys, err)) != S4S_OK)
+        goto out;
+    int got;
+    bool first = true;
+    while ((got = s4s_rd_next(&r)) > 0) {
+        char *code = trim(r.f[0]);
+        if (first && !strncasecmp(code, "cvx", 3)) {
+            first = false;
+            continue; /* header row */
+        }
+        first = false;
+        if (r.nf < 5) {
+            rc = s4s_rd_fail(&r, r.nf - 1, "expected at least 5 '|'-separated fields, found %zu", r.nf);
+            break;
+        }
+        if (!s4s_cvx_valid(code)) {
+            rc = s4s_rd_fail(&r, 0, "'%s' is not a CVX code (1-3 digits)", code);
+            break;
+        }
+        char *st = trim(r.f[4]);
+        const char *status = !strcasecmp(st, "Active") || !strcasecmp(st, "Non-US") || !strcasecmp(st, "Pending")
+                                 ? "active"
+                             : !strcasecmp(st, "Inactive") || !strcasecmp(st, "Never Active") ? "inactive"
+                                                                                               : NULL;
+        if (!status) {
+            rc = s4s_rd_fail(&r, 4, "unknown CVX status '%s'", st);
+            break;
+        }
+        const char *shortd = trim(r.f[1]), *full = trim(r.f[2]);
+        rc = s4s_tb_concept(b, sys, code, status, shortd, NULL, NULL, NULL);
+        if (rc == S4S_ERR_INVALID) {
+            rc = s4s_rd_fail(&r, 0, "duplicate CVX code '%s'", code);
+            break;
+        }
+        if (rc == S4S_OK && *full && strcmp(full, shortd))
+            rc = s4s_tb_designation(b, sys, code, full);
+        if (rc != S4S_OK) {
+            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
+            break;
+        }
+    }
+    if (got < 0)
+        rc = S4S_ERR_FORMAT;
+out:
+    s4s_rd_close(&r);
+    return rc;
+}

@@ -1,0 +1,283 @@
+/*
+ * import_tsv.c - the generic tab-separated importers: codes (--tsv), gene
+ * names (--genes) and RefSeq accessions (--refseq).  The embedded default
+ * cache is built from such files (terminology/data/).
+ *
+ * Format: optional metadata lines "# key: value" (version, licence, source,
+ * complete = yes|no), then a header naming the columns, then rows.
+ *   --tsv:    code, display, status (active|deprecated|retired|inactive,
+ *             empty = active), optional replaced_by, unit, property; and a
+ *             `system` column when no SYSTEM_URI= is given.
+ *   --genes:  name, kind (symbol|previous|alias), symbol, optional hgnc_id.
+ *   --refseq: accession, symbol.
+ * Invariant: any unknown column, missing required column, bad status or
+ * duplicate code is an error naming file, line and column.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../filter/alloc.h"
+#include "term_build.h"
+
+typedef struct meta {
+    char version[128], licence[512], source[512];
+    bool complete;
+} meta;
+
+/* Parse "# key: value" lines; returns 1 at the header, 0/-1 like s4s_rd_next. */
+static int read_meta(s4s_rd *r, meta *m)
+{
+    m->complete = true;
+    for (;;) {
+        int got = s4s_rd_next(r);
+        if (got <= 0)
+            return got;
+        if (r->rec.p[0] != '#')
+            return 1;
+        char line[1024];
+        size_t n = r->rec.len < sizeof line - 1 ? r->rec.len : sizeof line - 1;
+        memcpy(line, r->rec.p, n);
+        line[n] = '\0';
+        char *k = line + 1;
+        while (*k == ' ')
+            k++;
+        char *colon = strchr(k, ':');
+        if (!colon)
+            continue; /* a plain comment */
+        *colon = '\0';
+        char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        if (!strcmp(k, "version"))
+            snprintf(m->version, sizeof m->version, "%s", v);
+        else if (!strcmp(k, "licence"))
+            snprintf(m->licence, sizeof m->licence, "%s", v);
+        else if (!strcmp(k, "source"))
+            snprintf(m->source, sizeof m->source, "%s", v);
+        else if (!strcmp(k, "complete"))
+            m->complete = strcmp(v, "no") != 0;
+    }
+}
+
+/* Map header names to column indexes; every header field must be known. */
+static s4s_rc header(s4s_rd *r, const char *const *names, int *idx, size_t n_names)
+{
+    for (size_t k = 0; k < n_names; k++)
+        idx[k] = -1;
+    for (size_t i = 0; i < r->nf; i++) {
+        size_t k = 0;
+        while (k < n_names && strcmp(r->f[i], names[k]))
+            k++;
+        if (k == n_names)
+            return s4s_rd_fail(r, i, "unknown column '%s'", r->f[i]);
+        if (idx[k] >= 0)
+            return s4s_rd_fail(r, i, "column '%s' given twice", r->f[i]);
+        idx[k] = (int)i;
+    }
+    return S4S_OK;
+}
+
+static const char *fld(const s4s_rd *r, int i)
+{
+    return i >= 0 && (size_t)i < r->nf ? r->f[i] : NULL;
+}
+
+static bool status_ok(const char *s)
+{
+    return !strcmp(s, "active") || !strcmp(s, "deprecated") || !strcmp(s, "retired") || !strcmp(s, "inactive");
+}
+
+static s4s_rc system_id(s4s_tb *b, const char *uri, const meta *m, const char *path, long long *id, char *err)
+{
+    const char *canon = s4s_system_canonical(uri);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s4s_tb_db(b), "SELECT id FROM systems WHERE uri = ?1", -1, &st, NULL) != SQLITE_OK)
+        return S4S_ERR_DB;
+    sqlite3_bind_text(st, 1, canon ? canon : uri, -1, SQLITE_STATIC);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (found)
+        return S4S_OK;
+    return s4s_tb_system(b, uri, m->version[0] ? m->version : NULL, m->source[0] ? m->source : path,
+                         m->licence[0] ? m->licence : NULL, m->complete, id, err);
+}
+
+enum { C_CODE, C_DISPLAY, C_STATUS, C_REPL, C_UNIT, C_PROP, C_SYSTEM, NC };
+static const char *const tsv_cols[NC] = {"code", "display", "status", "replaced_by", "unit", "property", "system"};
+
+s4s_rc s4s_import_tsv(s4s_tb *b, const char *uri, const char *path, char *err)
+{
+    s4s_rd r;
+    s4s_rc rc = s4s_rd_open(&r, path, '\t', false, err);
+    if (rc != S4S_OK)
+        return rc;
+    meta m;
+    int got = read_meta(&r, &m), c[NC];
+    if (got <= 0) {
+        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(&r, 0, "no header line");
+        goto out;
+    }
+    if ((rc = header(&r, tsv_cols, c, NC)) != S4S_OK)
+        goto out;
+    if (c[C_CODE] < 0) {
+        rc = s4s_rd_fail(&r, 0, "header lacks a 'code' column");
+        goto out;
+    }
+    if (!uri && c[C_SYSTEM] < 0) {
+        rc = s4s_rd_fail(&r, 0, "no SYSTEM_URI= given and no 'system' column");
+        goto out;
+    }
+    if (uri && c[C_SYSTEM] >= 0) {
+        rc = s4s_rd_fail(&r, (size_t)c[C_SYSTEM], "a 'system' column and SYSTEM_URI= both given");
+        goto out;
+    }
+    long long sys = -1;
+    char *last_uri = NULL;
+    if (uri && (rc = system_id(b, uri, &m, path, &sys, err)) != S4S_OK)
+        goto out;
+    size_t want = r.nf;
+    while ((got = s4s_rd_next(&r)) > 0) {
+        if (r.nf != want) {
+            rc = s4s_rd_fail(&r, r.nf < want ? r.nf - 1 : want, "expected %zu fields, found %zu", want, r.nf);
+            break;
+        }
+        if (!uri) {
+            const char *u = fld(&r, c[C_SYSTEM]);
+            if (!*u) {
+                rc = s4s_rd_fail(&r, (size_t)c[C_SYSTEM], "empty system");
+                break;
+            }
+            if (!last_uri || strcmp(last_uri, u)) {
+                free(last_uri);
+                last_uri = s4s_xstrdup(u);
+                if ((rc = system_id(b, u, &m, path, &sys, err)) != S4S_OK)
+                    break;
+            }
+        }
+        const char *code = fld(&r, c[C_CODE]), *st = fld(&r, c[C_STATUS]);
+        if (!*code) {
+            rc = s4s_rd_fail(&r, (size_t)c[C_CODE], "empty code");
+            break;
+        }
+        if (!st || !*st)
+            st = "active";
+        if (!status_ok(st)) {
+            rc = s4s_rd_fail(&r, (size_t)c[C_STATUS], "status '%s' is not active, deprecated, retired or inactive", st);
+            break;
+        }
+        rc = s4s_tb_concept(b, sys, code, st, fld(&r, c[C_DISPLAY]), fld(&r, c[C_REPL]), fld(&r, c[C_UNIT]),
+                            fld(&r, c[C_PROP]));
+        if (rc == S4S_ERR_INVALID) {
+            rc = s4s_rd_fail(&r, (size_t)c[C_CODE], "duplicate code '%s'", code);
+            break;
+        }
+        if (rc != S4S_OK) {
+            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
+            break;
+        }
+    }
+    free(last_uri);
+    if (got < 0)
+        rc = S4S_ERR_FORMAT;
+out:
+    s4s_rd_close(&r);
+    return rc;
+}
+
+enum { G_NAME, G_KIND, G_SYMBOL, G_ID, NG };
+static const char *const gene_cols[NG] = {"name", "kind", "symbol", "hgnc_id"};
+
+s4s_rc s4s_import_genes(s4s_tb *b, const char *path, char *err)
+{
+    s4s_rd r;
+    s4s_rc rc = s4s_rd_open(&r, path, '\t', false, err);
+    if (rc != S4S_OK)
+        return rc;
+    meta m;
+    int got = read_meta(&r, &m), c[NG];
+    if (got <= 0) {
+        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(&r, 0, "no header line");
+        goto out;
+    }
+    if ((rc = header(&r, gene_cols, c, NG)) != S4S_OK)
+        goto out;
+    if (c[G_NAME] < 0 || c[G_KIND] < 0 || c[G_SYMBOL] < 0) {
+        rc = s4s_rd_fail(&r, 0, "header needs name, kind and symbol columns");
+        goto out;
+    }
+    /* the gene names stand for HGNC: make sure the system row exists */
+    long long sys;
+    if ((rc = system_id(b, "hgnc", &m, path, &sys, err)) != S4S_OK)
+        goto out;
+    size_t want = r.nf;
+    while ((got = s4s_rd_next(&r)) > 0) {
+        if (r.nf != want) {
+            rc = s4s_rd_fail(&r, r.nf < want ? r.nf - 1 : want, "expected %zu fields, found %zu", want, r.nf);
+            break;
+        }
+        const char *k = fld(&r, c[G_KIND]), *name = fld(&r, c[G_NAME]), *sym = fld(&r, c[G_SYMBOL]);
+        int kind = !strcmp(k, "symbol") ? 1 : !strcmp(k, "previous") ? 2 : !strcmp(k, "alias") ? 3 : 0;
+        if (!kind) {
+            rc = s4s_rd_fail(&r, (size_t)c[G_KIND], "kind '%s' is not symbol, previous or alias", k);
+            break;
+        }
+        if (!*name || !*sym) {
+            rc = s4s_rd_fail(&r, (size_t)(*name ? c[G_SYMBOL] : c[G_NAME]), "empty gene name");
+            break;
+        }
+        if ((rc = s4s_tb_gene(b, name, kind, sym, fld(&r, c[G_ID]))) != S4S_OK) {
+            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
+            break;
+        }
+    }
+    if (got < 0)
+        rc = S4S_ERR_FORMAT;
+out:
+    s4s_rd_close(&r);
+    return rc;
+}
+
+s4s_rc s4s_import_refseq(s4s_tb *b, const char *path, char *err)
+{
+    s4s_rd r;
+    s4s_rc rc = s4s_rd_open(&r, path, '\t', false, err);
+    if (rc != S4S_OK)
+        return rc;
+    meta m;
+    static const char *const cols[2] = {"accession", "symbol"};
+    int got = read_meta(&r, &m), c[2];
+    if (got <= 0) {
+        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(&r, 0, "no header line");
+        goto out;
+    }
+    if ((rc = header(&r, cols, c, 2)) != S4S_OK)
+        goto out;
+    if (c[0] < 0 || c[1] < 0) {
+        rc = s4s_rd_fail(&r, 0, "header needs accession and symbol columns");
+        goto out;
+    }
+    while ((got = s4s_rd_next(&r)) > 0) {
+        if (r.nf != 2) {
+            rc = s4s_rd_fail(&r, r.nf < 2 ? r.nf - 1 : 2, "expected 2 fields, found %zu", r.nf);
+            break;
+        }
+        const char *acc = fld(&r, c[0]);
+        if (!*acc || strchr(acc, '.')) {
+            rc = s4s_rd_fail(&r, (size_t)c[0], "accession must be non-empty and unversioned");
+            break;
+        }
+        if ((rc = s4s_tb_refseq(b, acc, fld(&r, c[1]))) != S4S_OK) {
+            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
+            break;
+        }
+    }
+    if (got < 0)
+        rc = S4S_ERR_FORMAT;
+out:
+    s4s_rd_close(&r);
+    return rc;
+}

@@ -1,0 +1,59 @@
+/*
+ * term_main.c - s4s-term: a thin CLI over the terminology engines in libs4s.
+ *
+ * Invariant: no logic here beyond dispatch and --help/--version; every
+ * subcommand is a library function (term_cli.h) that tests can call.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../filter/s4s.h"
+#include "embedded.h"
+#include "term.h"
+#include "term_cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *usage;
+} cmds[] = {
+    {"build",    s4s_term_cmd_build,    "build --out FILE.db [--loinc PATH] [--rxnorm PATH] [--snomed PATH]\n"
+                                        "        [--hgnc FILE] [--cvx FILE] [--tsv SYSTEM_URI=FILE]..."},
+    {"lookup",   s4s_term_cmd_lookup,   "lookup [--db FILE.db] SYSTEM CODE..."},
+    {"info",     s4s_term_cmd_info,     "info [--db FILE.db]"},
+    {"coverage", s4s_term_cmd_coverage, "coverage A.tsv B.tsv"},
+    {"ucum",     s4s_term_cmd_ucum,     "ucum < units.txt  |  ucum --convert VALUE FROM TO"},
+    {"hgvs",     s4s_term_cmd_hgvs,     "hgvs < expressions.txt"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: s4s-term COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        fprintf(f, "  s4s-term %s\n", cmds[i].usage);
+    fprintf(f, "\nexit status: 0 ok, 1 usage error, 2 fatal error, 3 some inputs invalid or not found\n");
+}
+
+int main(int argc, char **argv)
+{
+    s4s_term_set_embedded(s4s_default_db, s4s_default_db_len);
+    if (argc < 2) {
+        usage(stderr);
+        return 1;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("s4s-term %s\n", S4S_VERSION);
+        s4s_write_versions(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "s4s-term: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 1;
+}
