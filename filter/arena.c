@@ -96,12 +96,15 @@ char *s4s_arena_strndup(s4s_arena *a, const char *s, size_t n)
 
 char *s4s_arena_printf(s4s_arena *a, const char *fmt, ...)
 {
+    char small[256];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
     if (n < 0)
         n = 0;
+    if ((size_t)n < sizeof small)
+        return s4s_arena_strndup(a, small, (size_t)n);
     char *d = s4s_arena_alloc(a, (size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(d, (size_t)n + 1, fmt, ap);

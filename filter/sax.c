@@ -44,6 +44,8 @@ struct s4s_sax {
     size_t        chunk_len;
     uint64_t      total;
     uint64_t      last_event;   /* offset after the latest event */
+    uint64_t      tf_for;       /* the last_event tok_first belongs to */
+    int           tok_first;    /* first byte of the token after it, -1 unknown */
     unsigned char tail[TAIL];   /* last bytes fed, for the long-string cut */
     size_t        tail_len;
 
@@ -321,7 +323,8 @@ static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_
     uint64_t le = s4s_sax_line(s, e);
     bool in_unit = s4s_asm_in_unit(s->as);
     uint64_t lu = in_unit ? s4s_asm_unit_line(s->as) : le;
-    if (s->mode == M_MULTI || le > lu + 1 || (s->mode == M_UNKNOWN && s->unknown_broken)) {
+    if (s->mode == M_MULTI || (s4s_asm_in_bundle(s->as) && le > lu) ||
+        (s->mode == M_UNKNOWN && s->unknown_broken)) {
         s4s_sax_stop(s, S4S_ERR_JSON);
         fatal(s, S4S_ERR_JSON, e, reason);
         return s->chunk_len;
@@ -349,41 +352,52 @@ static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_
         s->broken_line = lu;
         return resume_default;
     }
-    /* le == lu + 1: the unit's line ended without closing it; the error is
-     * on the next line, which starts a new unit */
-    uint64_t ls = s->last_nl + 1;
-    s4s_rc rc = s4s_asm_broken(s->as, reason, e, lu, s->last_nl);
+    /* the unit's first line ended without closing it (NDJSON): quarantine
+     * that line and re-parse everything after it with a fresh handle */
+    uint64_t nl = (uint64_t)-1;
+    if (s->cap_on && !s->cap_spilled && s4s_asm_unit_off(s->as) >= s->cap_start) {
+        size_t from = (size_t)(s4s_asm_unit_off(s->as) - s->cap_start);
+        const char *q = from < s->raw.len ? memchr(s->raw.p + from, '\n', s->raw.len - from) : NULL;
+        if (q)
+            nl = s->cap_start + (uint64_t)(q - s->raw.p);
+    }
+    if (nl == (uint64_t)-1) {
+        uint64_t from = s4s_asm_unit_off(s->as) > s->chunk_abs ? s4s_asm_unit_off(s->as) : s->chunk_abs;
+        const unsigned char *q = memchr(s->chunk + (from - s->chunk_abs), '\n', (size_t)(e - from));
+        if (q)
+            nl = s->chunk_abs + (uint64_t)(q - s->chunk);
+        else if (!s->cap_on || s->cap_spilled) {
+            s4s_sax_stop(s, S4S_ERR_JSON);
+            fatal(s, S4S_ERR_JSON, e, reason);
+            return s->chunk_len;
+        }
+    }
+    /* bytes after the newline that earlier chunks delivered, kept in raw */
+    s4s_buf again;
+    s4s_buf_init(&again, s->max_token);
+    if (nl + 1 < s->chunk_abs && s->cap_on && !s->cap_spilled)
+        s4s_buf_put(&again, s->raw.p + (nl + 1 - s->cap_start), (size_t)(s->chunk_abs - nl - 1));
+    s4s_rc rc = s4s_asm_broken(s->as, reason, e, lu, nl);
     if (rc) {
+        s4s_buf_free(&again);
         s4s_sax_stop(s, rc);
         return s->chunk_len;
     }
-    s->last_unit_end = ls;
-    if (ls >= s->chunk_abs)
-        return (size_t)(ls - s->chunk_abs);
-    if (s->prefix_over || s->prefix_abs > ls) {
-        /* cannot re-read the start of the line: give it up as broken too */
-        s->skip_line = true;
-        s->broken_reason = reason;
-        s->broken_off = e;
-        s->broken_line = le;
-        s4s_sax_capture_begin(s, s->chunk_abs, s->max_token);
-        return resume_default;
+    s->last_unit_end = nl + 1;
+    size_t resume = nl + 1 >= s->chunk_abs ? (size_t)(nl + 1 - s->chunk_abs) : 0;
+    if (again.len) {
+        const unsigned char *c = s->chunk;
+        uint64_t cabs = s->chunk_abs;
+        size_t clen = s->chunk_len;
+        feed_bytes(s, (const unsigned char *)again.p, nl + 1, again.len);
+        if (s->cap_on) /* a unit opened there keeps capturing from the chunk */
+            s->cap_from = cabs;
+        s->chunk = c;
+        s->chunk_abs = cabs;
+        s->chunk_len = clen;
     }
-    /* re-parse the line's beginning, kept from earlier chunks */
-    s4s_buf pre;
-    s4s_buf_init(&pre, LINE_PREFIX_MAX);
-    s4s_buf_put(&pre, s->prefix.p + (ls - s->prefix_abs), (size_t)(s->chunk_abs - ls));
-    const unsigned char *c = s->chunk;
-    uint64_t cabs = s->chunk_abs;
-    size_t clen = s->chunk_len;
-    feed_bytes(s, (const unsigned char *)pre.p, ls, pre.len);
-    if (s->cap_on) /* a unit opened in the prefix keeps capturing from the chunk */
-        s->cap_from = cabs;
-    s->chunk = c;
-    s->chunk_abs = cabs;
-    s->chunk_len = clen;
-    s4s_buf_free(&pre);
-    return 0;
+    s4s_buf_free(&again);
+    return resume;
 }
 
 /* skip_line: discard to the end of the line, then quarantine it. */
@@ -433,21 +447,26 @@ static size_t skip_string(s4s_sax *s, size_t i)
  * buffered whole by yajl (or a number / junk, which is fatal). */
 static void check_long_token(s4s_sax *s, uint64_t end)
 {
-    if (end - s->last_event <= s->max_token || s->tail_len == 0)
-        return;
-    bool num = true, ws = true;
-    for (size_t k = 0; k < s->tail_len; k++) {
-        unsigned char c = s->tail[k];
-        if (!strchr("0123456789+-.eE", c) || !c)
-            num = false;
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-            ws = false;
+    if (s->tf_for != s->last_event) {
+        s->tf_for = s->last_event;
+        s->tok_first = -1;
     }
-    if (ws)
-        return; /* whitespace is not buffered */
-    if (num) {
+    if (s->tok_first < 0) {
+        /* what follows the last event tells a string from a number */
+        uint64_t from = s->last_event > s->chunk_abs ? s->last_event : s->chunk_abs;
+        for (uint64_t k = from; k < end; k++) {
+            unsigned char c = s->chunk[k - s->chunk_abs];
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ':' && c != ',') {
+                s->tok_first = c;
+                break;
+            }
+        }
+    }
+    if (end - s->last_event <= s->max_token || s->tok_first < 0)
+        return; /* no token open (whitespace is not buffered by yajl) */
+    if (s->tok_first != '"') {
         s4s_sax_stop(s, S4S_ERR_LIMIT);
-        fatal(s, S4S_ERR_LIMIT, end, "number longer than --max-resource-bytes");
+        fatal(s, S4S_ERR_LIMIT, end, "JSON token longer than --max-resource-bytes");
         return;
     }
     /* inside a string: work out the escape state at the end of the tail */

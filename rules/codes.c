@@ -356,7 +356,9 @@ static void walk(s4s_rctx *rc, cstate *st, s4s_node *n)
     }
     if (n->type == S4S_J_OBJECT || n->type == S4S_J_ARRAY) {
         S4S_EACH(c, n) {
-            if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
+            /* nodes inserted by edits (the kept original of a replaced
+             * Coding) are not input: checking them again would loop */
+            if ((c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) && !(c->flags & S4S_NF_INSERTED))
                 walk(rc, st, c);
         }
     }

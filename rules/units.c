@@ -303,19 +303,15 @@ static void convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *
         return;
     }
     s4s_node *ext = s4s_get(q, "extension");
-    if (ext && ext->type == S4S_J_ARRAY) {
-        s4s_edit_insert_json(rc, ext, NULL, NULL, b.p, "unit-conversion",
-                             "original value and unit kept in an extension");
-    } else if (!ext) {
-        s4s_buf_putc(&b, ']');
-        char *arr = s4s_arena_printf(rc->arena, "[%.*s", (int)b.len, b.p);
-        s4s_edit_insert_json(rc, q, NULL, "extension", arr, "unit-conversion",
-                             "original value and unit kept in an extension");
-    } else {
+    if (ext && ext->type != S4S_J_ARRAY) {
         s4s_buf_free(&b);
         return;   /* a malformed extension member: structure reports it */
     }
+    /* s4s_buf is not NUL-terminated: copy into the arena as a C string */
+    char *item = s4s_arena_printf(rc->arena, ext ? "%.*s" : "[%.*s]", (int)b.len, b.p);
     s4s_buf_free(&b);
+    s4s_edit_insert_json(rc, ext ? ext : q, NULL, ext ? NULL : "extension", item,
+                         "unit-conversion", "original value and unit kept in an extension");
     char *msg = s4s_arena_printf(rc->arena, "vital sign converted from `%s` to `%s`", code, target);
     s4s_edit_set_num(rc, val_n, out, "unit-conversion", msg);
     s4s_edit_set_str(rc, s4s_get(q, "code"), target, strlen(target), "unit-conversion", msg);
@@ -352,8 +348,19 @@ static void quantity(s4s_rctx *rc, units_state *st, s4s_node *q)
 
     /* the string the quantity's code should come from */
     const char *src = code ? code : unit;
-    if (!src)
+    if (!src) {
+        /* a number with a unit system but no unit: the unit is a guess, so
+         * say what the LOINC code expects instead of filling it in */
+        exp = expected_unit(st, rc, loinc, vital, &rexp);
+        if (exp)
+            s4s_issue(rc, S4S_SEV_WARNING, "required", q,
+                      "quantity has no unit or code; LOINC %s expects `%s`", loinc, exp);
+        else
+            s4s_issue(rc, S4S_SEV_WARNING, "required", q, "quantity has no unit or code");
+        st->no_code++;
+        cmap_add(&st->invalid_units, "(none)", NULL);
         return;
+    }
     const s4s_units_map *trap = map_find(s4s_units_traps, s4s_units_n_traps, src);
     if (trap) {
         exp = expected_unit(st, rc, loinc, vital, &rexp);
@@ -469,15 +476,22 @@ static bool is_quantity(const s4s_node *n)
     return s4s_get(n, "unit") || s4s_get(n, "code") || s4s_get(n, "system");
 }
 
+/* Children are walked after the quantity itself; nodes inserted by edits
+ * (the original-quantity extension) and earlier runs' original-quantity
+ * extensions are history, never normalized again. */
 static void walk(s4s_rctx *rc, units_state *st, s4s_node *n)
 {
-    if (n->type == S4S_J_OBJECT && is_quantity(n))
-        quantity(rc, st, n);
-    if (n->type == S4S_J_OBJECT || n->type == S4S_J_ARRAY) {
-        S4S_EACH(c, n) {
-            if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
-                walk(rc, st, c);
-        }
+    if (n->flags & S4S_NF_INSERTED)
+        return;
+    if (n->type == S4S_J_OBJECT) {
+        if (s4s_str_eq(s4s_get(n, "url"), ORIG_URL))
+            return;
+        if (is_quantity(n))
+            quantity(rc, st, n);
+    }
+    S4S_EACH(c, n) {
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
+            walk(rc, st, c);
     }
 }
 

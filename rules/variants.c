@@ -138,6 +138,13 @@ static bool is_hgnc(const char *sys)
     return c && want && !strcmp(c, want);
 }
 
+/* The HGNC URI that rules/codes.c writes, so an inserted coding needs no repair. */
+static const char *hgnc_uri(void)
+{
+    const char *c = s4s_system_canonical(HGNC_SYSTEM);
+    return c ? c : HGNC_SYSTEM;
+}
+
 static bool is_hgvs_sys(const char *sys)
 {
     return sys && (!strcmp(sys, HGVS_SYSTEM) || !strcmp(sys, "http://varnomen.hgvs.org/")
@@ -225,8 +232,9 @@ static void report_notes(s4s_rctx *rc, vstate *st, const s4s_hgvs *h, const s4s_
     for (unsigned k = 0; k < h->nnotes; k++) {
         const s4s_hgvs_note *nt = &h->notes[k];
         if (nt->kind == S4S_HGVS_NOTE_REPAIR) {
-            count(st->repaired, nt->code);
-            continue;   /* recorded by the edit (or not applied) */
+            if (h->valid)
+                count(st->repaired, nt->code);
+            continue;   /* recorded by the edit; an invalid one is left as is */
         }
         if (nt->kind == S4S_HGVS_NOTE_FLAG)
             count(st->flagged, nt->code);
@@ -322,8 +330,8 @@ static void do_hgvs(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *obs, s4s_no
             const char *val;
             s4s_gene_result gr = {0};
             if (st->term && s4s_term_gene(st->term, sym, &gr) == S4S_OK && gr.match == S4S_GENE_CURRENT && gr.hgnc_id)
-                val = s4s_arena_printf(rc->arena, "{\"coding\":[{\"system\":\"" HGNC_SYSTEM "\",\"code\":%s,\"display\":%s}]}",
-                                       json_lit(rc, gr.hgnc_id), json_lit(rc, sym));
+                val = s4s_arena_printf(rc->arena, "{\"coding\":[{\"system\":\"%s\",\"code\":%s,\"display\":%s}]}",
+                                       hgnc_uri(), json_lit(rc, gr.hgnc_id), json_lit(rc, sym));
             else
                 val = s4s_arena_printf(rc->arena, "{\"text\":%s}", json_lit(rc, sym));
             add_component(rc, oi, obs, "48018-6", "Gene studied [ID]", val, "hgvs-gene-split",

@@ -62,7 +62,8 @@ typedef enum s4s_hgvs_acc {
 enum {
     S4S_HGVS_P_UNKNOWN = 1 << 0,  /* "?" */
     S4S_HGVS_P_STAR    = 1 << 1,  /* c.*45: after the stop codon */
-    S4S_HGVS_P_OFFSET  = 1 << 2   /* intronic offset present (c.123+4) */
+    S4S_HGVS_P_OFFSET  = 1 << 2,  /* intronic offset present (c.123+4) */
+    S4S_HGVS_P_OFF_UNK = 1 << 3   /* unknown offset: c.88-? (sign in offset: -1 / +1) */
 };
 
 typedef struct s4s_hgvs_pos {

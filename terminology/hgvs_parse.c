@@ -431,8 +431,11 @@ static bool npos(ps *p, s4s_hgvs_pos *o)
         if (!offsets_ok(p->kind))
             return fail(p, "intronic offsets are used only with c., n. and r.");
         p->i++;
-        if (pk(p) == '?')
-            return fail(p, "an unknown intronic offset is written as a range with `?`, not `%c?`", c);
+        if (lit(p, '?')) {
+            o->offset = c == '-' ? -1 : 1;
+            o->flags |= S4S_HGVS_P_OFFSET | S4S_HGVS_P_OFF_UNK;
+            return true;
+        }
         int64_t off;
         if (!number(p, &off))
             return false;
@@ -479,7 +482,7 @@ static int pos_cmp(const s4s_hgvs_pos *a, const s4s_hgvs_pos *b)
     if (a->offset != b->offset) return a->offset < b->offset ? -1 : 1;
     return 0;
 }
-static bool known(const s4s_hgvs_pos *a) { return !(a->flags & S4S_HGVS_P_UNKNOWN); }
+static bool known(const s4s_hgvs_pos *a) { return !(a->flags & (S4S_HGVS_P_UNKNOWN | S4S_HGVS_P_OFF_UNK)); }
 
 static void check_order(ps *p, const s4s_hgvs_pos *a, const s4s_hgvs_pos *b)
 {
@@ -671,6 +674,8 @@ static bool payload(ps *p, uint16_t *off, uint16_t *len)
 static bool stated(ps *p, s4s_hgvs_var *v, const char *what)
 {
     uint16_t o, l;
+    if (isdig(pk(p)) && v->edit == S4S_HGVS_E_DUP)
+        return fail(p, "a length after dup is not HGVS (write the range)");
     if (isdig(pk(p))) {
         size_t st = p->i;
         int64_t k;
@@ -824,7 +829,7 @@ static bool nedit(ps *p, s4s_hgvs_var *v)
 /* --- protein edits ------------------------------------------------------- */
 
 /* Ter position after fs / ext: [Ter|*|X] [n|?]; returns with flags set. */
-static bool ter_tail(ps *p, s4s_hgvs_var *v, bool want_num_only)
+static bool ter_tail(ps *p, s4s_hgvs_var *v)
 {
     char c = pk(p);
     bool have = false;
@@ -840,7 +845,6 @@ static bool ter_tail(ps *p, s4s_hgvs_var *v, bool want_num_only)
     }
     if (have)
         v->flags |= S4S_HGVS_V_TER;
-    (void)want_num_only;
     if (have && pk(p) == '?') {
         p->i++;
         v->flags |= S4S_HGVS_V_NUM_UNK;
@@ -882,7 +886,7 @@ static bool pedit(ps *p, s4s_hgvs_var *v)
     }
     if (kw(p, "fs")) {
         v->edit = S4S_HGVS_E_FS;
-        return ter_tail(p, v, false);
+        return ter_tail(p, v);
     }
     if (kw(p, "ext")) {
         v->edit = S4S_HGVS_E_EXT;
@@ -923,7 +927,7 @@ static bool pedit(ps *p, s4s_hgvs_var *v)
             if (!emitc(p, a))
                 return false;
             v->edit = S4S_HGVS_E_FS;
-            return ter_tail(p, v, false);
+            return ter_tail(p, v);
         }
         if (kw(p, "ext")) {
             if (!emitc(p, x ? '*' : a))
@@ -966,7 +970,7 @@ ext:
         v->flags |= S4S_HGVS_V_NUM;
         return true;
     }
-    return ter_tail(p, v, false);
+    return ter_tail(p, v);
 }
 
 /* --- one change ---------------------------------------------------------- */

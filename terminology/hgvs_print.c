@@ -52,7 +52,9 @@ static void pos(out *o, const s4s_hgvs_pos *p, bool prot)
     if (p->flags & S4S_HGVS_P_STAR)
         putc_(o, '*');
     putnum(o, p->num);
-    if (p->flags & S4S_HGVS_P_OFFSET) {
+    if (p->flags & S4S_HGVS_P_OFF_UNK)
+        puts_(o, p->offset < 0 ? "-?" : "+?");
+    else if (p->flags & S4S_HGVS_P_OFFSET) {
         if (p->offset >= 0)
             putc_(o, '+');
         putnum(o, p->offset);

@@ -29,6 +29,7 @@ typedef struct meta {
 /* Parse "# key: value" lines; returns 1 at the header, 0/-1 like s4s_rd_next. */
 static int read_meta(s4s_rd *r, meta *m)
 {
+    memset(m, 0, sizeof *m);
     m->complete = true;
     for (;;) {
         int got = s4s_rd_next(r);

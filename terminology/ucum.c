@@ -4,7 +4,7 @@
  * fixed-size cache of recent unit strings.
  *
  * Grammar (UCUM 2.2 §2-§7, case sensitive, 7-bit ASCII 33..126 only):
- *   main-term  := "/" term | term
+ *   main-term  := "/" term | term                          "/x" reads as "1/x"
  *   term       := component (("." | "/") component)*      left-associative
  *   component  := "(" main-term ")" | annotation | simple [annotation]
  *   simple     := factor | [prefix] atom [exponent]       prefix: metric atoms only
@@ -358,10 +358,9 @@ static bool p_component(parser *p, s4s_ucum_canon *c, int sign)
     return p_simple(p, c, sign);
 }
 
-static bool p_term(parser *p, s4s_ucum_canon *c, int sign)
+/* The operators of a term, applied left to right to c. */
+static bool p_ops(parser *p, s4s_ucum_canon *c, int sign)
 {
-    if (!p_component(p, c, sign))
-        return false;
     while (p->i < p->n && is_op(p->s[p->i])) {
         char op = p->s[p->i++];
         emit(p, &op, 1);
@@ -376,18 +375,15 @@ static bool p_term(parser *p, s4s_ucum_canon *c, int sign)
     return true;
 }
 
+/* A leading "/" reads as "1/": "/s/m" is (1/s)/m, left to right like any
+ * other term. */
 static bool p_main(parser *p, s4s_ucum_canon *c, int sign)
 {
     if (p->i < p->n && p->s[p->i] == '/') {
-        p->i++;
-        emit(p, "/", 1);
-        s4s_ucum_canon t;
-        if (!p_term(p, &t, -sign))
-            return false;
         canon_one(c);
-        return canon_mul(p, c, &t, -1) || fail(p, p->i, "exponent too large at %u", NULL, 0);
+        return p_ops(p, c, sign);
     }
-    return p_term(p, c, sign);
+    return p_component(p, c, sign) && p_ops(p, c, sign);
 }
 
 bool s4s_ucum_parse(const char *s, size_t n, s4s_ucum_result *r, char *normalized, size_t nsz)

@@ -98,6 +98,8 @@ static void test_canonical(void)
     canon("kg.m/s2", 1000, 1, -2, 1, 0);
     canon("mg/(24.h)", 1e-3 / 86400, 0, -1, 1, 0);
     canon("/(m/s)", 1, -1, 1, 0, 0);
+    canon("/s/m", 1, -1, -1, 0, 0);
+    canon("m/s/s", 1, 1, -2, 0, 0);
     char buf[128];
     s4s_ucum_result r;
     s4s_ucum_parse("mg/dL", 5, &r, NULL, 0);

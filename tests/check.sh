@@ -1,0 +1,37 @@
+#!/bin/sh
+# check.sh - `make check`: the whole test suite, twice.
+#
+# 1. the normal build (-Wall -Wextra -Werror), unit tests and case files;
+# 2. the same under AddressSanitizer + UndefinedBehaviorSanitizer, with
+#    LeakSanitizer on, so any leak, overflow or UB fails the run.
+# Ends with the line "N passed, N failed" over both passes.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+jobs=${JOBS:-2}
+total_p=0 total_f=0
+log=$(mktemp "${TMPDIR:-/tmp}/s4s-check.XXXXXX")
+trap 'rm -f "$log"' EXIT INT TERM
+
+run_pass() { # name, make args...
+    name=$1; shift
+    echo "== $name"
+    if ! make -s -j"$jobs" "$@" all unit >"$log" 2>&1; then
+        cat "$log"; echo "$name: build failed"
+        total_f=$((total_f + 1)); return
+    fi
+    make -s "$@" test-pass > "$log" 2>&1
+    grep -v '^unit .*: [0-9]* passed, 0 failed$' "$log"
+    line=$(grep '^pass: ' "$log" | tail -n 1)
+    p=$(echo "$line" | sed -n 's/pass: \([0-9]*\) passed.*/\1/p')
+    f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+    total_p=$((total_p + ${p:-0})); total_f=$((total_f + ${f:-1}))
+}
+
+run_pass "build: -Werror"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+run_pass "build: ASan+UBSan" BUILD=build-san OUT=build-san \
+    OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+    LDFLAGS="-fsanitize=address,undefined"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]

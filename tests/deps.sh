@@ -1,0 +1,22 @@
+#!/bin/sh
+# deps.sh - make sure the build dependencies are installed.
+#
+# As root on Debian it installs what is missing with apt-get; otherwise it
+# prints the one apt-get line to run and fails.
+set -u
+pkgs="gcc make pkg-config gzip libyajl-dev libicu-dev libsqlite3-dev zlib1g-dev"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null || {
+        echo "deps: apt-get install failed" >&2; exit 1; }
+    exit 0
+fi
+echo "deps: missing packages; run:" >&2
+echo "  sudo apt-get install -y$missing" >&2
+exit 1

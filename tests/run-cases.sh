@@ -1,0 +1,114 @@
+#!/bin/sh
+# run-cases.sh - runs every tests/cases/**/*.test (format: tests/cases/README.md).
+#
+# usage: run-cases.sh BINDIR [CASE...]
+# Filter cases are fed at read sizes 1, 7, 4096 and 65536 bytes, plain and
+# gzipped; every variant must match.  Prints one line per failure and a final
+# "cases: N passed, N failed".  Exit status 1 if any case failed.
+set -u
+bindir=${1:?usage: run-cases.sh BINDIR [CASE...]}
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+if [ $# -eq 0 ]; then
+    set -- $(find "$here/cases" -name '*.test' | sort)
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/s4s-cases.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0 fail=0
+sizes=${S4S_READ_SIZES:-"1 7 4096 65536"}
+
+# split a case file into $tmp/c/{header,<section>}
+split_case() {
+    rm -rf "$tmp/c"; mkdir -p "$tmp/c"
+    awk -v d="$tmp/c" '
+        /^=== / { sec = substr($0, 5); sub(/[ \t]+$/, "", sec); f = d "/" sec; printf "" > f; next }
+        sec == "" { if ($0 !~ /^#/ && $0 != "") print > (d "/header"); next }
+        { print >> f }
+    ' "$1"
+    touch "$tmp/c/header"
+}
+
+hdr() { sed -n "s/^$1:[ \t]*//p" "$tmp/c/header" | head -n 1; }
+
+# check_has FILE OUTPUT -> lines of FILE must occur in OUTPUT
+check_has() {
+    while IFS= read -r line || [ -n "$line" ]; do
+        [ -z "$line" ] && continue
+        grep -qF -- "$line" "$2" || { echo "missing: $line"; return 1; }
+    done < "$1"
+    return 0
+}
+check_lacks() {
+    while IFS= read -r line || [ -n "$line" ]; do
+        [ -z "$line" ] && continue
+        if grep -qF -- "$line" "$2"; then echo "unexpected: $line"; return 1; fi
+    done < "$1"
+    return 0
+}
+
+# compare outputs in $tmp/o against expectations in $tmp/c
+check_outputs() {
+    want_exit=$(hdr exit); want_exit=${want_exit:-0}
+    [ "$got_exit" = "$want_exit" ] || { echo "exit $got_exit, want $want_exit"; sed 's/^/  stderr: /' "$tmp/o/stderr" | head -5; return 1; }
+    for f in stdout report reject; do
+        if [ -f "$tmp/c/$f" ]; then
+            cmp -s "$tmp/c/$f" "$tmp/o/$f" || { echo "$f differs:"; diff "$tmp/c/$f" "$tmp/o/$f" | head -10; return 1; }
+        fi
+    done
+    for f in stdout report stats reject coverage stderr; do
+        if [ -f "$tmp/c/$f-has" ]; then
+            check_has "$tmp/c/$f-has" "$tmp/o/$f" || { echo "  (in $f)"; return 1; }
+        fi
+        if [ -f "$tmp/c/$f-lacks" ]; then
+            check_lacks "$tmp/c/$f-lacks" "$tmp/o/$f" || { echo "  (in $f)"; return 1; }
+        fi
+    done
+    return 0
+}
+
+run_one() { # $1 = case file
+    split_case "$1"
+    icmd=$(hdr input-cmd)
+    if [ -n "$icmd" ]; then
+        (cd "$tmp/c" && sh -c "$icmd") > "$tmp/input"
+    elif [ -f "$tmp/c/input-printf" ]; then
+        printf '%b' "$(cat "$tmp/c/input-printf")" > "$tmp/input"
+    elif [ -f "$tmp/c/input" ]; then
+        cp "$tmp/c/input" "$tmp/input"
+    else
+        : > "$tmp/input"
+    fi
+    cmd=$(hdr cmd); cmd=${cmd:-s4s-normalize}
+    args=$(hdr args)
+    variants=$(hdr variants); variants=${variants:-"plain gzip"}
+    prog=${cmd%% *}; rest=""
+    [ "$prog" != "$cmd" ] && rest=${cmd#* }
+    if [ "$prog" != "s4s-normalize" ]; then
+        rm -rf "$tmp/o"; mkdir -p "$tmp/o"; : > "$tmp/o/report"; : > "$tmp/o/stats"; : > "$tmp/o/reject"; : > "$tmp/o/coverage"
+        # shellcheck disable=SC2086
+        (cd "$tmp/c" && timeout "${S4S_CASE_TIMEOUT:-60}" "$bindir/$prog" $rest $args) < "$tmp/input" > "$tmp/o/stdout" 2> "$tmp/o/stderr"
+        got_exit=$?
+        msg=$(check_outputs) || { echo "FAIL ${1#$here/}: $msg"; return 1; }
+        return 0
+    fi
+    gzip -c < "$tmp/input" > "$tmp/input.gz"
+    for v in $variants; do
+        in="$tmp/input"; [ "$v" = gzip ] && in="$tmp/input.gz"
+        for rs in $sizes; do
+            rm -rf "$tmp/o"; mkdir -p "$tmp/o"
+            # shellcheck disable=SC2086
+            (cd "$tmp/c" && timeout "${S4S_CASE_TIMEOUT:-60}" "$bindir/s4s-normalize" --quiet --read-size="$rs" \
+                --report="$tmp/o/report" --stats="$tmp/o/stats" --reject="$tmp/o/reject" \
+                --coverage="$tmp/o/coverage" $args) < "$in" > "$tmp/o/stdout" 2> "$tmp/o/stderr"
+            got_exit=$?
+            msg=$(check_outputs) || { echo "FAIL ${1#$here/} ($v, read size $rs): $msg"; return 1; }
+        done
+    done
+    return 0
+}
+
+for c in "$@"; do
+    if run_one "$c"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+done
+echo "cases: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,37 @@
+#!/bin/sh
+# run-tests.sh - one test pass over a build: unit tests, then case files.
+#
+# usage: run-tests.sh BUILD_DIR BIN_DIR
+# Every unit binary prints "<file>: N passed, N failed"; the sums and the
+# case runner's counts are combined into "pass: N passed, N failed".
+set -u
+build=${1:?usage: run-tests.sh BUILD_DIR BIN_DIR}
+bindir=$(cd "${2:?}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+pass=0 fail=0
+out=$(mktemp "${TMPDIR:-/tmp}/s4s-unit.XXXXXX")
+trap 'rm -f "$out"' EXIT INT TERM
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    (cd "$here/.." && "$t") > "$out" 2>&1
+    st=$?
+    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+    p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
+    f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
+    p=${p:-0}; f=${f:-0}
+    if [ "$st" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi  # crashed or leaked
+    if [ "$f" -ne 0 ]; then
+        echo "FAIL $(basename "$t") (exit $st):"; tail -n 15 "$out" | sed 's/^/  /'
+    fi
+    echo "unit $(basename "$t"): $p passed, $f failed"
+    pass=$((pass + p)); fail=$((fail + f))
+done
+cases=$(sh "$here/run-cases.sh" "$bindir")
+echo "$cases" | grep -v '^cases:'
+cl=$(echo "$cases" | tail -n 1)
+cp=$(echo "$cl" | sed -n 's/cases: \([0-9]*\) passed.*/\1/p')
+cf=$(echo "$cl" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+echo "$cl"
+pass=$((pass + ${cp:-0})); fail=$((fail + ${cf:-1}))
+echo "pass: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
