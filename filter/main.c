@@ -204,9 +204,19 @@ static int parse_args(int argc, char **argv, cli *c)
     return 0;
 }
 
+typedef struct tick_ctx {
+    s4s_progress *pr;
+    s4s_pipe     *p;
+} tick_ctx;
+
+static void tick(void *u)
+{
+    tick_ctx *t = u;
+    s4s_progress_tick(t->pr, s4s_pipe_counts(t->p), false);
+}
+
 /* feeds one file (or stdin) into the pipe; returns an rc, or -1 on open error */
-static int feed_file(s4s_pipe *p, const char *path, unsigned char *buf, size_t bs,
-                     s4s_progress *pr)
+static int feed_file(s4s_pipe *p, const char *path, size_t bs, s4s_progress *pr)
 {
     int fd = 0;
     if (strcmp(path, "-")) {
@@ -216,24 +226,10 @@ static int feed_file(s4s_pipe *p, const char *path, unsigned char *buf, size_t b
             return -1;
         }
     }
-    s4s_rc rc = S4S_OK;
-    for (;;) {
-        ssize_t n = read(fd, buf, bs);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "s4s-normalize: read error on %s: %s\n", path, strerror(errno));
-            rc = S4S_ERR_IO;
-            break;
-        }
-        if (n == 0)
-            break;
-        rc = s4s_pipe_feed(p, buf, (size_t)n);
-        if (pr)
-            s4s_progress_tick(pr, s4s_pipe_counts(p), false);
-        if (rc)
-            break;
-    }
+    tick_ctx t = {pr, p};
+    s4s_rc rc = s4s_pipe_feed_fd(p, fd, bs, pr ? tick : NULL, &t);
+    if (rc == S4S_ERR_IO)
+        fprintf(stderr, "s4s-normalize: read error on %s: %s\n", path, strerror(errno));
     if (fd)
         close(fd);
     return rc;
@@ -271,17 +267,11 @@ int main(int argc, char **argv)
     bool show = !c.quiet && isatty(2);
     if (show)
         s4s_progress_init(&pr, stderr, t0);
-    unsigned char *buf = malloc(c.read_size);
-    if (!buf) {
-        fprintf(stderr, "s4s-normalize: out of memory\n");
-        return EXIT_FATAL;
-    }
     int fr = 0;
     if (optind == argc)
-        fr = feed_file(p, "-", buf, c.read_size, show ? &pr : NULL);
+        fr = feed_file(p, "-", c.read_size, show ? &pr : NULL);
     for (int i = optind; i < argc && !fr; i++)
-        fr = feed_file(p, argv[i], buf, c.read_size, show ? &pr : NULL);
-    free(buf);
+        fr = feed_file(p, argv[i], c.read_size, show ? &pr : NULL);
     rc = s4s_pipe_finish(p);
     if (show)
         s4s_progress_tick(&pr, s4s_pipe_counts(p), true);

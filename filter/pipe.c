@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "assemble.h"
 #include "input.h"
+#include "reader.h"
 #include "jsonw.h"
 #include "urnuuid.h"
 #include "report.h"
@@ -45,6 +46,7 @@ struct s4s_pipe {
     s4s_stats       st;
     s4s_buf         out, rej;
     s4s_jw          rep;
+    s4s_reader     *reader;      /* set while a reader thread decodes */
     s4s_compact_state spill_st;
     bool            spilling;
     bool            had_errors;
@@ -203,11 +205,49 @@ static s4s_rc on_resource(void *u, s4s_res *r)
     return S4S_OK;
 }
 
+static s4s_rc fail(s4s_pipe *p, s4s_rc rc);
+
 static s4s_rc to_sax(void *u, const unsigned char *b, size_t n)
 {
     s4s_pipe *p = u;
+    if (p->reader) /* on the reader thread: hand over, never touch sax */
+        return s4s_reader_push(p->reader, b, n);
     p->st.c.bytes_uncompressed += n;
     return s4s_sax_feed(p->sax, b, n);
+}
+
+static s4s_rc decode(void *u, const unsigned char *b, size_t n)
+{
+    s4s_pipe *p = u;
+    return s4s_input_feed(p->in, b, n);
+}
+
+s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
+                        void (*tick)(void *), void *tick_u)
+{
+    if (p->rc)
+        return p->rc;
+    p->reader = s4s_reader_start(fd, read_size, decode, p);
+    s4s_rc rc = S4S_OK;
+    const unsigned char *b;
+    size_t n;
+    while ((b = s4s_reader_next(p->reader, &n)) != NULL) {
+        p->st.c.bytes_uncompressed += n;
+        rc = s4s_sax_feed(p->sax, b, n);
+        if (tick)
+            tick(tick_u);
+        if (rc) {
+            s4s_reader_cancel(p->reader);
+            break;
+        }
+    }
+    uint64_t got;
+    s4s_rc rrc = s4s_reader_join(p->reader, &got);
+    p->reader = NULL;
+    p->st.c.bytes_in += got;
+    if (!rc)
+        rc = rrc;
+    return rc ? fail(p, rc) : S4S_OK;
 }
 
 s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)

@@ -1,0 +1,162 @@
+/*
+ * reader.c - reader thread feeding a fixed ring of blocks.
+ *
+ * Invariants: slots are filled and drained strictly in order (head = next
+ * to fill, tail = next to drain, count in between); a slot being read by the
+ * consumer is not refilled until the consumer asks for the next one; all
+ * shared state is guarded by one mutex with two condition variables.
+ */
+#include "reader.h"
+#include "alloc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RING_SLOTS 8
+
+struct s4s_reader {
+    int             fd;
+    size_t          read_size, slot_size;
+    s4s_decode_fn   decode;
+    void           *u;
+    pthread_t       th;
+    pthread_mutex_t mu;
+    pthread_cond_t  not_full, not_empty;
+    unsigned char  *slot[RING_SLOTS];
+    size_t          len[RING_SLOTS];
+    unsigned        head, tail, count;
+    bool            holding;   /* consumer holds the tail slot */
+    bool            started, done, cancelled;
+    s4s_rc          rc;
+    uint64_t        bytes;
+};
+
+s4s_rc s4s_reader_push(s4s_reader *r, const unsigned char *p, size_t n)
+{
+    while (n) {
+        pthread_mutex_lock(&r->mu);
+        while (r->count == RING_SLOTS && !r->cancelled)
+            pthread_cond_wait(&r->not_full, &r->mu);
+        if (r->cancelled) {
+            pthread_mutex_unlock(&r->mu);
+            return S4S_ERR_EPIPE;
+        }
+        unsigned h = r->head;
+        pthread_mutex_unlock(&r->mu);
+        /* the slot is ours until count is raised */
+        size_t k = n < r->slot_size ? n : r->slot_size;
+        memcpy(r->slot[h], p, k);
+        r->len[h] = k;
+        p += k;
+        n -= k;
+        pthread_mutex_lock(&r->mu);
+        r->head = (h + 1) % RING_SLOTS;
+        r->count++;
+        pthread_cond_signal(&r->not_empty);
+        pthread_mutex_unlock(&r->mu);
+    }
+    return S4S_OK;
+}
+
+static void *run(void *arg)
+{
+    s4s_reader *r = arg;
+    unsigned char *buf = s4s_xmalloc(r->read_size);
+    s4s_rc rc = S4S_OK;
+    for (;;) {
+        ssize_t n = read(r->fd, buf, r->read_size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = S4S_ERR_IO;
+            break;
+        }
+        if (n == 0)
+            break;
+        r->bytes += (uint64_t)n;
+        rc = r->decode(r->u, buf, (size_t)n);
+        if (rc)
+            break;
+    }
+    free(buf);
+    pthread_mutex_lock(&r->mu);
+    r->rc = rc == S4S_ERR_EPIPE && r->cancelled ? S4S_OK : rc;
+    r->done = true;
+    pthread_cond_signal(&r->not_empty);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+s4s_reader *s4s_reader_start(int fd, size_t read_size, s4s_decode_fn decode, void *u)
+{
+    s4s_reader *r = s4s_xcalloc(1, sizeof *r);
+    r->fd = fd;
+    r->read_size = read_size;
+    r->slot_size = read_size > (256u << 10) ? read_size : (256u << 10);
+    r->decode = decode;
+    r->u = u;
+    for (int i = 0; i < RING_SLOTS; i++)
+        r->slot[i] = s4s_xmalloc(r->slot_size);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->not_full, NULL);
+    pthread_cond_init(&r->not_empty, NULL);
+    r->started = pthread_create(&r->th, NULL, run, r) == 0;
+    if (!r->started) {
+        r->rc = S4S_ERR_NOMEM;
+        r->done = true;
+    }
+    return r;
+}
+
+static void release_held(s4s_reader *r)
+{
+    if (r->holding) {
+        r->tail = (r->tail + 1) % RING_SLOTS;
+        r->count--;
+        r->holding = false;
+        pthread_cond_signal(&r->not_full);
+    }
+}
+
+const unsigned char *s4s_reader_next(s4s_reader *r, size_t *n)
+{
+    pthread_mutex_lock(&r->mu);
+    release_held(r);
+    while (r->count == 0 && !r->done)
+        pthread_cond_wait(&r->not_empty, &r->mu);
+    const unsigned char *p = NULL;
+    if (r->count) {
+        p = r->slot[r->tail];
+        *n = r->len[r->tail];
+        r->holding = true;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return p;
+}
+
+void s4s_reader_cancel(s4s_reader *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->cancelled = true;
+    pthread_cond_broadcast(&r->not_full);
+    pthread_mutex_unlock(&r->mu);
+}
+
+s4s_rc s4s_reader_join(s4s_reader *r, uint64_t *bytes_read)
+{
+    if (r->started)
+        pthread_join(r->th, NULL);
+    s4s_rc rc = r->rc;
+    *bytes_read = r->bytes;
+    for (int i = 0; i < RING_SLOTS; i++)
+        free(r->slot[i]);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->not_full);
+    pthread_cond_destroy(&r->not_empty);
+    free(r);
+    return rc;
+}
