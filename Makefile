@@ -85,7 +85,7 @@ fuzz:
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # --- demo, bench, tables, install ---------------------------------------------
-demo: deps all
+demo:
 	@sh tests/demo.sh
 
 bench: all bench-bin
@@ -98,7 +98,7 @@ tables:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 s4s-normalize s4s-term $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 doc/s4s-normalize.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 filter/s4s-normalize.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
 	rm -rf build build-san s4s-normalize s4s-term

@@ -57,7 +57,8 @@ static const char usage_text[] =
 "      --max-resource-bytes=N largest resource or string, K/M/G suffixes (default 64M)\n"
 "      --read-size=N          bytes per read() (default 256K; tests use tiny sizes)\n"
 "Other:\n"
-"  -q, --quiet                no progress line\n"
+"  -q, --quiet                no progress line and no summary on a terminal\n"
+"      --summary              counts and the most frequent issues on stderr at the end\n"
 "  -h, --help                 this text\n"
 "      --version              versions of the tool, its libraries and tables\n"
 "\n"
@@ -111,7 +112,7 @@ static double now(void)
 enum {
     O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
-    O_MAX_BYTES, O_READ_SIZE, O_VERSION
+    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +135,7 @@ static const struct option long_opts[] = {
     {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
     {"read-size", required_argument, NULL, O_READ_SIZE},
     {"quiet", no_argument, NULL, 'q'},
+    {"summary", no_argument, NULL, O_SUMMARY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
@@ -143,7 +145,7 @@ typedef struct cli {
     s4s_opts    o;
     const char *out, *reject, *report, *stats, *coverage;
     size_t      read_size;
-    bool        quiet;
+    bool        quiet, summary;
 } cli;
 
 static int parse_args(int argc, char **argv, cli *c)
@@ -189,6 +191,7 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("--read-size needs a size up to 64M, not '%s'", optarg);
             break;
         case 'q': c->quiet = true; break;
+        case O_SUMMARY: c->summary = true; break;
         case 'h': fputs(usage_text, stdout); return -1;
         case O_VERSION:
             printf("s4s-normalize %s\n", S4S_VERSION);
@@ -289,6 +292,8 @@ int main(int argc, char **argv)
 
     if (stats_f)
         s4s_pipe_write_stats(p, stats_f, now() - t0);
+    if (c.summary || show)
+        s4s_pipe_write_summary(p, stderr, now() - t0);
     s4s_pipe_free(p);
     FILE *fs[] = {io.out, io.reject, io.report, io.coverage, stats_f};
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)

@@ -359,6 +359,27 @@ void s4s_pipe_write_stats(s4s_pipe *p, FILE *f, double elapsed_s)
     fflush(f);
 }
 
+void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
+{
+    const s4s_counts *c = &p->st.c;
+    fprintf(f, "s4s-normalize: %llu resources in, %llu written, %llu quarantined; "
+            "%llu errors, %llu warnings, %llu repairs; %.1f MB in %.2f s\n",
+            (unsigned long long)c->resources_in, (unsigned long long)c->resources_out,
+            (unsigned long long)c->resources_rejected,
+            (unsigned long long)(c->issues_by_sev[S4S_SEV_FATAL] + c->issues_by_sev[S4S_SEV_ERROR]),
+            (unsigned long long)c->issues_by_sev[S4S_SEV_WARNING], (unsigned long long)c->repairs,
+            (double)c->bytes_uncompressed / 1e6, elapsed_s);
+    size_t n;
+    s4s_counter_ent **v = s4s_counter_sorted(&p->st.messages, 0, &n);
+    for (size_t i = 0; i < n && i < 10; i++)
+        fprintf(f, "  %8llu  %s\n", (unsigned long long)v[i]->n[0], v[i]->key);
+    free(v);
+    v = s4s_counter_sorted(&p->st.repairs, 0, &n);
+    for (size_t i = 0; i < n && i < 10; i++)
+        fprintf(f, "  %8llu  repair: %s\n", (unsigned long long)v[i]->n[0], v[i]->key);
+    free(v);
+}
+
 void s4s_pipe_free(s4s_pipe *p)
 {
     if (!p)

@@ -85,6 +85,9 @@ const char *s4s_pipe_errmsg(const s4s_pipe *p);
 bool s4s_pipe_had_errors(const s4s_pipe *p);
 /* One JSON object (plus newline) with every counter and rule section. */
 void s4s_pipe_write_stats(s4s_pipe *p, FILE *f, double elapsed_s);
+/* Human summary: counts, then the most frequent issue templates and
+ * repair kinds (templates hold no record values). */
+void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s);
 void s4s_pipe_free(s4s_pipe *p);
 
 /* Versions of the libraries actually linked, for --version. */
