@@ -42,6 +42,8 @@ bool s4s_write_node(s4s_buf *b, const s4s_node *n)
 
 bool s4s_compact(s4s_buf *b, const char *p, size_t n, s4s_compact_state *st)
 {
+    if (!n)
+        return true; /* p may be NULL for an empty capture */
     size_t run = 0; /* start of the pending run of bytes to copy */
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
