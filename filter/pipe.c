@@ -157,7 +157,9 @@ static s4s_rc on_resource(void *u, s4s_res *r)
         rc.issues->path = NULL; /* no element to point at */
     }
     bool has_err = rc.n_by_sev[S4S_SEV_ERROR] + rc.n_by_sev[S4S_SEV_FATAL] > 0;
-    bool reject = !r->root || (has_err && p->o->on_invalid == S4S_INVALID_REJECT);
+    /* under fail the offending resource is quarantined too, so the counts
+     * still add up when the run stops */
+    bool reject = !r->root || (has_err && p->o->on_invalid != S4S_INVALID_KEEP);
     if (has_err)
         p->had_errors = true;
 

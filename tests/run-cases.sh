@@ -83,7 +83,7 @@ run_one() { # $1 = case file
     variants=$(hdr variants); variants=${variants:-"plain gzip"}
     prog=${cmd%% *}; rest=""
     [ "$prog" != "$cmd" ] && rest=${cmd#* }
-    if [ "$prog" != "s4s-normalize" ]; then
+    if [ "$prog" != "s4s-normalize" ] || [ -n "$rest" ]; then
         rm -rf "$tmp/o"; mkdir -p "$tmp/o"; : > "$tmp/o/report"; : > "$tmp/o/stats"; : > "$tmp/o/reject"; : > "$tmp/o/coverage"
         # shellcheck disable=SC2086
         (cd "$tmp/c" && timeout "${S4S_CASE_TIMEOUT:-60}" "$bindir/$prog" $rest $args) < "$tmp/input" > "$tmp/o/stdout" 2> "$tmp/o/stderr"
