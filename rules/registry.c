@@ -3,7 +3,7 @@
  *
  * Invariant: structure runs first (later families may rely on its verdict
  * being recorded, never on the tree being valid); terminology-aware families
- * follow.  Adding a family is one row here plus its own file.
+ * follow, variants before codes so codes judges the repaired gene codes.  Adding a family is one row here plus its own file.
  */
 #include "rule.h"
 
@@ -14,8 +14,8 @@ extern const s4s_rule s4s_rule_variants;  /* variants.c: HGVS and HGNC */
 
 const s4s_rule *const s4s_rules[] = {
     &s4s_rule_structure,
+    &s4s_rule_variants, /* before codes: it repairs gene codes (2623 -> HGNC:2623) that codes then looks up */
     &s4s_rule_codes,
     &s4s_rule_units,
-    &s4s_rule_variants,
 };
 const unsigned s4s_n_rules = sizeof s4s_rules / sizeof s4s_rules[0];
