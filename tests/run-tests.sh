@@ -33,5 +33,12 @@ cp=$(echo "$cl" | sed -n 's/cases: \([0-9]*\) passed.*/\1/p')
 cf=$(echo "$cl" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
 echo "$cl"
 pass=$((pass + ${cp:-0})); fail=$((fail + ${cf:-1}))
+cli=$(BUILD_DIR="$build" sh "$here/cli.sh" "$bindir")
+echo "$cli" | grep -v '^cli:'
+ll=$(echo "$cli" | tail -n 1)
+echo "$ll"
+lp=$(echo "$ll" | sed -n 's/cli: \([0-9]*\) passed.*/\1/p')
+lf=$(echo "$ll" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+pass=$((pass + ${lp:-0})); fail=$((fail + ${lf:-1}))
 echo "pass: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,75 @@
+#!/bin/sh
+# cli.sh - end-to-end checks of the command line that case files can't
+# express: SIGPIPE, terminal progress, --help, install, file errors, and
+# pathological inputs (very deep nesting, a long string inside a Bundle).
+# usage: cli.sh BINDIR   Prints "cli: N passed, N failed".
+set -u
+bin=${1:?usage: cli.sh BINDIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/s4s-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL cli: $1"; }
+
+i=0
+while [ $i -lt 50000 ]; do echo '{"resourceType":"Patient","id":"p"}'; i=$((i + 1)); done > "$tmp/many.ndjson"
+
+# stdout closed early: quiet stop, killed by SIGPIPE, stats still written
+st=$( { "$bin/s4s-normalize" --no-validate --stats="$tmp/st.json" < "$tmp/many.ndjson" 2>"$tmp/err"; echo $? > "$tmp/rc"; } | head -n 1 >/dev/null; cat "$tmp/rc")
+if [ "$st" = 141 ] && [ ! -s "$tmp/err" ] && grep -q '"resources_in"' "$tmp/st.json"; then ok; else bad "SIGPIPE: status $st, stderr $(head -c 200 "$tmp/err")"; fi
+
+# no progress or summary when stderr is not a terminal
+"$bin/s4s-normalize" --no-validate < "$tmp/many.ndjson" > /dev/null 2> "$tmp/err"
+if [ ! -s "$tmp/err" ]; then ok; else bad "stderr not empty without a terminal"; fi
+
+# progress on a terminal (script(1) gives it one)
+if command -v script >/dev/null 2>&1; then
+    script -qec "$bin/s4s-normalize --no-validate $tmp/many.ndjson > /dev/null" /dev/null > "$tmp/tty" 2>&1
+    if grep -q 'MB/s' "$tmp/tty" && grep -q 'resources in' "$tmp/tty"; then ok; else bad "no progress/summary on a terminal"; fi
+fi
+
+# --help documents the exit codes
+if "$bin/s4s-normalize" --help | grep -q '^Exit status: 0 done'; then ok; else bad "--help"; fi
+
+# a missing file: exit 2 with its name
+"$bin/s4s-normalize" "$tmp/nope.json" > /dev/null 2> "$tmp/err"
+st=$?
+if [ $st = 2 ] && grep -q 'nope.json' "$tmp/err"; then ok; else bad "missing file: status $st"; fi
+
+# reject mode needs --reject
+"$bin/s4s-normalize" --on-invalid=reject < /dev/null > /dev/null 2> "$tmp/err"
+if [ $? = 1 ] && grep -q 'needs --reject' "$tmp/err"; then ok; else bad "--on-invalid=reject without --reject"; fi
+
+# 200,000 levels of nesting: quarantined or refused, never a crash
+awk 'BEGIN { for (i = 0; i < 200000; i++) printf "["; print "" }' > "$tmp/deep.json"
+"$bin/s4s-normalize" --no-validate < "$tmp/deep.json" > /dev/null 2> "$tmp/err"
+st=$?
+if [ $st = 2 ] || [ $st = 3 ]; then ok; else bad "deep nesting: status $st"; fi
+
+# a 20 MB string inside a Bundle over a 1 MB limit: that entry is
+# quarantined, the others written, memory stays small
+{
+    printf '{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Basic","id":"a"}},'
+    printf '{"resource":{"resourceType":"Basic","id":"big","x":"'
+    head -c 20000000 /dev/zero | tr '\0' 'a'
+    printf '"}},{"resource":{"resourceType":"Basic","id":"b"}}]}\n'
+} > "$tmp/long.json"
+if command -v /usr/bin/time >/dev/null 2>&1; then
+    /usr/bin/time -f %M -o "$tmp/rss" "$bin/s4s-normalize" --no-validate --max-resource-bytes=1M \
+        --stats="$tmp/st.json" < "$tmp/long.json" > "$tmp/out" 2> /dev/null
+else
+    "$bin/s4s-normalize" --no-validate --max-resource-bytes=1M --stats="$tmp/st.json" < "$tmp/long.json" > "$tmp/out" 2>/dev/null
+    echo 0 > "$tmp/rss"
+fi
+rss=$(tail -n 1 "$tmp/rss")
+if [ "$(wc -l < "$tmp/out")" = 2 ] && grep -q '"resources_rejected":1' "$tmp/st.json" && [ "$rss" -lt 200000 ]; then
+    ok; else bad "long string: $(wc -l < "$tmp/out") lines, rss ${rss} KB"; fi
+
+# make install puts the binaries and the man page in place
+if make -s -C "$root" install PREFIX="$tmp/inst" BUILD="${BUILD_DIR:-build}" OUT="$bin" >/dev/null 2>&1 &&
+   [ -x "$tmp/inst/bin/s4s-normalize" ] && [ -f "$tmp/inst/share/man/man1/s4s-normalize.1" ]; then
+    ok; else bad "make install"; fi
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

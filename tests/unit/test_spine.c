@@ -1,0 +1,208 @@
+/*
+ * test_spine.c - unit tests of the spine pieces: arena, capped buffer and
+ * escaper, counter, UTF-8 and surrogate checks, compaction, the urn:uuid
+ * map, the gzip/BOM input layer, and the pipeline invariant at every split
+ * of the input.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "unit.h"
+#include "../../filter/arena.h"
+#include "../../filter/buf.h"
+#include "../../filter/counter.h"
+#include "../../filter/input.h"
+#include "../../filter/s4s.h"
+#include "../../filter/text.h"
+#include "../../filter/urnuuid.h"
+#include "../../filter/writer.h"
+
+static void test_arena(void)
+{
+    s4s_arena *a = s4s_arena_new(64);
+    char *s = s4s_arena_strndup(a, "hello", 5);
+    CHECK_STR(s, "hello");
+    void *big = s4s_arena_alloc(a, 1000); /* larger than a chunk */
+    memset(big, 1, 1000);
+    CHECK(s4s_arena_used(a) >= 1006);
+    CHECK_STR(s4s_arena_printf(a, "%s-%d", "x", 42), "x-42");
+    char longer[600];
+    memset(longer, 'y', sizeof longer - 1);
+    longer[sizeof longer - 1] = 0;
+    CHECK(strlen(s4s_arena_printf(a, "%s", longer)) == 599);
+    s4s_arena_reset(a);
+    CHECK(s4s_arena_used(a) == 0);
+    s4s_arena_free(a);
+}
+
+static void test_buf(void)
+{
+    s4s_buf b;
+    s4s_buf_init(&b, 10);
+    CHECK(s4s_buf_put(&b, "0123456789", 10));
+    CHECK(!s4s_buf_putc(&b, 'x')); /* the cap holds */
+    CHECK(b.over && b.len == 10);
+    s4s_buf_free(&b);
+    s4s_buf_init(&b, 1 << 20);
+    s4s_buf_json_str(&b, "a\"b\\c\n\x01/\xc3\xa9", 10);
+    s4s_buf_putc(&b, 0);
+    CHECK_STR(b.p, "\"a\\\"b\\\\c\\n\\u0001/\xc3\xa9\"");
+    s4s_buf_free(&b);
+}
+
+static void test_counter(void)
+{
+    s4s_counter c;
+    s4s_counter_init(&c, 3);
+    for (int i = 0; i < 100; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "k%d", i % 5);
+        s4s_counter_add(&c, k, strlen(k), 0, 1);
+    }
+    size_t n;
+    s4s_counter_ent **v = s4s_counter_sorted(&c, 0, &n);
+    CHECK(n == 4); /* 3 keys + "(other)" */
+    CHECK_STR(v[0]->key, "(other)");
+    CHECK(v[0]->n[0] == 40);
+    free(v);
+    s4s_counter_free(&c);
+}
+
+static void test_text(void)
+{
+    CHECK(s4s_text_utf8_ok("plain ascii text here", 21));
+    CHECK(s4s_text_utf8_ok("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
+    CHECK(!s4s_text_utf8_ok("a\0b", 3));             /* NUL */
+    CHECK(!s4s_text_utf8_ok("\xc0\xaf", 2));          /* overlong */
+    CHECK(!s4s_text_utf8_ok("\xed\xa0\x80", 3));      /* surrogate */
+    CHECK(!s4s_text_utf8_ok("\xf4\x90\x80\x80", 4));  /* > U+10FFFF */
+    CHECK(!s4s_text_utf8_ok("abcdefgh\xff", 9));
+    CHECK(s4s_text_lone_surrogate("\"\\ud800\"", 8));
+    CHECK(s4s_text_lone_surrogate("\"\\udc00\"", 8));
+    CHECK(!s4s_text_lone_surrogate("\"\\ud83d\\ude00\"", 14));
+    CHECK(!s4s_text_lone_surrogate("\"\\\\ud800\"", 9)); /* an escaped backslash */
+    s4s_arena *a = s4s_arena_new(0);
+    size_t n;
+    CHECK(s4s_text_nfc(a, "plain", 5, &n) == NULL);
+    const char *r = s4s_text_nfc(a, "e\xcc\x81", 3, &n);
+    CHECK(r && n == 2 && !memcmp(r, "\xc3\xa9", 2));
+    s4s_arena_free(a);
+}
+
+static void test_compact(void)
+{
+    s4s_buf b;
+    s4s_buf_init(&b, 1 << 20);
+    s4s_compact_state st = {0};
+    const char *in = "{ \"a b\" :\n [1, \"x\\\" y\"] }";
+    /* fed in two pieces split inside a string */
+    s4s_compact(&b, in, 10, &st);
+    s4s_compact(&b, in + 10, strlen(in) - 10, &st);
+    s4s_buf_putc(&b, 0);
+    CHECK_STR(b.p, "{\"a b\":[1,\"x\\\" y\"]}");
+    s4s_buf_free(&b);
+}
+
+static void test_urnuuid(void)
+{
+    s4s_refmap *m = s4s_refmap_new(2);
+    CHECK(s4s_refmap_put(m, "urn:uuid:a", "Patient", "a"));
+    CHECK(s4s_refmap_put(m, "urn:uuid:b", "Encounter", "e1"));
+    CHECK(!s4s_refmap_put(m, "urn:uuid:c", "Patient", "c")); /* capacity */
+    s4s_refmap_reset(m);
+    CHECK(s4s_refmap_put(m, "urn:uuid:c", "Patient", "c"));
+    s4s_refmap_free(m);
+}
+
+typedef struct sink { s4s_buf b; } sink;
+static s4s_rc collect(void *u, const unsigned char *p, size_t n)
+{
+    return s4s_buf_put(&((sink *)u)->b, p, n) ? S4S_OK : S4S_ERR_LIMIT;
+}
+
+static size_t gz(const char *s, unsigned char *out, size_t cap)
+{
+    z_stream z = {0};
+    deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    z.next_in = (unsigned char *)s;
+    z.avail_in = (uInt)strlen(s);
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    deflate(&z, Z_FINISH);
+    size_t n = cap - z.avail_out;
+    deflateEnd(&z);
+    return n;
+}
+
+static void test_input(void)
+{
+    /* two gzip members, one with a BOM, fed one byte at a time */
+    unsigned char all[512];
+    size_t n1 = gz("\xef\xbb\xbf{\"a\":1}\n", all, sizeof all);
+    size_t n2 = gz("{\"b\":2}\n", all + n1, sizeof all - n1);
+    sink s;
+    s4s_buf_init(&s.b, 4096);
+    s4s_input *in;
+    CHECK(s4s_input_new(NULL, collect, &s, &in) == S4S_OK);
+    for (size_t i = 0; i < n1 + n2; i++)
+        CHECK(s4s_input_feed(in, all + i, 1) == S4S_OK);
+    CHECK(s4s_input_finish(in) == S4S_OK);
+    s4s_buf_putc(&s.b, 0);
+    CHECK_STR(s.b.p, "{\"a\":1}\n{\"b\":2}\n");
+    s4s_input_free(in);
+
+    /* truncated member: an error naming the offset */
+    s4s_buf_clear(&s.b);
+    CHECK(s4s_input_new(NULL, collect, &s, &in) == S4S_OK);
+    CHECK(s4s_input_feed(in, all, n1 - 5) == S4S_OK);
+    CHECK(s4s_input_finish(in) == S4S_ERR_GZIP);
+    CHECK(strstr(s4s_input_errmsg(in), "truncated") != NULL);
+    s4s_input_free(in);
+
+    /* trailing garbage after a member */
+    CHECK(s4s_input_new(NULL, collect, &s, &in) == S4S_OK);
+    CHECK(s4s_input_feed(in, all, n1) == S4S_OK);
+    CHECK(s4s_input_feed(in, (const unsigned char *)"xy", 2) == S4S_ERR_GZIP);
+    s4s_input_free(in);
+    s4s_buf_free(&s.b);
+}
+
+/* The invariant at every split point of a mixed, partly broken input. */
+static void test_invariant_splits(void)
+{
+    static const char text[] =
+        "{\"resourceType\":\"Bundle\",\"entry\":[{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"1\"}}]}\n"
+        "{\"resourceType\":\"Patient\",\"id\":\n"
+        "[1]\n"
+        "{\"resourceType\":\"Observation\",\"id\":\"o\",\"subject\":{\"reference\":\"urn:uuid:1\"}}\n";
+    FILE *null = fopen("/dev/null", "w");
+    for (size_t cut = 0; cut <= sizeof text - 1; cut++) {
+        s4s_opts o;
+        s4s_opts_default(&o);
+        o.validate = false;
+        s4s_outputs io = {.out = null, .reject = null, .report = null};
+        s4s_pipe *p;
+        CHECK(s4s_pipe_new(&o, &io, &p) == S4S_OK);
+        s4s_pipe_feed(p, text, cut);
+        s4s_pipe_feed(p, text + cut, sizeof text - 1 - cut);
+        CHECK(s4s_pipe_finish(p) == S4S_OK);
+        const s4s_counts *c = s4s_pipe_counts(p);
+        CHECK(c->resources_in == 4 && c->resources_out == 2 && c->resources_rejected == 2);
+        s4s_pipe_free(p);
+    }
+    fclose(null);
+}
+
+int main(void)
+{
+    test_arena();
+    test_buf();
+    test_counter();
+    test_text();
+    test_compact();
+    test_urnuuid();
+    test_input();
+    test_invariant_splits();
+    return UNIT_DONE();
+}
