@@ -83,6 +83,25 @@ struct s4s_sax {
 
 /* --- lines -------------------------------------------------------------------- */
 
+/* newlines in [p, e): 8 bytes at a time (pretty-printed JSON has a newline
+ * every ~40 bytes, too often for a memchr call per line) */
+static uint64_t count_nl(const unsigned char *p, const unsigned char *e)
+{
+    uint64_t n = 0;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (e - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t x = w ^ (ones * '\n');              /* zero bytes where '\n' */
+        uint64_t z = ~(((x & ~highs) + ~highs) | x) & highs; /* exact zero-byte mask */
+        n += (uint64_t)__builtin_popcountll(z);
+        p += 8;
+    }
+    for (; p < e; p++)
+        n += *p == '\n';
+    return n;
+}
+
 static void count_lines(s4s_sax *s, uint64_t abs)
 {
     if (abs <= s->line_abs)
@@ -90,12 +109,14 @@ static void count_lines(s4s_sax *s, uint64_t abs)
     uint64_t from = s->line_abs > s->chunk_abs ? s->line_abs : s->chunk_abs;
     uint64_t to = abs < s->chunk_abs + s->chunk_len ? abs : s->chunk_abs + s->chunk_len;
     const unsigned char *p = s->chunk + (from - s->chunk_abs), *e = s->chunk + (to - s->chunk_abs);
-    while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-        s->line_no++;
-        s->last_nl = s->chunk_abs + (uint64_t)(p - s->chunk);
-        p++;
+    if (p < e) {
+        uint64_t n = count_nl(p, e);
+        if (n) {
+            s->line_no += n;
+            s->last_nl = s->chunk_abs + (uint64_t)((const unsigned char *)memrchr(p, '\n', (size_t)(e - p)) - s->chunk);
+        }
     }
-    s->line_abs = to;
+    s->line_abs = to > s->line_abs ? to : s->line_abs;
 }
 
 uint64_t s4s_sax_line(s4s_sax *s, uint64_t abs)
