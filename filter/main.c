@@ -241,12 +241,12 @@ static int feed_file(s4s_pipe *p, const char *path, size_t bs, s4s_progress *pr)
 int main(int argc, char **argv)
 {
     cli c = {0};
+    s4s_term_set_embedded(s4s_default_db, s4s_default_db_len);
     int st = parse_args(argc, argv, &c);
     if (st)
         return st < 0 ? EXIT_OK : st;
     /* a closed stdout shows up as EPIPE from write, handled below */
     signal(SIGPIPE, SIG_IGN);
-    s4s_term_set_embedded(s4s_default_db, s4s_default_db_len);
 
     s4s_outputs io = {.out = stdout};
     FILE *stats_f = NULL;
