@@ -71,5 +71,21 @@ if make -s -C "$root" install PREFIX="$tmp/inst" BUILD="${BUILD_DIR:-build}" OUT
    [ -x "$tmp/inst/bin/s4s-normalize" ] && [ -f "$tmp/inst/share/man/man1/s4s-normalize.1" ]; then
     ok; else bad "make install"; fi
 
+# the shared corpora, when present beside the repo (never required)
+shared=${S4S_SHARED:-$root/../shared}
+if [ -f "$shared/corpus/synthea-r4-bundles.json.gz" ]; then
+    "$bin/s4s-normalize" --quiet --stats="$tmp/syn.json" < "$shared/corpus/synthea-r4-bundles.json.gz" > "$tmp/syn.out" 2>/dev/null
+    # every resource out, none quarantined, no structural error on valid data
+    if grep -q '"resources_in":92472,"resources_out":92472,"resources_rejected":0' "$tmp/syn.json" &&
+       grep -q '"structure":{"resources":92472,"with_errors":0' "$tmp/syn.json" &&
+       [ "$(wc -l < "$tmp/syn.out")" = 92472 ]; then ok; else bad "synthea corpus: $(head -c 300 "$tmp/syn.json")"; fi
+    for d in us-core-examples genomics-reporting-examples; do
+        cat "$shared/corpus/$d"/*.json | "$bin/s4s-normalize" --quiet --stats="$tmp/c.json" > /dev/null 2>&1
+        n=$(sed -n 's/.*"resources_in":\([0-9]*\),"resources_out":\([0-9]*\),"resources_rejected":0.*/\1 \2/p' "$tmp/c.json")
+        set -- $n
+        if [ -n "$n" ] && [ "$1" = "$2" ]; then ok; else bad "$d: $(head -c 200 "$tmp/c.json")"; fi
+    done
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
