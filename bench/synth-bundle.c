@@ -1,19 +1,22 @@
 /*
  * synth-bundle.c - writes one huge FHIR R4 transaction Bundle for bench/run.
  *
- * Usage: synth-bundle RESOURCES.ndjson [MIN_BYTES] > bundle.json
+ * Usage: synth-bundle [MIN_BYTES] < resources.ndjson > bundle.json
  *
- * Reads compact NDJSON resources (one per line, e.g. the unpacked
+ * Reads compact NDJSON resources (one per line, e.g. zcat of
  * synthea-r4-resources.ndjson.gz) into memory and writes a single Bundle whose
  * entry array repeats them until at least MIN_BYTES (default 1 GiB) have been
  * written.  Invariants:
  *   - the output is one JSON object: {"resourceType":"Bundle",...,"entry":[..]}
  *     and nothing else; every entry is {"fullUrl","resource","request"};
+ *   - a line whose "id" was already seen is dropped (Synthea repeats shared
+ *     Organizations and Practitioners across patient Bundles), so fullUrls are
+ *     unique within the Bundle;
  *   - repetition k (0 = the input as is) adds k to the 16 bits that open the
  *     last group of every UUID (mod 2^16), so ids, fullUrls and urn:uuid
  *     references stay valid UUIDs, stay consistent within a repetition and
- *     are fresh across repetitions (for up to 65535 repetitions);
- *   - memory is the input file plus one line buffer; the Bundle is streamed.
+ *     are fresh across repetitions (up to 65536 repetitions);
+ *   - memory is the input plus one line buffer; the Bundle is streamed.
  * Standalone on purpose (libc only): a benchmark input generator, not part of
  * libs4s.  Prints the byte and entry counts to stderr.
  */
@@ -85,34 +88,79 @@ static const char *str_member(const char *p, const char *end, const char *key, s
     return NULL;
 }
 
+/* Open-addressing set of ids (pointers into the input); returns 1 if new. */
+static int id_insert(const char **keys, size_t *lens, size_t mask, const char *id, size_t len)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)id[i]) * 1099511628211ULL;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        if (!keys[i]) {
+            keys[i] = id;
+            lens[i] = len;
+            return 1;
+        }
+        if (lens[i] == len && memcmp(keys[i], id, len) == 0)
+            return 0;
+    }
+}
+
+static void die(const char *msg)
+{
+    fprintf(stderr, "synth-bundle: %s\n", msg);
+    exit(1);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: synth-bundle RESOURCES.ndjson [MIN_BYTES]\n");
+    if (argc > 2 || (argc == 2 && !isdigit((unsigned char)argv[1][0]))) {
+        fprintf(stderr, "usage: synth-bundle [MIN_BYTES] < resources.ndjson > bundle.json\n");
         return 1;
     }
-    unsigned long long min_bytes = argc > 2 ? strtoull(argv[2], NULL, 10) : 1ULL << 30;
-    FILE *in = fopen(argv[1], "rb");
-    if (!in) {
-        perror(argv[1]);
-        return 1;
+    unsigned long long min_bytes = argc > 1 ? strtoull(argv[1], NULL, 10) : 1ULL << 30;
+
+    size_t size = 0, dcap = 64u << 20;
+    char *data = malloc(dcap);
+    for (size_t n; data && (n = fread(data + size, 1, dcap - size, stdin)) > 0;) {
+        size += n;
+        if (size == dcap)
+            data = realloc(data, dcap *= 2);
     }
-    if (fseek(in, 0, SEEK_END) != 0) {
-        perror(argv[1]);
-        return 1;
+    if (!data || ferror(stdin))
+        die("cannot read the resources from stdin");
+    if (size == 0)
+        die("no resources on stdin");
+
+    /* One pass to keep the first line of each id: starts of kept lines. */
+    size_t nlines = 0, lcap = 1024;
+    const char **starts = malloc(lcap * sizeof *starts);
+    size_t mask = (1u << 20) - 1;
+    for (const char *p = data; p < data + size; p++)
+        if (*p == '\n')
+            while ((size_t)mask < 2 * ++nlines)
+                mask = mask * 2 + 1;
+    nlines = 0;
+    const char **keys = calloc(mask + 1, sizeof *keys);
+    size_t *klens = malloc((mask + 1) * sizeof *klens);
+    if (!starts || !keys || !klens)
+        die("out of memory");
+    size_t dropped = 0;
+    for (const char *p = data, *end = data + size; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        size_t il = 0;
+        const char *id = le > p ? str_member(p, le, "\"id\":\"", &il) : NULL;
+        if (le > p && (!id || id_insert(keys, klens, mask, id, il))) {
+            if (nlines == lcap && !(starts = realloc(starts, (lcap *= 2) * sizeof *starts)))
+                die("out of memory");
+            starts[nlines++] = p;
+        } else if (le > p) {
+            dropped++;
+        }
+        p = nl ? nl + 1 : end;
     }
-    long size = ftell(in);
-    rewind(in);
-    if (size <= 0) {
-        fprintf(stderr, "synth-bundle: %s is empty\n", argv[1]);
-        return 1;
-    }
-    char *data = malloc((size_t)size);
-    if (!data || fread(data, 1, (size_t)size, in) != (size_t)size) {
-        fprintf(stderr, "synth-bundle: cannot read %s\n", argv[1]);
-        return 1;
-    }
-    fclose(in);
+    free(keys);
+    free(klens);
 
     size_t cap = 1 << 20;
     char *line = malloc(cap);
@@ -123,54 +171,49 @@ int main(int argc, char **argv)
     fputs(head, stdout);
     unsigned rep = 0;
     while (written < min_bytes && rep < 65536) {
-        const char *p = data, *end = data + size;
-        while (p < end && written < min_bytes) {
+        for (size_t k = 0; k < nlines && written < min_bytes; k++) {
+            const char *p = starts[k], *end = data + size;
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             const char *le = nl ? nl : end;
             if (le > p && le[-1] == '\r')
                 le--;
-            if (le > p) {
-                size_t n = (size_t)(le - p);
-                if (n > cap) {
-                    while (cap < n)
-                        cap *= 2;
-                    line = realloc(line, cap);
-                }
-                if (!line) {
-                    fprintf(stderr, "synth-bundle: out of memory\n");
-                    return 1;
-                }
-                n = shift_uuids(p, le, rep, line);
-                size_t tl = 0, il = 0;
-                const char *type = str_member(line, line + n, "\"resourceType\":\"", &tl);
-                const char *id = str_member(line, line + n, "\"id\":\"", &il);
-                int w = 0;
-                if (entries)
-                    w += fputs(",\n", stdout) >= 0 ? 2 : 0;
-                w += printf("{");
-                if (id)
-                    w += printf("\"fullUrl\":\"urn:uuid:%.*s\",", (int)il, id);
-                w += printf("\"resource\":");
-                fwrite(line, 1, n, stdout);
-                w += (int)n;
-                if (type)
-                    w += printf(",\"request\":{\"method\":\"POST\",\"url\":\"%.*s\"}", (int)tl, type);
-                w += printf("}");
-                written += (unsigned long long)w;
-                entries++;
+            size_t n = (size_t)(le - p);
+            if (n > cap) {
+                while (cap < n)
+                    cap *= 2;
+                line = realloc(line, cap);
             }
-            p = nl ? nl + 1 : end;
+            if (!line)
+                die("out of memory");
+            n = shift_uuids(p, le, rep, line);
+            size_t tl = 0, il = 0;
+            const char *type = str_member(line, line + n, "\"resourceType\":\"", &tl);
+            const char *id = str_member(line, line + n, "\"id\":\"", &il);
+            int w = 0;
+            if (entries)
+                w += fputs(",\n", stdout) >= 0 ? 2 : 0;
+            w += printf("{");
+            if (id)
+                w += printf("\"fullUrl\":\"urn:uuid:%.*s\",", (int)il, id);
+            w += printf("\"resource\":");
+            fwrite(line, 1, n, stdout);
+            w += (int)n;
+            if (type)
+                w += printf(",\"request\":{\"method\":\"POST\",\"url\":\"%.*s\"}", (int)tl, type);
+            w += printf("}");
+            written += (unsigned long long)w;
+            entries++;
         }
         rep++;
     }
     fputs("\n]}\n", stdout);
     written += 4;
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        perror("synth-bundle: write");
-        return 1;
-    }
-    fprintf(stderr, "synth-bundle: %llu bytes, %llu entries, %u repetitions\n", written, entries, rep);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        die("write error");
+    fprintf(stderr, "synth-bundle: %llu bytes, %llu entries, %u repetitions of %zu resources (%zu duplicate ids dropped)\n",
+            written, entries, rep, nlines, dropped);
     free(line);
+    free(starts);
     free(data);
     return 0;
 }
