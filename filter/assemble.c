@@ -58,6 +58,8 @@ struct s4s_asm {
     bool            res_spilled;
     s4s_buf         full_url;
     bool            have_url;
+    bool            odd_capture; /* capturing an entry.resource that is an array */
+    s4s_buf         odd_raw;     /* an entry.resource that is a scalar, as text */
 };
 
 s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u)
@@ -70,6 +72,7 @@ s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u)
     /* nodes cost ~5x the JSON they come from; cap them with headroom */
     a->node_budget = o->max_resource_bytes * 8 + (1u << 20);
     s4s_buf_init(&a->full_url, 64 * 1024);
+    s4s_buf_init(&a->odd_raw, o->max_resource_bytes);
     return a;
 }
 
@@ -79,6 +82,7 @@ void s4s_asm_free(s4s_asm *a)
         return;
     s4s_arena_free(a->arena);
     s4s_buf_free(&a->full_url);
+    s4s_buf_free(&a->odd_raw);
     free(a);
 }
 
@@ -231,6 +235,19 @@ static void begin_unit(s4s_asm *a, enum unit_kind k, uint64_t off)
     a->have_url = false;
 }
 
+/* entry.resource that is not an object: quarantined when the entry closes */
+static void entry_not_object(s4s_asm *a, uint64_t off)
+{
+    s4s_arena_reset(a->arena);
+    a->why = NULL;
+    mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", off);
+    a->have_res = true;
+    a->res_raw = NULL;
+    a->res_spilled = false;
+    a->res_off = off;
+    a->res_line = s4s_sax_line(a->sax, off);
+}
+
 static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
 {
     /* a top-level scalar: quarantine its text */
@@ -266,14 +283,13 @@ bool s4s_asm_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t o
     }
     if (a->unit == U_BUNDLE && a->pend == P_RESOURCE && a->depth == 3) {
         a->pend = P_NONE;
-        a->why = NULL;
-        mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", off);
-        a->have_res = true;
-        a->res_raw = NULL;
-        a->res_spilled = false;
-        a->res_off = off;
-        a->res_line = s4s_sax_line(a->sax, off);
-        s4s_arena_reset(a->arena);
+        entry_not_object(a, off);
+        s4s_buf_clear(&a->odd_raw);
+        if (t == S4S_J_STRING)
+            s4s_buf_json_str(&a->odd_raw, v, n);
+        else
+            s4s_buf_put(&a->odd_raw, v, n);
+        a->res_raw = &a->odd_raw;
         return true;
     }
     if (a->unit == U_BUNDLE && a->pend == P_FULLURL && t == S4S_J_STRING && a->depth == 3) {
@@ -359,14 +375,9 @@ bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
             if (t == S4S_J_OBJECT) {
                 begin_resource(a, off);
             } else {
-                a->why = NULL;
-                mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", off);
-                a->have_res = true;
-                a->res_raw = NULL;
-                a->res_spilled = false;
-                a->res_off = off;
-                a->res_line = s4s_sax_line(a->sax, off);
-                s4s_arena_reset(a->arena);
+                entry_not_object(a, off);
+                a->odd_capture = true;
+                s4s_sax_capture_begin(a->sax, off, a->o->max_resource_bytes);
             }
         }
     }
@@ -392,6 +403,10 @@ bool s4s_asm_close(s4s_asm *a, uint64_t off)
         return true;
     }
     if (a->unit == U_BUNDLE) {
+        if (a->depth == 3 && a->odd_capture) {
+            a->odd_capture = false;
+            s4s_sax_capture_end(a->sax, off, &a->res_raw, &a->res_spilled);
+        }
         if (a->depth == 2 && a->in_entries && a->have_res) {
             a->have_res = false;
             return deliver(a, a->root, a->res_raw, a->res_spilled, a->res_off, a->res_line,
@@ -442,6 +457,7 @@ s4s_rc s4s_asm_broken(s4s_asm *a, const char *reason, uint64_t off, uint64_t lin
     a->unit = U_NONE;
     a->building = false;
     a->have_res = false;
+    a->odd_capture = false;
     a->pend = P_NONE;
     a->why = NULL;
     return rc;

@@ -33,7 +33,6 @@
 #define SYS_CAP     4096
 #define CODE_CAP    (1u << 21)
 #define TOP_UNKNOWN 50
-#define CODING_JSON_MAX 65536
 #define OTHER_SYS   "(other)"
 
 enum { N_CODINGS, N_DISTINCT, N_FOUND, N_NOT_FOUND, N_DEPRECATED, N_REPAIRED, N_SYNTAX, N_NOT_LOADED, N_COUNTERS };
@@ -192,35 +191,6 @@ static void classify(s4s_term *term, const sysent *se, const char *code, codeent
     }
 }
 
-/* Serialize a live subtree as JSON into b (for the kept original Coding). */
-static void to_json(s4s_buf *b, const s4s_node *n)
-{
-    switch (n->type) {
-    case S4S_J_NULL:   s4s_buf_puts(b, "null"); break;
-    case S4S_J_TRUE:   s4s_buf_puts(b, "true"); break;
-    case S4S_J_FALSE:  s4s_buf_puts(b, "false"); break;
-    case S4S_J_NUMBER: s4s_buf_put(b, n->str, n->len); break;
-    case S4S_J_STRING: s4s_buf_json_str(b, n->str, n->len); break;
-    case S4S_J_OBJECT:
-    case S4S_J_ARRAY: {
-        bool obj = n->type == S4S_J_OBJECT, first = true;
-        s4s_buf_putc(b, obj ? '{' : '[');
-        S4S_EACH(c, n) {
-            if (!first)
-                s4s_buf_putc(b, ',');
-            first = false;
-            if (obj) {
-                s4s_buf_json_str(b, c->key, c->klen);
-                s4s_buf_putc(b, ':');
-            }
-            to_json(b, c);
-        }
-        s4s_buf_putc(b, obj ? '}' : ']');
-        break;
-    }
-    }
-}
-
 /* --replace-deprecated: keep a copy of the original after it, then rewrite
  * the code (and the display, without recording display text).  Only for a
  * Coding inside an array, so the original can stay as a second Coding. */
@@ -229,16 +199,8 @@ static bool replace_code(s4s_rctx *rc, cstate *st, s4s_node *coding, s4s_node *c
 {
     if (!coding->parent || coding->parent->type != S4S_J_ARRAY)
         return false;
-    s4s_buf b;
-    s4s_buf_init(&b, CODING_JSON_MAX);
-    to_json(&b, coding);
-    bool ok = !b.over && s4s_buf_putc(&b, '\0');
-    if (ok)
-        ok = s4s_edit_insert_json(rc, coding->parent, coding, NULL, b.p, "deprecated-code-original",
-                                  "original deprecated Coding kept after its replacement") != NULL;
-    s4s_buf_free(&b);
-    if (!ok)
-        return false;
+    s4s_edit_insert_copy(rc, coding, coding, "deprecated-code-original",
+                         "original deprecated Coding kept after its replacement");
     char old[128];
     snprintf(old, sizeof old, "%s", code_n->str);
     s4s_edit_set_str(rc, code_n, repl, strlen(repl), "deprecated-code", "deprecated code replaced by its successor");

@@ -93,3 +93,13 @@ s4s_node *s4s_edit_insert_json(s4s_rctx *rc, s4s_node *parent, s4s_node *ref,
     s4s_repair(rc, n, kind, NULL, NULL, "%s", why);
     return n;
 }
+
+s4s_node *s4s_edit_insert_copy(s4s_rctx *rc, s4s_node *ref, const s4s_node *src,
+                               const char *kind, const char *why)
+{
+    s4s_node *n = s4s_node_clone(rc->arena, src);
+    n->flags |= S4S_NF_INSERTED;
+    s4s_node_insert_after(ref, n);
+    s4s_repair(rc, n, kind, NULL, NULL, "%s", why);
+    return n;
+}

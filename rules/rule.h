@@ -90,6 +90,10 @@ s4s_node *s4s_edit_insert_json(s4s_rctx *rc, s4s_node *parent, s4s_node *ref,
                                const char *key, const char *json,
                                const char *kind, const char *why);
 
+/* Insert a deep copy of `src` right after `ref` (same parent). */
+s4s_node *s4s_edit_insert_copy(s4s_rctx *rc, s4s_node *ref, const s4s_node *src,
+                               const char *kind, const char *why);
+
 /* Per-run state of a rule family, created by init from the options. */
 typedef struct s4s_rule {
     const char *name;
