@@ -77,8 +77,6 @@ struct s4s_sax {
 
     s4s_rc        stop;
     char          err[320];
-    unsigned char *scratch;
-    size_t        scratch_cap;
 };
 
 /* --- lines -------------------------------------------------------------------- */
@@ -299,7 +297,6 @@ void s4s_sax_free(s4s_sax *s)
         yajl_free(s->h);
     s4s_buf_free(&s->raw);
     s4s_buf_free(&s->prefix);
-    free(s->scratch);
     free(s);
 }
 
@@ -532,16 +529,15 @@ static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t 
     s->chunk_abs = abs;
     s->chunk_len = n;
     const unsigned char *fp = p;
+    unsigned char *nul_copy = NULL;
     if (memchr(p, 0, n)) {
         /* raw NUL: yajl would end the stream; 0xFF makes it a UTF-8 error
-         * inside strings (quarantine) and a syntax error elsewhere */
-        if (s->scratch_cap < n) {
-            s->scratch = s4s_xrealloc(s->scratch, n);
-            s->scratch_cap = n;
-        }
+         * inside strings (quarantine) and a syntax error elsewhere.  A copy
+         * per call: a recovery re-feed nests feed_bytes calls. */
+        nul_copy = s4s_xmalloc(n);
         for (size_t k = 0; k < n; k++)
-            s->scratch[k] = p[k] ? p[k] : 0xFF;
-        fp = s->scratch;
+            nul_copy[k] = p[k] ? p[k] : 0xFF;
+        fp = nul_copy;
     }
     size_t i = 0;
     while (i < n && !s->stop) {
@@ -578,6 +574,7 @@ static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t 
     if (s->cap_on)
         cap_take(s, abs + n);
     count_lines(s, abs + n);
+    free(nul_copy);
 }
 
 s4s_rc s4s_sax_feed(s4s_sax *s, const unsigned char *p, size_t n)
