@@ -57,6 +57,8 @@ typedef struct codeent {
     s4s_term_result r;
 } codeent;
 
+#define CANON_MEMO 256
+
 typedef struct cstate {
     s4s_term *term;
     sysent   *sys;
@@ -68,6 +70,9 @@ typedef struct cstate {
     bool      codes_capped;
     int       last_sys;
     char      last_uri[256];
+    /* s4s_system_canonical() scans a table; most streams use a few dozen
+     * system strings, so remember the answers (direct-mapped, bounded) */
+    struct { char *raw; const char *canon; } canon_memo[CANON_MEMO];
 } cstate;
 
 static uint64_t fnv(const char *s, uint64_t h)
@@ -101,6 +106,8 @@ static void codes_fini(void *state)
         free(st->sys[i].uri);
     for (size_t i = 0; i < st->code_cap; i++)
         free(st->codes[i].code);
+    for (size_t i = 0; i < CANON_MEMO; i++)
+        free(st->canon_memo[i].raw);
     free(st->sys);
     free(st->sys_tab);
     free(st->codes);
@@ -224,10 +231,20 @@ static bool replace_code(s4s_rctx *rc, cstate *st, s4s_node *coding, s4s_node *c
     return true;
 }
 
+static const char *canonical(cstate *st, const char *raw)
+{
+    size_t j = fnv(raw, 0xcbf29ce484222325ULL) & (CANON_MEMO - 1);
+    if (st->canon_memo[j].raw && !strcmp(st->canon_memo[j].raw, raw))
+        return st->canon_memo[j].canon;
+    free(st->canon_memo[j].raw);
+    st->canon_memo[j].raw = s4s_xstrdup(raw);
+    return st->canon_memo[j].canon = s4s_system_canonical(raw);
+}
+
 static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_n, s4s_node *code_n)
 {
     bool repaired = false;
-    const char *canon = s4s_system_canonical(sys_n->str);
+    const char *canon = canonical(st, sys_n->str);
     /* UCUM (Quantity units) belongs to rules/units.c, aliases included */
     if (canon && !strcmp(canon, "http://unitsofmeasure.org"))
         return;
