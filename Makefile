@@ -22,6 +22,9 @@ TERM     := $(OUT)/s4s-term
 CLI_SRC  := filter/main.c terminology/term_main.c
 LIB_SRC  := $(filter-out $(CLI_SRC),$(sort $(wildcard filter/*.c rules/*.c rules/tables/*.c terminology/*.c terminology/tables/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# ar keeps members by file name: two sources with one name would clobber
+LIB_DUPS := $(shell printf '%s\n' $(notdir $(LIB_SRC)) | sort | uniq -d)
+$(if $(LIB_DUPS),$(error libs4s sources share a file name: $(LIB_DUPS)))
 LIB      := $(BUILD)/libs4s.a
 
 # The embedded default terminology cache; terminology/cache.mk defines

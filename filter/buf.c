@@ -54,7 +54,6 @@ bool s4s_buf_put(s4s_buf *b, const void *p, size_t n)
     return true;
 }
 
-bool s4s_buf_putc(s4s_buf *b, char c) { return s4s_buf_put(b, &c, 1); }
 bool s4s_buf_puts(s4s_buf *b, const char *s) { return s4s_buf_put(b, s, strlen(s)); }
 
 /* 0: copy as is; otherwise the escape letter, or 'u' for \u00XX */

@@ -20,7 +20,15 @@ typedef struct s4s_buf {
 void s4s_buf_init(s4s_buf *b, size_t max);
 void s4s_buf_free(s4s_buf *b);
 bool s4s_buf_put(s4s_buf *b, const void *p, size_t n);
-bool s4s_buf_putc(s4s_buf *b, char c);
+/* one byte; inline because writers call it per separator */
+static inline bool s4s_buf_putc(s4s_buf *b, char c)
+{
+    if (b->len < b->cap) { /* cap <= max, so this is within the cap */
+        b->p[b->len++] = c;
+        return true;
+    }
+    return s4s_buf_put(b, &c, 1);
+}
 bool s4s_buf_puts(s4s_buf *b, const char *s);
 static inline void s4s_buf_clear(s4s_buf *b) { b->len = 0; b->over = false; }
 
