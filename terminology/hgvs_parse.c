@@ -584,6 +584,32 @@ static bool rcount(ps *p)
     return expect(p, ']', "after the repeat count") && emitc(p, ']');
 }
 
+/* A repeat written as its count alone ("[12]"): the pool holds the count. */
+static bool rpt_count(ps *p, s4s_hgvs_var *v)
+{
+    v->edit = S4S_HGVS_E_RPT;
+    v->alt_off = p->h->pool_len;
+    if (!rcount(p))
+        return false;
+    v->alt_len = (uint16_t)(p->h->pool_len - v->alt_off);
+    return true;
+}
+
+/* A location on another sequence, "NM_004006.2:c.100_200": read in that
+ * sequence's coordinate kind and copied into the pool as written. */
+static bool nested_loc(ps *p)
+{
+    if (!accession(p, true) || !coord_type(p, true))
+        return false;
+    char saved = p->kind;
+    p->kind = p->s[p->i - 2];
+    s4s_hgvs_loc l;
+    size_t st = p->i;
+    bool ok = loc(p, &l);
+    p->kind = saved;
+    return ok && emit(p, p->s + st, p->i - st);
+}
+
 /* Inserted material, written canonically into the pool. */
 static bool payload_item(ps *p)
 {
@@ -610,15 +636,7 @@ static bool payload_item(ps *p)
         if (!memchr(p->s + p->i, ':', p->n - p->i))
             return fail(p, "`%c` is not %s base", c, p->kind == 'r' ? "an RNA" : "a DNA");
 acc:
-        if (!accession(p, true) || !coord_type(p, true))
-            return false;
-        char saved = p->kind;
-        p->kind = p->s[p->i - 2];
-        s4s_hgvs_loc l;
-        size_t st = p->i;
-        bool ok = loc(p, &l);
-        p->kind = saved;
-        if (!ok || !emit(p, p->s + st, p->i - st))
+        if (!nested_loc(p))
             return false;
         if (kw(p, "inv") && !emit(p, "inv", 3))
             return false;
@@ -762,14 +780,8 @@ static bool nedit(ps *p, s4s_hgvs_var *v)
         v->edit = S4S_HGVS_E_IDENT;
         return true;
     }
-    if (c == '[') {
-        v->edit = S4S_HGVS_E_RPT;
-        v->alt_off = p->h->pool_len;
-        if (!rcount(p))
-            return false;
-        v->alt_len = (uint16_t)(p->h->pool_len - v->alt_off);
-        return true;
-    }
+    if (c == '[')
+        return rpt_count(p, v);
     if (c == '>')
         return fail(p, "expected the reference base before `>`");
     if (is_base(c, p->kind == 'r') || c == 'T' || c == 't' || c == 'U' || c == 'u') {
@@ -902,14 +914,8 @@ static bool pedit(ps *p, s4s_hgvs_var *v)
         v->edit = S4S_HGVS_E_UNKNOWN;
         return true;
     }
-    if (c == '[') {
-        v->edit = S4S_HGVS_E_RPT;
-        v->alt_off = p->h->pool_len;
-        if (!rcount(p))
-            return false;
-        v->alt_len = (uint16_t)(p->h->pool_len - v->alt_off);
-        return true;
-    }
+    if (c == '[')
+        return rpt_count(p, v);
     if (!c)
         return fail(p, "expected a protein change after the position");
     {
@@ -1089,14 +1095,7 @@ static bool rpt_other_allele(ps *p, s4s_hgvs_var *v)
         return true;
     p->i++;
     s4s_hgvs_var *w = newvar(p, S4S_HGVS_SEP_TRANS);
-    if (!w)
-        return false;
-    w->edit = S4S_HGVS_E_RPT;
-    w->alt_off = p->h->pool_len;
-    if (!rcount(p))
-        return false;
-    w->alt_len = (uint16_t)(p->h->pool_len - w->alt_off);
-    return true;
+    return w && rpt_count(p, w);
 }
 
 /* A change, then mosaic "/" or chimeric "//" alternatives at the same place. */
@@ -1419,15 +1418,7 @@ static bool fusion(ps *p)
                 return false;
         }
     }
-    if (!accession(p, true) || !coord_type(p, true))
-        return false;
-    char saved = p->kind;
-    p->kind = p->s[p->i - 2];
-    s4s_hgvs_loc l;
-    size_t st = p->i;
-    bool ok = loc(p, &l);
-    p->kind = saved;
-    if (!ok || !emit(p, p->s + st, p->i - st))
+    if (!nested_loc(p))
         return false;
     h->fus_len = (uint16_t)(h->pool_len - h->fus_off);
     return true;

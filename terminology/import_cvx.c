@@ -27,57 +27,49 @@ static char *trim(char *s)
     return s;
 }
 
+typedef struct cvx {
+    s4s_tb   *b;
+    long long sys;
+    bool      first;   /* the next record is the file's first */
+} cvx;
+
+static s4s_rc cvx_row(s4s_rd *r, void *ctx)
+{
+    cvx *x = ctx;
+    char *code = trim(r->f[0]);
+    bool first = x->first;
+    x->first = false;
+    if (first && !strncasecmp(code, "cvx", 3))
+        return S4S_OK; /* header row */
+    if (r->nf < 5)
+        return s4s_rd_fail(r, r->nf - 1, "expected at least 5 '|'-separated fields, found %zu", r->nf);
+    if (!s4s_cvx_valid(code))
+        return s4s_rd_fail(r, 0, "'%s' is not a CVX code (1-3 digits)", code);
+    char *st = trim(r->f[4]);
+    const char *status = !strcasecmp(st, "Active") || !strcasecmp(st, "Non-US") || !strcasecmp(st, "Pending")
+                             ? "active"
+                         : !strcasecmp(st, "Inactive") || !strcasecmp(st, "Never Active") ? "inactive"
+                                                                                           : NULL;
+    if (!status)
+        return s4s_rd_fail(r, 4, "unknown CVX status '%s'", st);
+    const char *shortd = trim(r->f[1]), *full = trim(r->f[2]);
+    s4s_rc rc = s4s_tb_concept(x->b, x->sys, code, status, shortd, NULL, NULL, NULL);
+    if (rc == S4S_ERR_INVALID)
+        return s4s_rd_fail(r, 0, "duplicate CVX code '%s'", code);
+    if (rc == S4S_OK && *full && strcmp(full, shortd))
+        rc = s4s_tb_designation(x->b, x->sys, code, full);
+    return s4s_rd_db(r, rc);
+}
+
 s4s_rc s4s_import_cvx(s4s_tb *b, const char *path, char *err)
 {
     s4s_rd r;
     s4s_rc rc = s4s_rd_open(&r, path, '|', false, err);
     if (rc != S4S_OK)
         return rc;
-    long long sys;
-    if ((rc = s4s_tb_system(b, "http://hl7.org/fhir/sid/cvx", NULL, path, licence, true, &sys, err)) != S4S_OK)
-        goto out;
-    int got;
-    bool first = true;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        char *code = trim(r.f[0]);
-        if (first && !strncasecmp(code, "cvx", 3)) {
-            first = false;
-            continue; /* header row */
-        }
-        first = false;
-        if (r.nf < 5) {
-            rc = s4s_rd_fail(&r, r.nf - 1, "expected at least 5 '|'-separated fields, found %zu", r.nf);
-            break;
-        }
-        if (!s4s_cvx_valid(code)) {
-            rc = s4s_rd_fail(&r, 0, "'%s' is not a CVX code (1-3 digits)", code);
-            break;
-        }
-        char *st = trim(r.f[4]);
-        const char *status = !strcasecmp(st, "Active") || !strcasecmp(st, "Non-US") || !strcasecmp(st, "Pending")
-                                 ? "active"
-                             : !strcasecmp(st, "Inactive") || !strcasecmp(st, "Never Active") ? "inactive"
-                                                                                               : NULL;
-        if (!status) {
-            rc = s4s_rd_fail(&r, 4, "unknown CVX status '%s'", st);
-            break;
-        }
-        const char *shortd = trim(r.f[1]), *full = trim(r.f[2]);
-        rc = s4s_tb_concept(b, sys, code, status, shortd, NULL, NULL, NULL);
-        if (rc == S4S_ERR_INVALID) {
-            rc = s4s_rd_fail(&r, 0, "duplicate CVX code '%s'", code);
-            break;
-        }
-        if (rc == S4S_OK && *full && strcmp(full, shortd))
-            rc = s4s_tb_designation(b, sys, code, full);
-        if (rc != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-out:
+    cvx x = {.b = b, .first = true};
+    if ((rc = s4s_tb_system(b, "http://hl7.org/fhir/sid/cvx", NULL, path, licence, true, &x.sys, err)) == S4S_OK)
+        rc = s4s_rd_each(&r, 0, cvx_row, &x);
     s4s_rd_close(&r);
     return rc;
 }

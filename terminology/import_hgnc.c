@@ -31,67 +31,51 @@ static s4s_rc add_names(s4s_tb *b, char *list, int kind, const char *symbol, con
     return S4S_OK;
 }
 
+/* The first three columns are required. */
+enum { H_ID, H_SYMBOL, H_STATUS, H_PREV, H_ALIAS, NH };
+static const char *const cols[NH] = {"hgnc_id", "symbol", "status", "prev_symbol", "alias_symbol"};
+
+typedef struct hgnc {
+    s4s_tb   *b;
+    long long sys;
+    int       c[NH];
+} hgnc;
+
+static s4s_rc gene_row(s4s_rd *r, void *ctx)
+{
+    const hgnc *x = ctx;
+    const int *c = x->c;
+    const char *id = r->f[c[H_ID]], *sym = r->f[c[H_SYMBOL]], *st = r->f[c[H_STATUS]];
+    if (!s4s_hgnc_id_valid(id))
+        return s4s_rd_fail(r, (size_t)c[H_ID], "'%s' is not an HGNC id (HGNC:n)", id);
+    if (!*sym)
+        return s4s_rd_fail(r, (size_t)c[H_SYMBOL], "empty symbol");
+    const char *status = !strcmp(st, "Approved") ? "active" : strstr(st, "Withdrawn") ? "retired" : NULL;
+    if (!status)
+        return s4s_rd_fail(r, (size_t)c[H_STATUS], "unknown status '%s'", st);
+    s4s_rc rc = s4s_tb_concept(x->b, x->sys, id, status, sym, NULL, NULL, NULL);
+    if (rc == S4S_ERR_INVALID)
+        return s4s_rd_fail(r, (size_t)c[H_ID], "duplicate hgnc_id '%s'", id);
+    if (rc == S4S_OK && status[0] == 'a') {
+        rc = s4s_tb_gene(x->b, sym, 1, sym, id);
+        if (rc == S4S_OK && c[H_PREV] >= 0)
+            rc = add_names(x->b, r->f[c[H_PREV]], 2, sym, id);
+        if (rc == S4S_OK && c[H_ALIAS] >= 0)
+            rc = add_names(x->b, r->f[c[H_ALIAS]], 3, sym, id);
+    }
+    return s4s_rd_db(r, rc);
+}
+
 s4s_rc s4s_import_hgnc(s4s_tb *b, const char *path, char *err)
 {
     s4s_rd r;
     s4s_rc rc = s4s_rd_open(&r, path, '\t', true, err);
     if (rc != S4S_OK)
         return rc;
-    int got = s4s_rd_next(&r), cid = -1, csym = -1, cst = -1, cprev = -1, calias = -1;
-    if (got > 0) {
-        cid = s4s_rd_find(&r, "hgnc_id");
-        csym = s4s_rd_find(&r, "symbol");
-        cst = s4s_rd_find(&r, "status");
-        cprev = s4s_rd_find(&r, "prev_symbol");
-        calias = s4s_rd_find(&r, "alias_symbol");
-    }
-    if (got <= 0 || cid < 0 || csym < 0 || cst < 0) {
-        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(&r, 0, "header lacks hgnc_id, symbol and status columns");
-        goto out;
-    }
-    long long sys;
-    if ((rc = s4s_tb_system(b, "http://www.genenames.org", NULL, path, licence, true, &sys, err)) != S4S_OK)
-        goto out;
-    size_t want = r.nf;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if (r.nf != want) {
-            rc = s4s_rd_fail(&r, r.nf < want ? r.nf - 1 : want, "expected %zu fields, found %zu", want, r.nf);
-            break;
-        }
-        const char *id = r.f[cid], *sym = r.f[csym], *st = r.f[cst];
-        if (!s4s_hgnc_id_valid(id)) {
-            rc = s4s_rd_fail(&r, (size_t)cid, "'%s' is not an HGNC id (HGNC:n)", id);
-            break;
-        }
-        if (!*sym) {
-            rc = s4s_rd_fail(&r, (size_t)csym, "empty symbol");
-            break;
-        }
-        const char *status = !strcmp(st, "Approved") ? "active" : strstr(st, "Withdrawn") ? "retired" : NULL;
-        if (!status) {
-            rc = s4s_rd_fail(&r, (size_t)cst, "unknown status '%s'", st);
-            break;
-        }
-        rc = s4s_tb_concept(b, sys, id, status, sym, NULL, NULL, NULL);
-        if (rc == S4S_ERR_INVALID) {
-            rc = s4s_rd_fail(&r, (size_t)cid, "duplicate hgnc_id '%s'", id);
-            break;
-        }
-        if (rc == S4S_OK && status[0] == 'a') {
-            rc = s4s_tb_gene(b, sym, 1, sym, id);
-            if (rc == S4S_OK && cprev >= 0)
-                rc = add_names(b, r.f[cprev], 2, sym, id);
-            if (rc == S4S_OK && calias >= 0)
-                rc = add_names(b, r.f[calias], 3, sym, id);
-        }
-        if (rc != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-out:
+    hgnc x = {.b = b};
+    if ((rc = s4s_rd_header(&r, cols, x.c, NH, 3, "header lacks hgnc_id, symbol and status columns")) == S4S_OK &&
+        (rc = s4s_tb_system(b, "http://www.genenames.org", NULL, path, licence, true, &x.sys, err)) == S4S_OK)
+        rc = s4s_rd_each(&r, r.nf, gene_row, &x);
     s4s_rd_close(&r);
     return rc;
 }

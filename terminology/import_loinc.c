@@ -37,150 +37,112 @@ static int vercmp(const char *a, const char *b)
     return 0;
 }
 
-static char *first_existing(char *a, char *b)
+/* Loinc.csv columns; the first two are required. */
+enum { L_NUM, L_STATUS, L_LCN, L_SHORT, L_UCUM, L_PROP, L_VER, L_DISPLAY, NL };
+static const char *const loinc_cols[NL] = {"LOINC_NUM", "STATUS", "LONG_COMMON_NAME", "SHORTNAME",
+                                           "EXAMPLE_UCUM_UNITS", "PROPERTY", "VersionLastChanged",
+                                           "DisplayName"};
+
+/* Where a LOINC file's rows go; for MapTo.csv c[0], c[1] are LOINC, MAP_TO. */
+typedef struct loinc {
+    s4s_tb   *b;
+    long long sys;
+    int       c[NL];
+    char      version[32];   /* the highest VersionLastChanged so far */
+} loinc;
+
+static s4s_rc mapto_row(s4s_rd *r, void *ctx)
 {
-    if (s4s_is_file(a)) {
-        free(b);
-        return a;
-    }
-    free(a);
-    if (b && s4s_is_file(b))
-        return b;
-    free(b);
-    return NULL;
+    const loinc *x = ctx;
+    int from = x->c[0], to = x->c[1];
+    const char *f = r->f[from], *t = r->f[to];
+    if (!s4s_loinc_valid(f) || !s4s_loinc_valid(t))
+        return s4s_rd_fail(r, (size_t)(s4s_loinc_valid(f) ? to : from), "'%s' is not a valid LOINC code",
+                           s4s_loinc_valid(f) ? t : f);
+    bool found;
+    /* A map for a code Loinc.csv lacks is harmless: nothing to annotate. */
+    return s4s_rd_db(r, s4s_tb_replacement(x->b, x->sys, f, t, &found));
 }
 
 static s4s_rc read_mapto(s4s_tb *b, long long sys, const char *path, char *err)
 {
+    static const char *const cols[] = {"LOINC", "MAP_TO"};
+    loinc x = {.b = b, .sys = sys};
     s4s_rd r;
     s4s_rc rc = s4s_rd_open(&r, path, ',', true, err);
     if (rc != S4S_OK)
         return rc;
-    int got = s4s_rd_next(&r), from = -1, to = -1;
-    if (got > 0) {
-        from = s4s_rd_find(&r, "LOINC");
-        to = s4s_rd_find(&r, "MAP_TO");
-    }
-    if (got <= 0 || from < 0 || to < 0) {
-        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(&r, 0, "header lacks LOINC and MAP_TO columns");
-        goto out;
-    }
-    size_t want = r.nf;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if (r.nf != want) {
-            rc = s4s_rd_fail(&r, r.nf < want ? r.nf - 1 : want, "expected %zu fields, found %zu", want, r.nf);
-            break;
-        }
-        const char *f = r.f[from], *t = r.f[to];
-        if (!s4s_loinc_valid(f) || !s4s_loinc_valid(t)) {
-            rc = s4s_rd_fail(&r, (size_t)(s4s_loinc_valid(f) ? to : from), "'%s' is not a valid LOINC code",
-                             s4s_loinc_valid(f) ? t : f);
-            break;
-        }
-        bool found;
-        if ((rc = s4s_tb_replacement(b, sys, f, t, &found)) != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-        /* A map for a code Loinc.csv lacks is harmless: nothing to annotate. */
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-out:
+    if ((rc = s4s_rd_header(&r, cols, x.c, 2, 2, "header lacks LOINC and MAP_TO columns")) == S4S_OK)
+        rc = s4s_rd_each(&r, r.nf, mapto_row, &x);
     s4s_rd_close(&r);
     return rc;
 }
 
+/* The field in column c, or NULL if the header has no such column. */
+static const char *opt(const s4s_rd *r, int c)
+{
+    return c >= 0 ? r->f[c] : NULL;
+}
+
+static s4s_rc loinc_row(s4s_rd *r, void *ctx)
+{
+    loinc *x = ctx;
+    const int *c = x->c;
+    const char *code = r->f[c[L_NUM]], *s = r->f[c[L_STATUS]];
+    if (!s4s_loinc_valid(code))
+        return s4s_rd_fail(r, (size_t)c[L_NUM], "'%s' is not a valid LOINC code (form or check digit)", code);
+    const char *status = !strcmp(s, "ACTIVE") || !strcmp(s, "TRIAL") || !strcmp(s, "DISCOURAGED") ? "active"
+                       : !strcmp(s, "DEPRECATED") ? "deprecated" : NULL;
+    if (!status)
+        return s4s_rd_fail(r, (size_t)c[L_STATUS], "unknown STATUS '%s'", s);
+    const char *lcn = opt(r, c[L_LCN]), *sn = opt(r, c[L_SHORT]), *ver = opt(r, c[L_VER]);
+    const char *display = lcn && *lcn ? lcn : sn;
+    s4s_rc rc = s4s_tb_concept(x->b, x->sys, code, status, display, NULL, opt(r, c[L_UCUM]), opt(r, c[L_PROP]));
+    if (rc == S4S_ERR_INVALID)
+        return s4s_rd_fail(r, (size_t)c[L_NUM], "duplicate LOINC_NUM '%s'", code);
+    for (int k = 0; rc == S4S_OK && k < 2; k++) {
+        const char *d = k ? opt(r, c[L_DISPLAY]) : sn;
+        if (d && *d && (!display || strcmp(d, display)))
+            rc = s4s_tb_designation(x->b, x->sys, code, d);
+    }
+    if (rc != S4S_OK)
+        return s4s_rd_db(r, rc);
+    if (ver && *ver && strlen(ver) < sizeof x->version && vercmp(ver, x->version) > 0)
+        strcpy(x->version, ver);
+    return S4S_OK;
+}
+
 s4s_rc s4s_import_loinc(s4s_tb *b, const char *path, char *err)
 {
-    char *csv, *mapto;
-    if (s4s_is_dir(path)) {
-        csv = first_existing(s4s_path_join(path, "LoincTable/Loinc.csv"), s4s_path_join(path, "Loinc.csv"));
-        if (!csv) {
-            snprintf(err, S4S_ERRMSG, "%s: no Loinc.csv here or under LoincTable/", path);
-            return S4S_ERR_IO;
-        }
-    } else {
-        csv = s4s_xstrdup(path);
-    }
+    static const char *const csv_at[] = {"LoincTable/Loinc.csv", "Loinc.csv", NULL};
+    static const char *const mapto_at[] = {"MapTo.csv", "LoincTable/MapTo.csv", NULL};
+    char *csv;
+    s4s_rc rc = s4s_source_file(path, csv_at, "Loinc.csv here or under LoincTable/", &csv, err);
+    if (rc != S4S_OK)
+        return rc;
     char *dir = s4s_path_dir(csv);
-    mapto = first_existing(s4s_path_join(dir, "MapTo.csv"), s4s_path_join(dir, "LoincTable/MapTo.csv"));
+    char *mapto = s4s_first_file(dir, mapto_at);
     if (!mapto && s4s_is_dir(path))
-        mapto = first_existing(s4s_path_join(path, "LoincTable/MapTo.csv"), NULL);
+        mapto = s4s_first_file(path, mapto_at + 1);
     free(dir);
 
+    loinc x = {.b = b};
     s4s_rd r;
-    s4s_rc rc = s4s_rd_open(&r, csv, ',', true, err);
+    rc = s4s_rd_open(&r, csv, ',', true, err);
     if (rc != S4S_OK)
         goto done;
-    int got = s4s_rd_next(&r);
-    int num = -1, st = -1, lcn = -1, sn = -1, ucum = -1, prop = -1, ver = -1, dn = -1;
-    if (got > 0) {
-        num = s4s_rd_find(&r, "LOINC_NUM");
-        st = s4s_rd_find(&r, "STATUS");
-        lcn = s4s_rd_find(&r, "LONG_COMMON_NAME");
-        sn = s4s_rd_find(&r, "SHORTNAME");
-        ucum = s4s_rd_find(&r, "EXAMPLE_UCUM_UNITS");
-        prop = s4s_rd_find(&r, "PROPERTY");
-        ver = s4s_rd_find(&r, "VersionLastChanged");
-        dn = s4s_rd_find(&r, "DisplayName");
-    }
-    if (got <= 0 || num < 0 || st < 0) {
-        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(&r, 0, "header lacks LOINC_NUM and STATUS columns");
-        goto close;
-    }
-    long long sys;
-    if ((rc = s4s_tb_system(b, "http://loinc.org", NULL, csv, licence, true, &sys, err)) != S4S_OK)
-        goto close;
-    char version[32] = "";
-    size_t want = r.nf;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if (r.nf != want) {
-            rc = s4s_rd_fail(&r, r.nf < want ? r.nf - 1 : want, "expected %zu fields, found %zu", want, r.nf);
-            break;
-        }
-        const char *code = r.f[num], *s = r.f[st];
-        if (!s4s_loinc_valid(code)) {
-            rc = s4s_rd_fail(&r, (size_t)num, "'%s' is not a valid LOINC code (form or check digit)", code);
-            break;
-        }
-        const char *status = !strcmp(s, "ACTIVE") || !strcmp(s, "TRIAL") || !strcmp(s, "DISCOURAGED") ? "active"
-                           : !strcmp(s, "DEPRECATED") ? "deprecated" : NULL;
-        if (!status) {
-            rc = s4s_rd_fail(&r, (size_t)st, "unknown STATUS '%s'", s);
-            break;
-        }
-        const char *display = lcn >= 0 && *r.f[lcn] ? r.f[lcn] : sn >= 0 ? r.f[sn] : NULL;
-        rc = s4s_tb_concept(b, sys, code, status, display, NULL, ucum >= 0 ? r.f[ucum] : NULL,
-                            prop >= 0 ? r.f[prop] : NULL);
-        if (rc == S4S_ERR_INVALID) {
-            rc = s4s_rd_fail(&r, (size_t)num, "duplicate LOINC_NUM '%s'", code);
-            break;
-        }
-        for (int k = 0; rc == S4S_OK && k < 2; k++) {
-            int c = k ? dn : sn;
-            if (c >= 0 && *r.f[c] && (!display || strcmp(r.f[c], display)))
-                rc = s4s_tb_designation(b, sys, code, r.f[c]);
-        }
-        if (rc != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", csv, r.line);
-            break;
-        }
-        if (ver >= 0 && *r.f[ver] && strlen(r.f[ver]) < sizeof version && vercmp(r.f[ver], version) > 0)
-            strcpy(version, r.f[ver]);
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-    if (rc == S4S_OK && version[0]) {
+    if ((rc = s4s_rd_header(&r, loinc_cols, x.c, NL, 2, "header lacks LOINC_NUM and STATUS columns")) == S4S_OK &&
+        (rc = s4s_tb_system(b, "http://loinc.org", NULL, csv, licence, true, &x.sys, err)) == S4S_OK)
+        rc = s4s_rd_each(&r, r.nf, loinc_row, &x);
+    if (rc == S4S_OK && x.version[0]) {
         char sql[128];
-        snprintf(sql, sizeof sql, "UPDATE systems SET version = '%s' WHERE id = %lld", version, sys);
+        snprintf(sql, sizeof sql, "UPDATE systems SET version = '%s' WHERE id = %lld", x.version, x.sys);
         /* version comes from VersionLastChanged: digits and dots only */
-        if (strspn(version, "0123456789.") == strlen(version))
+        if (strspn(x.version, "0123456789.") == strlen(x.version))
             rc = s4s_tb_exec(b, sql, err);
     }
     if (rc == S4S_OK && mapto)
-        rc = read_mapto(b, sys, mapto, err);
-close:
+        rc = read_mapto(b, x.sys, mapto, err);
     s4s_rd_close(&r);
 done:
     free(csv);

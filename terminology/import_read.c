@@ -1,6 +1,8 @@
 /*
  * import_read.c - the record reader every importer uses: delimited text
- * (CSV with quotes, TSV, pipe-delimited RRF), plain or gzip, LF or CRLF.
+ * (CSV with quotes, TSV, pipe-delimited RRF), plain or gzip, LF or CRLF;
+ * the header lookup, field-count check and record walk built on it; and the
+ * path helpers the importers use to find their files.
  *
  * Invariants: a record is at most REC_MAX bytes (longer is an error, not a
  * bigger buffer); a quoted field may span lines and "" is a literal quote;
@@ -244,6 +246,47 @@ int s4s_rd_find(const s4s_rd *r, const char *name)
     return -1;
 }
 
+s4s_rc s4s_rd_header(s4s_rd *r, const char *const *names, int *idx, size_t n, size_t nreq, const char *lacks)
+{
+    int got = s4s_rd_next(r);
+    if (got < 0)
+        return S4S_ERR_FORMAT;
+    bool ok = got > 0;
+    for (size_t k = 0; k < n; k++) {
+        idx[k] = ok ? s4s_rd_find(r, names[k]) : -1;
+        if (k < nreq && idx[k] < 0)
+            ok = false;
+    }
+    return ok ? S4S_OK : s4s_rd_fail(r, 0, "%s", lacks);
+}
+
+s4s_rc s4s_rd_shape(s4s_rd *r, size_t want)
+{
+    if (r->nf != want)
+        return s4s_rd_fail(r, r->nf < want ? r->nf - 1 : want, "expected %zu fields, found %zu", want, r->nf);
+    return S4S_OK;
+}
+
+s4s_rc s4s_rd_db(s4s_rd *r, s4s_rc rc)
+{
+    if (rc != S4S_OK)
+        snprintf(r->err, S4S_ERRMSG, "%s:%lu:1: database error", r->path, r->line);
+    return rc;
+}
+
+s4s_rc s4s_rd_each(s4s_rd *r, size_t want, s4s_rd_row row, void *ctx)
+{
+    int got;
+    while ((got = s4s_rd_next(r)) > 0) {
+        s4s_rc rc = want ? s4s_rd_shape(r, want) : S4S_OK;
+        if (rc == S4S_OK)
+            rc = row(r, ctx);
+        if (rc != S4S_OK)
+            return rc;
+    }
+    return got < 0 ? S4S_ERR_FORMAT : S4S_OK;
+}
+
 /* --- paths ------------------------------------------------------------- */
 
 bool s4s_is_dir(const char *path)
@@ -278,6 +321,30 @@ char *s4s_path_dir(const char *path)
     if (s == path)
         return s4s_xstrdup("/");
     return s4s_xstrndup(path, (size_t)(s - path));
+}
+
+char *s4s_first_file(const char *dir, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++) {
+        char *p = s4s_path_join(dir, names[i]);
+        if (s4s_is_file(p))
+            return p;
+        free(p);
+    }
+    return NULL;
+}
+
+s4s_rc s4s_source_file(const char *path, const char *const *names, const char *missing, char **out, char *err)
+{
+    if (!s4s_is_dir(path)) {
+        *out = s4s_xstrdup(path);
+        return S4S_OK;
+    }
+    *out = s4s_first_file(path, names);
+    if (*out)
+        return S4S_OK;
+    snprintf(err, S4S_ERRMSG, "%s: no %s", path, missing);
+    return S4S_ERR_IO;
 }
 
 char *s4s_find_file(const char *dir, const char *prefix)

@@ -40,122 +40,98 @@ static bool digits(const char *s)
     return s4s_rxcui_valid(s);
 }
 
+typedef struct rx {
+    s4s_tb       *b;
+    long long     sys;
+    sqlite3_stmt *ins;   /* RXNCONSO rows into the staging table */
+} rx;
+
+static s4s_rc rxncui_row(s4s_rd *r, void *ctx)
+{
+    const rx *x = ctx;
+    if (r->nf < 5)
+        return s4s_rd_fail(r, r->nf - 1, "expected 5 '|'-separated fields, found %zu", r->nf);
+    const char *c1 = r->f[0], *c2 = r->f[4];
+    if (!digits(c1) || !digits(c2))
+        return s4s_rd_fail(r, digits(c1) ? 4 : 0, "'%s' is not an RXCUI", digits(c1) ? c2 : c1);
+    if (!s4s_tb_has_concept(x->b, x->sys, c1))
+        return s4s_rd_db(r, s4s_tb_concept(x->b, x->sys, c1, "retired", NULL, strcmp(c1, c2) ? c2 : NULL, NULL, NULL));
+    /* a second row for the same retired CUI adds a successor;
+     * a CUI still active in RXNCONSO is left alone */
+    sqlite3_stmt *st;
+    bool retired = false;
+    char sql[] = "SELECT status = 'retired' FROM concepts WHERE system = ?1 AND code = ?2";
+    if (sqlite3_prepare_v2(s4s_tb_db(x->b), sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, x->sys);
+        sqlite3_bind_text(st, 2, c1, -1, SQLITE_STATIC);
+        retired = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    bool found;
+    if (retired && strcmp(c1, c2))
+        return s4s_rd_db(r, s4s_tb_replacement(x->b, x->sys, c1, c2, &found));
+    return S4S_OK;
+}
+
 static s4s_rc read_rxncui(s4s_tb *b, long long sys, const char *path, char *err)
 {
+    rx x = {.b = b, .sys = sys};
     s4s_rd r;
     s4s_rc rc = s4s_rd_open(&r, path, '|', false, err);
     if (rc != S4S_OK)
         return rc;
-    int got;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if (r.nf < 5) {
-            rc = s4s_rd_fail(&r, r.nf - 1, "expected 5 '|'-separated fields, found %zu", r.nf);
-            break;
-        }
-        const char *c1 = r.f[0], *c2 = r.f[4];
-        if (!digits(c1) || !digits(c2)) {
-            rc = s4s_rd_fail(&r, digits(c1) ? 4 : 0, "'%s' is not an RXCUI", digits(c1) ? c2 : c1);
-            break;
-        }
-        bool have = s4s_tb_has_concept(b, sys, c1);
-        if (!have) {
-            rc = s4s_tb_concept(b, sys, c1, "retired", NULL, strcmp(c1, c2) ? c2 : NULL, NULL, NULL);
-        } else {
-            /* a second row for the same retired CUI adds a successor;
-             * a CUI still active in RXNCONSO is left alone */
-            sqlite3_stmt *st;
-            bool retired = false;
-            char sql[] = "SELECT status = 'retired' FROM concepts WHERE system = ?1 AND code = ?2";
-            if (sqlite3_prepare_v2(s4s_tb_db(b), sql, -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, sys);
-                sqlite3_bind_text(st, 2, c1, -1, SQLITE_STATIC);
-                retired = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-                sqlite3_finalize(st);
-            }
-            bool found;
-            if (retired && strcmp(c1, c2))
-                rc = s4s_tb_replacement(b, sys, c1, c2, &found);
-        }
-        if (rc != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
+    rc = s4s_rd_each(&r, 0, rxncui_row, &x);
     s4s_rd_close(&r);
     return rc;
 }
 
+static s4s_rc conso_row(s4s_rd *r, void *ctx)
+{
+    const rx *x = ctx;
+    if (r->nf < 18)
+        return s4s_rd_fail(r, r->nf - 1, "expected 18 '|'-separated fields, found %zu", r->nf);
+    if (!digits(r->f[0]))
+        return s4s_rd_fail(r, 0, "RXCUI '%s' is not a number", r->f[0]);
+    if (strcmp(r->f[11], "RXNORM"))
+        return S4S_OK;
+    const char *sup = r->f[16];
+    if (strcmp(sup, "N") && strcmp(sup, "O") && strcmp(sup, "Y") && strcmp(sup, "E") && *sup)
+        return s4s_rd_fail(r, 16, "SUPPRESS '%s' is not N, O, Y or E", sup);
+    sqlite3_bind_text(x->ins, 1, r->f[0], -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(x->ins, 2, rank_of(r->f[12]));
+    sqlite3_bind_text(x->ins, 3, r->f[14], -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(x->ins, 4, *sup && strcmp(sup, "N") ? 1 : 0);
+    int src = sqlite3_step(x->ins);
+    sqlite3_reset(x->ins);
+    return s4s_rd_db(r, src == SQLITE_DONE ? S4S_OK : S4S_ERR_DB);
+}
+
 s4s_rc s4s_import_rxnorm(s4s_tb *b, const char *path, char *err)
 {
-    char *conso = NULL;
-    if (s4s_is_dir(path)) {
-        const char *cands[] = {"RXNCONSO.RRF", "rrf/RXNCONSO.RRF", NULL};
-        for (int i = 0; cands[i] && !conso; i++) {
-            char *p = s4s_path_join(path, cands[i]);
-            if (s4s_is_file(p))
-                conso = p;
-            else
-                free(p);
-        }
-        if (!conso) {
-            snprintf(err, S4S_ERRMSG, "%s: no RXNCONSO.RRF here or under rrf/", path);
-            return S4S_ERR_IO;
-        }
-    } else {
-        conso = s4s_xstrdup(path);
-    }
+    static const char *const conso_at[] = {"RXNCONSO.RRF", "rrf/RXNCONSO.RRF", NULL};
+    char *conso;
+    s4s_rc rc = s4s_source_file(path, conso_at, "RXNCONSO.RRF here or under rrf/", &conso, err);
+    if (rc != S4S_OK)
+        return rc;
     char *dir = s4s_path_dir(conso);
     char *rxncui = s4s_path_join(dir, "RXNCUI.RRF");
     free(dir);
 
+    rx x = {.b = b};
     s4s_rd r;
-    s4s_rc rc = s4s_rd_open(&r, conso, '|', false, err);
+    rc = s4s_rd_open(&r, conso, '|', false, err);
     if (rc != S4S_OK)
         goto done;
-    long long sys;
-    if ((rc = s4s_tb_system(b, "http://www.nlm.nih.gov/research/umls/rxnorm", NULL, conso, licence, true, &sys,
+    if ((rc = s4s_tb_system(b, "http://www.nlm.nih.gov/research/umls/rxnorm", NULL, conso, licence, true, &x.sys,
                             err)) != S4S_OK ||
         (rc = s4s_tb_exec(b, "CREATE TEMP TABLE rx(cui TEXT NOT NULL, rank INTEGER, str TEXT, sup INTEGER)", err)))
         goto close;
-    sqlite3_stmt *ins;
-    if (sqlite3_prepare_v2(s4s_tb_db(b), "INSERT INTO rx VALUES (?1, ?2, ?3, ?4)", -1, &ins, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s4s_tb_db(b), "INSERT INTO rx VALUES (?1, ?2, ?3, ?4)", -1, &x.ins, NULL) != SQLITE_OK) {
         rc = S4S_ERR_DB;
         goto close;
     }
-    int got;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if (r.nf < 18) {
-            rc = s4s_rd_fail(&r, r.nf - 1, "expected 18 '|'-separated fields, found %zu", r.nf);
-            break;
-        }
-        if (!digits(r.f[0])) {
-            rc = s4s_rd_fail(&r, 0, "RXCUI '%s' is not a number", r.f[0]);
-            break;
-        }
-        if (strcmp(r.f[11], "RXNORM"))
-            continue;
-        const char *sup = r.f[16];
-        if (strcmp(sup, "N") && strcmp(sup, "O") && strcmp(sup, "Y") && strcmp(sup, "E") && *sup) {
-            rc = s4s_rd_fail(&r, 16, "SUPPRESS '%s' is not N, O, Y or E", sup);
-            break;
-        }
-        sqlite3_bind_text(ins, 1, r.f[0], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(ins, 2, rank_of(r.f[12]));
-        sqlite3_bind_text(ins, 3, r.f[14], -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(ins, 4, *sup && strcmp(sup, "N") ? 1 : 0);
-        int src = sqlite3_step(ins);
-        sqlite3_reset(ins);
-        if (src != SQLITE_DONE) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", conso, r.line);
-            rc = S4S_ERR_DB;
-            break;
-        }
-    }
-    sqlite3_finalize(ins);
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
+    rc = s4s_rd_each(&r, 0, conso_row, &x);
+    sqlite3_finalize(x.ins);
     if (rc == S4S_OK) {
         char sql[1024];
         snprintf(sql, sizeof sql,
@@ -165,11 +141,11 @@ s4s_rc s4s_import_rxnorm(s4s_tb *b, const char *path, char *err)
                  "UPDATE concepts SET display = (SELECT str FROM rx WHERE rx.cui = concepts.code AND sup = 0 "
                  "  ORDER BY rank, str LIMIT 1) WHERE system = %lld;"
                  "DROP TABLE temp.rx;",
-                 sys, sys);
+                 x.sys, x.sys);
         rc = s4s_tb_exec(b, sql, err);
     }
     if (rc == S4S_OK && s4s_is_file(rxncui))
-        rc = read_rxncui(b, sys, rxncui, err);
+        rc = read_rxncui(b, x.sys, rxncui, err);
 close:
     s4s_rd_close(&r);
 done:

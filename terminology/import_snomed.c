@@ -27,146 +27,94 @@ static const char licence[] =
 #define REPLACED "900000000000526001"
 #define SAME_AS  "900000000000527005"
 
-/* Check the header names and return their indexes. */
-static s4s_rc expect_header(s4s_rd *r, const char *const *names, int *idx, size_t n)
+/* Where one RF2 file's rows go, and the header's column indexes. */
+typedef struct rf2 {
+    s4s_tb   *b;
+    long long sys;
+    int       c[4];
+} rf2;
+
+/* `active` in column col: 0 or 1, else an error naming that column. */
+static s4s_rc active_of(s4s_rd *r, int col, bool *on)
 {
-    int got = s4s_rd_next(r);
-    if (got < 0)
-        return S4S_ERR_FORMAT;
-    if (got == 0)
-        return s4s_rd_fail(r, 0, "empty file: no RF2 header");
-    for (size_t k = 0; k < n; k++)
-        if ((idx[k] = s4s_rd_find(r, names[k])) < 0)
-            return s4s_rd_fail(r, 0, "RF2 header lacks column '%s'", names[k]);
+    const char *s = r->f[col];
+    if ((s[0] != '0' && s[0] != '1') || s[1])
+        return s4s_rd_fail(r, (size_t)col, "active must be 0 or 1, not '%s'", s);
+    *on = s[0] == '1';
     return S4S_OK;
 }
 
-static s4s_rc row_shape(s4s_rd *r, size_t want)
+static s4s_rc concept_row(s4s_rd *r, void *ctx)
 {
-    if (r->nf != want)
-        return s4s_rd_fail(r, r->nf < want ? r->nf - 1 : want, "expected %zu fields, found %zu", want, r->nf);
-    return S4S_OK;
+    const rf2 *x = ctx;
+    const char *id = r->f[x->c[0]];
+    if (!s4s_snomed_valid(id))
+        return s4s_rd_fail(r, (size_t)x->c[0], "'%s' is not a SNOMED CT concept id (check digit or partition)", id);
+    bool on = false;
+    s4s_rc rc = active_of(r, x->c[1], &on);
+    if (rc != S4S_OK)
+        return rc;
+    rc = s4s_tb_concept(x->b, x->sys, id, on ? "active" : "inactive", NULL, NULL, NULL, NULL);
+    if (rc == S4S_ERR_INVALID)
+        return s4s_rd_fail(r, (size_t)x->c[0], "concept '%s' listed twice in a snapshot", id);
+    return s4s_rd_db(r, rc);
 }
 
-static bool flag(const char *s)
+static s4s_rc description_row(s4s_rd *r, void *ctx)
 {
-    return (s[0] == '0' || s[0] == '1') && !s[1];
+    const rf2 *x = ctx;
+    const char *cid = r->f[x->c[1]], *type = r->f[x->c[2]], *term = r->f[x->c[3]];
+    bool on = false;
+    s4s_rc rc = active_of(r, x->c[0], &on);
+    if (rc != S4S_OK || !on || !*term)
+        return rc;
+    if (!strcmp(type, FSN))
+        rc = s4s_tb_display(x->b, x->sys, cid, term);
+    else if (!strcmp(type, SYNONYM))
+        rc = s4s_tb_designation(x->b, x->sys, cid, term);
+    return s4s_rd_db(r, rc);
 }
 
-static s4s_rc read_concepts(s4s_tb *b, long long sys, const char *path, char *err)
+static s4s_rc association_row(s4s_rd *r, void *ctx)
 {
-    static const char *const cols[] = {"id", "active"};
-    int c[2];
+    const rf2 *x = ctx;
+    const char *set = r->f[x->c[1]], *from = r->f[x->c[2]], *to = r->f[x->c[3]];
+    bool on = false;
+    s4s_rc rc = active_of(r, x->c[0], &on);
+    if (rc != S4S_OK || !on || (strcmp(set, REPLACED) && strcmp(set, SAME_AS)))
+        return rc;
+    if (!s4s_snomed_valid(to))
+        return s4s_rd_fail(r, (size_t)x->c[3], "target '%s' is not a SNOMED CT concept id", to);
+    bool found;
+    return s4s_rd_db(r, s4s_tb_replacement(x->b, x->sys, from, to, &found));
+}
+
+/* One kind of RF2 file: the columns its header must name and its rows' reader. */
+typedef struct rf2_file {
+    const char *cols[4];
+    size_t      n;
+    s4s_rd_row  row;
+} rf2_file;
+
+static const rf2_file concepts = {{"id", "active"}, 2, concept_row};
+static const rf2_file descriptions = {{"active", "conceptId", "typeId", "term"}, 4, description_row};
+static const rf2_file associations = {
+    {"active", "refsetId", "referencedComponentId", "targetComponentId"}, 4, association_row};
+
+/* Read one RF2 file of kind f; every row must have the header's field count. */
+static s4s_rc read_rf2(s4s_tb *b, long long sys, const char *path, const rf2_file *f, char *err)
+{
+    rf2 x = {.b = b, .sys = sys};
     s4s_rd r;
     s4s_rc rc = s4s_rd_open(&r, path, '\t', false, err);
     if (rc != S4S_OK)
         return rc;
-    if ((rc = expect_header(&r, cols, c, 2)) != S4S_OK)
-        goto out;
-    size_t want = r.nf;
-    int got;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if ((rc = row_shape(&r, want)) != S4S_OK)
-            break;
-        const char *id = r.f[c[0]], *act = r.f[c[1]];
-        if (!s4s_snomed_valid(id)) {
-            rc = s4s_rd_fail(&r, (size_t)c[0], "'%s' is not a SNOMED CT concept id (check digit or partition)", id);
-            break;
-        }
-        if (!flag(act)) {
-            rc = s4s_rd_fail(&r, (size_t)c[1], "active must be 0 or 1, not '%s'", act);
-            break;
-        }
-        rc = s4s_tb_concept(b, sys, id, act[0] == '1' ? "active" : "inactive", NULL, NULL, NULL, NULL);
-        if (rc == S4S_ERR_INVALID) {
-            rc = s4s_rd_fail(&r, (size_t)c[0], "concept '%s' listed twice in a snapshot", id);
-            break;
-        }
-        if (rc != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-out:
-    s4s_rd_close(&r);
-    return rc;
-}
-
-static s4s_rc read_descriptions(s4s_tb *b, long long sys, const char *path, char *err)
-{
-    static const char *const cols[] = {"active", "conceptId", "typeId", "term"};
-    int c[4];
-    s4s_rd r;
-    s4s_rc rc = s4s_rd_open(&r, path, '\t', false, err);
-    if (rc != S4S_OK)
-        return rc;
-    if ((rc = expect_header(&r, cols, c, 4)) != S4S_OK)
-        goto out;
-    size_t want = r.nf;
-    int got;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if ((rc = row_shape(&r, want)) != S4S_OK)
-            break;
-        const char *act = r.f[c[0]], *cid = r.f[c[1]], *type = r.f[c[2]], *term = r.f[c[3]];
-        if (!flag(act)) {
-            rc = s4s_rd_fail(&r, (size_t)c[0], "active must be 0 or 1, not '%s'", act);
-            break;
-        }
-        if (act[0] != '1' || !*term)
-            continue;
-        if (!strcmp(type, FSN))
-            rc = s4s_tb_display(b, sys, cid, term);
-        else if (!strcmp(type, SYNONYM))
-            rc = s4s_tb_designation(b, sys, cid, term);
-        if (rc != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-out:
-    s4s_rd_close(&r);
-    return rc;
-}
-
-static s4s_rc read_associations(s4s_tb *b, long long sys, const char *path, char *err)
-{
-    static const char *const cols[] = {"active", "refsetId", "referencedComponentId", "targetComponentId"};
-    int c[4];
-    s4s_rd r;
-    s4s_rc rc = s4s_rd_open(&r, path, '\t', false, err);
-    if (rc != S4S_OK)
-        return rc;
-    if ((rc = expect_header(&r, cols, c, 4)) != S4S_OK)
-        goto out;
-    size_t want = r.nf;
-    int got;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if ((rc = row_shape(&r, want)) != S4S_OK)
-            break;
-        const char *act = r.f[c[0]], *set = r.f[c[1]], *from = r.f[c[2]], *to = r.f[c[3]];
-        if (!flag(act)) {
-            rc = s4s_rd_fail(&r, (size_t)c[0], "active must be 0 or 1, not '%s'", act);
-            break;
-        }
-        if (act[0] != '1' || (strcmp(set, REPLACED) && strcmp(set, SAME_AS)))
-            continue;
-        if (!s4s_snomed_valid(to)) {
-            rc = s4s_rd_fail(&r, (size_t)c[3], "target '%s' is not a SNOMED CT concept id", to);
-            break;
-        }
-        bool found;
-        if ((rc = s4s_tb_replacement(b, sys, from, to, &found)) != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-out:
+    rc = s4s_rd_header(&r, f->cols, x.c, f->n, 0, "empty file: no RF2 header");
+    for (size_t k = 0; rc == S4S_OK && k < f->n; k++)
+        if (x.c[k] < 0)
+            rc = s4s_rd_fail(&r, 0, "RF2 header lacks column '%s'", f->cols[k]);
+    if (rc == S4S_OK)
+        rc = s4s_rd_each(&r, r.nf, f->row, &x);
     s4s_rd_close(&r);
     return rc;
 }
@@ -231,10 +179,10 @@ s4s_rc s4s_import_snomed(s4s_tb *b, const char *path, char *err)
     long long sys;
     if ((rc = s4s_tb_system(b, "http://snomed.info/sct", version[0] ? version : NULL, conc, licence, true, &sys,
                             err)) == S4S_OK &&
-        (rc = read_concepts(b, sys, conc, err)) == S4S_OK && desc)
-        rc = read_descriptions(b, sys, desc, err);
+        (rc = read_rf2(b, sys, conc, &concepts, err)) == S4S_OK && desc)
+        rc = read_rf2(b, sys, desc, &descriptions, err);
     if (rc == S4S_OK && assoc)
-        rc = read_associations(b, sys, assoc, err);
+        rc = read_rf2(b, sys, assoc, &associations, err);
 out:
     free(term);
     free(refset);

@@ -107,84 +107,83 @@ static s4s_rc system_id(s4s_tb *b, const char *uri, const meta *m, const char *p
                          m->licence[0] ? m->licence : NULL, m->complete, id, err);
 }
 
+/* Open a --tsv/--genes/--refseq file and read up to its header, mapped onto
+ * cols; on failure the reader is closed. */
+static s4s_rc open_table(s4s_rd *r, const char *path, meta *m, const char *const *cols, int *c, size_t n,
+                         char *err)
+{
+    s4s_rc rc = s4s_rd_open(r, path, '\t', false, err);
+    if (rc != S4S_OK)
+        return rc;
+    int got = read_meta(r, m);
+    if (got <= 0)
+        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(r, 0, "no header line");
+    else
+        rc = header(r, cols, c, n);
+    if (rc != S4S_OK)
+        s4s_rd_close(r);
+    return rc;
+}
+
 enum { C_CODE, C_DISPLAY, C_STATUS, C_REPL, C_UNIT, C_PROP, C_SYSTEM, NC };
 static const char *const tsv_cols[NC] = {"code", "display", "status", "replaced_by", "unit", "property", "system"};
 
+typedef struct tsv {
+    s4s_tb     *b;
+    const char *uri;        /* NULL: per row, from the `system` column */
+    const char *path;
+    meta        m;
+    int         c[NC];
+    long long   sys;
+    char       *last_uri;   /* the system sys stands for (no SYSTEM_URI=) */
+} tsv;
+
+static s4s_rc tsv_row(s4s_rd *r, void *ctx)
+{
+    tsv *x = ctx;
+    const int *c = x->c;
+    s4s_rc rc;
+    if (!x->uri) {
+        const char *u = fld(r, c[C_SYSTEM]);
+        if (!*u)
+            return s4s_rd_fail(r, (size_t)c[C_SYSTEM], "empty system");
+        if (!x->last_uri || strcmp(x->last_uri, u)) {
+            free(x->last_uri);
+            x->last_uri = s4s_xstrdup(u);
+            if ((rc = system_id(x->b, u, &x->m, x->path, &x->sys, r->err)) != S4S_OK)
+                return rc;
+        }
+    }
+    const char *code = fld(r, c[C_CODE]), *st = fld(r, c[C_STATUS]);
+    if (!*code)
+        return s4s_rd_fail(r, (size_t)c[C_CODE], "empty code");
+    if (!st || !*st)
+        st = "active";
+    if (!status_ok(st))
+        return s4s_rd_fail(r, (size_t)c[C_STATUS], "status '%s' is not active, deprecated, retired or inactive", st);
+    rc = s4s_tb_concept(x->b, x->sys, code, st, fld(r, c[C_DISPLAY]), fld(r, c[C_REPL]), fld(r, c[C_UNIT]),
+                        fld(r, c[C_PROP]));
+    if (rc == S4S_ERR_INVALID)
+        return s4s_rd_fail(r, (size_t)c[C_CODE], "duplicate code '%s'", code);
+    return s4s_rd_db(r, rc);
+}
+
 s4s_rc s4s_import_tsv(s4s_tb *b, const char *uri, const char *path, char *err)
 {
+    tsv x = {.b = b, .uri = uri, .path = path, .sys = -1};
     s4s_rd r;
-    s4s_rc rc = s4s_rd_open(&r, path, '\t', false, err);
+    s4s_rc rc = open_table(&r, path, &x.m, tsv_cols, x.c, NC, err);
     if (rc != S4S_OK)
         return rc;
-    meta m;
-    int got = read_meta(&r, &m), c[NC];
-    if (got <= 0) {
-        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(&r, 0, "no header line");
-        goto out;
-    }
-    if ((rc = header(&r, tsv_cols, c, NC)) != S4S_OK)
-        goto out;
-    if (c[C_CODE] < 0) {
+    if (x.c[C_CODE] < 0)
         rc = s4s_rd_fail(&r, 0, "header lacks a 'code' column");
-        goto out;
-    }
-    if (!uri && c[C_SYSTEM] < 0) {
+    else if (!uri && x.c[C_SYSTEM] < 0)
         rc = s4s_rd_fail(&r, 0, "no SYSTEM_URI= given and no 'system' column");
-        goto out;
-    }
-    if (uri && c[C_SYSTEM] >= 0) {
-        rc = s4s_rd_fail(&r, (size_t)c[C_SYSTEM], "a 'system' column and SYSTEM_URI= both given");
-        goto out;
-    }
-    long long sys = -1;
-    char *last_uri = NULL;
-    if (uri && (rc = system_id(b, uri, &m, path, &sys, err)) != S4S_OK)
-        goto out;
-    size_t want = r.nf;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if (r.nf != want) {
-            rc = s4s_rd_fail(&r, r.nf < want ? r.nf - 1 : want, "expected %zu fields, found %zu", want, r.nf);
-            break;
-        }
-        if (!uri) {
-            const char *u = fld(&r, c[C_SYSTEM]);
-            if (!*u) {
-                rc = s4s_rd_fail(&r, (size_t)c[C_SYSTEM], "empty system");
-                break;
-            }
-            if (!last_uri || strcmp(last_uri, u)) {
-                free(last_uri);
-                last_uri = s4s_xstrdup(u);
-                if ((rc = system_id(b, u, &m, path, &sys, err)) != S4S_OK)
-                    break;
-            }
-        }
-        const char *code = fld(&r, c[C_CODE]), *st = fld(&r, c[C_STATUS]);
-        if (!*code) {
-            rc = s4s_rd_fail(&r, (size_t)c[C_CODE], "empty code");
-            break;
-        }
-        if (!st || !*st)
-            st = "active";
-        if (!status_ok(st)) {
-            rc = s4s_rd_fail(&r, (size_t)c[C_STATUS], "status '%s' is not active, deprecated, retired or inactive", st);
-            break;
-        }
-        rc = s4s_tb_concept(b, sys, code, st, fld(&r, c[C_DISPLAY]), fld(&r, c[C_REPL]), fld(&r, c[C_UNIT]),
-                            fld(&r, c[C_PROP]));
-        if (rc == S4S_ERR_INVALID) {
-            rc = s4s_rd_fail(&r, (size_t)c[C_CODE], "duplicate code '%s'", code);
-            break;
-        }
-        if (rc != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-    }
-    free(last_uri);
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-out:
+    else if (uri && x.c[C_SYSTEM] >= 0)
+        rc = s4s_rd_fail(&r, (size_t)x.c[C_SYSTEM], "a 'system' column and SYSTEM_URI= both given");
+    else if (!uri || (rc = system_id(b, uri, &x.m, path, &x.sys, err)) == S4S_OK)
+        rc = s4s_rd_each(&r, r.nf, tsv_row, &x);
+    free(x.last_uri);
     s4s_rd_close(&r);
     return rc;
 }
@@ -192,93 +191,65 @@ out:
 enum { G_NAME, G_KIND, G_SYMBOL, G_ID, NG };
 static const char *const gene_cols[NG] = {"name", "kind", "symbol", "hgnc_id"};
 
+/* Where --genes / --refseq rows go, and the header's column indexes. */
+typedef struct names {
+    s4s_tb *b;
+    int     c[NG];
+} names;
+
+static s4s_rc gene_row(s4s_rd *r, void *ctx)
+{
+    const names *x = ctx;
+    const int *c = x->c;
+    const char *k = fld(r, c[G_KIND]), *name = fld(r, c[G_NAME]), *sym = fld(r, c[G_SYMBOL]);
+    int kind = !strcmp(k, "symbol") ? 1 : !strcmp(k, "previous") ? 2 : !strcmp(k, "alias") ? 3 : 0;
+    if (!kind)
+        return s4s_rd_fail(r, (size_t)c[G_KIND], "kind '%s' is not symbol, previous or alias", k);
+    if (!*name || !*sym)
+        return s4s_rd_fail(r, (size_t)(*name ? c[G_SYMBOL] : c[G_NAME]), "empty gene name");
+    return s4s_rd_db(r, s4s_tb_gene(x->b, name, kind, sym, fld(r, c[G_ID])));
+}
+
 s4s_rc s4s_import_genes(s4s_tb *b, const char *path, char *err)
 {
+    names x = {.b = b};
+    meta m;
     s4s_rd r;
-    s4s_rc rc = s4s_rd_open(&r, path, '\t', false, err);
+    s4s_rc rc = open_table(&r, path, &m, gene_cols, x.c, NG, err);
     if (rc != S4S_OK)
         return rc;
-    meta m;
-    int got = read_meta(&r, &m), c[NG];
-    if (got <= 0) {
-        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(&r, 0, "no header line");
-        goto out;
-    }
-    if ((rc = header(&r, gene_cols, c, NG)) != S4S_OK)
-        goto out;
-    if (c[G_NAME] < 0 || c[G_KIND] < 0 || c[G_SYMBOL] < 0) {
-        rc = s4s_rd_fail(&r, 0, "header needs name, kind and symbol columns");
-        goto out;
-    }
-    /* the gene names stand for HGNC: make sure the system row exists */
     long long sys;
-    if ((rc = system_id(b, "hgnc", &m, path, &sys, err)) != S4S_OK)
-        goto out;
-    size_t want = r.nf;
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if (r.nf != want) {
-            rc = s4s_rd_fail(&r, r.nf < want ? r.nf - 1 : want, "expected %zu fields, found %zu", want, r.nf);
-            break;
-        }
-        const char *k = fld(&r, c[G_KIND]), *name = fld(&r, c[G_NAME]), *sym = fld(&r, c[G_SYMBOL]);
-        int kind = !strcmp(k, "symbol") ? 1 : !strcmp(k, "previous") ? 2 : !strcmp(k, "alias") ? 3 : 0;
-        if (!kind) {
-            rc = s4s_rd_fail(&r, (size_t)c[G_KIND], "kind '%s' is not symbol, previous or alias", k);
-            break;
-        }
-        if (!*name || !*sym) {
-            rc = s4s_rd_fail(&r, (size_t)(*name ? c[G_SYMBOL] : c[G_NAME]), "empty gene name");
-            break;
-        }
-        if ((rc = s4s_tb_gene(b, name, kind, sym, fld(&r, c[G_ID]))) != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-out:
+    if (x.c[G_NAME] < 0 || x.c[G_KIND] < 0 || x.c[G_SYMBOL] < 0)
+        rc = s4s_rd_fail(&r, 0, "header needs name, kind and symbol columns");
+    /* the gene names stand for HGNC: make sure the system row exists */
+    else if ((rc = system_id(b, "hgnc", &m, path, &sys, err)) == S4S_OK)
+        rc = s4s_rd_each(&r, r.nf, gene_row, &x);
     s4s_rd_close(&r);
     return rc;
 }
 
+static s4s_rc refseq_row(s4s_rd *r, void *ctx)
+{
+    const names *x = ctx;
+    const char *acc = fld(r, x->c[0]);
+    if (!*acc || strchr(acc, '.'))
+        return s4s_rd_fail(r, (size_t)x->c[0], "accession must be non-empty and unversioned");
+    return s4s_rd_db(r, s4s_tb_refseq(x->b, acc, fld(r, x->c[1])));
+}
+
 s4s_rc s4s_import_refseq(s4s_tb *b, const char *path, char *err)
 {
+    static const char *const cols[2] = {"accession", "symbol"};
+    names x = {.b = b};
+    meta m;
     s4s_rd r;
-    s4s_rc rc = s4s_rd_open(&r, path, '\t', false, err);
+    s4s_rc rc = open_table(&r, path, &m, cols, x.c, 2, err);
     if (rc != S4S_OK)
         return rc;
-    meta m;
-    static const char *const cols[2] = {"accession", "symbol"};
-    int got = read_meta(&r, &m), c[2];
-    if (got <= 0) {
-        rc = got < 0 ? S4S_ERR_FORMAT : s4s_rd_fail(&r, 0, "no header line");
-        goto out;
-    }
-    if ((rc = header(&r, cols, c, 2)) != S4S_OK)
-        goto out;
-    if (c[0] < 0 || c[1] < 0) {
+    if (x.c[0] < 0 || x.c[1] < 0)
         rc = s4s_rd_fail(&r, 0, "header needs accession and symbol columns");
-        goto out;
-    }
-    while ((got = s4s_rd_next(&r)) > 0) {
-        if (r.nf != 2) {
-            rc = s4s_rd_fail(&r, r.nf < 2 ? r.nf - 1 : 2, "expected 2 fields, found %zu", r.nf);
-            break;
-        }
-        const char *acc = fld(&r, c[0]);
-        if (!*acc || strchr(acc, '.')) {
-            rc = s4s_rd_fail(&r, (size_t)c[0], "accession must be non-empty and unversioned");
-            break;
-        }
-        if ((rc = s4s_tb_refseq(b, acc, fld(&r, c[1]))) != S4S_OK) {
-            snprintf(err, S4S_ERRMSG, "%s:%lu:1: database error", path, r.line);
-            break;
-        }
-    }
-    if (got < 0)
-        rc = S4S_ERR_FORMAT;
-out:
+    else
+        rc = s4s_rd_each(&r, 2, refseq_row, &x);
     s4s_rd_close(&r);
     return rc;
 }

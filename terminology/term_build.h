@@ -6,7 +6,8 @@
  * every importer succeeded, so a failed build leaves the old cache untouched.
  * Every error message names file, line and column ("path:line:col: what").
  * Ownership: s4s_tb_commit()/s4s_tb_abort() free the builder; a reader owns
- * its buffers until s4s_rd_close().
+ * its buffers until s4s_rd_close(); a record's fields r->f[] are valid only
+ * until the next s4s_rd_next() (for an s4s_rd_each() row: until it returns).
  */
 #ifndef S4S_TERM_BUILD_H
 #define S4S_TERM_BUILD_H
@@ -73,6 +74,22 @@ s4s_rc s4s_rd_fail(s4s_rd *r, size_t field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Index of the header field named `name` (exact), or -1. */
 int    s4s_rd_find(const s4s_rd *r, const char *name);
+/* Read the header record and look names[0..n) up in it (idx[k] = -1 where
+ * absent).  The first nreq names are required: an empty file or a missing
+ * one fails with the message `lacks` at column 1. */
+s4s_rc s4s_rd_header(s4s_rd *r, const char *const *names, int *idx, size_t n, size_t nreq, const char *lacks);
+/* S4S_OK if the record has want fields, else "expected N fields, found M"
+ * at the first missing or extra field. */
+s4s_rc s4s_rd_shape(s4s_rd *r, size_t want);
+/* Pass a builder result through; a failure also sets err to
+ * "path:line:1: database error" for the current record. */
+s4s_rc s4s_rd_db(s4s_rd *r, s4s_rc rc);
+/* One record of s4s_rd_each(); anything but S4S_OK stops the walk. */
+typedef s4s_rc (*s4s_rd_row)(s4s_rd *r, void *ctx);
+/* Call row() on every remaining record and return its first failure;
+ * S4S_ERR_FORMAT on a read error.  want > 0: each record must pass
+ * s4s_rd_shape(r, want) first. */
+s4s_rc s4s_rd_each(s4s_rd *r, size_t want, s4s_rd_row row, void *ctx);
 
 /* --- importers (import_*.c) ------------------------------------------------ */
 s4s_rc s4s_import_loinc(s4s_tb *b, const char *path, char *err);
@@ -90,6 +107,13 @@ bool  s4s_is_dir(const char *path);
 bool  s4s_is_file(const char *path);
 /* First file in dir whose name starts with prefix (sorted), or NULL; caller frees. */
 char *s4s_find_file(const char *dir, const char *prefix);
+/* The first of dir/names[0], dir/names[1], ... (NULL-terminated) that is a
+ * regular file, or NULL; caller frees. */
+char *s4s_first_file(const char *dir, const char *const *names);
+/* A release's main file: path itself unless it is a directory, else
+ * s4s_first_file(path, names); none: "path: no <missing>", S4S_ERR_IO.
+ * On success the caller frees *out. */
+s4s_rc s4s_source_file(const char *path, const char *const *names, const char *missing, char **out, char *err);
 char *s4s_path_join(const char *a, const char *b);   /* caller frees */
 char *s4s_path_dir(const char *path);                /* caller frees */
 
