@@ -155,6 +155,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
                        "", r->reason_off, "%s (line %llu)", r->reason,
                        (unsigned long long)r->line);
         rc.issues->path = NULL; /* no element to point at */
+        rc.issues->node = NULL;
     }
     bool has_err = rc.n_by_sev[S4S_SEV_ERROR] + rc.n_by_sev[S4S_SEV_FATAL] > 0;
     /* under fail the offending resource is quarantined too, so the counts
@@ -184,6 +185,8 @@ static s4s_rc on_resource(void *u, s4s_res *r)
         out_rc = flush_buf(&p->out, p->io.out, false);
     }
     p->spilling = false;
+    if (rc.issues && (p->io.report || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
+        s4s_issue_paths(&rc);
     if (rc.issues && p->io.report) {
         s4s_report_write(&p->rep, rc.type, rc.id, r->off, r->line, reject, rc.issues);
         if (!s4s_jw_line(&p->rep) && !out_rc)

@@ -2,8 +2,8 @@
  * urnuuid.h - urn:uuid references inside a Bundle, rewritten to Type/id.
  *
  * The map holds, for the current Bundle only, fullUrl -> Type/id of every
- * entry seen so far; it is reset when a new Bundle starts.  Entries are 24
- * bytes (two 64-bit hashes of the fullUrl, a type index, an id offset); an
+ * entry seen so far; it is reset when a new Bundle starts.  Entries are 20
+ * bytes (a 96-bit fingerprint of the fullUrl, a type index, an id offset); an
  * id equal to the fullUrl's uuid (the usual case) costs no string storage.
  * The map stops growing at its capacity; later fullUrls are then reported
  * as unresolvable rather than guessed.

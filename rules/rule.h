@@ -37,7 +37,9 @@ typedef struct s4s_issue_rec {
     s4s_sev     sev;
     const char *code;      /* FHIR issue-type: structure, required, value, invalid,
                               code-invalid, not-found, informational, ... */
-    const char *path;      /* FHIRPath with indices */
+    const char *path;      /* FHIRPath with indices; NULL until s4s_issue_paths()
+                              (built only when someone reads it) */
+    const s4s_node *node;  /* where it was raised, for the lazy path */
     const char *msg;       /* formatted, privacy-safe */
     const char *tmpl;      /* the printf template: groups messages in stats */
     const char *rule;      /* rule family that raised it */
@@ -93,6 +95,11 @@ s4s_node *s4s_edit_insert_json(s4s_rctx *rc, s4s_node *parent, s4s_node *ref,
 /* Insert a deep copy of `src` right after `ref` (same parent). */
 s4s_node *s4s_edit_insert_copy(s4s_rctx *rc, s4s_node *ref, const s4s_node *src,
                                const char *kind, const char *why);
+
+/* Fill in the FHIRPath of every issue of rc that has a node but no path
+ * yet.  The hot path raises repairs by the hundred thousand; their paths
+ * are only built when a report or a message needs them. */
+void s4s_issue_paths(s4s_rctx *rc);
 
 /* Per-run state of a rule family, created by init from the options. */
 typedef struct s4s_rule {

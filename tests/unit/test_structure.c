@@ -53,6 +53,7 @@ static unsigned run(const char *json)
     rc.id = s4s_get_str(rc.root, "id");
     rc.rule = "structure";
     s4s_rule_structure.apply(&rc, state);
+    s4s_issue_paths(&rc);
     unsigned n = 0;
     for (s4s_issue_rec *i = rc.issues; i; i = i->next) n++;
     return n;
