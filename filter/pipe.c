@@ -232,7 +232,8 @@ s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
 {
     if (p->rc)
         return p->rc;
-    p->reader = s4s_reader_start(fd, read_size, decode, p);
+    p->reader = s4s_reader_new(fd, read_size, decode, p);
+    s4s_reader_run(p->reader);
     s4s_rc rc = S4S_OK;
     const unsigned char *b;
     size_t n;

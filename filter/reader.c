@@ -91,7 +91,7 @@ static void *run(void *arg)
     return NULL;
 }
 
-s4s_reader *s4s_reader_start(int fd, size_t read_size, s4s_decode_fn decode, void *u)
+s4s_reader *s4s_reader_new(int fd, size_t read_size, s4s_decode_fn decode, void *u)
 {
     s4s_reader *r = s4s_xcalloc(1, sizeof *r);
     r->fd = fd;
@@ -104,12 +104,16 @@ s4s_reader *s4s_reader_start(int fd, size_t read_size, s4s_decode_fn decode, voi
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->not_full, NULL);
     pthread_cond_init(&r->not_empty, NULL);
+    return r;
+}
+
+void s4s_reader_run(s4s_reader *r)
+{
     r->started = pthread_create(&r->th, NULL, run, r) == 0;
     if (!r->started) {
         r->rc = S4S_ERR_NOMEM;
         r->done = true;
     }
-    return r;
 }
 
 static void release_held(s4s_reader *r)

@@ -17,7 +17,10 @@
 typedef struct s4s_reader s4s_reader;
 typedef s4s_rc (*s4s_decode_fn)(void *u, const unsigned char *p, size_t n);
 
-s4s_reader *s4s_reader_start(int fd, size_t read_size, s4s_decode_fn decode, void *u);
+/* Two steps so the caller can publish the handle (the decoder's sink needs
+ * it) before the thread exists: pthread_create orders the two. */
+s4s_reader *s4s_reader_new(int fd, size_t read_size, s4s_decode_fn decode, void *u);
+void        s4s_reader_run(s4s_reader *r);
 /* from the decoder (reader thread): copy bytes into the ring; blocks while
  * it is full; returns S4S_ERR_EPIPE once the consumer has stopped */
 s4s_rc s4s_reader_push(s4s_reader *r, const unsigned char *p, size_t n);

@@ -6,7 +6,7 @@
 # gzipped; every variant must match.  Prints one line per failure and a final
 # "cases: N passed, N failed".  Exit status 1 if any case failed.
 set -u
-bindir=${1:?usage: run-cases.sh BINDIR [CASE...]}
+bindir=$(cd "${1:?usage: run-cases.sh BINDIR [CASE...]}" && pwd)
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 if [ $# -eq 0 ]; then
