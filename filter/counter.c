@@ -6,6 +6,7 @@
  */
 #include "counter.h"
 #include "alloc.h"
+#include "jsonw.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -91,4 +92,16 @@ s4s_counter_ent **s4s_counter_sorted(const s4s_counter *c, int which, size_t *n)
     qsort_r(v, k, sizeof *v, cmp, &which);
     *n = k;
     return v;
+}
+
+void s4s_counter_write(const s4s_counter *c, s4s_jw *w, const char *key)
+{
+    size_t n;
+    s4s_counter_ent **v = s4s_counter_sorted(c, 0, &n);
+    s4s_jw_key(w, key);
+    s4s_jw_obj(w);
+    for (size_t i = 0; i < n; i++)
+        s4s_jw_kuint(w, v[i]->key, v[i]->n[0]);
+    s4s_jw_obj_end(w);
+    free(v);
 }

@@ -27,4 +27,9 @@ s4s_counter_ent *s4s_counter_add(s4s_counter *c, const char *key, size_t klen, i
 /* entries sorted by n[which] descending (then key); caller frees the array */
 s4s_counter_ent **s4s_counter_sorted(const s4s_counter *c, int which, size_t *n);
 
+/* writes "key": {"k1": n, ...} (count 0, most frequent first) into an
+ * open JSON object; the stats sections of every rule family use it */
+struct s4s_jw;
+void s4s_counter_write(const s4s_counter *c, struct s4s_jw *w, const char *key);
+
 #endif

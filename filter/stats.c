@@ -50,18 +50,6 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
     }
 }
 
-static void table(s4s_jw *w, const char *key, const s4s_counter *c, size_t top)
-{
-    size_t n;
-    s4s_counter_ent **v = s4s_counter_sorted(c, 0, &n);
-    s4s_jw_key(w, key);
-    s4s_jw_obj(w);
-    for (size_t i = 0; i < n && i < top; i++)
-        s4s_jw_kuint(w, v[i]->key, v[i]->n[0]);
-    s4s_jw_obj_end(w);
-    free(v);
-}
-
 void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
 {
     s4s_jw_kuint(w, "bytes_in", s->c.bytes_in);
@@ -92,7 +80,7 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
     for (int i = 0; i < 4; i++)
         s4s_jw_kuint(w, s4s_sev_str((s4s_sev)i), s->c.issues_by_sev[i]);
     s4s_jw_obj_end(w);
-    table(w, "issues_by_code", &s->by_code, (size_t)-1);
+    s4s_counter_write(&s->by_code, w, "issues_by_code");
 
     /* top 20 message templates: values are never part of a template */
     v = s4s_counter_sorted(&s->messages, 0, &n);
@@ -108,7 +96,7 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
     free(v);
 
     s4s_jw_kuint(w, "repairs", s->c.repairs);
-    table(w, "repairs_by_kind", &s->repairs, (size_t)-1);
+    s4s_counter_write(&s->repairs, w, "repairs_by_kind");
     s4s_jw_key(w, "references");
     s4s_jw_obj(w);
     s4s_jw_kuint(w, "urn_uuid_rewritten", s->refs_rewritten);

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "rule.h"
+#include "../filter/counter.h"
 #include "tables/units_tables.h"
 #include "../filter/alloc.h"
 #include "../filter/buf.h"
@@ -53,54 +54,17 @@
 #define UCUM_OID   "urn:oid:2.16.840.1.113883.6.8"
 #define LOINC_URI  "http://loinc.org"
 #define ORIG_URL   "http://s4s-normalize.org/fhir/StructureDefinition/original-quantity"
-#define MAP_SLOTS  512   /* distinct keys per stats map; more go to "(other)" */
+#define MAP_KEYS   512   /* distinct keys per stats map; more go to "(other)" */
 #define KEY_MAX    96
 
 /* --- bounded counters for stats ------------------------------------------ */
 
-typedef struct cmap {
-    unsigned n;
-    uint64_t other;
-    char     keys[MAP_SLOTS][KEY_MAX];
-    uint64_t counts[MAP_SLOTS];
-    uint16_t order[MAP_SLOTS];   /* insertion order: deterministic output */
-    bool     used[MAP_SLOTS];
-} cmap;
-
-static void cmap_add(cmap *m, const char *a, const char *b)
+/* "from -> to" or a plain key, counted in a bounded s4s_counter */
+static void cmap_add(s4s_counter *m, const char *a, const char *b)
 {
     char key[KEY_MAX];
     snprintf(key, sizeof key, b ? "%s -> %s" : "%s", a, b);
-    uint32_t h = 2166136261u;
-    for (const char *p = key; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    for (unsigned i = 0, s = h % MAP_SLOTS; i < MAP_SLOTS; i++, s = (s + 1) % MAP_SLOTS) {
-        if (!m->used[s]) {
-            if (m->n >= MAP_SLOTS * 3 / 4)
-                break;
-            m->used[s] = true;
-            memcpy(m->keys[s], key, sizeof key);
-            m->counts[s] = 1;
-            m->order[m->n++] = (uint16_t)s;
-            return;
-        }
-        if (!strcmp(m->keys[s], key)) {
-            m->counts[s]++;
-            return;
-        }
-    }
-    m->other++;
-}
-
-static void cmap_write(const cmap *m, s4s_jw *w, const char *name)
-{
-    s4s_jw_key(w, name);
-    s4s_jw_obj(w);
-    for (unsigned i = 0; i < m->n; i++)
-        s4s_jw_kuint(w, m->keys[m->order[i]], m->counts[m->order[i]]);
-    if (m->other)
-        s4s_jw_kuint(w, "(other)", m->other);
-    s4s_jw_obj_end(w);
+    s4s_counter_add(m, key, strlen(key), 0, 1);
 }
 
 typedef struct units_state {
@@ -108,7 +72,7 @@ typedef struct units_state {
     s4s_ucum       *ucum;
     uint64_t seen, valid, system_added, repaired, traps_flagged, traps_repaired,
              invalid, no_code, dim_warnings, converted, other_system;
-    cmap     repairs, traps, invalid_units;
+    s4s_counter repairs, traps, invalid_units;
 } units_state;
 
 /* --- table look-ups -------------------------------------------------------- */
@@ -502,6 +466,9 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     units_state *st = s4s_xcalloc(1, sizeof *st);
     st->o = o;
     st->ucum = s4s_ucum_new();
+    s4s_counter_init(&st->repairs, MAP_KEYS);
+    s4s_counter_init(&st->traps, MAP_KEYS);
+    s4s_counter_init(&st->invalid_units, MAP_KEYS);
     *state = st;
     return S4S_OK;
 }
@@ -521,13 +488,13 @@ static void stats(void *state, s4s_jw *w)
     s4s_jw_kuint(w, "valid", st->valid);
     s4s_jw_kuint(w, "system_added", st->system_added);
     s4s_jw_kuint(w, "repaired", st->repaired);
-    cmap_write(&st->repairs, w, "repairs");
+    s4s_counter_write(&st->repairs, w, "repairs");
     s4s_jw_kuint(w, "traps_flagged", st->traps_flagged);
     s4s_jw_kuint(w, "traps_repaired", st->traps_repaired);
-    cmap_write(&st->traps, w, "traps");
+    s4s_counter_write(&st->traps, w, "traps");
     s4s_jw_kuint(w, "invalid", st->invalid);
     s4s_jw_kuint(w, "no_code", st->no_code);
-    cmap_write(&st->invalid_units, w, "invalid_units");
+    s4s_counter_write(&st->invalid_units, w, "invalid_units");
     s4s_jw_kuint(w, "dimension_warnings", st->dim_warnings);
     s4s_jw_kuint(w, "converted", st->converted);
     s4s_jw_kuint(w, "other_system", st->other_system);
@@ -540,6 +507,9 @@ static void fini(void *state)
     if (!st)
         return;
     s4s_ucum_free(st->ucum);
+    s4s_counter_free(&st->repairs);
+    s4s_counter_free(&st->traps);
+    s4s_counter_free(&st->invalid_units);
     free(st);
 }
 

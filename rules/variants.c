@@ -30,22 +30,18 @@
 #include "../terminology/hgvs.h"
 #include "../terminology/term.h"
 #include "rule.h"
+#include "../filter/counter.h"
 
 #define HGVS_SYSTEM  "http://varnomen.hgvs.org"
 #define HGNC_SYSTEM  "http://www.genenames.org/geneId"
 #define LOINC_SYSTEM "http://loinc.org"
 #define MAX_KINDS    32
 
-typedef struct counter {
-    const char *name;   /* static note code */
-    uint64_t    n;
-} counter;
-
 typedef struct vstate {
     s4s_term *term;
     s4s_hgvs  h, h2;           /* scratch parsers */
     uint64_t  seen, valid, invalid, genes, genes_unknown, transcripts;
-    counter   repaired[MAX_KINDS], flagged[MAX_KINDS];
+    s4s_counter repaired, flagged;
 } vstate;
 
 enum slot_kind { SK_NONE, SK_C, SK_P, SK_G, SK_ASSESS, SK_GENE, SK_TX, SK_GREF };
@@ -65,38 +61,29 @@ typedef struct obsinfo {
     const char *prot_norm;        /* normalized p. of the 48005-3 component */
 } obsinfo;
 
-static void count(counter *tab, const char *name)
+static void count(s4s_counter *tab, const char *name)
 {
-    for (unsigned k = 0; k < MAX_KINDS; k++) {
-        if (!tab[k].name)
-            tab[k].name = name;
-        if (tab[k].name == name || !strcmp(tab[k].name, name)) {
-            tab[k].n++;
-            return;
-        }
-    }
+    s4s_counter_add(tab, name, strlen(name), 0, 1);
 }
 
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 {
     vstate *st = s4s_xcalloc(1, sizeof *st);
     st->term = term;
+    s4s_counter_init(&st->repaired, MAX_KINDS);
+    s4s_counter_init(&st->flagged, MAX_KINDS);
     *state = st;
     return S4S_OK;
 }
 
 static void fini(void *state)
 {
-    free(state);
-}
-
-static void write_counters(s4s_jw *w, const char *key, const counter *tab)
-{
-    s4s_jw_key(w, key);
-    s4s_jw_obj(w);
-    for (unsigned k = 0; k < MAX_KINDS && tab[k].name; k++)
-        s4s_jw_kuint(w, tab[k].name, tab[k].n);
-    s4s_jw_obj_end(w);
+    vstate *st = state;
+    if (!st)
+        return;
+    s4s_counter_free(&st->repaired);
+    s4s_counter_free(&st->flagged);
+    free(st);
 }
 
 static void stats(void *state, s4s_jw *w)
@@ -107,8 +94,8 @@ static void stats(void *state, s4s_jw *w)
     s4s_jw_kuint(w, "seen", st->seen);
     s4s_jw_kuint(w, "valid", st->valid);
     s4s_jw_kuint(w, "invalid", st->invalid);
-    write_counters(w, "repaired", st->repaired);
-    write_counters(w, "flagged", st->flagged);
+    s4s_counter_write(&st->repaired, w, "repaired");
+    s4s_counter_write(&st->flagged, w, "flagged");
     s4s_jw_kuint(w, "genes_checked", st->genes);
     s4s_jw_kuint(w, "genes_unknown", st->genes_unknown);
     s4s_jw_kuint(w, "transcripts_checked", st->transcripts);
@@ -233,11 +220,11 @@ static void report_notes(s4s_rctx *rc, vstate *st, const s4s_hgvs *h, const s4s_
         const s4s_hgvs_note *nt = &h->notes[k];
         if (nt->kind == S4S_HGVS_NOTE_REPAIR) {
             if (h->valid)
-                count(st->repaired, nt->code);
+                count(&st->repaired, nt->code);
             continue;   /* recorded by the edit; an invalid one is left as is */
         }
         if (nt->kind == S4S_HGVS_NOTE_FLAG)
-            count(st->flagged, nt->code);
+            count(&st->flagged, nt->code);
         s4s_issue(rc, sev_of(nt->sev), nt->kind == S4S_HGVS_NOTE_SYNTAX ? "code-invalid" : "value", n,
                   "HGVS `%s`: %s [%s]", expr, nt->msg, nt->code);
     }
@@ -303,7 +290,7 @@ static void do_hgvs(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *obs, s4s_no
         return;
     report_notes(rc, st, h, code_node, orig);
     if (joined_from)
-        count(st->repaired, "hgvs-accession-join");
+        count(&st->repaired, "hgvs-accession-join");
     if (strcmp(norm, orig) != 0) {
         const char *kind;
         const char *why = repair_why(rc, h, &kind);
@@ -339,7 +326,7 @@ static void do_hgvs(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *obs, s4s_no
             oi->has_gene = true;
             oi->gene_symbol = sym;
         } else if (oi->gene_symbol && strcmp(oi->gene_symbol, sym) != 0) {
-            count(st->flagged, "hgvs-gene-disagree");
+            count(&st->flagged, "hgvs-gene-disagree");
             s4s_issue(rc, S4S_SEV_WARNING, "value", code_node,
                       "HGVS `%s` names gene %s but the gene studied is %s [hgvs-gene-disagree]", orig, sym, oi->gene_symbol);
         }
@@ -359,7 +346,7 @@ static void do_hgvs(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *obs, s4s_no
             return;
         for (unsigned k = 0; k < hp->nnotes; k++)
             if (hp->notes[k].kind == S4S_HGVS_NOTE_REPAIR)
-                count(st->repaired, hp->notes[k].code);
+                count(&st->repaired, hp->notes[k].code);
         if (!oi->has_prot) {
             const char *val = s4s_arena_printf(rc->arena, "{\"coding\":[{\"system\":\"" HGVS_SYSTEM "\",\"code\":%s}]}",
                                                json_lit(rc, pn));
@@ -368,7 +355,7 @@ static void do_hgvs(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *obs, s4s_no
             oi->has_prot = true;
             oi->prot_norm = s4s_arena_printf(rc->arena, "%s", pn);
         } else if (oi->prot_norm && !strstr(oi->prot_norm, pn) && !strstr(pn, oi->prot_norm)) {
-            count(st->flagged, "hgvs-protein-disagree");
+            count(&st->flagged, "hgvs-protein-disagree");
             s4s_issue(rc, S4S_SEV_WARNING, "value", code_node,
                       "HGVS `%s` gives protein change %s but the amino acid change component says %s [hgvs-protein-disagree]",
                       orig, pn, oi->prot_norm);
@@ -439,7 +426,7 @@ static void gene_slot(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *holder)
             /* the HGNC number without its prefix: the IG wants "HGNC:n" */
             char *fixed = s4s_arena_printf(rc->arena, "HGNC:%s", q);
             s4s_edit_set_str(rc, code, fixed, strlen(fixed), "hgnc-prefix", "HGNC ids are written with the HGNC: prefix");
-            count(st->repaired, "hgnc-prefix");
+            count(&st->repaired, "hgnc-prefix");
             q = code->str;
         }
         if (!st->term)
@@ -450,7 +437,7 @@ static void gene_slot(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *holder)
         if (hgnc_id_form(q)) {
             if (gr.match == S4S_GENE_NONE) {
                 st->genes_unknown++;
-                count(st->flagged, "hgnc-unknown");
+                count(&st->flagged, "hgnc-unknown");
                 s4s_issue(rc, S4S_SEV_ERROR, "code-invalid", code, "HGNC id %s is not in the HGNC release [hgnc-unknown]", q);
             } else if (gr.symbol)
                 oi->gene_symbol = gr.symbol;
@@ -465,11 +452,11 @@ static void gene_slot(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *holder)
                 const char *sym = oi->gene_symbol;
                 s4s_edit_set_str(rc, code, gr.hgnc_id, strlen(gr.hgnc_id), "hgnc-symbol-to-id",
                                  s4s_arena_printf(rc->arena, "gene symbol %s replaced by its HGNC id", sym));
-                count(st->repaired, "hgnc-symbol-to-id");
+                count(&st->repaired, "hgnc-symbol-to-id");
                 if (!disp)
                     s4s_edit_add_str(rc, c, "display", sym, "hgnc-symbol-to-id", "the symbol kept as display");
             } else {
-                count(st->flagged, "hgnc-symbol-as-code");
+                count(&st->flagged, "hgnc-symbol-as-code");
                 s4s_issue(rc, S4S_SEV_WARNING, "value", code,
                           "gene symbol %s given where an HGNC id belongs; the symbol is current but its id needs the HGNC file [hgnc-symbol-as-code]", q);
             }
@@ -477,27 +464,27 @@ static void gene_slot(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *holder)
         case S4S_GENE_PREVIOUS:
         case S4S_GENE_ALIAS: {
             const char *what = gr.match == S4S_GENE_PREVIOUS ? "a previous symbol" : "an alias";
-            count(st->flagged, gr.match == S4S_GENE_PREVIOUS ? "hgnc-previous-symbol" : "hgnc-alias");
+            count(&st->flagged, gr.match == S4S_GENE_PREVIOUS ? "hgnc-previous-symbol" : "hgnc-alias");
             if (gr.symbol && gr.hgnc_id) {
                 oi->gene_symbol = gr.symbol;
                 s4s_issue(rc, S4S_SEV_WARNING, "value", code, "gene %s is %s of %s [hgnc-%s]", q, what, gr.symbol,
                           gr.match == S4S_GENE_PREVIOUS ? "previous-symbol" : "alias");
                 s4s_edit_set_str(rc, code, gr.hgnc_id, strlen(gr.hgnc_id), "hgnc-symbol-to-id",
                                  s4s_arena_printf(rc->arena, "gene %s mapped to the HGNC id of %s", q, gr.symbol));
-                count(st->repaired, "hgnc-symbol-to-id");
+                count(&st->repaired, "hgnc-symbol-to-id");
             } else
                 s4s_issue(rc, S4S_SEV_WARNING, "value", code, "gene %s is %s of %s; not mapped [hgnc-%s]", q, what,
                           gr.symbol ? gr.symbol : "another gene", gr.match == S4S_GENE_PREVIOUS ? "previous-symbol" : "alias");
             break;
         }
         case S4S_GENE_AMBIGUOUS:
-            count(st->flagged, "hgnc-ambiguous");
+            count(&st->flagged, "hgnc-ambiguous");
             s4s_issue(rc, S4S_SEV_WARNING, "value", code,
                       "gene %s is a previous symbol or alias of more than one gene; not mapped [hgnc-ambiguous]", q);
             break;
         default:
             st->genes_unknown++;
-            count(st->flagged, "hgnc-unknown");
+            count(&st->flagged, "hgnc-unknown");
             s4s_issue(rc, S4S_SEV_WARNING, "code-invalid", code, "gene %s is not a known HGNC id or symbol [hgnc-unknown]", q);
             break;
         }
@@ -520,19 +507,19 @@ static const char *refseq_slot(s4s_rctx *rc, vstate *st, s4s_node *holder, bool 
         if (transcript)
             st->transcripts++;
         if (k == S4S_HGVS_ACC_OTHER) {
-            count(st->flagged, "hgvs-accession-format");
+            count(&st->flagged, "hgvs-accession-format");
             s4s_issue(rc, S4S_SEV_ERROR, "code-invalid", code,
                       "%s reference sequence %s is not a RefSeq, Ensembl, LRG or GenBank accession [hgvs-accession-format]",
                       transcript ? "transcript" : "genomic", code->str);
             continue;
         }
         if (!ver) {
-            count(st->flagged, "hgvs-unversioned");
+            count(&st->flagged, "hgvs-unversioned");
             s4s_issue(rc, S4S_SEV_WARNING, "value", code,
                       "reference sequence %s has no version [hgvs-unversioned]", code->str);
         }
         if (k == S4S_HGVS_ACC_REFSEQ && transcript && code->str[1] != 'M' && code->str[1] != 'R') {
-            count(st->flagged, "hgvs-coordinate-mismatch");
+            count(&st->flagged, "hgvs-coordinate-mismatch");
             s4s_issue(rc, S4S_SEV_WARNING, "value", code,
                       "%s is not a transcript accession (NM_, NR_, XM_, XR_) [hgvs-coordinate-mismatch]", code->str);
         }
@@ -607,7 +594,7 @@ static void do_obs(s4s_rctx *rc, vstate *st, s4s_node *obs)
     if (st->term && oi.tx_acc && oi.gene_symbol) {
         const char *g = s4s_term_refseq_gene(st->term, oi.tx_acc);
         if (g && strcmp(g, oi.gene_symbol) != 0) {
-            count(st->flagged, "hgvs-transcript-gene");
+            count(&st->flagged, "hgvs-transcript-gene");
             s4s_issue(rc, S4S_SEV_WARNING, "value", obs,
                       "transcript %s belongs to gene %s, not to the gene studied %s [hgvs-transcript-gene]",
                       oi.tx_acc, g, oi.gene_symbol);
