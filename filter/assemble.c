@@ -58,6 +58,7 @@ struct s4s_asm {
     bool            res_spilled;
     s4s_buf         full_url;
     bool            have_url;
+    bool            splitting;   /* delivering the entries of an assembled Bundle */
     bool            odd_capture; /* capturing an entry.resource that is an array */
     s4s_buf         odd_raw;     /* an entry.resource that is a scalar, as text */
 };
@@ -87,6 +88,7 @@ void s4s_asm_free(s4s_asm *a)
 }
 
 void s4s_asm_attach(s4s_asm *a, s4s_sax *s) { a->sax = s; }
+void s4s_asm_set_arena(s4s_asm *a, s4s_arena *next) { a->arena = next; }
 bool s4s_asm_in_unit(const s4s_asm *a) { return a->unit != U_NONE; }
 bool s4s_asm_in_bundle(const s4s_asm *a) { return a->unit == U_BUNDLE; }
 uint64_t s4s_asm_unit_off(const s4s_asm *a) { return a->unit_off; }
@@ -127,6 +129,7 @@ static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled
         .reason = a->why, .reason_code = a->why_code, .reason_off = a->why_off,
         .raw = raw, .spilled = spilled, .full_url = url,
         .bundle = a->unit == U_BUNDLE ? a->bundles : 0,
+        .shared = a->splitting,
     };
     if (!a->why && raw && s4s_text_lone_surrogate(raw->p, raw->len)) {
         r.root = NULL;
@@ -153,6 +156,7 @@ static bool split_bundle(s4s_asm *a)
     s4s_buf raw;
     s4s_buf_init(&raw, a->o->max_resource_bytes);
     bool ok = true;
+    a->splitting = true;
     if (entries && entries->type == S4S_J_ARRAY) {
         S4S_EACH(e, entries) {
             s4s_node *res = s4s_get(e, "resource");
@@ -171,6 +175,7 @@ static bool split_bundle(s4s_asm *a)
                 break;
         }
     }
+    a->splitting = false;
     s4s_buf_free(&raw);
     return ok;
 }

@@ -36,6 +36,8 @@ typedef struct s4s_res {
     bool           spilled;    /* raw went to the spill function already */
     const char    *full_url;   /* Bundle entry fullUrl, or NULL */
     uint64_t       bundle;     /* 1-based number of the enclosing Bundle, 0 if none */
+    bool           shared;     /* arena shared with resources still to come (a split
+                                  Bundle): it must not be handed over */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);
@@ -61,6 +63,9 @@ s4s_rc s4s_asm_broken(s4s_asm *a, const char *reason, uint64_t off, uint64_t lin
                       uint64_t cap_end);
 /* Marks the resource being built as quarantined (e.g. a string was cut). */
 void   s4s_asm_poison(s4s_asm *a, const char *reason, const char *code, uint64_t off);
+/* The pipeline took the arena of the resource just delivered (to process it
+ * on another thread); assemble continues in `next`. */
+void   s4s_asm_set_arena(s4s_asm *a, s4s_arena *next);
 bool   s4s_asm_in_unit(const s4s_asm *a);   /* a top-level value is open */
 bool   s4s_asm_in_bundle(const s4s_asm *a); /* a streamed Bundle is open */
 uint64_t s4s_asm_unit_off(const s4s_asm *a);

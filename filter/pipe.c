@@ -15,6 +15,7 @@
 #include "assemble.h"
 #include "input.h"
 #include "reader.h"
+#include "stage.h"
 #include "jsonw.h"
 #include "urnuuid.h"
 #include "report.h"
@@ -47,6 +48,8 @@ struct s4s_pipe {
     s4s_buf         out, rej;
     s4s_jw          rep;
     s4s_reader     *reader;      /* set while a reader thread decodes */
+    s4s_stage      *stage;       /* rules + writer thread, when running */
+    bool            spill_inline;/* the resource being spilled is processed here */
     s4s_compact_state spill_st;
     bool            spilling;
     bool            had_errors;
@@ -84,6 +87,14 @@ static void spill(void *u, const char *p, size_t n)
     s4s_pipe *pp = u;
     if (!pp->io.reject)
         return;
+    if (pp->stage && !pp->spill_inline) {
+        /* the reject stream is the stage's: let it finish, then take over
+         * until this resource is delivered (it is processed inline) */
+        s4s_rc rc = s4s_stage_drain(pp->stage);
+        if (rc && !pp->rc)
+            pp->rc = rc;
+        pp->spill_inline = true;
+    }
     if (!pp->spilling) {
         pp->spilling = true;
         memset(&pp->spill_st, 0, sizeof pp->spill_st);
@@ -139,7 +150,10 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc, const s4s_res *r)
     }
 }
 
-static s4s_rc on_resource(void *u, s4s_res *r)
+/* Rules, then out or reject, report, stats: on the stage thread when it
+ * runs, else inline.  Touches only what no other thread touches meanwhile
+ * (p->out, p->rej, p->rep, p->st, p->refs, rule states). */
+static s4s_rc process(void *u, s4s_res *r)
 {
     s4s_pipe *p = u;
     s4s_rctx rc = {
@@ -184,7 +198,6 @@ static s4s_rc on_resource(void *u, s4s_res *r)
         s4s_buf_putc(&p->out, '\n');
         out_rc = flush_buf(&p->out, p->io.out, false);
     }
-    p->spilling = false;
     if (rc.issues && (p->io.report || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
         s4s_issue_paths(&rc);
     if (rc.issues && p->io.report) {
@@ -194,9 +207,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
     }
     s4s_stats_resource(&p->st, rc.type, reject, rc.issues);
     if (out_rc)
-        return p->rc = out_rc;
-    if (p->rc)
-        return p->rc;
+        return out_rc;
     if (has_err && p->o->on_invalid == S4S_INVALID_FAIL) {
         const s4s_issue_rec *e = rc.issues;
         while (e && e->sev > S4S_SEV_ERROR)
@@ -205,9 +216,31 @@ static s4s_rc on_resource(void *u, s4s_res *r)
                  rc.type ? rc.type : "(unknown)", rc.id ? rc.id : "(no id)",
                  (unsigned long long)(e ? e->off : r->off), e && e->path ? e->path : "",
                  e && e->path ? ": " : "", e ? e->msg : "");
-        return p->rc = S4S_ERR_INVALID;
+        return S4S_ERR_INVALID;
     }
     return S4S_OK;
+}
+
+/* From assemble, on the parse thread. */
+static s4s_rc on_resource(void *u, s4s_res *r)
+{
+    s4s_pipe *p = u;
+    s4s_rc rc;
+    if (p->stage && !r->shared && !p->spill_inline) {
+        s4s_arena *next;
+        rc = s4s_stage_push(p->stage, r, &next);
+        s4s_asm_set_arena(p->as, next);
+    } else {
+        /* keep output order: whatever was handed over goes first */
+        rc = p->stage ? s4s_stage_drain(p->stage) : S4S_OK;
+        if (!rc)
+            rc = process(p, r);
+    }
+    p->spilling = false;
+    p->spill_inline = false;
+    if (rc && !p->rc)
+        p->rc = rc;
+    return p->rc;
 }
 
 static s4s_rc fail(s4s_pipe *p, s4s_rc rc);
@@ -232,6 +265,8 @@ s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
 {
     if (p->rc)
         return p->rc;
+    if (!p->stage)
+        p->stage = s4s_stage_start(process, p); /* NULL: process inline */
     p->reader = s4s_reader_new(fd, read_size, decode, p);
     s4s_reader_run(p->reader);
     s4s_rc rc = S4S_OK;
@@ -327,6 +362,12 @@ s4s_rc s4s_pipe_finish(s4s_pipe *p)
         rc = s4s_input_finish(p->in);
     if (!rc)
         rc = s4s_sax_finish(p->sax);
+    if (p->stage) {
+        s4s_rc src = s4s_stage_stop(p->stage);
+        p->stage = NULL;
+        if (src && (!rc || rc == src))
+            rc = src;
+    }
     if (rc && rc != p->rc)
         fail(p, rc);
     /* flush what was produced even after an input error: it is complete */
@@ -390,6 +431,8 @@ void s4s_pipe_free(s4s_pipe *p)
 {
     if (!p)
         return;
+    if (p->stage)
+        s4s_stage_stop(p->stage);
     if (p->rule_state)
         for (unsigned i = 0; i < s4s_n_rules; i++)
             if (p->rule_state[i] && s4s_rules[i]->fini)

@@ -4,7 +4,7 @@
 # 1. the normal build (-Wall -Wextra -Werror), unit tests and case files;
 # 2. the same under AddressSanitizer + UndefinedBehaviorSanitizer, with
 #    LeakSanitizer on, so any leak, overflow or UB fails the run;
-# 3. the spine cases under ThreadSanitizer (reader thread).
+# 3. every case under ThreadSanitizer (reader and stage threads).
 # Ends with the line "N passed, N failed" over both passes.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -34,12 +34,12 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_pass "build: ASan+UBSan" BUILD=build-san OUT=build-san \
     OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
     LDFLAGS="-fsanitize=address,undefined"
-# 3. ThreadSanitizer over the spine cases: the reader thread and its ring
-echo "== build: TSan (spine cases)"
+# 3. ThreadSanitizer over every case: reader thread, ring, stage thread
+echo "== build: TSan (all cases, read sizes 7 and 65536)"
 if make -s -j"$jobs" BUILD=build-tsan OUT=build-tsan OPT="-O1 -fsanitize=thread" \
         LDFLAGS="-fsanitize=thread" all >"$log" 2>&1; then
     TSAN_OPTIONS=halt_on_error=1:exitcode=66 S4S_READ_SIZES="7 65536" \
-        sh tests/run-cases.sh build-tsan tests/cases/spine/*.test > "$log" 2>&1
+        sh tests/run-cases.sh build-tsan > "$log" 2>&1
     grep -v '^cases:' "$log"
     line=$(tail -n 1 "$log"); echo "$line"
     p=$(echo "$line" | sed -n 's/cases: \([0-9]*\) passed.*/\1/p')
