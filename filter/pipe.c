@@ -265,7 +265,9 @@ s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
 {
     if (p->rc)
         return p->rc;
-    if (!p->stage)
+    /* rules and writer get their own thread when there are rules to run;
+     * a passthrough is cheaper inline (measured: 3 threads on 2 cores) */
+    if (!p->stage && p->o->validate)
         p->stage = s4s_stage_start(process, p); /* NULL: process inline */
     p->reader = s4s_reader_new(fd, read_size, decode, p);
     s4s_reader_run(p->reader);
