@@ -9,6 +9,10 @@
  *  - Output buffers are flushed when they pass FLUSH_AT, so memory does not
  *    grow with the input; an output error stops the run.
  *  - Rules see only resources whose tree is complete and valid UTF-8.
+ *  - Threads: s4s_pipe_feed() is synchronous; s4s_pipe_feed_fd() reads on a
+ *    reader thread and processes on the stage thread.  process() runs on
+ *    exactly one thread at a time (the stage, or this one after a drain),
+ *    so the output buffers, stats and rule states need no locks.
  */
 #include "s4s.h"
 #include "alloc.h"

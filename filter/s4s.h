@@ -72,8 +72,10 @@ typedef struct s4s_pipe s4s_pipe;
 
 s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out);
 s4s_rc s4s_pipe_feed(s4s_pipe *p, const void *buf, size_t len);
-/* Reads fd to its end on a second thread (read + gunzip) while this one
- * parses, checks and writes; tick (may be NULL) runs after each block. */
+/* Reads fd to its end: a reader thread reads and gunzips, this thread
+ * parses and assembles, and (unless --no-validate) a stage thread runs the
+ * rules and writes, started on the first call and stopped by
+ * s4s_pipe_finish().  tick (may be NULL) runs after each block. */
 s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
                         void (*tick)(void *), void *tick_u);
 /* End of input: flushes everything; reports truncation. */
