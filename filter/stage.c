@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STAGE_SLOTS 8
+#define STAGE_SLOTS 16
+/* wake-ups in batches: a sleeping worker is woken once BATCH resources
+ * wait, a blocked parser once the ring is half empty (a wake-up per
+ * resource cost more than the hand-over itself) */
+#define BATCH 4
 
 struct s4s_stage {
     s4s_stage_fn    fn;
@@ -25,7 +29,7 @@ struct s4s_stage {
     pthread_cond_t  not_empty, not_full, idle;
     s4s_res         q[STAGE_SLOTS];
     unsigned        head, tail, count;
-    bool            busy, stop;
+    bool            busy, stop, worker_waits, parser_waits;
     s4s_rc          err;
     s4s_arena      *pool[STAGE_SLOTS + 1];
     unsigned        npool;
@@ -36,8 +40,11 @@ static void *run(void *arg)
     s4s_stage *s = arg;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->count && !s->stop)
+        while (!s->count && !s->stop) {
+            s->worker_waits = true;
             pthread_cond_wait(&s->not_empty, &s->mu);
+            s->worker_waits = false;
+        }
         if (!s->count)
             break;
         s4s_res r = s->q[s->tail];
@@ -56,7 +63,8 @@ static void *run(void *arg)
         s->tail = (s->tail + 1) % STAGE_SLOTS;
         s->count--;
         s->busy = false;
-        pthread_cond_signal(&s->not_full);
+        if (s->parser_waits && s->count <= STAGE_SLOTS / 2)
+            pthread_cond_signal(&s->not_full);
         if (!s->count)
             pthread_cond_broadcast(&s->idle);
     }
@@ -101,23 +109,29 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
     if (r->reason) /* may live in sax's message buffer */
         j.reason = s4s_arena_strndup(r->arena, r->reason, strlen(r->reason));
     pthread_mutex_lock(&s->mu);
-    while (s->count == STAGE_SLOTS)
+    while (s->count == STAGE_SLOTS) {
+        s->parser_waits = true;
         pthread_cond_wait(&s->not_full, &s->mu);
+        s->parser_waits = false;
+    }
     s->q[s->head] = j;
     s->head = (s->head + 1) % STAGE_SLOTS;
     s->count++;
-    pthread_cond_signal(&s->not_empty);
+    if (s->worker_waits && s->count >= BATCH)
+        pthread_cond_signal(&s->not_empty);
     *next = s->npool ? s->pool[--s->npool] : NULL;
     s4s_rc err = s->err;
     pthread_mutex_unlock(&s->mu);
     if (!*next)
-        *next = s4s_arena_new(256 * 1024);
+        *next = s4s_arena_new(64 * 1024); /* most resources are a few KB */
     return err;
 }
 
 s4s_rc s4s_stage_drain(s4s_stage *s)
 {
     pthread_mutex_lock(&s->mu);
+    if (s->count)
+        pthread_cond_signal(&s->not_empty); /* fewer than BATCH may wait */
     while (s->count)
         pthread_cond_wait(&s->idle, &s->mu);
     s4s_rc err = s->err;
