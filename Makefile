@@ -19,8 +19,17 @@ OUT      ?= .
 NORM     := $(OUT)/s4s-normalize
 TERM     := $(OUT)/s4s-term
 
+# gzip backend: ISA-L igzip when its header is installed (several times
+# faster), else zlib.  `make INFLATE=zlib` forces the fallback; make check
+# runs one pass with each.
+INFLATE  ?= $(if $(wildcard /usr/include/isa-l/igzip_lib.h),isal,zlib)
+NOT_INFLATE := $(if $(filter isal,$(INFLATE)),filter/inflate_zlib.c,filter/inflate_isal.c)
+ifeq ($(INFLATE),isal)
+LDLIBS   += -lisal
+endif
+
 CLI_SRC  := filter/main.c terminology/term_main.c
-LIB_SRC  := $(filter-out $(CLI_SRC),$(sort $(wildcard filter/*.c rules/*.c rules/tables/*.c terminology/*.c terminology/tables/*.c)))
+LIB_SRC  := $(filter-out $(CLI_SRC) $(NOT_INFLATE),$(sort $(wildcard filter/*.c rules/*.c rules/tables/*.c terminology/*.c terminology/tables/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # ar keeps members by file name: two sources with one name would clobber
 LIB_DUPS := $(shell printf '%s\n' $(notdir $(LIB_SRC)) | sort | uniq -d)

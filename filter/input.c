@@ -2,20 +2,20 @@
  * input.c - gzip detection and inflation, charset conversion, BOM removal.
  *
  * Invariants: memory is two fixed blocks (inflate output, conversion output)
- * whatever the input; the first bytes are held back only until the format
+ * whatever the input; inflation itself is inflate.h's (zlib or ISA-L); the first bytes are held back only until the format
  * (2 bytes) and the BOM (3 bytes) are decided; between gzip members only
  * another member or zero padding may follow.
  */
 #include "input.h"
 #include "alloc.h"
 #include "buf.h"
+#include "inflate.h"
 #include "text.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 enum fmt { F_DETECT, F_PLAIN, F_GZIP, F_BETWEEN };
 
@@ -25,8 +25,9 @@ struct s4s_input {
     enum fmt      fmt;
     unsigned char head[2];
     size_t        head_len;
-    z_stream      z;
-    bool          z_init, z_mid;   /* z_mid: a member is started, not finished */
+    s4s_inflater *z;
+    bool          z_mid;           /* a member is started, not finished */
+    uint64_t      z_in;            /* compressed bytes the inflater consumed */
     unsigned char *zout;
     s4s_conv     *conv;
     s4s_buf       cbuf;
@@ -58,8 +59,7 @@ void s4s_input_free(s4s_input *in)
 {
     if (!in)
         return;
-    if (in->z_init)
-        inflateEnd(&in->z);
+    s4s_inflater_free(in->z);
     free(in->zout);
     s4s_conv_free(in->conv);
     if (in->conv)
@@ -113,14 +113,12 @@ static s4s_rc emit(s4s_input *in, const unsigned char *p, size_t n, bool flush)
 
 static s4s_rc gz_start(s4s_input *in)
 {
-    if (!in->z_init) {
-        memset(&in->z, 0, sizeof in->z);
-        if (inflateInit2(&in->z, 16 + MAX_WBITS) != Z_OK)
+    if (!in->z) {
+        if (!(in->z = s4s_inflater_new()))
             return S4S_ERR_NOMEM;
-        in->z_init = true;
         in->zout = s4s_xmalloc(S4S_INPUT_BLOCK);
     } else {
-        inflateReset(&in->z);
+        s4s_inflater_reset(in->z);
     }
     in->z_mid = true;
     return S4S_OK;
@@ -129,8 +127,35 @@ static s4s_rc gz_start(s4s_input *in)
 static s4s_rc gz_error(s4s_input *in, const char *what)
 {
     snprintf(in->err, sizeof in->err, "gzip: %s at compressed byte %llu (uncompressed %llu)",
-             what, (unsigned long long)(in->in - in->z.avail_in), (unsigned long long)in->out);
+             what, (unsigned long long)in->z_in, (unsigned long long)in->out);
     return S4S_ERR_GZIP;
+}
+
+/* inflate p[0..n) of the current member, emitting output; *used gets what
+ * the member took (less than n when it ended) */
+static s4s_rc gz_member(s4s_input *in, const unsigned char *p, size_t n, size_t *used)
+{
+    *used = 0;
+    for (;;) {
+        size_t took, got;
+        bool end;
+        const char *why = NULL;
+        s4s_rc rc = s4s_inflater_run(in->z, p + *used, n - *used, &took, in->zout,
+                                     S4S_INPUT_BLOCK, &got, &end, &why);
+        *used += took;
+        in->z_in += took;
+        if (rc)
+            return rc == S4S_ERR_GZIP ? gz_error(in, why) : rc;
+        if (got && (rc = emit(in, in->zout, got, false)))
+            return rc;
+        if (end) {
+            in->z_mid = false;
+            in->fmt = F_BETWEEN;
+            return S4S_OK;
+        }
+        if (*used == n && got < S4S_INPUT_BLOCK)
+            return S4S_OK; /* needs more input */
+    }
 }
 
 static s4s_rc gz_feed(s4s_input *in, const unsigned char *p, size_t n)
@@ -140,6 +165,7 @@ static s4s_rc gz_feed(s4s_input *in, const unsigned char *p, size_t n)
             /* after a member: another member, or zero padding */
             if (*p == 0) {
                 p++, n--;
+                in->z_in++;
                 continue;
             }
             if (in->head_len == 0 && *p != 0x1f)
@@ -153,46 +179,16 @@ static s4s_rc gz_feed(s4s_input *in, const unsigned char *p, size_t n)
             in->head_len = 0;
             in->fmt = F_GZIP;
             s4s_rc rc = gz_start(in);
-            if (rc)
-                return rc;
+            size_t used;
             static const unsigned char magic[2] = {0x1f, 0x8b};
-            in->z.next_in = (unsigned char *)magic;
-            in->z.avail_in = 2;
-            in->z.next_out = in->zout;
-            in->z.avail_out = S4S_INPUT_BLOCK;
-            int zr = inflate(&in->z, Z_NO_FLUSH);
-            if (zr != Z_OK && zr != Z_BUF_ERROR)
-                return gz_error(in, "corrupt header");
+            if (rc || (rc = gz_member(in, magic, 2, &used)))
+                return rc;
             continue;
         }
-        in->z.next_in = (unsigned char *)p;
-        in->z.avail_in = (uInt)(n > (1u << 30) ? (1u << 30) : n);
-        size_t given = in->z.avail_in;
-        for (;;) {
-            in->z.next_out = in->zout;
-            in->z.avail_out = S4S_INPUT_BLOCK;
-            int zr = inflate(&in->z, Z_NO_FLUSH);
-            size_t got = S4S_INPUT_BLOCK - in->z.avail_out;
-            if (got) {
-                s4s_rc rc = emit(in, in->zout, got, false);
-                if (rc)
-                    return rc;
-            }
-            if (zr == Z_STREAM_END) {
-                in->z_mid = false;
-                in->fmt = F_BETWEEN;
-                break;
-            }
-            if (zr == Z_DATA_ERROR)
-                return gz_error(in, in->z.msg ? in->z.msg : "corrupt data");
-            if (zr == Z_MEM_ERROR)
-                return S4S_ERR_NOMEM;
-            if (in->z.avail_in == 0 && in->z.avail_out != 0)
-                break; /* needs more input */
-            if (zr == Z_BUF_ERROR && in->z.avail_out != 0)
-                break;
-        }
-        size_t used = given - in->z.avail_in;
+        size_t used;
+        s4s_rc rc = gz_member(in, p, n, &used);
+        if (rc)
+            return rc;
         p += used;
         n -= used;
     }

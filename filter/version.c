@@ -3,6 +3,7 @@
  * versions, not build-time headers) and the provenance of the tables.
  */
 #include "s4s.h"
+#include "inflate.h"
 #include "../rules/tables/fhir_r4.h"
 #include "../terminology/tables/ucum_tables.h"
 #include "../terminology/term.h"
@@ -38,8 +39,8 @@ void s4s_write_versions(FILE *f)
     char icu[U_MAX_VERSION_STRING_LENGTH];
     u_getVersion(iv);
     u_versionToString(iv, icu);
-    fprintf(f, "yajl %d.%d.%d, zlib %s, SQLite %s, ICU %s\n", y / 10000, y / 100 % 100, y % 100,
-            zlibVersion(), sqlite3_libversion(), icu);
+    fprintf(f, "yajl %d.%d.%d, zlib %s, SQLite %s, ICU %s; gzip by %s\n", y / 10000, y / 100 % 100,
+            y % 100, zlibVersion(), sqlite3_libversion(), icu, s4s_inflater_backend());
     fprintf(f, "tables: FHIR R4 %s definitions (HL7, CC0); UCUM %s essence (Regenstrief, UCUM licence)\n",
             S4S_FHIR_VERSION, s4s_ucum_version);
     s4s_term *t;

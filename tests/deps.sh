@@ -4,7 +4,7 @@
 # As root on Debian it installs what is missing with apt-get; otherwise it
 # prints the one apt-get line to run and fails.
 set -u
-pkgs="gcc make pkg-config gzip time libyajl-dev libicu-dev libsqlite3-dev zlib1g-dev"
+pkgs="gcc make pkg-config gzip time libyajl-dev libicu-dev libsqlite3-dev zlib1g-dev libisal-dev"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

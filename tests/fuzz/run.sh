@@ -9,7 +9,7 @@ if ! command -v clang >/dev/null 2>&1; then
     else echo "fuzz: needs clang; run: sudo apt-get install -y clang libclang-rt-14-dev" >&2; exit 1; fi
 fi
 san="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-make -s -j2 CC=clang BUILD=build-fuzz OUT=build-fuzz OPT="-O1 $san" build-fuzz/libs4s.a build-fuzz/terminology/embed/default_db.o
+make -s -j2 CC=clang BUILD=build-fuzz OUT=build-fuzz INFLATE=zlib OPT="-O1 $san" build-fuzz/libs4s.a build-fuzz/terminology/embed/default_db.o
 clang -O1 -g -fsanitize=fuzzer,address,undefined -Ifilter $(pkg-config --cflags yajl icu-uc sqlite3 zlib) \
     tests/fuzz/fuzz_pipe.c build-fuzz/terminology/embed/default_db.o build-fuzz/libs4s.a \
     $(pkg-config --libs yajl icu-uc icu-i18n sqlite3 zlib) -lm -lpthread -o build-fuzz/fuzz_pipe
