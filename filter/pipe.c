@@ -301,6 +301,8 @@ s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
     p->st.c.bytes_in += got;
     if (!rc)
         rc = rrc;
+    if (rc && p->stage) /* the stage may be writing p->err: let it finish first */
+        s4s_stage_drain(p->stage);
     return rc ? fail(p, rc) : S4S_OK;
 }
 
