@@ -93,7 +93,6 @@ bool s4s_asm_in_unit(const s4s_asm *a) { return a->unit != U_NONE; }
 bool s4s_asm_in_bundle(const s4s_asm *a) { return a->unit == U_BUNDLE; }
 uint64_t s4s_asm_unit_off(const s4s_asm *a) { return a->unit_off; }
 uint64_t s4s_asm_unit_line(const s4s_asm *a) { return a->unit_line; }
-unsigned s4s_asm_depth(const s4s_asm *a) { return a->depth; }
 s4s_rc s4s_asm_rc(const s4s_asm *a) { return a->rc; }
 
 static void mark_broken(s4s_asm *a, const char *why, const char *code, uint64_t off)

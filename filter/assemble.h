@@ -70,7 +70,6 @@ bool   s4s_asm_in_unit(const s4s_asm *a);   /* a top-level value is open */
 bool   s4s_asm_in_bundle(const s4s_asm *a); /* a streamed Bundle is open */
 uint64_t s4s_asm_unit_off(const s4s_asm *a);
 uint64_t s4s_asm_unit_line(const s4s_asm *a);
-unsigned s4s_asm_depth(const s4s_asm *a);
 /* The rc a callback returned when it stopped the parse. */
 s4s_rc s4s_asm_rc(const s4s_asm *a);
 

@@ -68,8 +68,6 @@ void s4s_input_free(s4s_input *in)
 }
 
 const char *s4s_input_errmsg(const s4s_input *in) { return in->err; }
-uint64_t s4s_input_bytes_in(const s4s_input *in) { return in->in; }
-uint64_t s4s_input_bytes_out(const s4s_input *in) { return in->out; }
 
 /* UTF-8 bytes to the sink, minus a leading BOM */
 static s4s_rc deliver(s4s_input *in, const unsigned char *p, size_t n)

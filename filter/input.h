@@ -24,8 +24,6 @@ s4s_rc s4s_input_feed(s4s_input *in, const unsigned char *p, size_t n);
 /* End of input: a gzip member that did not finish is an error. */
 s4s_rc s4s_input_finish(s4s_input *in);
 const char *s4s_input_errmsg(const s4s_input *in);
-uint64_t s4s_input_bytes_in(const s4s_input *in);
-uint64_t s4s_input_bytes_out(const s4s_input *in);
 void   s4s_input_free(s4s_input *in);
 
 #endif

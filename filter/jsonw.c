@@ -92,15 +92,6 @@ void s4s_jw_uint(s4s_jw *w, unsigned long long v)
     lit(w, t);
 }
 
-void s4s_jw_double(s4s_jw *w, double v)
-{
-    char t[40];
-    if (!isfinite(v))
-        v = 0;
-    snprintf(t, sizeof t, "%.17g", v);
-    lit(w, t);
-}
-
 void s4s_jw_fixed(s4s_jw *w, double v, int decimals)
 {
     char t[64];
@@ -112,12 +103,6 @@ void s4s_jw_fixed(s4s_jw *w, double v, int decimals)
 
 void s4s_jw_bool(s4s_jw *w, bool v) { lit(w, v ? "true" : "false"); }
 void s4s_jw_null(s4s_jw *w)         { lit(w, "null"); }
-
-void s4s_jw_raw(s4s_jw *w, const char *json, size_t n)
-{
-    sep(w);
-    s4s_buf_put(&w->b, json, n);
-}
 
 void s4s_jw_kstr(s4s_jw *w, const char *k, const char *s)           { s4s_jw_key(w, k); s4s_jw_str(w, s); }
 void s4s_jw_kuint(s4s_jw *w, const char *k, unsigned long long v)   { s4s_jw_key(w, k); s4s_jw_uint(w, v); }

@@ -34,11 +34,9 @@ void s4s_jw_str(s4s_jw *w, const char *s);          /* NULL writes null */
 void s4s_jw_strn(s4s_jw *w, const char *s, size_t n);
 void s4s_jw_int(s4s_jw *w, long long v);
 void s4s_jw_uint(s4s_jw *w, unsigned long long v);
-void s4s_jw_double(s4s_jw *w, double v);            /* %.17g, finite only */
 void s4s_jw_fixed(s4s_jw *w, double v, int decimals);
 void s4s_jw_bool(s4s_jw *w, bool v);
 void s4s_jw_null(s4s_jw *w);
-void s4s_jw_raw(s4s_jw *w, const char *json, size_t n); /* pre-built JSON value */
 /* shorthands for "key": value */
 void s4s_jw_kstr(s4s_jw *w, const char *k, const char *s);
 void s4s_jw_kuint(s4s_jw *w, const char *k, unsigned long long v);

@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool s4s_live(const s4s_node *n) { return n && !(n->flags & S4S_NF_REMOVED); }
-
 s4s_node *s4s_get(const s4s_node *obj, const char *key)
 {
     if (!obj || obj->type != S4S_J_OBJECT)

@@ -51,7 +51,6 @@ bool      s4s_is_str(const s4s_node *n);
 bool      s4s_str_eq(const s4s_node *n, const char *s);     /* string node equal to s */
 bool      s4s_key_eq(const s4s_node *n, const char *s);
 const char *s4s_get_str(const s4s_node *obj, const char *key); /* string member or NULL */
-bool      s4s_live(const s4s_node *n);                       /* not removed */
 #define S4S_EACH(child, parent) \
     for (s4s_node *child = (parent)->first; child; child = child->next) \
         if (!((child)->flags & S4S_NF_REMOVED))

@@ -301,7 +301,6 @@ void s4s_sax_free(s4s_sax *s)
 }
 
 const char *s4s_sax_errmsg(const s4s_sax *s) { return s->err; }
-uint64_t s4s_sax_offset(const s4s_sax *s) { return s->total; }
 
 void s4s_sax_stop(s4s_sax *s, s4s_rc rc)
 {

@@ -18,6 +18,5 @@ enum {
 /* 3-letter code of a 1-letter code ('*' Ter, '#' an ambiguous X); NULL if none. */
 const char *s4s_hgvs_aa3(char aa1);
 /* Static code string of a note code, NULL if out of range. */
-const char *s4s_hgvs_code_str(unsigned code);
 
 #endif

@@ -58,11 +58,6 @@ static const struct {
     [H_NEEDSREF]    = {"hgvs-needs-reference",     S4S_HGVS_NOTE_FLAG,   S4S_HGVS_SEV_WARNING},
 };
 
-const char *s4s_hgvs_code_str(unsigned code)
-{
-    return code < sizeof codes / sizeof codes[0] ? codes[code].code : NULL;
-}
-
 static void vnote(ps *p, unsigned code, const char *fmt, va_list ap)
 {
     s4s_hgvs *h = p->h;

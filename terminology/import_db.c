@@ -29,7 +29,7 @@ __asm__(".section .rodata\n"
         ".previous\n");
 extern const char s4s_schema_sql[];
 
-enum { Q_SYS, Q_CONCEPT, Q_REPL, Q_DISPLAY, Q_STATUS, Q_DESIG, Q_GENE, Q_REFSEQ, Q_HAS, NQ };
+enum { Q_SYS, Q_CONCEPT, Q_REPL, Q_DISPLAY, Q_DESIG, Q_GENE, Q_REFSEQ, Q_HAS, NQ };
 
 static const char *const sql_q[NQ] = {
     [Q_SYS] = "INSERT INTO systems(uri, version, source, loaded, licence, complete, aliases) "
@@ -40,7 +40,6 @@ static const char *const sql_q[NQ] = {
                "WHEN instr(' ' || replaced_by || ' ', ' ' || ?3 || ' ') THEN replaced_by "
                "ELSE replaced_by || ' ' || ?3 END WHERE system = ?1 AND code = ?2",
     [Q_DISPLAY] = "UPDATE concepts SET display = ?3 WHERE system = ?1 AND code = ?2",
-    [Q_STATUS] = "UPDATE concepts SET status = ?3 WHERE system = ?1 AND code = ?2",
     [Q_DESIG] = "INSERT INTO designations(system, code, term) VALUES (?1, ?2, ?3)",
     [Q_GENE] = "INSERT INTO genes(name, kind, symbol, hgnc_id) VALUES (?1, ?2, ?3, ?4)",
     [Q_REFSEQ] = "INSERT OR IGNORE INTO refseq(accession, symbol) VALUES (?1, ?2)",
@@ -55,7 +54,6 @@ struct s4s_tb {
 };
 
 sqlite3 *s4s_tb_db(s4s_tb *b) { return b->db; }
-const char *s4s_tb_today(s4s_tb *b) { return b->today; }
 
 static void tb_free(s4s_tb *b)
 {
@@ -242,11 +240,6 @@ s4s_rc s4s_tb_replacement(s4s_tb *b, long long sys, const char *code, const char
 s4s_rc s4s_tb_display(s4s_tb *b, long long sys, const char *code, const char *display)
 {
     return update3(b, Q_DISPLAY, sys, code, display);
-}
-
-s4s_rc s4s_tb_status(s4s_tb *b, long long sys, const char *code, const char *status)
-{
-    return update3(b, Q_STATUS, sys, code, status);
 }
 
 s4s_rc s4s_tb_designation(s4s_tb *b, long long sys, const char *code, const char *term)

@@ -81,12 +81,6 @@ const char *s4s_system_canonical(const char *uri_or_alias)
     return r ? r->uri : NULL;
 }
 
-const char *s4s_system_short(const char *uri_or_alias)
-{
-    const sys_row *r = find(uri_or_alias);
-    return r ? r->short_name : NULL;
-}
-
 s4s_code_check s4s_system_check(const char *uri_or_alias)
 {
     const sys_row *r = find(uri_or_alias);

@@ -79,7 +79,6 @@ typedef enum s4s_code_check {
     S4S_CHK_CVX, S4S_CHK_NDC, S4S_CHK_HGNC
 } s4s_code_check;
 s4s_code_check s4s_system_check(const char *uri_or_alias);
-const char *s4s_system_short(const char *uri_or_alias);   /* "loinc" or NULL */
 /* i-th alias of a known system (0-based), NULL past the end. */
 const char *s4s_system_aliases(const char *uri_or_alias, unsigned i);
 

@@ -36,7 +36,6 @@ s4s_rc s4s_tb_concept(s4s_tb *b, long long sys, const char *code, const char *st
 /* Append a replacement (space-separated) to an existing concept; false if absent. */
 s4s_rc s4s_tb_replacement(s4s_tb *b, long long sys, const char *code, const char *to, bool *found);
 s4s_rc s4s_tb_display(s4s_tb *b, long long sys, const char *code, const char *display);
-s4s_rc s4s_tb_status(s4s_tb *b, long long sys, const char *code, const char *status);
 s4s_rc s4s_tb_designation(s4s_tb *b, long long sys, const char *code, const char *term);
 s4s_rc s4s_tb_gene(s4s_tb *b, const char *name, int kind, const char *symbol, const char *hgnc_id);
 s4s_rc s4s_tb_refseq(s4s_tb *b, const char *accession, const char *symbol);
@@ -45,8 +44,6 @@ bool   s4s_tb_has_concept(s4s_tb *b, long long sys, const char *code);
 s4s_rc s4s_tb_exec(s4s_tb *b, const char *sql, char *err);
 struct sqlite3;
 struct sqlite3 *s4s_tb_db(s4s_tb *b);
-/* "YYYY-MM-DD" of today (UTC), for systems.loaded. */
-const char *s4s_tb_today(s4s_tb *b);
 
 /* --- source reader (import_read.c) --------------------------------------- */
 typedef struct s4s_rd {
