@@ -28,8 +28,8 @@ ifeq ($(INFLATE),isal)
 LDLIBS   += -lisal
 endif
 
-CLI_SRC  := filter/main.c terminology/term_main.c
-LIB_SRC  := $(filter-out $(CLI_SRC) $(NOT_INFLATE),$(sort $(wildcard filter/*.c rules/*.c rules/tables/*.c terminology/*.c terminology/tables/*.c)))
+CLI_SRC  := filter/main.c filter/term_main.c
+LIB_SRC  := $(filter-out $(CLI_SRC) $(NOT_INFLATE),$(sort $(wildcard filter/base/*.c filter/*.c rules/*.c rules/tables/*.c terminology/*.c terminology/tables/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # ar keeps members by file name: two sources with one name would clobber
 LIB_DUPS := $(shell printf '%s\n' $(notdir $(LIB_SRC)) | sort | uniq -d)
@@ -57,7 +57,7 @@ $(NORM): $(BUILD)/filter/main.o $(EMBED_OBJ) $(LIB)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(TERM): $(BUILD)/terminology/term_main.o $(EMBED_OBJ) $(LIB)
+$(TERM): $(BUILD)/filter/term_main.o $(EMBED_OBJ) $(LIB)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -116,4 +116,4 @@ clean:
 	rm -rf build build-san s4s-normalize s4s-term
 
 .PHONY: bench-bin all unit check test-pass deps fuzz demo bench tables install clean
--include $(LIB_OBJ:.o=.d) $(BUILD)/filter/main.d $(BUILD)/terminology/term_main.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/filter/main.d $(BUILD)/filter/term_main.d

@@ -12,9 +12,9 @@
  *    once, as a resource or as a quarantined unit.
  */
 #include "assemble.h"
-#include "alloc.h"
+#include "base/alloc.h"
 #include "sax.h"
-#include "text.h"
+#include "base/text.h"
 #include "writer.h"
 
 #include <stdio.h>

@@ -17,9 +17,9 @@
 #define S4S_ASSEMBLE_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "arena.h"
-#include "buf.h"
-#include "node.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/node.h"
 #include "s4s.h"
 
 typedef struct s4s_sax s4s_sax;

@@ -11,7 +11,7 @@
 #define S4S_INFLATE_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "rc.h"
+#include "base/rc.h"
 
 typedef struct s4s_inflater s4s_inflater;
 

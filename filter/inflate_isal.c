@@ -7,7 +7,7 @@
  * state is reset before the next one.
  */
 #include "inflate.h"
-#include "alloc.h"
+#include "base/alloc.h"
 
 #include <isa-l/igzip_lib.h>
 #include <stdlib.h>

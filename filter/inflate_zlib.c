@@ -5,7 +5,7 @@
  * members; the caller loops until input is used up or output is full.
  */
 #include "inflate.h"
-#include "alloc.h"
+#include "base/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,10 +7,10 @@
  * another member or zero padding may follow.
  */
 #include "input.h"
-#include "alloc.h"
-#include "buf.h"
+#include "base/alloc.h"
+#include "base/buf.h"
 #include "inflate.h"
-#include "text.h"
+#include "base/text.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 #define S4S_INPUT_H
 #include <stddef.h>
 #include <stdint.h>
-#include "rc.h"
+#include "base/rc.h"
 
 #define S4S_INPUT_BLOCK (256 * 1024)
 

@@ -15,18 +15,18 @@
  *    so the output buffers, stats and rule states need no locks.
  */
 #include "s4s.h"
-#include "alloc.h"
+#include "base/alloc.h"
 #include "assemble.h"
 #include "inflate.h"
 #include "input.h"
 #include "reader.h"
 #include "stage.h"
-#include "jsonw.h"
+#include "base/jsonw.h"
 #include "urnuuid.h"
 #include "report.h"
 #include "sax.h"
 #include "stats.h"
-#include "text.h"
+#include "base/text.h"
 #include "writer.h"
 #include "../rules/rule.h"
 #include "../terminology/term.h"
@@ -61,16 +61,6 @@ struct s4s_pipe {
     s4s_rc          rc;
     char            err[512];
 };
-
-void s4s_opts_default(s4s_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->on_invalid = S4S_INVALID_KEEP;
-    o->validate = true;
-    o->max_depth = 64;
-    o->max_resource_bytes = (size_t)64 << 20;
-    o->max_refs = (size_t)2 << 20;
-}
 
 static s4s_rc flush_buf(s4s_buf *b, FILE *f, bool force)
 {

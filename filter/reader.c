@@ -7,7 +7,7 @@
  * shared state is guarded by one mutex with two condition variables.
  */
 #include "reader.h"
-#include "alloc.h"
+#include "base/alloc.h"
 
 #include <errno.h>
 #include <pthread.h>

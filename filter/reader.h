@@ -12,7 +12,7 @@
 #define S4S_READER_H
 #include <stddef.h>
 #include <stdint.h>
-#include "rc.h"
+#include "base/rc.h"
 
 typedef struct s4s_reader s4s_reader;
 typedef s4s_rc (*s4s_decode_fn)(void *u, const unsigned char *p, size_t n);

@@ -15,7 +15,7 @@
 #define S4S_REPORT_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "jsonw.h"
+#include "base/jsonw.h"
 #include "../rules/rule.h"
 
 void s4s_report_write(s4s_jw *w, const char *type, const char *id, uint64_t off,

@@ -15,7 +15,7 @@
  *    everything complete before it was delivered.
  */
 #include "sax.h"
-#include "alloc.h"
+#include "base/alloc.h"
 #include "assemble.h"
 
 #include <stdio.h>

@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "buf.h"
-#include "rc.h"
+#include "base/buf.h"
+#include "base/rc.h"
 
 typedef struct s4s_sax s4s_sax;
 typedef struct s4s_asm s4s_asm;

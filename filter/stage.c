@@ -8,7 +8,7 @@
  * arenas.
  */
 #include "stage.h"
-#include "alloc.h"
+#include "base/alloc.h"
 
 #include <pthread.h>
 #include <stdbool.h>

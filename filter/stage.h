@@ -13,9 +13,9 @@
  */
 #ifndef S4S_STAGE_H
 #define S4S_STAGE_H
-#include "arena.h"
+#include "base/arena.h"
 #include "assemble.h"
-#include "rc.h"
+#include "base/rc.h"
 
 typedef struct s4s_stage s4s_stage;
 typedef s4s_rc (*s4s_stage_fn)(void *u, s4s_res *r);

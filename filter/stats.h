@@ -5,8 +5,8 @@
  */
 #ifndef S4S_STATS_H
 #define S4S_STATS_H
-#include "counter.h"
-#include "jsonw.h"
+#include "base/counter.h"
+#include "base/jsonw.h"
 #include "s4s.h"
 #include "../rules/rule.h"
 

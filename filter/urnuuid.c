@@ -6,8 +6,8 @@
  * interned in a small fixed array; the id pool is a capped s4s_buf.
  */
 #include "urnuuid.h"
-#include "alloc.h"
-#include "buf.h"
+#include "base/alloc.h"
+#include "base/buf.h"
 
 #include <stdlib.h>
 #include <string.h>

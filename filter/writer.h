@@ -11,8 +11,8 @@
 #ifndef S4S_WRITER_H
 #define S4S_WRITER_H
 #include <stdbool.h>
-#include "buf.h"
-#include "node.h"
+#include "base/buf.h"
+#include "base/node.h"
 
 bool s4s_write_node(s4s_buf *b, const s4s_node *n);
 

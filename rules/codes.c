@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../filter/alloc.h"
-#include "../filter/buf.h"
-#include "../filter/jsonw.h"
+#include "../filter/base/alloc.h"
+#include "../filter/base/buf.h"
+#include "../filter/base/jsonw.h"
 #include "../terminology/term.h"
 #include "rule.h"
 

@@ -9,7 +9,7 @@
 #define S4S_FHIRTYPES_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "../filter/node.h"
+#include "../filter/base/node.h"
 
 /* The JSON kind a primitive takes in R4 JSON: S4S_J_TRUE (boolean),
  * S4S_J_NUMBER or S4S_J_STRING. */

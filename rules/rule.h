@@ -19,11 +19,11 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "../filter/node.h"
-#include "../filter/rc.h"
-#include "../filter/s4s.h"
+#include "../filter/base/node.h"
+#include "../filter/base/rc.h"
+#include "../filter/base/opts.h"
 
-typedef struct s4s_jw s4s_jw;       /* filter/jsonw.h */
+typedef struct s4s_jw s4s_jw;       /* filter/base/jsonw.h */
 typedef struct s4s_term s4s_term;   /* terminology/term.h */
 
 typedef enum s4s_sev {

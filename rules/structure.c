@@ -27,8 +27,8 @@
 #include "fhirtypes.h"
 #include "refs.h"
 #include "tables/fhir_r4.h"
-#include "../filter/jsonw.h"
-#include "../filter/alloc.h"
+#include "../filter/base/jsonw.h"
+#include "../filter/base/alloc.h"
 
 #define MAX_NEST 64 /* resource nesting (contained, Bundle.entry.resource) */
 #define BITWORDS ((S4S_FHIR_MAX_CTX_ELEMS + 63) / 64)

@@ -42,11 +42,11 @@
 #include <string.h>
 
 #include "rule.h"
-#include "../filter/counter.h"
+#include "../filter/base/counter.h"
 #include "tables/units_tables.h"
-#include "../filter/alloc.h"
-#include "../filter/buf.h"
-#include "../filter/jsonw.h"
+#include "../filter/base/alloc.h"
+#include "../filter/base/buf.h"
+#include "../filter/base/jsonw.h"
 #include "../terminology/term.h"
 #include "../terminology/ucum.h"
 

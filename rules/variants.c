@@ -25,12 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../filter/alloc.h"
-#include "../filter/jsonw.h"
+#include "../filter/base/alloc.h"
+#include "../filter/base/jsonw.h"
 #include "../terminology/hgvs.h"
 #include "../terminology/term.h"
 #include "rule.h"
-#include "../filter/counter.h"
+#include "../filter/base/counter.h"
 
 #define HGVS_SYSTEM  "http://varnomen.hgvs.org"
 #define HGNC_SYSTEM  "http://www.genenames.org/geneId"

@@ -21,7 +21,7 @@
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 
-#include "../filter/alloc.h"
+#include "../filter/base/alloc.h"
 #include "term.h"
 
 #define SCHEMA_VERSION 1

@@ -20,7 +20,7 @@ $(BUILD)/terminology/embed/empty_db.o: terminology/embed/empty_db.c terminology/
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(TERM_BOOT): $(BUILD)/terminology/term_main.o $(BUILD)/terminology/embed/empty_db.o $(LIB)
+$(TERM_BOOT): $(BUILD)/filter/term_main.o $(BUILD)/terminology/embed/empty_db.o $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(TERM_DB): $(TERM_BOOT) $(TERM_DATA)

@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../filter/rc.h"
+#include "../filter/base/rc.h"
 
 #define S4S_HGVS_MAX_INPUT 2048   /* longer expressions are refused */
 #define S4S_HGVS_MAX_VARS  32     /* changes in one description (alleles) */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../filter/jsonw.h"
+#include "../filter/base/jsonw.h"
 #include "hgvs.h"
 #include "term_cli.h"
 

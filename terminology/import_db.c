@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../filter/alloc.h"
+#include "../filter/base/alloc.h"
 #include "term_build.h"
 
 /* terminology/schema.sql, NUL-terminated (paths are relative to the repo

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../filter/alloc.h"
+#include "../filter/base/alloc.h"
 #include "term_build.h"
 
 #define REC_MAX (4u << 20)

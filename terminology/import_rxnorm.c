@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../filter/alloc.h"
+#include "../filter/base/alloc.h"
 #include "term_build.h"
 
 static const char licence[] =

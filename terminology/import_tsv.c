@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../filter/alloc.h"
+#include "../filter/base/alloc.h"
 #include "term_build.h"
 
 typedef struct meta {

@@ -14,7 +14,7 @@
 #define S4S_TERM_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "../filter/rc.h"
+#include "../filter/base/rc.h"
 
 typedef struct s4s_term s4s_term;
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <zlib.h>
 
-#include "../filter/buf.h"
+#include "../filter/base/buf.h"
 #include "term.h"
 
 #define S4S_ERRMSG 512

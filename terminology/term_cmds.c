@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../filter/alloc.h"
-#include "../filter/jsonw.h"
+#include "../filter/base/alloc.h"
+#include "../filter/base/jsonw.h"
 #include "term.h"
 #include "term_build.h"
 #include "term_cli.h"

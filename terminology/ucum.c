@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../filter/alloc.h"
+#include "../filter/base/alloc.h"
 #include "tables/ucum_tables.h"
 
 #define MAX_DEPTH 32   /* nested parentheses */

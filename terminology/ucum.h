@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../filter/rc.h"
+#include "../filter/base/rc.h"
 
 #define S4S_UCUM_MAX_LEN 256  /* longer unit strings are invalid */
 #define S4S_UCUM_MAX_ARB 4    /* distinct arbitrary atoms kept per unit */

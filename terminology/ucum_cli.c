@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../filter/jsonw.h"
+#include "../filter/base/jsonw.h"
 #include "term_cli.h"
 #include "ucum.h"
 

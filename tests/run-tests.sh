@@ -40,5 +40,12 @@ echo "$ll"
 lp=$(echo "$ll" | sed -n 's/cli: \([0-9]*\) passed.*/\1/p')
 lf=$(echo "$ll" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
 pass=$((pass + ${lp:-0})); fail=$((fail + ${lf:-1}))
+lay=$(sh "$here/layering.sh")
+echo "$lay" | grep -v '^layering:.*passed'
+yl=$(echo "$lay" | tail -n 1)
+echo "$yl"
+yp=$(echo "$yl" | sed -n 's/layering: \([0-9]*\) passed.*/\1/p')
+yf=$(echo "$yl" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+pass=$((pass + ${yp:-0})); fail=$((fail + ${yf:-1}))
 echo "pass: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,12 +9,12 @@
 #include <zlib.h>
 
 #include "unit.h"
-#include "../../filter/arena.h"
-#include "../../filter/buf.h"
-#include "../../filter/counter.h"
+#include "../../filter/base/arena.h"
+#include "../../filter/base/buf.h"
+#include "../../filter/base/counter.h"
 #include "../../filter/input.h"
 #include "../../filter/s4s.h"
-#include "../../filter/text.h"
+#include "../../filter/base/text.h"
 #include "../../filter/urnuuid.h"
 #include "../../filter/writer.h"
 

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../filter/s4s.h"
-#include "embedded.h"
-#include "term.h"
-#include "term_cli.h"
+#include "s4s.h"
+#include "../terminology/embedded.h"
+#include "../terminology/term.h"
+#include "../terminology/term_cli.h"
 
 static const struct {
     const char *name;

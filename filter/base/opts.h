@@ -1,0 +1,54 @@
+/*
+ * opts.h - the run's options, shared by every layer that reads them.
+ *
+ * Lives in base/ so that rules and terminology can read the options without
+ * depending on the stream layer (filter/) that parses them.
+ * Ownership: plain values; strings are borrowed from the caller (argv), which
+ * must keep them alive for the life of the pipe.
+ */
+#ifndef S4S_OPTS_H
+#define S4S_OPTS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define S4S_VERSION "0.1.0"
+/* Base of the extension URLs this tool writes (report, original values). */
+#define S4S_EXT_BASE "http://s4s-normalize.org/fhir/StructureDefinition/"
+
+typedef enum s4s_on_invalid {
+    S4S_INVALID_KEEP,   /* write it with safe repairs, report it */
+    S4S_INVALID_REJECT, /* quarantine it */
+    S4S_INVALID_FAIL    /* stop at the first error */
+} s4s_on_invalid;
+
+typedef struct s4s_opts {
+    s4s_on_invalid on_invalid;
+    bool        validate;            /* false: --no-validate, pure passthrough */
+    bool        nfc;                 /* --nfc */
+    const char *input_encoding;      /* --input-encoding, NULL for UTF-8 */
+    unsigned    max_depth;           /* --max-depth */
+    size_t      max_resource_bytes;  /* --max-resource-bytes */
+    size_t      max_refs;            /* urn:uuid map capacity per Bundle */
+    /* terminology (rules/codes.c) */
+    const char *terminology;         /* --terminology FILE.db, NULL: embedded */
+    bool        no_terminology;      /* --no-terminology */
+    bool        strict_codes;        /* --strict-codes */
+    bool        replace_deprecated;  /* --replace-deprecated */
+    bool        check_display;       /* --check-display */
+    /* units (rules/units.c) */
+    bool        convert_vitals;      /* --convert-vitals */
+} s4s_opts;
+
+void s4s_opts_default(s4s_opts *o);
+
+/* Where the run writes; rule families with a side file (coverage) get it
+ * through their side_output hook. */
+typedef struct s4s_outputs {
+    FILE *out;      /* cleaned NDJSON (required) */
+    FILE *reject;   /* quarantined NDJSON, may be NULL */
+    FILE *report;   /* OperationOutcome NDJSON, may be NULL */
+    FILE *coverage; /* terminology coverage TSV (--coverage), may be NULL */
+} s4s_outputs;
+
+#endif
