@@ -1,8 +1,8 @@
 /*
  * counter.c - bounded string-keyed counting.
  *
- * Invariants: the table is at most half full (rehash doubles it); len never
- * exceeds max_keys + 1 (the "(other)" bucket).
+ * Invariants: len never exceeds max_keys + 1 (the "(other)" bucket); every
+ * entry is in the index exactly once.
  */
 #include "counter.h"
 #include "alloc.h"
@@ -13,62 +13,53 @@
 
 void s4s_counter_init(s4s_counter *c, size_t max_keys)
 {
-    c->cap = 64;
     c->len = 0;
+    c->ent_cap = 16;
     c->max_keys = max_keys;
-    c->tab = s4s_xcalloc(c->cap, sizeof *c->tab);
+    c->ent = s4s_xcalloc(c->ent_cap, sizeof *c->ent);
+    s4s_hidx_init(&c->idx, 64);
 }
 
 void s4s_counter_free(s4s_counter *c)
 {
-    for (size_t i = 0; i < c->cap; i++)
-        free(c->tab[i].key);
-    free(c->tab);
-    c->tab = NULL;
-    c->cap = c->len = 0;
+    for (size_t i = 0; i < c->len; i++)
+        free(c->ent[i].key);
+    free(c->ent);
+    s4s_hidx_free(&c->idx);
+    c->ent = NULL;
+    c->len = c->ent_cap = 0;
 }
 
-static uint64_t hash(const char *k, size_t n)
+static bool key_eq(const void *ctx, uint32_t i, const void *key, size_t klen)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
-    return h;
+    const char *k = ((const s4s_counter *)ctx)->ent[i].key;
+    return strlen(k) == klen && memcmp(k, key, klen) == 0;
 }
 
-static s4s_counter_ent *slot(s4s_counter_ent *tab, size_t cap, const char *k, size_t n)
+static s4s_counter_ent *find_or_add(s4s_counter *c, const char *key, size_t klen, bool may_add)
 {
-    size_t i = hash(k, n) & (cap - 1);
-    while (tab[i].key && !(strlen(tab[i].key) == n && memcmp(tab[i].key, k, n) == 0))
-        i = (i + 1) & (cap - 1);
-    return &tab[i];
+    uint64_t h = s4s_hash(key, klen, S4S_HASH_SEED);
+    int64_t i = s4s_hidx_find(&c->idx, h, key_eq, c, key, klen);
+    if (i >= 0)
+        return &c->ent[i];
+    if (!may_add)
+        return NULL;
+    if (c->len == c->ent_cap) {
+        c->ent_cap *= 2;
+        c->ent = s4s_xrealloc(c->ent, c->ent_cap * sizeof *c->ent);
+    }
+    s4s_counter_ent *e = &c->ent[c->len];
+    memset(e, 0, sizeof *e);
+    e->key = s4s_xstrndup(key, klen);
+    s4s_hidx_add(&c->idx, h, (uint32_t)c->len++);
+    return e;
 }
 
 s4s_counter_ent *s4s_counter_add(s4s_counter *c, const char *key, size_t klen, int which, uint64_t by)
 {
-    s4s_counter_ent *e = slot(c->tab, c->cap, key, klen);
-    if (!e->key) {
-        if (c->len >= c->max_keys) {
-            key = "(other)";
-            klen = 7;
-            e = slot(c->tab, c->cap, key, klen);
-        }
-        if (!e->key) {
-            if ((c->len + 1) * 2 > c->cap) {
-                size_t ncap = c->cap * 2;
-                s4s_counter_ent *nt = s4s_xcalloc(ncap, sizeof *nt);
-                for (size_t i = 0; i < c->cap; i++)
-                    if (c->tab[i].key)
-                        *slot(nt, ncap, c->tab[i].key, strlen(c->tab[i].key)) = c->tab[i];
-                free(c->tab);
-                c->tab = nt;
-                c->cap = ncap;
-                e = slot(c->tab, c->cap, key, klen);
-            }
-            e->key = s4s_xstrndup(key, klen);
-            c->len++;
-        }
-    }
+    s4s_counter_ent *e = find_or_add(c, key, klen, c->len < c->max_keys);
+    if (!e)
+        e = find_or_add(c, "(other)", 7, true);
     e->n[which] += by;
     return e;
 }
@@ -86,9 +77,8 @@ s4s_counter_ent **s4s_counter_sorted(const s4s_counter *c, int which, size_t *n)
 {
     s4s_counter_ent **v = s4s_xmalloc((c->len + 1) * sizeof *v);
     size_t k = 0;
-    for (size_t i = 0; i < c->cap; i++)
-        if (c->tab[i].key)
-            v[k++] = &c->tab[i];
+    for (size_t i = 0; i < c->len; i++)
+        v[k++] = &c->ent[i];
     qsort_r(v, k, sizeof *v, cmp, &which);
     *n = k;
     return v;

@@ -1,14 +1,16 @@
 /*
  * counter.h - string -> count table with a cap, for stats sections.
  *
- * Open addressing, keys copied on first sight.  Once `max_keys` distinct keys
- * are held, new keys are counted under "(other)" so memory stays bounded.
+ * Entries in insertion order, found through the shared hash index (hash.h);
+ * keys copied on first sight.  Once `max_keys` distinct keys are held, new
+ * keys are counted under "(other)" so memory stays bounded.
  * Ownership: the table owns its keys; s4s_counter_free() releases them.
  */
 #ifndef S4S_COUNTER_H
 #define S4S_COUNTER_H
 #include <stddef.h>
 #include <stdint.h>
+#include "hash.h"
 
 typedef struct s4s_counter_ent {
     char    *key;
@@ -16,13 +18,15 @@ typedef struct s4s_counter_ent {
 } s4s_counter_ent;
 
 typedef struct s4s_counter {
-    s4s_counter_ent *tab;
-    size_t cap, len, max_keys;
+    s4s_counter_ent *ent;    /* len entries, insertion order */
+    size_t len, ent_cap, max_keys;
+    s4s_hidx idx;
 } s4s_counter;
 
 void s4s_counter_init(s4s_counter *c, size_t max_keys);
 void s4s_counter_free(s4s_counter *c);
-/* adds `by` to count `which` (0..2) of key; returns the entry */
+/* adds `by` to count `which` (0..2) of key; returns the entry, valid until
+ * the next add */
 s4s_counter_ent *s4s_counter_add(s4s_counter *c, const char *key, size_t klen, int which, uint64_t by);
 /* entries sorted by n[which] descending (then key); caller frees the array */
 s4s_counter_ent **s4s_counter_sorted(const s4s_counter *c, int which, size_t *n);
