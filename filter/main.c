@@ -92,6 +92,8 @@ static bool parse_size(const char *s, size_t *out)
     return true;
 }
 
+/* Unbuffered: the pipe writes in large blocks itself, and fwrite's count is
+ * then exactly what reached the file (a write error names that count). */
 static FILE *open_out(const char *path, const char *what)
 {
     if (!strcmp(path, "-"))
@@ -99,7 +101,14 @@ static FILE *open_out(const char *path, const char *what)
     FILE *f = fopen(path, "w");
     if (!f)
         fprintf(stderr, "s4s-normalize: cannot open %s file %s: %s\n", what, path, strerror(errno));
+    else
+        setvbuf(f, NULL, _IONBF, 0);
     return f;
+}
+
+static const char *out_name(const char *path, const char *dflt)
+{
+    return !path ? dflt : strcmp(path, "-") ? path : "stderr";
 }
 
 static double now(void)
@@ -215,10 +224,13 @@ typedef struct tick_ctx {
 static void tick(void *u)
 {
     tick_ctx *t = u;
-    s4s_progress_tick(t->pr, s4s_pipe_counts(t->p), false);
+    s4s_counts c;
+    s4s_pipe_progress(t->p, &c);
+    s4s_progress_tick(t->pr, &c, false);
 }
 
-/* feeds one file (or stdin) into the pipe; returns an rc, or -1 on open error */
+/* feeds one file (or stdin) into the pipe; returns an rc, or -1 on open
+ * error; read errors are the pipe's message (it knows the offset) */
 static int feed_file(s4s_pipe *p, const char *path, size_t bs, s4s_progress *pr)
 {
     int fd = 0;
@@ -230,9 +242,7 @@ static int feed_file(s4s_pipe *p, const char *path, size_t bs, s4s_progress *pr)
         }
     }
     tick_ctx t = {pr, p};
-    s4s_rc rc = s4s_pipe_feed_fd(p, fd, bs, pr ? tick : NULL, &t);
-    if (rc == S4S_ERR_IO)
-        fprintf(stderr, "s4s-normalize: read error on %s: %s\n", path, strerror(errno));
+    s4s_rc rc = s4s_pipe_feed_fd(p, fd, fd ? path : "stdin", bs, pr ? tick : NULL, &t);
     if (fd)
         close(fd);
     return rc;
@@ -257,6 +267,12 @@ int main(int argc, char **argv)
         (c.coverage && !(io.coverage = open_out(c.coverage, "coverage"))) ||
         (c.stats && !(stats_f = open_out(c.stats, "stats"))))
         return EXIT_FATAL;
+    if (!c.out)
+        setvbuf(stdout, NULL, _IONBF, 0);
+    io.out_name = out_name(c.out, "stdout");
+    io.reject_name = out_name(c.reject, NULL);
+    io.report_name = out_name(c.report, NULL);
+    io.coverage_name = out_name(c.coverage, NULL);
 
     double t0 = now();
     s4s_pipe *p;
@@ -290,8 +306,11 @@ int main(int argc, char **argv)
     else if (s4s_pipe_had_errors(p))
         exit_st = EXIT_DATA;
 
-    if (stats_f)
-        s4s_pipe_write_stats(p, stats_f, now() - t0);
+    if (stats_f && s4s_pipe_write_stats(p, stats_f, out_name(c.stats, NULL), now() - t0) == S4S_ERR_IO) {
+        fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
+        if (exit_st != -1)
+            exit_st = EXIT_FATAL;
+    }
     if (c.summary || show)
         s4s_pipe_write_summary(p, stderr, now() - t0);
     s4s_pipe_free(p);

@@ -6,13 +6,18 @@
  *  - Each resource handed over by assemble is accounted exactly once: written
  *    to out, or quarantined to reject (raw bytes, compacted), in input order;
  *    so resources_in == resources_out + resources_rejected.
- *  - Output buffers are flushed when they pass FLUSH_AT, so memory does not
- *    grow with the input; an output error stops the run.
+ *  - Output buffers (out, reject, report) are flushed when they pass
+ *    FLUSH_AT, so memory does not grow with the input; a write error stops
+ *    the run, and its message (file, bytes it got, errno) is made on the
+ *    thread that wrote.
+ *  - Every change to a resource is made by a rule family of the registry;
+ *    the stream only hands them the context (Bundle number, fullUrl).
  *  - Rules see only resources whose tree is complete and valid UTF-8.
  *  - Threads: s4s_pipe_feed() is synchronous; s4s_pipe_feed_fd() reads on a
  *    reader thread and processes on the stage thread.  process() runs on
  *    exactly one thread at a time (the stage, or this one after a drain),
- *    so the output buffers, stats and rule states need no locks.
+ *    so the output buffers, stats and rule states need no locks; the
+ *    progress display reads only the live_* atomics.
  */
 #include "s4s.h"
 #include "base/alloc.h"
@@ -22,7 +27,6 @@
 #include "reader.h"
 #include "stage.h"
 #include "base/jsonw.h"
-#include "urnuuid.h"
 #include "report.h"
 #include "sax.h"
 #include "stats.h"
@@ -32,12 +36,21 @@
 #include "../terminology/term.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define FLUSH_AT (1u << 20)
 #define HARD_DEPTH_MIN 1024
+
+/* An output stream and what it has been given, for the message when a
+ * write fails. */
+typedef struct sink {
+    FILE       *f;
+    const char *name;
+    uint64_t    bytes;   /* written to it so far */
+} sink;
 
 struct s4s_pipe {
     const s4s_opts *o;
@@ -47,11 +60,13 @@ struct s4s_pipe {
     s4s_sax        *sax;
     s4s_term       *term;
     void          **rule_state;
-    s4s_refmap     *refs;
-    uint64_t        bundle;
     s4s_stats       st;
     s4s_buf         out, rej;
-    s4s_jw          rep;
+    s4s_jw          rep;         /* report lines, buffered like out and rej */
+    sink            out_s, rej_s, rep_s, cov_s;
+    /* copies of the counters the progress line shows, stored by the thread
+     * that counts, loaded by the one that ticks */
+    _Atomic uint64_t live_bytes, live_in, live_rejected;
     s4s_reader     *reader;      /* set while a reader thread decodes */
     s4s_stage      *stage;       /* rules + writer thread, when running */
     bool            spill_inline;/* the resource being spilled is processed here */
@@ -62,19 +77,38 @@ struct s4s_pipe {
     char            err[512];
 };
 
-static s4s_rc flush_buf(s4s_buf *b, FILE *f, bool force)
+/* The message for a failed write; errno is the writing thread's. */
+static void write_failed(s4s_pipe *p, const sink *s, int err)
 {
-    if (!f) {
-        s4s_buf_clear(b);
+    char eb[128];
+    if (!p->err[0])
+        snprintf(p->err, sizeof p->err, "%s: write error after %llu bytes: %s", s->name,
+                 (unsigned long long)s->bytes, strerror_r(err, eb, sizeof eb));
+}
+
+static s4s_rc sink_write(s4s_pipe *p, sink *s, const void *b, size_t n)
+{
+    size_t w = fwrite(b, 1, n, s->f);
+    s->bytes += w;
+    if (w == n && fflush(s->f) == 0)
         return S4S_OK;
-    }
-    if (b->len && (force || b->len >= FLUSH_AT)) {
-        size_t n = fwrite(b->p, 1, b->len, f);
+    int err = errno;
+    if (err == EPIPE)
+        return S4S_ERR_EPIPE;
+    write_failed(p, s, err);
+    return S4S_ERR_IO;
+}
+
+static s4s_rc flush_buf(s4s_pipe *p, s4s_buf *b, sink *s, bool force)
+{
+    s4s_rc rc = S4S_OK;
+    if (!s->f)
         s4s_buf_clear(b);
-        if (n != b->len && ferror(f))
-            return errno == EPIPE ? S4S_ERR_EPIPE : S4S_ERR_IO;
+    else if (b->len && (force || b->len >= FLUSH_AT)) {
+        rc = sink_write(p, s, b->p, b->len);
+        s4s_buf_clear(b);
     }
-    return S4S_OK;
+    return rc;
 }
 
 static void spill(void *u, const char *p, size_t n)
@@ -95,51 +129,16 @@ static void spill(void *u, const char *p, size_t n)
         memset(&pp->spill_st, 0, sizeof pp->spill_st);
     }
     s4s_compact(&pp->rej, p, n, &pp->spill_st);
-    s4s_rc rc = flush_buf(&pp->rej, pp->io.reject, false);
+    s4s_rc rc = flush_buf(pp, &pp->rej, &pp->rej_s, false);
     if (rc && !pp->rc)
         pp->rc = rc;
 }
 
-static void nfc_walk(s4s_rctx *rc, s4s_node *n)
+static void run_rules(s4s_pipe *p, s4s_rctx *rc)
 {
-    for (s4s_node *c = n->first; c; c = c->next) {
-        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
-            nfc_walk(rc, c);
-        } else if (c->type == S4S_J_STRING) {
-            size_t len;
-            const char *v = s4s_text_nfc(rc->arena, c->str, c->len, &len);
-            if (v) {
-                s4s_node_set(rc->arena, c, S4S_J_STRING, v, len);
-                c->flags |= S4S_NF_EDITED;
-                /* values may be free text: never echo them */
-                s4s_repair(rc, c, "nfc", NULL, NULL, "string normalized to Unicode NFC");
-            }
-        }
-    }
-}
-
-static void run_rules(s4s_pipe *p, s4s_rctx *rc, const s4s_res *r)
-{
-    if (r->bundle && r->bundle != p->bundle) {
-        s4s_refmap_reset(p->refs);
-        p->bundle = r->bundle;
-    }
-    if (r->bundle) {
-        rc->rule = "refs";
-        unsigned unresolved;
-        p->st.refs_rewritten += s4s_refs_rewrite(rc, p->refs, &unresolved);
-        p->st.refs_unresolved += unresolved;
-        /* after rewriting, so an entry never resolves to itself by accident */
-        if (r->full_url && rc->type && rc->id && !s4s_refmap_put(p->refs, r->full_url, rc->type, rc->id))
-            p->st.refs_map_full++;
-    }
-    if (!p->o->validate)
-        return;
-    if (p->o->nfc) {
-        rc->rule = "nfc";
-        nfc_walk(rc, rc->root);
-    }
     for (unsigned i = 0; i < s4s_n_rules; i++) {
+        if (!s4s_rule_enabled(i, p->o))
+            continue;
         rc->rule = s4s_rules[i]->name;
         s4s_rules[i]->apply(rc, p->rule_state[i]);
     }
@@ -147,17 +146,18 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc, const s4s_res *r)
 
 /* Rules, then out or reject, report, stats: on the stage thread when it
  * runs, else inline.  Touches only what no other thread touches meanwhile
- * (p->out, p->rej, p->rep, p->st, p->refs, rule states). */
+ * (p->out, p->rej, p->rep, p->st, rule states). */
 static s4s_rc process(void *u, s4s_res *r)
 {
     s4s_pipe *p = u;
     s4s_rctx rc = {
         .arena = r->arena, .root = r->root, .off = r->off, .opts = p->o, .term = p->term,
+        .bundle = r->bundle, .full_url = r->full_url,
     };
     if (r->root) {
         rc.type = s4s_get_str(r->root, "resourceType");
         rc.id = s4s_get_str(r->root, "id");
-        run_rules(p, &rc, r);
+        run_rules(p, &rc);
     } else {
         rc.rule = "input";
         s4s_issue_path(&rc, S4S_SEV_ERROR, r->reason_code ? r->reason_code : "structure",
@@ -187,20 +187,24 @@ static s4s_rc process(void *u, s4s_res *r)
                 s4s_buf_putc(&p->rej, '\n');
             }
         }
-        out_rc = flush_buf(&p->rej, p->io.reject, false);
+        out_rc = flush_buf(p, &p->rej, &p->rej_s, false);
     } else {
         s4s_write_node(&p->out, r->root);
         s4s_buf_putc(&p->out, '\n');
-        out_rc = flush_buf(&p->out, p->io.out, false);
+        out_rc = flush_buf(p, &p->out, &p->out_s, false);
     }
     if (rc.issues && (p->io.report || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
         s4s_issue_paths(&rc);
     if (rc.issues && p->io.report) {
         s4s_report_write(&p->rep, rc.type, rc.id, r->off, r->line, reject, rc.issues);
-        if (!s4s_jw_line(&p->rep) && !out_rc)
-            out_rc = errno == EPIPE ? S4S_ERR_EPIPE : S4S_ERR_IO;
+        s4s_jw_line(&p->rep);
+        s4s_rc rep_rc = flush_buf(p, &p->rep.b, &p->rep_s, false);
+        if (!out_rc)
+            out_rc = rep_rc;
     }
     s4s_stats_resource(&p->st, rc.type, reject, rc.issues);
+    atomic_store_explicit(&p->live_in, p->st.c.resources_in, memory_order_relaxed);
+    atomic_store_explicit(&p->live_rejected, p->st.c.resources_rejected, memory_order_relaxed);
     if (out_rc)
         return out_rc;
     if (has_err && p->o->on_invalid == S4S_INVALID_FAIL) {
@@ -251,6 +255,7 @@ static s4s_rc to_sax(void *u, const unsigned char *b, size_t n)
     if (p->reader) /* on the reader thread: hand over, never touch sax */
         return s4s_reader_push(p->reader, b, n);
     p->st.c.bytes_uncompressed += n;
+    atomic_store_explicit(&p->live_bytes, p->st.c.bytes_uncompressed, memory_order_relaxed);
     return s4s_sax_feed(p->sax, b, n);
 }
 
@@ -260,7 +265,7 @@ static s4s_rc decode(void *u, const unsigned char *b, size_t n)
     return s4s_input_feed(p->in, b, n);
 }
 
-s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
+s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_size,
                         void (*tick)(void *), void *tick_u)
 {
     if (p->rc)
@@ -277,6 +282,7 @@ s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
     size_t n;
     while ((b = s4s_reader_next(p->reader, &n)) != NULL) {
         p->st.c.bytes_uncompressed += n;
+        atomic_store_explicit(&p->live_bytes, p->st.c.bytes_uncompressed, memory_order_relaxed);
         rc = s4s_sax_feed(p->sax, b, n);
         if (tick)
             tick(tick_u);
@@ -286,13 +292,22 @@ s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
         }
     }
     uint64_t got;
-    s4s_rc rrc = s4s_reader_join(p->reader, &got);
+    int rerr;
+    s4s_rc rrc = s4s_reader_join(p->reader, &got, &rerr);
     p->reader = NULL;
     p->st.c.bytes_in += got;
     if (!rc)
         rc = rrc;
     if (rc && p->stage) /* the stage may be writing p->err: let it finish first */
         s4s_stage_drain(p->stage);
+    if (rc == S4S_ERR_IO && rrc == S4S_ERR_IO && !p->err[0]) {
+        char eb[128];
+        if (rerr == EISDIR)
+            snprintf(p->err, sizeof p->err, "%s: is a directory", name);
+        else
+            snprintf(p->err, sizeof p->err, "%s: read error at byte %llu: %s", name,
+                     (unsigned long long)got, strerror_r(rerr, eb, sizeof eb));
+    }
     return rc ? fail(p, rc) : S4S_OK;
 }
 
@@ -304,8 +319,11 @@ s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     s4s_stats_init(&p->st);
     s4s_buf_init(&p->out, o->max_resource_bytes * 8 + FLUSH_AT * 2);
     s4s_buf_init(&p->rej, o->max_resource_bytes * 8 + FLUSH_AT * 2);
-    s4s_jw_init(&p->rep, io->report);
-    p->refs = s4s_refmap_new(o->max_refs);
+    s4s_jw_init(&p->rep, NULL);
+    p->out_s = (sink){.f = io->out, .name = io->out_name ? io->out_name : "output"};
+    p->rej_s = (sink){.f = io->reject, .name = io->reject_name ? io->reject_name : "reject file"};
+    p->rep_s = (sink){.f = io->report, .name = io->report_name ? io->report_name : "report file"};
+    p->cov_s = (sink){.f = io->coverage, .name = io->coverage_name ? io->coverage_name : "coverage file"};
     p->rule_state = s4s_xcalloc(s4s_n_rules + 1, sizeof *p->rule_state);
     *out = p;
 
@@ -326,16 +344,14 @@ s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
             return rc;
         }
     }
-    if (o->validate) {
-        for (unsigned i = 0; i < s4s_n_rules; i++) {
-            if (!s4s_rules[i]->init)
-                continue;
-            rc = s4s_rules[i]->init(o, p->term, &p->rule_state[i]);
-            if (rc) {
-                snprintf(p->err, sizeof p->err, "rule family %s failed to start: %s",
-                         s4s_rules[i]->name, s4s_rc_str(rc));
-                return rc;
-            }
+    for (unsigned i = 0; i < s4s_n_rules; i++) {
+        if (!s4s_rules[i]->init || !s4s_rule_enabled(i, o))
+            continue;
+        rc = s4s_rules[i]->init(o, p->term, &p->rule_state[i]);
+        if (rc) {
+            snprintf(p->err, sizeof p->err, "rule family %s failed to start: %s",
+                     s4s_rules[i]->name, s4s_rc_str(rc));
+            return rc;
         }
     }
     return S4S_OK;
@@ -360,6 +376,28 @@ s4s_rc s4s_pipe_feed(s4s_pipe *p, const void *buf, size_t len)
     return rc ? fail(p, rc) : S4S_OK;
 }
 
+/* The families' side files, each composed in memory and then written
+ * through its sink, so a write error is caught and counted like any other. */
+static s4s_rc side_outputs(s4s_pipe *p)
+{
+    if (!p->io.coverage)
+        return S4S_OK;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem)
+        return S4S_ERR_NOMEM;
+    s4s_outputs side = p->io;
+    side.coverage = mem;
+    for (unsigned i = 0; i < s4s_n_rules; i++)
+        if (s4s_rules[i]->side_output && s4s_rule_enabled(i, p->o))
+            s4s_rules[i]->side_output(p->rule_state[i], &side);
+    fclose(mem);
+    s4s_rc rc = sink_write(p, &p->cov_s, text, len);
+    free(text);
+    return rc;
+}
+
 s4s_rc s4s_pipe_finish(s4s_pipe *p)
 {
     s4s_rc rc = p->rc;
@@ -376,39 +414,45 @@ s4s_rc s4s_pipe_finish(s4s_pipe *p)
     if (rc && rc != p->rc)
         fail(p, rc);
     /* flush what was produced even after an input error: it is complete */
-    s4s_rc f1 = flush_buf(&p->out, p->io.out, true);
-    s4s_rc f2 = flush_buf(&p->rej, p->io.reject, true);
-    if (p->io.out && fflush(p->io.out) && !f1)
-        f1 = errno == EPIPE ? S4S_ERR_EPIPE : S4S_ERR_IO;
-    if (p->o->validate)
-        for (unsigned i = 0; i < s4s_n_rules; i++)
-            if (s4s_rules[i]->side_output)
-                s4s_rules[i]->side_output(p->rule_state[i], &p->io);
+    s4s_rc f1 = flush_buf(p, &p->out, &p->out_s, true);
+    s4s_rc f2 = flush_buf(p, &p->rej, &p->rej_s, true);
+    s4s_rc f3 = flush_buf(p, &p->rep.b, &p->rep_s, true);
+    s4s_rc f4 = side_outputs(p);
     if (!rc)
-        rc = f1 ? f1 : f2;
+        rc = f1 ? f1 : f2 ? f2 : f3 ? f3 : f4;
     if (rc && !p->rc)
         fail(p, rc);
     return rc;
 }
 
 const s4s_counts *s4s_pipe_counts(const s4s_pipe *p) { return &p->st.c; }
+
+void s4s_pipe_progress(s4s_pipe *p, s4s_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    c->bytes_uncompressed = atomic_load_explicit(&p->live_bytes, memory_order_relaxed);
+    c->resources_in = atomic_load_explicit(&p->live_in, memory_order_relaxed);
+    c->resources_rejected = atomic_load_explicit(&p->live_rejected, memory_order_relaxed);
+}
 const char *s4s_pipe_errmsg(const s4s_pipe *p) { return p->err; }
 bool s4s_pipe_had_errors(const s4s_pipe *p) { return p->had_errors || p->st.c.resources_rejected; }
 
-void s4s_pipe_write_stats(s4s_pipe *p, FILE *f, double elapsed_s)
+s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elapsed_s)
 {
     s4s_jw w;
-    s4s_jw_init(&w, f);
+    s4s_jw_init(&w, NULL);
     s4s_jw_obj(&w);
     s4s_stats_write(&p->st, &w, elapsed_s);
-    if (p->o->validate)
-        for (unsigned i = 0; i < s4s_n_rules; i++)
-            if (s4s_rules[i]->stats)
-                s4s_rules[i]->stats(p->rule_state[i], &w);
+    for (unsigned i = 0; i < s4s_n_rules; i++)
+        if (s4s_rules[i]->stats && s4s_rule_enabled(i, p->o))
+            s4s_rules[i]->stats(p->rule_state[i], &w);
     s4s_jw_obj_end(&w);
     s4s_jw_line(&w);
+    sink s = {.f = f, .name = name ? name : "stats file"};
+    p->err[0] = '\0'; /* the run's own message has been read by now */
+    s4s_rc rc = sink_write(p, &s, w.b.p, w.b.len);
     s4s_jw_done(&w);
-    fflush(f);
+    return rc;
 }
 
 void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
@@ -448,7 +492,6 @@ void s4s_pipe_free(s4s_pipe *p)
     s4s_sax_free(p->sax);
     s4s_asm_free(p->as);
     s4s_input_free(p->in);
-    s4s_refmap_free(p->refs);
     s4s_buf_free(&p->out);
     s4s_buf_free(&p->rej);
     s4s_jw_done(&p->rep);

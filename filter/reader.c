@@ -32,6 +32,7 @@ struct s4s_reader {
     bool            holding;   /* consumer holds the tail slot */
     bool            started, done, cancelled;
     s4s_rc          rc;
+    int             err;       /* errno of a failed read, taken on this thread */
     uint64_t        bytes;
 };
 
@@ -72,6 +73,7 @@ static void *run(void *arg)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
+            r->err = errno;
             rc = S4S_ERR_IO;
             break;
         }
@@ -150,12 +152,13 @@ void s4s_reader_cancel(s4s_reader *r)
     pthread_mutex_unlock(&r->mu);
 }
 
-s4s_rc s4s_reader_join(s4s_reader *r, uint64_t *bytes_read)
+s4s_rc s4s_reader_join(s4s_reader *r, uint64_t *bytes_read, int *err)
 {
     if (r->started)
         pthread_join(r->th, NULL);
     s4s_rc rc = r->rc;
     *bytes_read = r->bytes;
+    *err = r->err;
     for (int i = 0; i < RING_SLOTS; i++)
         free(r->slot[i]);
     pthread_mutex_destroy(&r->mu);

@@ -28,7 +28,8 @@ s4s_rc s4s_reader_push(s4s_reader *r, const unsigned char *p, size_t n);
 const unsigned char *s4s_reader_next(s4s_reader *r, size_t *n);
 /* consumer: stop early (the thread ends at its next push or read) */
 void   s4s_reader_cancel(s4s_reader *r);
-/* waits for the thread; returns its read/decode rc and the bytes read */
-s4s_rc s4s_reader_join(s4s_reader *r, uint64_t *bytes_read);
+/* waits for the thread; returns its read/decode rc, the bytes read and,
+ * after a failed read (S4S_ERR_IO), the errno the reader thread saw */
+s4s_rc s4s_reader_join(s4s_reader *r, uint64_t *bytes_read, int *err);
 
 #endif

@@ -25,7 +25,8 @@
 
 
 
-/* Counters every layer updates; read them at any time (progress display). */
+/* Counters every layer updates; read them through s4s_pipe_counts() when no
+ * feed is running, through s4s_pipe_progress() at any time. */
 typedef struct s4s_counts {
     uint64_t bytes_in;           /* bytes given to s4s_pipe_feed */
     uint64_t bytes_uncompressed; /* bytes given to the JSON parser */
@@ -41,18 +42,25 @@ s4s_rc s4s_pipe_feed(s4s_pipe *p, const void *buf, size_t len);
 /* Reads fd to its end: a reader thread reads and gunzips, this thread
  * parses and assembles, and (unless --no-validate) a stage thread runs the
  * rules and writes, started on the first call and stopped by
- * s4s_pipe_finish().  tick (may be NULL) runs after each block. */
-s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, size_t read_size,
+ * s4s_pipe_finish().  tick (may be NULL) runs after each block.  name is
+ * the input's name for messages (a read error names it and the offset). */
+s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_size,
                         void (*tick)(void *), void *tick_u);
 /* End of input: flushes everything; reports truncation. */
 s4s_rc s4s_pipe_finish(s4s_pipe *p);
 const s4s_counts *s4s_pipe_counts(const s4s_pipe *p);
-/* Human message for the last fatal rc, naming the byte offset; "" if none. */
+/* A snapshot of bytes_uncompressed, resources_in and resources_rejected
+ * (the rest zero), safe to take from any thread while a feed runs. */
+void s4s_pipe_progress(s4s_pipe *p, s4s_counts *c);
+/* Human message for the last fatal rc, naming the byte offset (input
+ * errors) or the file and the bytes written to it (write errors). */
 const char *s4s_pipe_errmsg(const s4s_pipe *p);
 /* True when any resource had an error-severity issue (exit status 3). */
 bool s4s_pipe_had_errors(const s4s_pipe *p);
-/* One JSON object (plus newline) with every counter and rule section. */
-void s4s_pipe_write_stats(s4s_pipe *p, FILE *f, double elapsed_s);
+/* One JSON object (plus newline) with every counter and rule section; name
+ * is f's name for messages.  On a write error returns S4S_ERR_IO (or
+ * S4S_ERR_EPIPE) and s4s_pipe_errmsg() names the file. */
+s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elapsed_s);
 /* Human summary: counts, then the most frequent issue templates and
  * repair kinds (templates hold no record values). */
 void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s);

@@ -97,10 +97,4 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
 
     s4s_jw_kuint(w, "repairs", s->c.repairs);
     s4s_counter_write(&s->repairs, w, "repairs_by_kind");
-    s4s_jw_key(w, "references");
-    s4s_jw_obj(w);
-    s4s_jw_kuint(w, "urn_uuid_rewritten", s->refs_rewritten);
-    s4s_jw_kuint(w, "urn_uuid_unresolved", s->refs_unresolved);
-    s4s_jw_kuint(w, "map_full", s->refs_map_full);
-    s4s_jw_obj_end(w);
 }

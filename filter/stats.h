@@ -16,14 +16,14 @@ typedef struct s4s_stats {
     s4s_counter by_code;   /* issues by FHIR issue-type code */
     s4s_counter messages;  /* issues by message template */
     s4s_counter repairs;   /* repairs by kind */
-    uint64_t    refs_rewritten, refs_unresolved, refs_map_full;
 } s4s_stats;
 
 void s4s_stats_init(s4s_stats *s);
 void s4s_stats_free(s4s_stats *s);
 /* account one resource and its issues */
 void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s_issue_rec *issues);
-/* writes the common members into an open object */
+/* writes the common members into an open object; the rule families'
+ * sections (references, structure, ...) follow from their stats hooks */
 void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s);
 
 #endif

@@ -2,7 +2,8 @@
  * edit.c - the edit API: every change to a resource goes through here and
  * is recorded as a repair, so nothing changes silently.
  *
- * Invariants: each s4s_edit_* call records exactly one repair; inserted
+ * Invariants: each s4s_edit_* call records exactly one repair (the _noecho
+ * variant records kind and path but never the values); inserted
  * nodes are flagged S4S_NF_INSERTED, changed ones S4S_NF_EDITED, removed
  * ones S4S_NF_REMOVED (kept linked so indices of siblings stay stable).
  */
@@ -18,6 +19,14 @@ void s4s_edit_set_str(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
     s4s_node_set(rc->arena, n, S4S_J_STRING, val, len);
     n->flags |= S4S_NF_EDITED;
     s4s_repair(rc, n, kind, old, n->str, "%s", why);
+}
+
+void s4s_edit_set_str_noecho(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
+                             const char *kind, const char *why)
+{
+    s4s_node_set(rc->arena, n, S4S_J_STRING, val, len);
+    n->flags |= S4S_NF_EDITED;
+    s4s_repair(rc, n, kind, NULL, NULL, "%s", why);
 }
 
 void s4s_edit_set_num(s4s_rctx *rc, s4s_node *n, const char *lexeme,

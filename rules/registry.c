@@ -1,21 +1,40 @@
 /*
- * registry.c - the rule families, in the order they run on each resource.
+ * registry.c - the rule families, in the order they run on each resource,
+ * and which of them a run enables.
  *
- * Invariant: structure runs first (later families may rely on its verdict
- * being recorded, never on the tree being valid); terminology-aware families
- * follow, variants before codes so codes judges the repaired gene codes.  Adding a family is one row here plus its own file.
+ * Invariant: the urn:uuid rewrite runs first and is the only family that
+ * runs under --no-validate (it is part of the passthrough); nfc (only with
+ * --nfc) runs next, so every later family sees normalized text; structure
+ * follows (later families may rely on its verdict being recorded, never on
+ * the tree being valid); terminology-aware families follow, variants before
+ * codes so codes judges the repaired gene codes.  Stats sections appear in
+ * this order.  Adding a family is one row here plus its own file.
  */
 #include "rule.h"
 
+extern const s4s_rule s4s_rule_urnuuid;   /* urnuuid.c: urn:uuid references -> Type/id */
+extern const s4s_rule s4s_rule_nfc;       /* nfc.c: Unicode NFC (--nfc) */
 extern const s4s_rule s4s_rule_structure; /* structure.c: FHIR R4 definitions */
 extern const s4s_rule s4s_rule_codes;     /* codes.c: system URIs, code syntax, look-ups */
 extern const s4s_rule s4s_rule_units;     /* units.c: UCUM quantities */
 extern const s4s_rule s4s_rule_variants;  /* variants.c: HGVS and HGNC */
 
 const s4s_rule *const s4s_rules[] = {
+    &s4s_rule_urnuuid,
+    &s4s_rule_nfc,
     &s4s_rule_structure,
     &s4s_rule_variants, /* before codes: it repairs gene codes (2623 -> HGNC:2623) that codes then looks up */
     &s4s_rule_codes,
     &s4s_rule_units,
 };
 const unsigned s4s_n_rules = sizeof s4s_rules / sizeof s4s_rules[0];
+
+bool s4s_rule_enabled(unsigned i, const s4s_opts *o)
+{
+    const s4s_rule *r = s4s_rules[i];
+    if (r == &s4s_rule_urnuuid)
+        return true;
+    if (r == &s4s_rule_nfc)
+        return o->validate && o->nfc;
+    return o->validate;
+}

@@ -56,6 +56,9 @@ typedef struct s4s_rctx {
     const char     *type;    /* resourceType or NULL */
     const char     *id;      /* id or NULL */
     uint64_t        off;     /* offset of the resource's '{' */
+    uint64_t        bundle;  /* 1-based number of the enclosing Bundle; 0 if none:
+                                a change marks a Bundle boundary */
+    const char     *full_url;/* the Bundle entry's fullUrl, or NULL */
     const s4s_opts *opts;
     s4s_term       *term;    /* terminology cache, NULL with --no-terminology */
     const char     *rule;    /* name of the rule family now running */
@@ -80,6 +83,10 @@ void s4s_repair(s4s_rctx *rc, const s4s_node *at, const char *kind,
 /* Mutate-and-record helpers.  Each records exactly one repair. */
 void      s4s_edit_set_str(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
                            const char *kind, const char *why);
+/* The same, for values that must not appear in the report (they may be
+ * free text): the repair records kind and path, never old or new. */
+void      s4s_edit_set_str_noecho(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
+                                  const char *kind, const char *why);
 void      s4s_edit_set_num(s4s_rctx *rc, s4s_node *n, const char *lexeme,
                            const char *kind, const char *why);
 s4s_node *s4s_edit_add_str(s4s_rctx *rc, s4s_node *obj, const char *key,
@@ -118,8 +125,11 @@ typedef struct s4s_rule {
     void   (*fini)(void *state);
 } s4s_rule;
 
-/* The registry: rules/registry.c lists every family in run order. */
+/* The registry: rules/registry.c lists every family in run order, and says
+ * which of them run under the given options (init, apply, stats and
+ * side_output are called only for those). */
 extern const s4s_rule *const s4s_rules[];
 extern const unsigned s4s_n_rules;
+bool s4s_rule_enabled(unsigned i, const s4s_opts *o);
 
 #endif

@@ -41,6 +41,36 @@ if [ $st = 2 ] && grep -q 'nope.json' "$tmp/err"; then ok; else bad "missing fil
 "$bin/s4s-normalize" --on-invalid=reject < /dev/null > /dev/null 2> "$tmp/err"
 if [ $? = 1 ] && grep -q 'needs --reject' "$tmp/err"; then ok; else bad "--on-invalid=reject without --reject"; fi
 
+# write errors stop the run: exit 2, the message names the file and the
+# bytes it got (stdout on the stage thread and inline, each side file)
+printf '%s\n' '{"resourceType":"Patient","id":"a","x":1}' '[1]' > "$tmp/bad.ndjson"
+if [ -w /dev/full ]; then
+    for a in "" --no-validate --report=/dev/full "--reject=/dev/full --on-invalid=reject" \
+             --stats=/dev/full --coverage=/dev/full; do
+        case $a in ""|--no-validate) o=/dev/full n=stdout ;; *) o=/dev/null n=/dev/full ;; esac
+        "$bin/s4s-normalize" $a < "$tmp/bad.ndjson" > "$o" 2> "$tmp/err"
+        st=$?
+        if [ $st = 2 ] && grep -q "^s4s-normalize: $n: write error after 0 bytes: " "$tmp/err"; then ok
+        else bad "write error ${a:-stdout}: status $st, $(head -c 200 "$tmp/err")"; fi
+    done
+fi
+# a write that stops part way (file size limit): the count is what the file got
+( trap '' XFSZ; ulimit -f 4; exec "$bin/s4s-normalize" --no-validate < "$tmp/many.ndjson" > "$tmp/lim.out" 2> "$tmp/err" )
+st=$? n=$(wc -c < "$tmp/lim.out")
+if [ $st = 2 ] && [ "$n" -gt 0 ] && grep -q "^s4s-normalize: stdout: write error after $n bytes: " "$tmp/err"; then ok
+else bad "partial write: status $st, $n bytes, $(head -c 200 "$tmp/err")"; fi
+
+# read errors name the input, the offset and the reader thread's errno
+mkdir "$tmp/dir"
+"$bin/s4s-normalize" "$tmp/dir" > /dev/null 2> "$tmp/err"
+st=$?
+if [ $st = 2 ] && [ "$(cat "$tmp/err")" = "s4s-normalize: $tmp/dir: is a directory" ]; then ok
+else bad "directory as FILE: status $st, $(head -c 200 "$tmp/err")"; fi
+"$bin/s4s-normalize" < /dev/null 0> "$tmp/wronly" > /dev/null 2> "$tmp/err"
+st=$?
+if [ $st = 2 ] && [ "$(cat "$tmp/err")" = "s4s-normalize: stdin: read error at byte 0: Bad file descriptor" ]; then ok
+else bad "read error: status $st, $(head -c 200 "$tmp/err")"; fi
+
 # 200,000 levels of nesting: quarantined or refused, never a crash
 awk 'BEGIN { for (i = 0; i < 200000; i++) printf "["; print "" }' > "$tmp/deep.json"
 "$bin/s4s-normalize" --no-validate < "$tmp/deep.json" > /dev/null 2> "$tmp/err"

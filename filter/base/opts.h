@@ -49,6 +49,8 @@ typedef struct s4s_outputs {
     FILE *reject;   /* quarantined NDJSON, may be NULL */
     FILE *report;   /* OperationOutcome NDJSON, may be NULL */
     FILE *coverage; /* terminology coverage TSV (--coverage), may be NULL */
+    /* names for messages (a write error names the file); NULL: generic */
+    const char *out_name, *reject_name, *report_name, *coverage_name;
 } s4s_outputs;
 
 #endif

@@ -15,7 +15,7 @@
 #include "../../filter/input.h"
 #include "../../filter/s4s.h"
 #include "../../filter/base/text.h"
-#include "../../filter/urnuuid.h"
+#include "../../rules/urnuuid.h"
 #include "../../filter/writer.h"
 
 static void test_arena(void)
@@ -107,11 +107,15 @@ static void test_compact(void)
 static void test_urnuuid(void)
 {
     s4s_refmap *m = s4s_refmap_new(2);
-    CHECK(s4s_refmap_put(m, "urn:uuid:a", "Patient", "a"));
-    CHECK(s4s_refmap_put(m, "urn:uuid:b", "Encounter", "e1"));
-    CHECK(!s4s_refmap_put(m, "urn:uuid:c", "Patient", "c")); /* capacity */
+    CHECK(s4s_refmap_put(m, "urn:uuid:a", "Patient", "a") == S4S_REFPUT_OK);
+    CHECK(s4s_refmap_put(m, "urn:uuid:b", "Encounter", "e1") == S4S_REFPUT_OK);
+    CHECK(s4s_refmap_put(m, "urn:uuid:c", "Patient", "c") == S4S_REFPUT_FULL); /* capacity */
+    /* a repeated fullUrl is a duplicate even in a full map */
+    CHECK(s4s_refmap_put(m, "urn:uuid:a", "Patient", "a2") == S4S_REFPUT_DUPLICATE);
     s4s_refmap_reset(m);
-    CHECK(s4s_refmap_put(m, "urn:uuid:c", "Patient", "c"));
+    CHECK(s4s_refmap_put(m, "urn:uuid:c", "Patient", "c") == S4S_REFPUT_OK);
+    CHECK(s4s_refmap_put(m, "urn:uuid:d", NULL, NULL) == S4S_REFPUT_OK);
+    CHECK(s4s_refmap_put(m, "urn:uuid:d", "Patient", "d") == S4S_REFPUT_DUPLICATE);
     s4s_refmap_free(m);
 }
 

@@ -54,7 +54,7 @@ static bool filter(s4s_opts *o, run *r)
     bool ok = s4s_pipe_new(o, &io, &p) == S4S_OK;
     if (ok) {
         ok = s4s_pipe_feed(p, input, sizeof input - 1) == S4S_OK && s4s_pipe_finish(p) == S4S_OK;
-        s4s_pipe_write_stats(p, st, 0.0);
+        s4s_pipe_write_stats(p, st, "stats", 0.0);
         s4s_pipe_free(p);
     }
     fclose(out);

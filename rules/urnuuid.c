@@ -1,0 +1,272 @@
+/*
+ * urnuuid.c - the urn:uuid rule family: inside a Bundle, a reference
+ * "urn:uuid:..." that names an earlier entry's fullUrl is rewritten to that
+ * entry's Type/id; forward, missing and ambiguous ones are reported.
+ *
+ * Invariants: the map is reset when a new Bundle starts (rctx.bundle
+ * changes), so nothing resolves across Bundles; an entry is recorded after
+ * its own references are rewritten, so it never resolves to itself; a
+ * fullUrl two entries share resolves to neither (an error on the second
+ * entry, its references left as they are).  The table is a power of two, at
+ * most 3/4 full; a key is a 96-bit fingerprint (collision odds ~2^-57 over a
+ * million entries); type names are interned in a small fixed array; the id
+ * pool is a capped s4s_buf.  Runs under --no-validate too (it is the one
+ * rewrite the passthrough does).
+ */
+#include "urnuuid.h"
+#include "rule.h"
+#include "../filter/base/alloc.h"
+#include "../filter/base/buf.h"
+#include "../filter/base/jsonw.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TYPES 255
+#define ID_SAME 0xFFFFFFFFu /* id equals the uuid in the fullUrl */
+#define T_NONE  0xFFFFu     /* fullUrl seen, its entry has no Type/id */
+#define T_DUP   0xFFFEu     /* fullUrl given by more than one entry */
+
+typedef struct ent {   /* 20 bytes, 4-aligned: the map's whole cost */
+    uint32_t h1lo, h1hi, h2;
+    uint32_t id_off;   /* into pool, or ID_SAME */
+    uint16_t type;     /* 1-based index into types; 0 = empty slot; T_NONE, T_DUP */
+    uint16_t id_len;
+} ent;
+
+struct s4s_refmap {
+    ent    *tab;
+    size_t  cap, len, max;
+    char   *types[MAX_TYPES];
+    unsigned ntypes;
+    s4s_buf pool;
+};
+
+s4s_refmap *s4s_refmap_new(size_t max_entries)
+{
+    s4s_refmap *m = s4s_xcalloc(1, sizeof *m);
+    m->max = max_entries;
+    m->cap = 1024;
+    m->tab = s4s_xcalloc(m->cap, sizeof *m->tab);
+    s4s_buf_init(&m->pool, (size_t)64 << 20);
+    return m;
+}
+
+void s4s_refmap_free(s4s_refmap *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->ntypes; i++)
+        free(m->types[i]);
+    free(m->tab);
+    s4s_buf_free(&m->pool);
+    free(m);
+}
+
+void s4s_refmap_reset(s4s_refmap *m)
+{
+    if (m->len)
+        memset(m->tab, 0, m->cap * sizeof *m->tab);
+    m->len = 0;
+    s4s_buf_clear(&m->pool);
+}
+
+/* 96-bit fingerprint, 8 bytes a step (fullUrls are ~45 bytes) */
+static void hashes(const char *s, size_t n, uint64_t *h1, uint32_t *h2)
+{
+    uint64_t a = 0x9E3779B97F4A7C15ull ^ n, b = 0xC2B2AE3D27D4EB4Full;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        a = (a ^ w) * 0xff51afd7ed558ccdull;
+        a ^= a >> 32;
+        b = (b + w) * 0xc4ceb9fe1a85ec53ull;
+        b ^= b >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    a = (a ^ w) * 0xff51afd7ed558ccdull;
+    a ^= a >> 33;
+    b = (b + w) * 0xc4ceb9fe1a85ec53ull;
+    b ^= b >> 31;
+    *h1 = a;
+    *h2 = (uint32_t)b;
+}
+
+static ent *find(ent *tab, size_t cap, uint64_t h1, uint32_t h2)
+{
+    size_t i = h1 & (cap - 1);
+    uint32_t lo = (uint32_t)h1, hi = (uint32_t)(h1 >> 32);
+    while (tab[i].type && !(tab[i].h1lo == lo && tab[i].h1hi == hi && tab[i].h2 == h2))
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+static unsigned type_index(s4s_refmap *m, const char *type)
+{
+    for (unsigned i = 0; i < m->ntypes; i++)
+        if (!strcmp(m->types[i], type))
+            return i + 1;
+    if (m->ntypes == MAX_TYPES)
+        return 0;
+    m->types[m->ntypes++] = s4s_xstrdup(type);
+    return m->ntypes;
+}
+
+static void grow(s4s_refmap *m)
+{
+    size_t ncap = m->cap * 2;
+    ent *nt = s4s_xcalloc(ncap, sizeof *nt);
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->tab[i].type)
+            *find(nt, ncap, (uint64_t)m->tab[i].h1hi << 32 | m->tab[i].h1lo, m->tab[i].h2) = m->tab[i];
+    free(m->tab);
+    m->tab = nt;
+    m->cap = ncap;
+}
+
+s4s_refput s4s_refmap_put(s4s_refmap *m, const char *url, const char *type, const char *id)
+{
+    uint64_t h1;
+    uint32_t h2;
+    hashes(url, strlen(url), &h1, &h2);
+    ent *e = find(m->tab, m->cap, h1, h2);
+    if (e->type) {
+        e->type = T_DUP;
+        return S4S_REFPUT_DUPLICATE;
+    }
+    if (m->len >= m->max)
+        return S4S_REFPUT_FULL;
+    unsigned t = T_NONE;
+    size_t idl = 0;
+    if (type && id) {
+        t = type_index(m, type);
+        idl = strlen(id);
+        if (!t || idl > 0xFFFF)
+            return S4S_REFPUT_FULL;
+    }
+    if ((m->len + 1) * 4 > m->cap * 3) { /* at most 3/4 full */
+        grow(m);
+        e = find(m->tab, m->cap, h1, h2);
+    }
+    e->h1lo = (uint32_t)h1;
+    e->h1hi = (uint32_t)(h1 >> 32);
+    e->h2 = h2;
+    e->type = (uint16_t)t;
+    e->id_len = (uint16_t)idl;
+    e->id_off = ID_SAME;
+    const char *uuid = strncmp(url, "urn:uuid:", 9) == 0 ? url + 9 : NULL;
+    if (t != T_NONE && !(uuid && !strcmp(uuid, id))) {
+        e->id_off = (uint32_t)m->pool.len;
+        if (m->pool.len > 0xFFFF0000u || !s4s_buf_put(&m->pool, id, idl)) {
+            e->type = 0; /* pool full: forget the entry */
+            return S4S_REFPUT_FULL;
+        }
+    }
+    m->len++;
+    return S4S_REFPUT_OK;
+}
+
+static void walk(s4s_rctx *rc, s4s_refmap *m, s4s_node *n, unsigned *done, unsigned *unresolved)
+{
+    for (s4s_node *c = n->first; c; c = c->next) {
+        if (c->flags & S4S_NF_REMOVED)
+            continue;
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
+            walk(rc, m, c, done, unresolved);
+            continue;
+        }
+        if (c->type != S4S_J_STRING || c->klen != 9 || memcmp(c->key, "reference", 9) ||
+            c->len < 9 || memcmp(c->str, "urn:uuid:", 9))
+            continue;
+        uint64_t h1;
+        uint32_t h2;
+        hashes(c->str, c->len, &h1, &h2);
+        ent *e = find(m->tab, m->cap, h1, h2);
+        if (e->type == T_DUP) {
+            (*unresolved)++;
+            s4s_issue(rc, S4S_SEV_WARNING, "multiple-matches", c,
+                      "urn:uuid reference names a fullUrl that more than one entry of this Bundle has; left as is");
+            continue;
+        }
+        if (!e->type || e->type == T_NONE) {
+            (*unresolved)++;
+            s4s_issue(rc, S4S_SEV_WARNING, "not-found", c,
+                      "urn:uuid reference names no earlier entry of this Bundle (forward or missing); left as is");
+            continue;
+        }
+        const char *type = m->types[e->type - 1];
+        const char *id = e->id_off == ID_SAME ? c->str + 9 : m->pool.p + e->id_off;
+        char *v = s4s_arena_printf(rc->arena, "%s/%.*s", type, (int)e->id_len, id);
+        s4s_edit_set_str(rc, c, v, strlen(v), "urn-uuid-reference",
+                         "urn:uuid reference rewritten to the Type/id of the entry it names");
+        (*done)++;
+    }
+}
+
+typedef struct rstate {
+    s4s_refmap *map;
+    uint64_t    bundle;   /* the Bundle the map describes; 0 = none yet */
+    uint64_t    rewritten, unresolved, map_full;
+} rstate;
+
+static s4s_rc urnuuid_init(const s4s_opts *o, s4s_term *term, void **state)
+{
+    rstate *st = s4s_xcalloc(1, sizeof *st);
+    st->map = s4s_refmap_new(o->max_refs);
+    *state = st;
+    return S4S_OK;
+}
+
+static void urnuuid_apply(s4s_rctx *rc, void *state)
+{
+    rstate *st = state;
+    if (!rc->bundle)
+        return;
+    if (rc->bundle != st->bundle) {
+        s4s_refmap_reset(st->map);
+        st->bundle = rc->bundle;
+    }
+    unsigned done = 0, unresolved = 0;
+    walk(rc, st->map, rc->root, &done, &unresolved);
+    st->rewritten += done;
+    st->unresolved += unresolved;
+    if (!rc->full_url)
+        return;
+    /* after rewriting, so an entry never resolves to itself by accident */
+    bool target = rc->type && rc->id;
+    switch (s4s_refmap_put(st->map, rc->full_url, target ? rc->type : NULL, target ? rc->id : NULL)) {
+    case S4S_REFPUT_OK:
+        break;
+    case S4S_REFPUT_FULL:
+        if (target)
+            st->map_full++;
+        break;
+    case S4S_REFPUT_DUPLICATE:
+        s4s_issue(rc, S4S_SEV_ERROR, "duplicate", NULL,
+                  "the entry's fullUrl is already used by an earlier entry of this Bundle; references to it are left unresolved");
+        break;
+    }
+}
+
+static void urnuuid_stats(void *state, s4s_jw *w)
+{
+    const rstate *st = state;
+    s4s_jw_key(w, "references");
+    s4s_jw_obj(w);
+    s4s_jw_kuint(w, "urn_uuid_rewritten", st->rewritten);
+    s4s_jw_kuint(w, "urn_uuid_unresolved", st->unresolved);
+    s4s_jw_kuint(w, "map_full", st->map_full);
+    s4s_jw_obj_end(w);
+}
+
+static void urnuuid_fini(void *state)
+{
+    rstate *st = state;
+    s4s_refmap_free(st->map);
+    free(st);
+}
+
+/* named "refs": the family name report diagnostics have always carried */
+const s4s_rule s4s_rule_urnuuid = {"refs", urnuuid_init, urnuuid_apply, urnuuid_stats, NULL,
+                                   urnuuid_fini};
