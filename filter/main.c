@@ -7,6 +7,7 @@
  * through the library.
  */
 #include "s4s.h"
+#include "html.h"
 #include "progress.h"
 #include "../terminology/embedded.h"
 #include "../terminology/term.h"
@@ -36,6 +37,7 @@ static const char usage_text[] =
 "      --report=FILE          OperationOutcome NDJSON, one line per resource with issues\n"
 "      --stats=FILE           JSON counters at the end ('-' for stderr)\n"
 "      --coverage=FILE        terminology coverage TSV (per system and code)\n"
+"      --html-report=FILE     one-page HTML data-quality report (same as s4s-term html)\n"
 "Policy:\n"
 "      --on-invalid=MODE      keep (default): write with safe repairs and report;\n"
 "                             reject: quarantine to --reject (required);\n"
@@ -112,7 +114,7 @@ static double now(void)
 enum {
     O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
-    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY
+    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML
 };
 
 static const struct option long_opts[] = {
@@ -121,6 +123,7 @@ static const struct option long_opts[] = {
     {"report", required_argument, NULL, O_REPORT},
     {"stats", required_argument, NULL, O_STATS},
     {"coverage", required_argument, NULL, O_COVERAGE},
+    {"html-report", required_argument, NULL, O_HTML},
     {"on-invalid", required_argument, NULL, O_ON_INVALID},
     {"no-validate", no_argument, NULL, O_NO_VALIDATE},
     {"input-encoding", required_argument, NULL, O_ENCODING},
@@ -143,7 +146,7 @@ static const struct option long_opts[] = {
 
 typedef struct cli {
     s4s_opts    o;
-    const char *out, *reject, *report, *stats, *coverage;
+    const char *out, *reject, *report, *stats, *coverage, *html;
     size_t      read_size;
     bool        quiet, summary;
 } cli;
@@ -160,6 +163,7 @@ static int parse_args(int argc, char **argv, cli *c)
         case O_REPORT: c->report = optarg; break;
         case O_STATS: c->stats = optarg; break;
         case O_COVERAGE: c->coverage = optarg; break;
+        case O_HTML: c->html = optarg; break;
         case O_ON_INVALID:
             if (!strcmp(optarg, "keep")) c->o.on_invalid = S4S_INVALID_KEEP;
             else if (!strcmp(optarg, "reject")) c->o.on_invalid = S4S_INVALID_REJECT;
@@ -205,6 +209,26 @@ static int parse_args(int argc, char **argv, cli *c)
     if (c->o.on_invalid == S4S_INVALID_REJECT && !c->reject)
         return usage_error("%s", "--on-invalid=reject needs --reject=FILE");
     return 0;
+}
+
+/* --html-report: the page is rendered from the run's stats text exactly as
+ * s4s-term html renders a stats file */
+static bool write_html(const cli *c, char **files, int n, const char *stats, size_t stats_len,
+                       const char *cov, size_t cov_len)
+{
+    static const char *const stdin_name[] = {"-"};
+    s4s_html_in in = {
+        .inputs_label = "Input", .inputs = n ? (const char *const *)files : stdin_name, .n_inputs = n ? (size_t)n : 1,
+        .stats = stats, .stats_len = stats_len,
+        .coverage_path = c->coverage && strcmp(c->coverage, "-") ? c->coverage : NULL,
+        .coverage_mem = cov, .coverage_len = cov_len,
+        .report_path = c->report && strcmp(c->report, "-") ? c->report : NULL,
+    };
+    char err[512];
+    if (s4s_html_write_file(c->html, &in, err, sizeof err) == S4S_OK)
+        return true;
+    fprintf(stderr, "s4s-normalize: %s\n", err);
+    return false;
 }
 
 typedef struct tick_ctx {
@@ -257,6 +281,11 @@ int main(int argc, char **argv)
         (c.coverage && !(io.coverage = open_out(c.coverage, "coverage"))) ||
         (c.stats && !(stats_f = open_out(c.stats, "stats"))))
         return EXIT_FATAL;
+    char *cov_mem = NULL, *stats_mem = NULL;
+    size_t cov_len = 0, stats_len = 0;
+    /* the page shows the coverage rows even when no --coverage file is asked for */
+    if (c.html && !c.coverage && !(io.coverage = open_memstream(&cov_mem, &cov_len)))
+        return EXIT_FATAL;
 
     double t0 = now();
     s4s_pipe *p;
@@ -290,8 +319,14 @@ int main(int argc, char **argv)
     else if (s4s_pipe_had_errors(p))
         exit_st = EXIT_DATA;
 
+    double elapsed = now() - t0;
     if (stats_f)
-        s4s_pipe_write_stats(p, stats_f, now() - t0);
+        s4s_pipe_write_stats(p, stats_f, elapsed);
+    FILE *stats_m = c.html ? open_memstream(&stats_mem, &stats_len) : NULL;
+    if (stats_m) {
+        s4s_pipe_write_stats(p, stats_m, elapsed);
+        fclose(stats_m);
+    }
     if (c.summary || show)
         s4s_pipe_write_summary(p, stderr, now() - t0);
     s4s_pipe_free(p);
@@ -299,6 +334,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
         if (fs[i] && fs[i] != stderr && fs[i] != stdout && fclose(fs[i]) && exit_st == EXIT_OK)
             exit_st = EXIT_FATAL;
+    if (c.html && !write_html(&c, argv + optind, argc - optind, stats_mem, stats_len, cov_mem, cov_len) &&
+        exit_st == EXIT_OK)
+        exit_st = EXIT_FATAL;
+    free(stats_mem);
+    free(cov_mem);
     if (exit_st != -1 && fflush(stdout) && errno == EPIPE)
         exit_st = -1;
     if (exit_st == -1) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "s4s.h"
+#include "html.h"
 #include "../terminology/embedded.h"
 #include "../terminology/term.h"
 #include "../terminology/term_cli.h"
@@ -24,6 +25,7 @@ static const struct {
     {"coverage", s4s_term_cmd_coverage, "coverage A.tsv B.tsv"},
     {"ucum",     s4s_term_cmd_ucum,     "ucum < units.txt  |  ucum --convert VALUE FROM TO"},
     {"hgvs",     s4s_term_cmd_hgvs,     "hgvs < expressions.txt"},
+    {"html",     s4s_html_cmd,          "html --stats=FILE [--coverage=FILE] [--report=FILE] [--title=TEXT] > report.html"},
 };
 
 static void usage(FILE *f)
