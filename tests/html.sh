@@ -125,5 +125,38 @@ if [ $st = 2 ] && grep -q 'not a JSON object' "$tmp/err"; then ok; else bad "bro
 st=$?
 if [ $st = 1 ]; then ok; else bad "html without --stats: status $st"; fi
 
+# 5. headless Chromium (Debian's chromium; tests/deps.sh installs it as root)
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$browser" ]; then
+    echo "SKIP: chromium not installed (apt-get install chromium); the browser test did not run"
+else
+    browse() { # NETLOG ARGS...: every name resolves to nothing, the net log records what was asked for
+        nl=$1; shift
+        rm -rf "$tmp/profile"
+        timeout 120 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$tmp/profile" --no-first-run \
+            --disable-background-networking --disable-component-update --disable-sync --disable-default-apps \
+            --host-resolver-rules="MAP * ~NOTFOUND" --log-net-log="$nl" "$@" 2> /dev/null
+    }
+    browse "$tmp/net-shot.json" --hide-scrollbars --window-size=1100,2600 --screenshot="$tmp/shot.png" \
+        "file://$tmp/term.html" > /dev/null
+    if [ "$(wc -c < "$tmp/shot.png" 2> /dev/null || echo 0)" -gt 20000 ]; then ok; else bad "no screenshot"; fi
+    [ -n "${S4S_HTML_SCREENSHOT:-}" ] && cp "$tmp/shot.png" "$S4S_HTML_SCREENSHOT"
+    browse "$tmp/net-dom.json" --dump-dom "file://$tmp/term.html" > "$tmp/dom.html"
+    rin=$(flatten_json < "$tmp/s.json" | awk -F'\t' '$1 == "/resources_in" { print $2 }')
+    rout=$(flatten_json < "$tmp/s.json" | awk -F'\t' '$1 == "/resources_out" { print $2 }')
+    if grep -q "<div class=\"k\">Resources in</div><div class=\"v\">$rin</div>" "$tmp/dom.html" &&
+       grep -q "data-k=\"/resources_in\">$rin<" "$tmp/dom.html" && grep -q "data-k=\"/resources_out\">$rout<" "$tmp/dom.html"
+    then ok; else bad "the rendered DOM lacks the totals ($rin in, $rout out)"; fi
+    # requests a page makes carry its (file://, opaque) origin "null"; the
+    # browser's own background requests carry "not an origin".  A page with
+    # an external image shows the check can see a fetch.
+    printf '<!DOCTYPE html><title>t</title><img src="http://canary.invalid/x.png" alt="">' > "$tmp/canary.html"
+    browse "$tmp/net-canary.json" --dump-dom "file://$tmp/canary.html" > /dev/null
+    page_req=$(cat "$tmp/net-shot.json" "$tmp/net-dom.json" | grep -o '"initiator":"null"' | wc -l)
+    canary_req=$(grep -o '"initiator":"null"' "$tmp/net-canary.json" | wc -l)
+    if [ "$page_req" -eq 0 ] && [ "$canary_req" -gt 0 ] && grep -q 'canary.invalid' "$tmp/net-canary.json"
+    then ok; else bad "network: the page made $page_req requests (the canary page $canary_req)"; fi
+fi
+
 echo "html: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
