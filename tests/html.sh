@@ -125,6 +125,49 @@ if [ $st = 2 ] && grep -q 'not a JSON object' "$tmp/err"; then ok; else bad "bro
 st=$?
 if [ $st = 1 ]; then ok; else bad "html without --stats: status $st"; fi
 
+# 4. shards: four inputs (the sample Bundle; the inputs of the units cases;
+# of the codes and variants cases; of the structure cases: 41 message
+# templates, so top_messages must come from the full counter) run one by one
+# and merged, against one run over all four; quarantine on, so by_type has
+# rejected counts
+cases_input() { for f in "$@"; do awk '/^=== /{p=($0=="=== input")} p && !/^=== /' "$f"; done; }
+cp "$sample" "$tmp/A.json"
+cases_input "$root"/tests/cases/units/*.test > "$tmp/B.json"
+cases_input "$root"/tests/cases/codes/*.test "$root"/tests/cases/variants/*.test > "$tmp/C.json"
+cases_input "$root"/tests/cases/structure/*.test > "$tmp/D.json"
+norm() { "$bin/s4s-normalize" --quiet --on-invalid=reject --reject=/dev/null "$@" > /dev/null 2>&1; }
+for x in A B C D; do norm --stats="$tmp/$x.stats" --coverage="$tmp/$x.tsv" "$tmp/$x.json"; done
+cat "$tmp/A.json" "$tmp/B.json" "$tmp/C.json" "$tmp/D.json" | norm --stats="$tmp/all.stats" --coverage="$tmp/all.tsv"
+"$bin/s4s-term" merge-coverage "$tmp/A.tsv" "$tmp/B.tsv" "$tmp/C.tsv" "$tmp/D.tsv" > "$tmp/m.tsv" 2> "$tmp/err"
+st=$?
+if [ $st = 0 ] && [ "$(grep -c '^code' "$tmp/m.tsv")" -gt 40 ] && cmp -s "$tmp/m.tsv" "$tmp/all.tsv"; then ok
+else bad "merge-coverage (status $st) differs from one run: $(diff "$tmp/m.tsv" "$tmp/all.tsv" | head -n 4)"; fi
+"$bin/s4s-term" merge-stats --coverage="$tmp/m.tsv" "$tmp/A.stats" "$tmp/B.stats" "$tmp/C.stats" "$tmp/D.stats" > "$tmp/m.stats" 2> "$tmp/err"
+st=$?
+sed 's/"elapsed_s":[0-9.]*,//' "$tmp/m.stats" > "$tmp/m.cut"
+sed 's/"elapsed_s":[0-9.]*,//' "$tmp/all.stats" > "$tmp/all.cut"
+if [ $st = 0 ] && [ ! -s "$tmp/err" ] && grep -q '"resources_rejected":[1-9]' "$tmp/m.stats" &&
+   [ "$(grep -o '{"message":' "$tmp/m.stats" | wc -l)" -eq 20 ] && cmp -s "$tmp/m.cut" "$tmp/all.cut"; then ok
+else bad "merge-stats (status $st) differs from one run: $(head -c 200 "$tmp/err") $(cmp "$tmp/m.cut" "$tmp/all.cut")"; fi
+# elapsed_s is the shards' sum (each rounded to 1 ms)
+el() { sed -n 's/.*"elapsed_s":\([0-9.]*\),.*/\1/p' "$@"; }
+if el "$tmp/A.stats" "$tmp/B.stats" "$tmp/C.stats" "$tmp/D.stats" |
+   awk -v m="$(el "$tmp/m.stats")" '{ s += $1 } END { d = m - s; exit !(NR == 4 && m != "" && d < 0.0015 && d > -0.0015) }'
+then ok; else bad "merged elapsed_s $(el "$tmp/m.stats") is not the shards' sum"; fi
+# without the coverage rows distinct counts cannot be exact: said on stderr
+"$bin/s4s-term" merge-stats "$tmp/A.stats" "$tmp/B.stats" > /dev/null 2> "$tmp/err"
+if grep -q 'no --coverage' "$tmp/err"; then ok; else bad "merge-stats without --coverage is silent"; fi
+"$bin/s4s-term" html --stats="$tmp/m.stats" --coverage="$tmp/m.tsv" > "$tmp/m.html"
+"$bin/s4s-term" html --stats="$tmp/all.stats" --coverage="$tmp/all.tsv" > "$tmp/all.html"
+grep -v 'class="run"' "$tmp/m.html" > "$tmp/m.cut"
+grep -v 'class="run"' "$tmp/all.html" > "$tmp/all.cut"
+if cmp -s "$tmp/m.cut" "$tmp/all.cut" && [ -z "$(check_numbers "$tmp/m.html" "$tmp/m.stats")" ]; then ok
+else bad "page of merged shards differs from one run's: $(diff "$tmp/m.cut" "$tmp/all.cut" | head -n 4)"; fi
+printf 'level\tsystem\n' > "$tmp/bad.tsv"
+"$bin/s4s-term" merge-coverage "$tmp/A.tsv" "$tmp/bad.tsv" > /dev/null 2> "$tmp/err"
+st=$?
+if [ $st = 2 ] && grep -q 'bad.tsv: not a coverage TSV' "$tmp/err"; then ok; else bad "merge-coverage of a non-TSV: status $st"; fi
+
 # 5. headless Chromium (Debian's chromium; tests/deps.sh installs it as root)
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
