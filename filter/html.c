@@ -121,6 +121,31 @@ static void esc_cut(FILE *f, const char *s, size_t n)
     fputs("\u2026", f);
 }
 
+/* the end of s in at most n bytes, for URIs whose tail tells them apart */
+static void esc_tail(FILE *f, const char *s, size_t n)
+{
+    size_t len = strlen(s);
+    if (len <= n) {
+        esc(f, s);
+        return;
+    }
+    const char *t = s + len - (n - 1);
+    while (((unsigned char)*t & 0xC0) == 0x80)
+        t++;
+    fputs("\u2026", f);
+    esc(f, t);
+}
+
+/* a stats key as a heading: "traps_flagged" -> "Traps flagged" */
+static void heading(FILE *f, const char *k)
+{
+    if (*k >= 'a' && *k <= 'z') {
+        fputc(*k - 'a' + 'A', f);
+        k++;
+    }
+    label(f, k);
+}
+
 /* URIs read better in charts without the scheme */
 static const char *short_uri(const char *u)
 {
@@ -235,6 +260,7 @@ typedef struct chart {
     const char *const  *cls;     /* colour class per series */
     const char *const  *names;   /* series names (legend, tooltips) */
     bool                percent; /* each bar is 100% of its own total */
+    bool                tail;    /* long labels keep their end (URIs) */
 } chart;
 
 enum { SVG_W = 600, SVG_LW = 190, SVG_RW = 64, SVG_RH = 20, SVG_TOP = 6, SVG_AX = 40 };
@@ -289,7 +315,10 @@ static void svg_bars(FILE *f, const chart *c, const bar_row *r, size_t n, size_t
         for (int s = 0; s < c->nser; s++)
             tot += r[i].v[s];
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", SVG_LW - 6, y + 14);
-        esc_cut(f, r[i].label, 27);
+        if (c->tail)
+            esc_tail(f, r[i].label, 27);
+        else
+            esc_cut(f, r[i].label, 27);
         fputs("</text>", f);
         double x = SVG_LW, scale = c->percent ? (tot ? (double)bw / (double)tot : 0) : (double)bw / (double)top;
         for (int s = 0; s < c->nser; s++) {
@@ -340,7 +369,7 @@ static void counter_block(page *pg, yajl_val o, const char *key, const char *cap
     }
     static const char *const cls[] = {"c-bar"};
     const char *names[] = {col};
-    chart c = {caption, axis, 1, cls, names, false};
+    chart c = {caption, axis, 1, cls, names, false, false};
     fputs("<div class=\"pair\">\n", f);
     svg_bars(f, &c, r, shown, n);
     free(r);
@@ -824,7 +853,7 @@ static void by_type(page *pg, yajl_val bt)
     fputs("<section id=\"types\">\n<h2>Resources by type</h2>\n", f);
     static const char *const cls[] = {"c-written", "c-rejected"};
     static const char *const names[] = {"written", "quarantined"};
-    chart c = {"Resources by type: written and quarantined", "resources", 2, cls, names, false};
+    chart c = {"Resources by type: written and quarantined", "resources", 2, cls, names, false, false};
     legend(f, &c);
     bar_row *r = s4s_xcalloc(shown + 1, sizeof *r);
     for (size_t i = 0; i < shown; i++) {
@@ -943,7 +972,7 @@ static void coverage(page *pg, yajl_val term)
           "terminology cache said. <em>Not loaded</em>: the cache has no table for the system, so its codes are not judged.</p>\n", f);
     static const char *const cls[] = {"c-found", "c-deprecated", "c-notfound", "c-syntax", "c-notloaded"};
     static const char *const names[] = {"found", "deprecated", "not found", "syntax invalid", "not loaded"};
-    chart c = {"Terminology coverage per code system, share of codings", "share of codings", 5, cls, names, true};
+    chart c = {"Terminology coverage per code system, share of codings", "share of codings", 5, cls, names, true, true};
     legend(f, &c);
     size_t shown = pg->nsys < CHART_ROWS * 2 ? pg->nsys : CHART_ROWS * 2;
     bar_row *r = s4s_xcalloc(shown + 1, sizeof *r);
@@ -1022,7 +1051,7 @@ static void generic(page *pg, yajl_val o, int depth, const char *skip)
             fputs("<table class=\"kv\">\n<thead><tr><th scope=\"col\">Counter</th><th scope=\"col\" class=\"n\">Value</th></tr></thead><tbody>\n", f);
         any = true;
         fputs("<tr><th scope=\"row\">", f);
-        label(f, o->u.object.keys[i]);
+        heading(f, o->u.object.keys[i]);
         fputs("</th>", f);
         if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0) {
             num_td(pg, o->u.object.keys[i], num(v));
@@ -1042,7 +1071,7 @@ static void generic(page *pg, yajl_val o, int depth, const char *skip)
         if (!YAJL_IS_OBJECT(v) || depth >= GENERIC_DEPTH || (skip && !strcmp(k, skip)))
             continue;
         fprintf(f, "<h%d>", depth + 3 > 6 ? 6 : depth + 3);
-        label(f, k);
+        heading(f, k);
         fprintf(f, "</h%d>\n", depth + 3 > 6 ? 6 : depth + 3);
         if (all_numbers(v)) {
             counter_block(pg, v, k, k, "Key", "Count", "count", 0);
@@ -1089,7 +1118,7 @@ static void other_sections(page *pg, yajl_val st)
         if (title)
             fputs(title, f);
         else
-            label(f, k);
+            heading(f, k);
         fputs("</h2>\n", f);
         size_t old = path_push(pg, k);
         /* the systems of "terminology" are the coverage section */
