@@ -1218,21 +1218,6 @@ s4s_rc s4s_html_write(FILE *f, const s4s_html_in *in, char *err, size_t errlen)
     return rc;
 }
 
-s4s_rc s4s_html_write_file(const char *path, const s4s_html_in *in, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return S4S_ERR_IO;
-    }
-    s4s_rc rc = s4s_html_write(f, in, err, errlen);
-    if (fclose(f) && !rc) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        rc = S4S_ERR_IO;
-    }
-    return rc;
-}
-
 /* ---- s4s-term html ------------------------------------------------------------- */
 
 static const char html_usage[] =

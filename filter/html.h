@@ -33,8 +33,6 @@ typedef struct s4s_html_in {
 /* Writes the page to f.  On failure err says why (a path or a position,
  * never data).  S4S_ERR_JSON: the stats text is not a JSON object. */
 s4s_rc s4s_html_write(FILE *f, const s4s_html_in *in, char *err, size_t errlen);
-/* The same into a new file at path (created or truncated). */
-s4s_rc s4s_html_write_file(const char *path, const s4s_html_in *in, char *err, size_t errlen);
 /* s4s-term html --stats=FILE [--coverage=FILE] [--report=FILE] [--title=TEXT];
  * argv[0] is "html"; returns the exit status (0, 1 usage, 2 fatal). */
 int s4s_html_cmd(int argc, char **argv);

@@ -213,7 +213,7 @@ static int parse_args(int argc, char **argv, cli *c)
 
 /* --html-report: the page is rendered from the run's stats text exactly as
  * s4s-term html renders a stats file */
-static bool write_html(const cli *c, char **files, int n, const char *stats, size_t stats_len,
+static bool write_html(const cli *c, FILE *f, char **files, int n, const char *stats, size_t stats_len,
                        const char *cov, size_t cov_len)
 {
     static const char *const stdin_name[] = {"-"};
@@ -225,7 +225,7 @@ static bool write_html(const cli *c, char **files, int n, const char *stats, siz
         .report_path = c->report && strcmp(c->report, "-") ? c->report : NULL,
     };
     char err[512];
-    if (s4s_html_write_file(c->html, &in, err, sizeof err) == S4S_OK)
+    if (s4s_html_write(f, &in, err, sizeof err) == S4S_OK)
         return true;
     fprintf(stderr, "s4s-normalize: %s\n", err);
     return false;
@@ -273,13 +273,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     s4s_outputs io = {.out = stdout};
-    FILE *stats_f = NULL;
+    FILE *stats_f = NULL, *html_f = NULL;
     int exit_st = EXIT_OK;
     if ((c.out && !(io.out = open_out(c.out, "output"))) ||
         (c.reject && !(io.reject = open_out(c.reject, "reject"))) ||
         (c.report && !(io.report = open_out(c.report, "report"))) ||
         (c.coverage && !(io.coverage = open_out(c.coverage, "coverage"))) ||
-        (c.stats && !(stats_f = open_out(c.stats, "stats"))))
+        (c.stats && !(stats_f = open_out(c.stats, "stats"))) ||
+        (c.html && !(html_f = open_out(c.html, "HTML report"))))
         return EXIT_FATAL;
     char *cov_mem = NULL, *stats_mem = NULL;
     size_t cov_len = 0, stats_len = 0;
@@ -334,9 +335,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
         if (fs[i] && fs[i] != stderr && fs[i] != stdout && fclose(fs[i]) && exit_st == EXIT_OK)
             exit_st = EXIT_FATAL;
-    if (c.html && !write_html(&c, argv + optind, argc - optind, stats_mem, stats_len, cov_mem, cov_len) &&
-        exit_st == EXIT_OK)
-        exit_st = EXIT_FATAL;
+    if (html_f) {
+        bool ok = write_html(&c, html_f, argv + optind, argc - optind, stats_mem, stats_len, cov_mem, cov_len);
+        if (html_f != stderr && fclose(html_f))
+            ok = false;
+        if (!ok && exit_st == EXIT_OK)
+            exit_st = EXIT_FATAL;
+    }
     free(stats_mem);
     free(cov_mem);
     if (exit_st != -1 && fflush(stdout) && errno == EPIPE)

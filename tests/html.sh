@@ -107,6 +107,11 @@ if cmp -s "$tmp/run.cut" "$tmp/term.cut"; then ok; else bad "--html-report and s
 grep -v 'class="run"' "$tmp/run2.html" > "$tmp/run2.cut"
 if cmp -s "$tmp/run2.cut" "$tmp/term.cut"; then ok; else bad "page without --coverage differs: $(diff "$tmp/run2.cut" "$tmp/term.cut" | head -n 4)"; fi
 
+# a page that cannot be written stops the run before it starts
+"$bin/s4s-normalize" --quiet --html-report="$tmp/no/such/dir.html" "$sample" > "$tmp/o" 2> "$tmp/err"
+st=$?
+if [ $st = 2 ] && [ ! -s "$tmp/o" ] && grep -q 'cannot open HTML report file' "$tmp/err"; then ok; else bad "unwritable --html-report: status $st"; fi
+
 # 3. self-contained and safe
 # (system URIs appear as text; the only URL in an attribute is the SVG namespace)
 if ! grep -qi -e '<script' -e '<link' -e '<img' -e '<iframe' -e '<object' -e '<embed' -e 'src=' -e 'href=' \
