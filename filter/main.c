@@ -7,6 +7,7 @@
  * through the library.
  */
 #include "s4s.h"
+#include "html.h"
 #include "progress.h"
 #include "../terminology/embedded.h"
 #include "../terminology/term.h"
@@ -36,6 +37,7 @@ static const char usage_text[] =
 "      --report=FILE          OperationOutcome NDJSON, one line per resource with issues\n"
 "      --stats=FILE           JSON counters at the end ('-' for stderr)\n"
 "      --coverage=FILE        terminology coverage TSV (per system and code)\n"
+"      --html-report=FILE     one-page HTML data-quality report (same as s4s-term html)\n"
 "Policy:\n"
 "      --on-invalid=MODE      keep (default): write with safe repairs and report;\n"
 "                             reject: quarantine to --reject (required);\n"
@@ -121,7 +123,7 @@ static double now(void)
 enum {
     O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
-    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY
+    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +132,7 @@ static const struct option long_opts[] = {
     {"report", required_argument, NULL, O_REPORT},
     {"stats", required_argument, NULL, O_STATS},
     {"coverage", required_argument, NULL, O_COVERAGE},
+    {"html-report", required_argument, NULL, O_HTML},
     {"on-invalid", required_argument, NULL, O_ON_INVALID},
     {"no-validate", no_argument, NULL, O_NO_VALIDATE},
     {"input-encoding", required_argument, NULL, O_ENCODING},
@@ -152,7 +155,7 @@ static const struct option long_opts[] = {
 
 typedef struct cli {
     s4s_opts    o;
-    const char *out, *reject, *report, *stats, *coverage;
+    const char *out, *reject, *report, *stats, *coverage, *html;
     size_t      read_size;
     bool        quiet, summary;
 } cli;
@@ -169,6 +172,7 @@ static int parse_args(int argc, char **argv, cli *c)
         case O_REPORT: c->report = optarg; break;
         case O_STATS: c->stats = optarg; break;
         case O_COVERAGE: c->coverage = optarg; break;
+        case O_HTML: c->html = optarg; break;
         case O_ON_INVALID:
             if (!strcmp(optarg, "keep")) c->o.on_invalid = S4S_INVALID_KEEP;
             else if (!strcmp(optarg, "reject")) c->o.on_invalid = S4S_INVALID_REJECT;
@@ -216,6 +220,26 @@ static int parse_args(int argc, char **argv, cli *c)
     return 0;
 }
 
+/* --html-report: the page is rendered from the run's stats text exactly as
+ * s4s-term html renders a stats file */
+static bool write_html(const cli *c, FILE *f, char **files, int n, const char *stats, size_t stats_len,
+                       const char *cov, size_t cov_len)
+{
+    static const char *const stdin_name[] = {"-"};
+    s4s_html_in in = {
+        .inputs_label = "Input", .inputs = n ? (const char *const *)files : stdin_name, .n_inputs = n ? (size_t)n : 1,
+        .stats = stats, .stats_len = stats_len,
+        .coverage_path = c->coverage && strcmp(c->coverage, "-") ? c->coverage : NULL,
+        .coverage_mem = cov, .coverage_len = cov_len,
+        .report_path = c->report && strcmp(c->report, "-") ? c->report : NULL,
+    };
+    char err[512];
+    if (s4s_html_write(f, &in, err, sizeof err) == S4S_OK)
+        return true;
+    fprintf(stderr, "s4s-normalize: %s\n", err);
+    return false;
+}
+
 typedef struct tick_ctx {
     s4s_progress *pr;
     s4s_pipe     *p;
@@ -259,13 +283,19 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     s4s_outputs io = {.out = stdout};
-    FILE *stats_f = NULL;
+    FILE *stats_f = NULL, *html_f = NULL;
     int exit_st = EXIT_OK;
     if ((c.out && !(io.out = open_out(c.out, "output"))) ||
         (c.reject && !(io.reject = open_out(c.reject, "reject"))) ||
         (c.report && !(io.report = open_out(c.report, "report"))) ||
         (c.coverage && !(io.coverage = open_out(c.coverage, "coverage"))) ||
-        (c.stats && !(stats_f = open_out(c.stats, "stats"))))
+        (c.stats && !(stats_f = open_out(c.stats, "stats"))) ||
+        (c.html && !(html_f = open_out(c.html, "HTML report"))))
+        return EXIT_FATAL;
+    char *cov_mem = NULL, *stats_mem = NULL;
+    size_t cov_len = 0, stats_len = 0;
+    /* the page shows the coverage rows even when no --coverage file is asked for */
+    if (c.html && !c.coverage && !(io.coverage = open_memstream(&cov_mem, &cov_len)))
         return EXIT_FATAL;
     if (!c.out)
         setvbuf(stdout, NULL, _IONBF, 0);
@@ -306,10 +336,16 @@ int main(int argc, char **argv)
     else if (s4s_pipe_had_errors(p))
         exit_st = EXIT_DATA;
 
-    if (stats_f && s4s_pipe_write_stats(p, stats_f, out_name(c.stats, NULL), now() - t0) == S4S_ERR_IO) {
+    double elapsed = now() - t0;
+    if (stats_f && s4s_pipe_write_stats(p, stats_f, out_name(c.stats, NULL), elapsed) == S4S_ERR_IO) {
         fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
         if (exit_st != -1)
             exit_st = EXIT_FATAL;
+    }
+    FILE *stats_m = c.html ? open_memstream(&stats_mem, &stats_len) : NULL;
+    if (stats_m) {
+        s4s_pipe_write_stats(p, stats_m, "(memory)", elapsed);
+        fclose(stats_m);
     }
     if (c.summary || show)
         s4s_pipe_write_summary(p, stderr, now() - t0);
@@ -318,6 +354,15 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
         if (fs[i] && fs[i] != stderr && fs[i] != stdout && fclose(fs[i]) && exit_st == EXIT_OK)
             exit_st = EXIT_FATAL;
+    if (html_f) {
+        bool ok = write_html(&c, html_f, argv + optind, argc - optind, stats_mem, stats_len, cov_mem, cov_len);
+        if (html_f != stderr && fclose(html_f))
+            ok = false;
+        if (!ok && exit_st == EXIT_OK)
+            exit_st = EXIT_FATAL;
+    }
+    free(stats_mem);
+    free(cov_mem);
     if (exit_st != -1 && fflush(stdout) && errno == EPIPE)
         exit_st = -1;
     if (exit_st == -1) {

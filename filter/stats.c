@@ -17,6 +17,7 @@ void s4s_stats_init(s4s_stats *s)
     s4s_counter_init(&s->by_type, 1024);
     s4s_counter_init(&s->by_code, 256);
     s4s_counter_init(&s->messages, 4096);
+    s4s_counter_init(&s->by_rule, 256);
     s4s_counter_init(&s->repairs, 1024);
 }
 
@@ -25,6 +26,7 @@ void s4s_stats_free(s4s_stats *s)
     s4s_counter_free(&s->by_type);
     s4s_counter_free(&s->by_code);
     s4s_counter_free(&s->messages);
+    s4s_counter_free(&s->by_rule);
     s4s_counter_free(&s->repairs);
 }
 
@@ -47,6 +49,8 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
         }
         s4s_counter_add(&s->by_code, r->code, strlen(r->code), 0, 1);
         s4s_counter_add(&s->messages, r->tmpl, strlen(r->tmpl), 0, 1);
+        const char *rule = r->rule ? r->rule : "(none)";
+        s4s_counter_add(&s->by_rule, rule, strlen(rule), 0, 1);
     }
 }
 
@@ -97,4 +101,8 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
 
     s4s_jw_kuint(w, "repairs", s->c.repairs);
     s4s_counter_write(&s->repairs, w, "repairs_by_kind");
+    s4s_counter_write(&s->by_rule, w, "issues_by_rule");
+    /* every template with its count, so shards' stats can be merged
+     * (top_messages alone cannot be summed) */
+    s4s_counter_write(&s->messages, w, "messages");
 }

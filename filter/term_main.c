@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "s4s.h"
+#include "html.h"
+#include "merge.h"
 #include "../terminology/embedded.h"
 #include "../terminology/term.h"
 #include "../terminology/term_cli.h"
@@ -24,6 +26,9 @@ static const struct {
     {"coverage", s4s_term_cmd_coverage, "coverage A.tsv B.tsv"},
     {"ucum",     s4s_term_cmd_ucum,     "ucum < units.txt  |  ucum --convert VALUE FROM TO"},
     {"hgvs",     s4s_term_cmd_hgvs,     "hgvs < expressions.txt"},
+    {"merge-stats",    s4s_merge_stats_cmd,    "merge-stats [--coverage=MERGED.tsv] A.json B.json... > merged.json"},
+    {"merge-coverage", s4s_merge_coverage_cmd, "merge-coverage A.tsv B.tsv... > merged.tsv"},
+    {"html",     s4s_html_cmd,          "html --stats=FILE [--coverage=FILE] [--report=FILE] [--title=TEXT] > report.html"},
 };
 
 static void usage(FILE *f)

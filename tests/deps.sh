@@ -5,6 +5,14 @@
 # prints the one apt-get line to run and fails.
 set -u
 pkgs="gcc make pkg-config gzip time libyajl-dev libicu-dev libsqlite3-dev zlib1g-dev libisal-dev"
+# optional: the HTML report's browser test (tests/html.sh) skips without it
+optional="chromium"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v chromium >/dev/null 2>&1; then
+    echo "deps: installing $optional (for the browser test)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq $optional; } >/dev/null 2>&1 ||
+        echo "deps: could not install $optional; the browser test will be skipped"
+fi
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -40,6 +40,13 @@ echo "$ll"
 lp=$(echo "$ll" | sed -n 's/cli: \([0-9]*\) passed.*/\1/p')
 lf=$(echo "$ll" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
 pass=$((pass + ${lp:-0})); fail=$((fail + ${lf:-1}))
+hl=$(sh "$here/html.sh" "$bindir")
+echo "$hl" | grep -v '^html:'
+hl=$(echo "$hl" | tail -n 1)
+echo "$hl"
+hp=$(echo "$hl" | sed -n 's/html: \([0-9]*\) passed.*/\1/p')
+hf=$(echo "$hl" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+pass=$((pass + ${hp:-0})); fail=$((fail + ${hf:-1}))
 lay=$(sh "$here/layering.sh")
 echo "$lay" | grep -v '^layering:.*passed'
 yl=$(echo "$lay" | tail -n 1)
