@@ -639,8 +639,11 @@ static bool payload_item(ps *p)
         size_t j = p->i;
         while (j < p->n && (isalnum((unsigned char)p->s[j]) || p->s[j] == '_' || p->s[j] == '.'))
             j++;
-        if (j < p->n && (p->s[j] == ':' || p->s[j] == '(') && j > p->i + 1 && memchr(p->s + p->i, '_', j - p->i))
-            goto acc;
+        bool digit = false;
+        for (size_t k = p->i; k < j && !digit; k++)
+            digit = isdig(p->s[k]);
+        if (j < p->n && (p->s[j] == ':' || p->s[j] == '(') && j > p->i + 1 && digit)
+            goto acc;   /* "NC_000001.11:", GenBank "AC096506.5:" */
         uint16_t o, l;
         if (!bases(p, &o, &l, true))
             return false;
@@ -1176,10 +1179,10 @@ static bool change(ps *p, s4s_hgvs_var *v)
         && p->h->nvars == 1 && !p->h->bracket)
         return true;   /* the 5' part of an adjoined transcript: a range only */
     bool ok;
-    if (pk(p) == '(' && p->kind != 'p' && !pred && p->i + 1 < p->n && p->s[p->i + 1] != ';') {
+    if (pk(p) == '(' && !pred && p->i + 1 < p->n && p->s[p->i + 1] != ';') {
         p->i++;
         v->flags |= S4S_HGVS_V_EDIT_UNC;
-        ok = nedit(p, v) && expect(p, ')', "to close the uncertain change");
+        ok = (p->kind == 'p' ? pedit(p, v) : nedit(p, v)) && expect(p, ')', "to close the uncertain change");
     } else
         ok = p->kind == 'p' ? pedit(p, v) : nedit(p, v);
     if (!ok || !or_alts(p, v))
@@ -1213,8 +1216,14 @@ static bool change_alts(ps *p, uint8_t sep)
         s4s_hgvs_var *w = newvar(p, s);
         if (!w)
             return false;
-        if (!(v->flags & S4S_HGVS_V_HAS_LOC))
-            return fail(p, "a mosaic or chimeric change follows a position");
+        if (!(v->flags & S4S_HGVS_V_HAS_LOC)) {
+            /* "c.[=/83G>C]": the unchanged share, then the change with its position */
+            if (v->edit != S4S_HGVS_E_IDENT)
+                return fail(p, "a mosaic or chimeric change follows a position");
+            if (!change(p, w))
+                return false;
+            continue;
+        }
         w->loc = v->loc;
         if (!(p->kind == 'p' ? pedit(p, w) : nedit(p, w)))
             return false;

@@ -173,12 +173,11 @@ static void edit(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, bool prot)
 static void var(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, const s4s_hgvs_var *next)
 {
     bool prot = h->kind == 'p';
-    bool alt_only = v->sep == S4S_HGVS_SEP_MOSAIC || v->sep == S4S_HGVS_SEP_CHIMERIC;
     bool open = (v->flags & S4S_HGVS_V_PREDICTED) && v->sep != S4S_HGVS_SEP_OR;
     bool close = (v->flags & S4S_HGVS_V_PREDICTED) && !(next && next->sep == S4S_HGVS_SEP_OR);
     if (open)
         putc_(o, '(');
-    if ((v->flags & S4S_HGVS_V_HAS_LOC) && !alt_only) {
+    if (v->flags & S4S_HGVS_V_HAS_LOC) {   /* "/", "//", "^" at the same place: no position */
         pt(o, &v->loc.start, prot);
         if (v->loc.range) {
             putc_(o, '_');
