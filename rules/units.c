@@ -419,6 +419,9 @@ static bool text_differs(units_state *st, s4s_rctx *rc, s4s_node *q, const char 
         return false;
     s4s_ucum_result ru;
     const s4s_units_trap *t = trap_find(unit);
+    size_t n = strlen(unit);
+    if (!t && n > 2 && unit[0] == '(' && unit[n - 1] == ')')
+        t = trap_find(s4s_arena_strndup(rc->arena, unit + 1, n - 2));   /* "(pH)": a label in parentheses */
     const char *u = t ? t->to : unit;
     if (!check(st, u, &ru)) {
         u = derive(st, rc, unit, &ru);
