@@ -88,6 +88,11 @@ typedef struct units_state {
              invalid, no_code, dim_warnings, converted, other_system, canonical,
              text_code, implausible, range_errors, range_warnings;
     s4s_counter repairs, traps, invalid_units;
+    /* plausible vital ranges: the built-in table, or --vital-ranges (owned) */
+    const s4s_units_range *ranges;
+    unsigned n_ranges;
+    s4s_units_range *own_ranges;
+    char *own_text;
 } units_state;
 
 /* --- table look-ups -------------------------------------------------------- */
@@ -117,10 +122,9 @@ static int range_cmp(const void *k, const void *e)
     return strcmp((const char *)k, ((const s4s_units_range *)e)->loinc);
 }
 
-static const s4s_units_range *range_find(const char *loinc)
+static const s4s_units_range *range_find(const units_state *st, const char *loinc)
 {
-    return loinc ? bsearch(loinc, s4s_units_ranges, s4s_units_n_ranges, sizeof s4s_units_ranges[0],
-                           range_cmp) : NULL;
+    return loinc ? bsearch(loinc, st->ranges, st->n_ranges, sizeof st->ranges[0], range_cmp) : NULL;
 }
 
 /* The words-table key of s: ASCII lower case, blank runs as one space, no
@@ -383,7 +387,7 @@ static bool convert_num(units_state *st, const char *num, const char *a, const c
 static void plausible(s4s_rctx *rc, units_state *st, const s4s_node *val_n, const char *loinc,
                       const char *code, bool converted)
 {
-    const s4s_units_range *r = range_find(loinc);
+    const s4s_units_range *r = range_find(st, loinc);
     double v, w;
     if (!r || !val_n || val_n->type != S4S_J_NUMBER || !convert_num(st, val_n->str, code, r->unit, &v))
         return;
@@ -711,6 +715,79 @@ static void walk(s4s_rctx *rc, units_state *st, s4s_node *n)
         ref_ranges(rc, st, n);
 }
 
+/* --- --vital-ranges ---------------------------------------------------------------- */
+
+#define RANGES_MAX      1024       /* rows */
+#define RANGES_MAX_TEXT (1u << 20) /* bytes of the file */
+
+static int range_sort(const void *a, const void *b)
+{
+    return strcmp(((const s4s_units_range *)a)->loinc, ((const s4s_units_range *)b)->loinc);
+}
+
+static s4s_rc ranges_error(const char *path, unsigned line, const char *why)
+{
+    fprintf(stderr, "s4s-normalize: --vital-ranges %s line %u: %s\n", path, line, why);
+    return S4S_ERR_FORMAT;
+}
+
+/* Read the TSV "LOINC unit low high [alt]" into st->own_ranges; the rows
+ * point into st->own_text (the file, cut at tabs and newlines). */
+static s4s_rc load_ranges(units_state *st, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "s4s-normalize: --vital-ranges %s: cannot open\n", path);
+        return S4S_ERR_IO;
+    }
+    char *text = s4s_xmalloc(RANGES_MAX_TEXT + 1);
+    size_t n = fread(text, 1, RANGES_MAX_TEXT + 1, f);
+    fclose(f);
+    st->own_text = text;
+    if (n > RANGES_MAX_TEXT)
+        return ranges_error(path, 0, "file larger than 1 MB");
+    text[n] = 0;
+    st->own_ranges = s4s_xcalloc(RANGES_MAX, sizeof *st->own_ranges);
+    unsigned rows = 0, line = 0;
+    for (char *p = text, *next; *p; p = next) {
+        next = p + strcspn(p, "\n");
+        if (*next)
+            *next++ = 0;
+        line++;
+        size_t len = strlen(p);
+        if (len && p[len - 1] == '\r')
+            p[--len] = 0;
+        if (!len || p[0] == '#')
+            continue;
+        char *fld[5] = {0};
+        unsigned nf = 0;
+        for (char *q = p; q && nf < 5; nf++) {
+            fld[nf] = q;
+            q = strchr(q, '\t');
+            if (q)
+                *q++ = 0;
+        }
+        if (nf < 4)
+            return ranges_error(path, line, "expected LOINC, unit, low, high (tab separated)");
+        s4s_ucum_result r;
+        double lo, hi;
+        if (!check(st, fld[1], &r))
+            return ranges_error(path, line, "the unit is not valid UCUM");
+        if (!s4s_ucum_parse_number(fld[2], &lo) || !s4s_ucum_parse_number(fld[3], &hi) || lo > hi)
+            return ranges_error(path, line, "low and high must be numbers, low <= high");
+        if (rows == RANGES_MAX)
+            return ranges_error(path, line, "more than 1024 rows");
+        st->own_ranges[rows++] = (s4s_units_range){fld[0], fld[1], lo, hi, fld[4] ? fld[4] : ""};
+    }
+    qsort(st->own_ranges, rows, sizeof *st->own_ranges, range_sort);
+    for (unsigned i = 1; i < rows; i++)
+        if (!strcmp(st->own_ranges[i].loinc, st->own_ranges[i - 1].loinc))
+            return ranges_error(path, 0, "a LOINC code has two rows");
+    st->ranges = st->own_ranges;
+    st->n_ranges = rows;
+    return S4S_OK;
+}
+
 /* --- the rule --------------------------------------------------------------------- */
 
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
@@ -721,8 +798,10 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     s4s_counter_init(&st->repairs, MAP_KEYS);
     s4s_counter_init(&st->traps, MAP_KEYS);
     s4s_counter_init(&st->invalid_units, MAP_KEYS);
+    st->ranges = s4s_units_ranges;
+    st->n_ranges = s4s_units_n_ranges;
     *state = st;
-    return S4S_OK;
+    return o->vital_ranges ? load_ranges(st, o->vital_ranges) : S4S_OK;
 }
 
 static void apply(s4s_rctx *rc, void *state)
@@ -767,6 +846,8 @@ static void fini(void *state)
     s4s_counter_free(&st->repairs);
     s4s_counter_free(&st->traps);
     s4s_counter_free(&st->invalid_units);
+    free(st->own_ranges);
+    free(st->own_text);
     free(st);
 }
 
