@@ -7,8 +7,8 @@ Inputs (all under ../shared):
   sources/ucum/fhir-r4-ucum-common.json        FHIR R4 common UCUM units value set
   sources/s4s/vital-signs-loinc-ucum.json      vital-sign LOINC codes and their units
 
-Outputs (committed): rules/tables/units_tables.h, rules/tables/units_messy.c,
-rules/tables/units_vitals.c.
+Outputs (committed): rules/tables/units_tables.h, rules/tables/units_messy.c
+(messy, traps, words, fold), rules/tables/units_vitals.c (vitals, ranges).
 
 Which repairs are kept (only unambiguous ones):
   - every non-trap row of the messy table, plus a few rows of our own seen in
@@ -18,7 +18,13 @@ Which repairs are kept (only unambiguous ones):
     "_i"/"_av" style suffixes are ignored ("IU/L" -> "[IU]/L", "/HPF" ->
     "/[HPF]"; not "month" -> "/mo", which is a search word, not a spelling);
   - upper-case spellings of the FHIR common units ("MG/DL" -> "mg/dL") when
-    the lower-cased code is unique in that value set.
+    the lower-cased code is unique in that value set;
+  - the litre as "L" ("mg/dl" -> "mg/dL") for the common units;
+  - WORDS: spellings matched without regard to case and blanks ("LBS",
+    "Deg F", "breaths per minute"), for strings that are not UCUM.
+Traps: the TSV's trap rows plus EXTRA_TRAPS (all-caps MG, ML...), each with
+what UCUM reads and what was meant, and whether a medication dose settles it.
+RANGES: plausible vital-sign values (--vital-ranges replaces them at run time).
 At run time units.c applies a repair to a string that is valid UCUM only when
 the repair keeps its canonical form (a spelling change, never a meaning
 change), so a stray synonym can never turn a valid unit into another one.
