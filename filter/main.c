@@ -54,6 +54,8 @@ static const char usage_text[] =
 "      --check-display        report display strings that differ from the cache\n"
 "Units:\n"
 "      --convert-vitals       convert vital signs to kg, cm, Cel (originals kept in an extension)\n"
+"      --vital-ranges=FILE    plausible vital-sign ranges (TSV: LOINC, UCUM unit, low, high\n"
+"                             [, likely mislabels]) instead of the built-in table\n"
 "Limits:\n"
 "      --max-depth=N          deepest JSON nesting inside a resource (default 64)\n"
 "      --max-resource-bytes=N largest resource or string, K/M/G suffixes (default 64M)\n"
@@ -123,7 +125,7 @@ static double now(void)
 enum {
     O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
-    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML
+    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES
 };
 
 static const struct option long_opts[] = {
@@ -143,6 +145,7 @@ static const struct option long_opts[] = {
     {"replace-deprecated", no_argument, NULL, O_REPLACE},
     {"check-display", no_argument, NULL, O_DISPLAY},
     {"convert-vitals", no_argument, NULL, O_VITALS},
+    {"vital-ranges", required_argument, NULL, O_RANGES},
     {"max-depth", required_argument, NULL, O_MAX_DEPTH},
     {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
     {"read-size", required_argument, NULL, O_READ_SIZE},
@@ -188,6 +191,7 @@ static int parse_args(int argc, char **argv, cli *c)
         case O_REPLACE: c->o.replace_deprecated = true; break;
         case O_DISPLAY: c->o.check_display = true; break;
         case O_VITALS: c->o.convert_vitals = true; break;
+        case O_RANGES: c->o.vital_ranges = optarg; break;
         case O_MAX_DEPTH: {
             size_t v;
             if (!parse_size(optarg, &v) || v > 4096)

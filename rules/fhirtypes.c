@@ -4,9 +4,13 @@
  * rules the regexes can't hold: real calendar dates, a zone whenever a time
  * is given, 32-bit integer ranges (R4 has no integer64), size limits.
  *
- * Invariants: no allocation, no locale, each check is one linear scan.
+ * Invariants: no allocation, no locale, each check is one linear scan.  A
+ * failed date, dateTime, instant or time is scanned once more to say which
+ * field is wrong and why; that message may be built in a per-thread buffer
+ * valid until the next check on the same thread.
  */
 #include "fhirtypes.h"
+#include <stdio.h>
 #include <string.h>
 #include "tables/fhir_r4.h"
 
@@ -165,6 +169,111 @@ bool s4s_fhir_is_time(const char *s, size_t n)
     return used && used == n;
 }
 
+/* --- why a date, dateTime, instant or time is invalid ---------------------- */
+
+static _Thread_local char why_buf[96];
+
+/* The date at s[0..n), field by field; full: YYYY-MM-DD required.  NULL if
+ * it is fine. */
+static const char *date_why(const char *s, size_t n, bool full)
+{
+    static const char *const mname[12] = {"January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December"};
+    static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (n < 4 || !digits(s, 4)) return "the year must be 4 digits (YYYY)";
+    unsigned y = num(s, 4);
+    if (y == 0) return "year 0000 does not exist";
+    if (n == 4) return full ? "a full date (YYYY-MM-DD) is needed here" : NULL;
+    if (s[4] != '-') return "expected '-' after the year";
+    if (n < 7 || !digits(s + 5, 2) || (n > 7 && s[7] != '-')) return "the month must be 2 digits (MM)";
+    unsigned m = num(s + 5, 2);
+    if (m < 1 || m > 12) {
+        snprintf(why_buf, sizeof why_buf, "month %02u is out of range (01-12)", m);
+        return why_buf;
+    }
+    if (n == 7) return full ? "a full date (YYYY-MM-DD) is needed here" : NULL;
+    if (n < 10 || !digits(s + 8, 2)) return "the day must be 2 digits (DD)";
+    if (n > 10) return "unexpected characters after the day";
+    unsigned d = num(s + 8, 2), max = mdays[m - 1] + (m == 2 && leap(y));
+    if (d == 0) return "day 00 does not exist";
+    if (d > max) {
+        if (m == 2)
+            snprintf(why_buf, sizeof why_buf, "day %02u is out of range: February %04u has %u days", d, y, max);
+        else
+            snprintf(why_buf, sizeof why_buf, "day %02u is out of range: %s has %u days", d, mname[m - 1], max);
+        return why_buf;
+    }
+    return NULL;
+}
+
+/* The time at s[0..n): hh:mm:ss(.f+)?; *used gets its length. */
+static const char *time_why(const char *s, size_t n, size_t *used)
+{
+    if (n < 2 || !digits(s, 2)) return "a time needs hours, minutes and seconds (hh:mm:ss)";
+    unsigned h = num(s, 2);
+    if (h > 23) {
+        snprintf(why_buf, sizeof why_buf, "hour %02u is out of range (00-23)", h);
+        return why_buf;
+    }
+    if (n < 5 || s[2] != ':' || !digits(s + 3, 2)) return "the minutes must be 2 digits (hh:mm:ss)";
+    unsigned mi = num(s + 3, 2);
+    if (mi > 59) {
+        snprintf(why_buf, sizeof why_buf, "minute %02u is out of range (00-59)", mi);
+        return why_buf;
+    }
+    if (n < 8 || s[5] != ':' || !digits(s + 6, 2)) return "a time needs seconds (hh:mm:ss)";
+    unsigned se = num(s + 6, 2);
+    if (se > 60) {
+        snprintf(why_buf, sizeof why_buf, "second %02u is out of range (00-60)", se);
+        return why_buf;
+    }
+    size_t i = 8;
+    if (i < n && s[i] == '.') {
+        size_t st = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == st) return "fractional seconds need digits after '.'";
+    }
+    *used = i;
+    return NULL;
+}
+
+static const char *zone_why(const char *s, size_t n)
+{
+    if (n == 0) return "a time needs a zone (Z, +hh:mm or -hh:mm)";
+    if (n == 1 && s[0] == 'Z') return NULL;
+    if (n != 6 || (s[0] != '+' && s[0] != '-') || !digits(s + 1, 2) || s[3] != ':' || !digits(s + 4, 2))
+        return "the zone must be Z, +hh:mm or -hh:mm";
+    unsigned h = num(s + 1, 2), m = num(s + 4, 2);
+    if (m > 59 || h > 14 || (h == 14 && m > 0)) {
+        snprintf(why_buf, sizeof why_buf, "zone %c%02u:%02u is out of range (-14:00 to +14:00)", s[0], h, m);
+        return why_buf;
+    }
+    return NULL;
+}
+
+/* The first wrong field of a failed date/dateTime/instant/time, with the
+ * generic message as the fallback. */
+static const char *when_why(unsigned prim, const char *s, size_t n, const char *fallback)
+{
+    const char *why = NULL;
+    size_t used = 0;
+    if (prim == S4S_FP_time) {
+        why = time_why(s, n, &used);
+        if (!why && used < n) why = "unexpected characters after the time";
+        return why ? why : fallback;
+    }
+    const char *t = prim == S4S_FP_date ? NULL : memchr(s, 'T', n);
+    size_t dn = t ? (size_t)(t - s) : n;
+    why = date_why(s, dn, t || prim == S4S_FP_instant);
+    if (!why && !t && prim == S4S_FP_instant) why = "an instant needs a time and a zone after the date";
+    if (!why && t) {
+        size_t rest = n - dn - 1;
+        why = time_why(t + 1, rest, &used);
+        if (!why) why = zone_why(t + 1 + used, rest - used);
+    }
+    return why ? why : fallback;
+}
+
 /* -?(0|[1-9][0-9]*) within [lo, 2147483647] */
 static const char *integer(const char *s, size_t n, long long lo)
 {
@@ -264,10 +373,14 @@ const char *s4s_fhir_prim_check(unsigned prim, const char *s, size_t n)
     case S4S_FP_oid: return s4s_fhir_is_oid(s, n) ? NULL : "not a valid oid (urn:oid:...)";
     case S4S_FP_uuid: return s4s_fhir_is_uuid(s, n) ? NULL : "not a valid uuid (urn:uuid:, lower-case hex)";
     case S4S_FP_base64Binary: return base64(s, n);
-    case S4S_FP_date: return s4s_fhir_is_date(s, n) ? NULL : "not a valid date";
-    case S4S_FP_dateTime: return s4s_fhir_is_datetime(s, n) ? NULL : "not a valid dateTime (a time needs seconds and a zone)";
-    case S4S_FP_instant: return s4s_fhir_is_instant(s, n) ? NULL : "not a valid instant (full date, time and zone)";
-    case S4S_FP_time: return s4s_fhir_is_time(s, n) ? NULL : "not a valid time (hh:mm:ss)";
+    case S4S_FP_date:
+        return s4s_fhir_is_date(s, n) ? NULL : when_why(prim, s, n, "not a valid date");
+    case S4S_FP_dateTime:
+        return s4s_fhir_is_datetime(s, n) ? NULL : when_why(prim, s, n, "not a valid dateTime");
+    case S4S_FP_instant:
+        return s4s_fhir_is_instant(s, n) ? NULL : when_why(prim, s, n, "not a valid instant");
+    case S4S_FP_time:
+        return s4s_fhir_is_time(s, n) ? NULL : when_why(prim, s, n, "not a valid time (hh:mm:ss)");
     case S4S_FP_xhtml: return xhtml(s, n);
     case S4S_FP_string: case S4S_FP_markdown: return string(s, n);
     default: return NULL;

@@ -11,16 +11,30 @@
  *     the committed messy->UCUM table (tables/units_messy.c); a string that
  *     is already valid UCUM is only re-spelled when the canonical form stays
  *     the same ("mg/dl" -> "mg/dL");
+ *   - strings that are not UCUM are also looked up without regard to case
+ *     and blanks ("LBS", "Deg F", "breaths/min": tables/units_words);
+ *   - a valid code with a preferred spelling is re-spelled when the
+ *     canonical form stays the same ("mg/dl" -> "mg/dL", "ml" -> "mL");
  *   - traps (valid UCUM, almost certainly wrong: pH, K/uL, F, C, ft,
- *     mL/min/1.73.m2) are flagged; they are repaired only when the
- *     Observation's LOINC code expects a unit commensurable with the intended
- *     one and not with the trap;
+ *     mL/min/1.73.m2, all-caps MG, ML...) are flagged naming both meanings;
+ *     they are repaired only when the context settles it: the Observation's
+ *     LOINC code expects a unit commensurable with the intended one and not
+ *     with the trap, or (rows marked dose) the quantity is in a medication
+ *     or immunization resource;
+ *   - a unit text that names another unit than the code (after the tables
+ *     above) is a warning, and such a quantity is never converted;
  *   - a unit whose dimension does not match what the LOINC code expects
  *     (vital-sign table, else the terminology cache's example unit or
  *     property) is a warning;
  *   - vital signs use the unit spelling US Core lists ("{beats}/min" ->
  *     "/min"), and with --convert-vitals weight -> kg, height/length -> cm,
- *     temperature -> Cel, blood pressure -> mm[Hg].
+ *     temperature -> Cel, blood pressure -> mm[Hg];
+ *   - vital signs out of the plausible range of their LOINC code
+ *     (tables/units_vitals.c, after conversion) are warnings naming the
+ *     likely mislabel; values are never changed for it;
+ *   - referenceRange: low above high is an error, low/high/value in
+ *     different dimensions an error, in different units a warning (and the
+ *     comparison is made after conversion).
  * Every change goes through s4s_edit_* (recorded old -> new).
  *
  * --convert-vitals keeps the original on the Quantity as an extension:
@@ -71,8 +85,14 @@ typedef struct units_state {
     const s4s_opts *o;
     s4s_ucum       *ucum;
     uint64_t seen, valid, system_added, repaired, traps_flagged, traps_repaired,
-             invalid, no_code, dim_warnings, converted, other_system;
+             invalid, no_code, dim_warnings, converted, other_system, canonical,
+             text_code, implausible, range_errors, range_warnings;
     s4s_counter repairs, traps, invalid_units;
+    /* plausible vital ranges: the built-in table, or --vital-ranges (owned) */
+    const s4s_units_range *ranges;
+    unsigned n_ranges;
+    s4s_units_range *own_ranges;
+    char *own_text;
 } units_state;
 
 /* --- table look-ups -------------------------------------------------------- */
@@ -85,6 +105,48 @@ static int map_cmp(const void *k, const void *e)
 static const s4s_units_map *map_find(const s4s_units_map *t, unsigned n, const char *s)
 {
     return bsearch(s, t, n, sizeof *t, map_cmp);
+}
+
+static int trap_cmp(const void *k, const void *e)
+{
+    return strcmp((const char *)k, ((const s4s_units_trap *)e)->from);
+}
+
+static const s4s_units_trap *trap_find(const char *s)
+{
+    return bsearch(s, s4s_units_traps, s4s_units_n_traps, sizeof s4s_units_traps[0], trap_cmp);
+}
+
+static int range_cmp(const void *k, const void *e)
+{
+    return strcmp((const char *)k, ((const s4s_units_range *)e)->loinc);
+}
+
+static const s4s_units_range *range_find(const units_state *st, const char *loinc)
+{
+    return loinc ? bsearch(loinc, st->ranges, st->n_ranges, sizeof st->ranges[0], range_cmp) : NULL;
+}
+
+/* The words-table key of s: ASCII lower case, blank runs as one space, no
+ * blanks at the ends.  False when it does not fit. */
+static bool word_key(const char *s, char *out, size_t outsz)
+{
+    size_t n = 0;
+    bool blank = false;
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\t') {
+            blank = n > 0;
+            continue;
+        }
+        if (n + 2 >= outsz)
+            return false;
+        if (blank)
+            out[n++] = ' ';
+        blank = false;
+        out[n++] = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+    }
+    out[n] = 0;
+    return true;
 }
 
 static int vital_cmp(const void *k, const void *e)
@@ -145,6 +207,10 @@ static const char *derive(units_state *st, s4s_rctx *rc, const char *s, const s4
     }
     if (upper && !lower && (m = map_find(s4s_units_fold, s4s_units_n_fold, s)) && check(st, m->to, &rt))
         return m->to;
+    char key[KEY_MAX];
+    if (word_key(s, key, sizeof key) && (m = map_find(s4s_units_words, s4s_units_n_words, key)) &&
+        check(st, m->to, &rt))
+        return m->to;
     /* "ppm" -> "[ppm]": the whole string is a bracketed atom */
     const char *hint = s4s_ucum_hint(s, strlen(s));
     if (hint)
@@ -157,7 +223,7 @@ static const char *derive(units_state *st, s4s_rctx *rc, const char *s, const s4
         n--;
     if (a > 0 || n < strlen(s)) {
         char *t = s4s_arena_strndup(rc->arena, s + a, n - a);
-        if (check(st, t, &rt) && !map_find(s4s_units_traps, s4s_units_n_traps, t))
+        if (check(st, t, &rt) && !trap_find(t))
             return t;
         m = map_find(s4s_units_messy, s4s_units_n_messy, t);
         if (m && check(st, m->to, &rt))
@@ -193,6 +259,23 @@ static const char *loinc_of(const s4s_node *q)
     return NULL;
 }
 
+/* A medication dose or an immunization: the nearest resource says. */
+static bool dose_context(const s4s_node *q)
+{
+    static const char *const types[] = {"Medication", "MedicationAdministration", "MedicationDispense",
+        "MedicationKnowledge", "MedicationRequest", "MedicationStatement", "Immunization"};
+    for (const s4s_node *p = q; p; p = p->parent) {
+        const char *rt = p->type == S4S_J_OBJECT ? s4s_get_str(p, "resourceType") : NULL;
+        if (!rt)
+            continue;
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            if (!strcmp(rt, types[i]))
+                return true;
+        return false;
+    }
+    return false;
+}
+
 /* The unit the LOINC code expects (valid UCUM), or NULL. */
 static const char *expected_unit(units_state *st, s4s_rctx *rc, const char *loinc,
                                  const s4s_units_vital *vital, s4s_ucum_result *re)
@@ -209,7 +292,7 @@ static const char *expected_unit(units_state *st, s4s_rctx *rc, const char *loin
     memset(&tr, 0, sizeof tr);
     if (s4s_term_lookup(rc->term, LOINC_URI, loinc, &tr) != S4S_OK)
         return NULL;
-    if (tr.unit && check(st, tr.unit, re) && !map_find(s4s_units_traps, s4s_units_n_traps, tr.unit))
+    if (tr.unit && check(st, tr.unit, re) && !trap_find(tr.unit))
         return tr.unit;
     if (tr.property)
         for (size_t i = 0; i < sizeof props / sizeof props[0]; i++)
@@ -238,17 +321,18 @@ static void add_system(s4s_rctx *rc, units_state *st, s4s_node *q)
     st->system_added++;
 }
 
-static void convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *val_n,
+/* True when the value is now in target. */
+static bool convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *val_n,
                           const char *code, const char *target)
 {
     char out[128], why[256];
     if (!val_n || val_n->type != S4S_J_NUMBER || !strcmp(code, target))
-        return;
+        return false;
     s4s_rc r = s4s_ucum_convert_str(st->ucum, val_n->str, code, target, -1, out, sizeof out,
                                     why, sizeof why);
     if (r != S4S_OK) {
         s4s_issue(rc, S4S_SEV_WARNING, "value", q, "vital sign not converted: %s", why);
-        return;
+        return false;
     }
     s4s_node *unit_n = s4s_get(q, "unit");
     s4s_buf b;
@@ -264,12 +348,12 @@ static void convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *
     s4s_buf_puts(&b, "}}");
     if (b.over) {
         s4s_buf_free(&b);
-        return;
+        return false;
     }
     s4s_node *ext = s4s_get(q, "extension");
     if (ext && ext->type != S4S_J_ARRAY) {
         s4s_buf_free(&b);
-        return;   /* a malformed extension member: structure reports it */
+        return false;   /* a malformed extension member: structure reports it */
     }
     /* s4s_buf is not NUL-terminated: copy into the arena as a C string */
     char *item = s4s_arena_printf(rc->arena, ext ? "%.*s" : "[%.*s]", (int)b.len, b.p);
@@ -284,6 +368,76 @@ static void convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *
     else if (!unit_n)
         s4s_edit_add_str(rc, q, "unit", target, "unit-conversion", msg);
     st->converted++;
+    return true;
+}
+
+/* Convert the decimal lexeme num from unit a to unit b. */
+static bool convert_num(units_state *st, const char *num, const char *a, const char *b, double *out)
+{
+    s4s_ucum_result ra, rb;
+    double v;
+    char why[160];
+    return s4s_ucum_parse_number(num, &v) && check(st, a, &ra) && check(st, b, &rb) &&
+           s4s_ucum_convert(&ra, &rb, a, b, v, out, why, sizeof why) == S4S_OK;
+}
+
+/* Vital signs out of their plausible range: a warning naming the first
+ * listed mislabel that would put the value in range (not for a converted
+ * value: its label was the original unit, not the one it has now). */
+static void plausible(s4s_rctx *rc, units_state *st, const s4s_node *val_n, const char *loinc,
+                      const char *code, bool converted)
+{
+    const s4s_units_range *r = range_find(st, loinc);
+    double v, w;
+    if (!r || !val_n || val_n->type != S4S_J_NUMBER || !convert_num(st, val_n->str, code, r->unit, &v))
+        return;
+    if (v >= r->lo && v <= r->hi)
+        return;
+    char lo[32], hi[32];
+    s4s_ucum_format(r->lo, 0, lo, sizeof lo);
+    s4s_ucum_format(r->hi, 0, hi, sizeof hi);
+    st->implausible++;
+    for (const char *p = converted ? "" : r->alt; *p; ) {
+        size_t n = strcspn(p, " ");
+        char *alt = s4s_arena_strndup(rc->arena, p, n);
+        p += n + (p[n] == ' ');
+        if (strcmp(alt, code) && convert_num(st, val_n->str, alt, r->unit, &w) && w >= r->lo && w <= r->hi) {
+            s4s_issue(rc, S4S_SEV_WARNING, "value", val_n,
+                      "%s `%s` is outside the plausible range %s-%s `%s` of LOINC %s; "
+                      "probably `%s` labelled `%s`", val_n->str, code, lo, hi, r->unit, loinc, alt, code);
+            return;
+        }
+    }
+    s4s_issue(rc, S4S_SEV_WARNING, "value", val_n,
+              "%s `%s` is outside the plausible range %s-%s `%s` of LOINC %s", val_n->str, code, lo, hi,
+              r->unit, loinc);
+}
+
+/* Unit text naming another unit than the (now valid) code: a warning.  The
+ * text is read through the trap and messy tables; text they do not know
+ * (free words) is left alone. */
+static bool text_differs(units_state *st, s4s_rctx *rc, s4s_node *q, const char *unit,
+                         const char *code, const s4s_ucum_result *rcode)
+{
+    if (!strcmp(unit, code))
+        return false;
+    s4s_ucum_result ru;
+    const s4s_units_trap *t = trap_find(unit);
+    size_t n = strlen(unit);
+    if (!t && n > 2 && unit[0] == '(' && unit[n - 1] == ')')
+        t = trap_find(s4s_arena_strndup(rc->arena, unit + 1, n - 2));   /* "(pH)": a label in parentheses */
+    const char *u = t ? t->to : unit;
+    if (!check(st, u, &ru)) {
+        u = derive(st, rc, unit, &ru);
+        if (!u || !check(st, u, &ru))
+            return false;
+    }
+    if (same_unit(&ru, rcode))
+        return false;
+    s4s_issue(rc, S4S_SEV_WARNING, "value", s4s_get(q, "unit"),
+              "unit text `%s` and UCUM code `%s` name different units; not converted", unit, code);
+    st->text_code++;
+    return true;
 }
 
 /* --- one quantity --------------------------------------------------------------- */
@@ -325,14 +479,20 @@ static void quantity(s4s_rctx *rc, units_state *st, s4s_node *q)
         cmap_add(&st->invalid_units, "(none)", NULL);
         return;
     }
-    const s4s_units_map *trap = map_find(s4s_units_traps, s4s_units_n_traps, src);
+    const s4s_units_trap *trap = trap_find(src);
     if (trap) {
         exp = expected_unit(st, rc, loinc, vital, &rexp);
         exp_done = true;
         check(st, src, &rcode);
-        if (exp && check(st, trap->to, &rfix) && same_kind(&rfix, &rexp) && !same_kind(&rcode, &rexp)) {
-            char *why = s4s_arena_printf(rc->arena, "`%s` is UCUM for %s; LOINC %s expects `%s`",
-                                         src, trap->kind, loinc, exp);
+        bool fix_ok = check(st, trap->to, &rfix);
+        char *why = NULL;
+        if (exp && fix_ok && same_kind(&rfix, &rexp) && !same_kind(&rcode, &rexp))
+            why = s4s_arena_printf(rc->arena, "`%s` is UCUM for %s; LOINC %s expects `%s`",
+                                   src, trap->meaning, loinc, exp);
+        else if (trap->dose && fix_ok && dose_context(q))
+            why = s4s_arena_printf(rc->arena, "`%s` is UCUM for %s; a medication dose means %s (`%s`)",
+                                   src, trap->meaning, trap->meant, trap->to);
+        if (why) {
             set_code(rc, st, q, code_n, code, trap->to, "ucum-trap", why);
             code_n = s4s_get(q, "code");
             st->traps_repaired++;
@@ -340,7 +500,8 @@ static void quantity(s4s_rctx *rc, units_state *st, s4s_node *q)
             final = trap->to;
         } else {
             s4s_issue(rc, S4S_SEV_WARNING, "code-invalid", code_n ? code_n : unit_n,
-                      "UCUM `%s` means %s; probably `%s` was meant", src, trap->kind, trap->to);
+                      "UCUM `%s` means %s; probably %s (`%s`) was meant", src, trap->meaning,
+                      trap->meant, trap->to);
             st->traps_flagged++;
             cmap_add(&st->traps, src, NULL);
             if (!code_n)
@@ -353,6 +514,15 @@ static void quantity(s4s_rctx *rc, units_state *st, s4s_node *q)
         if (check(st, code, &rcode)) {
             st->valid++;
             final = code;
+            const s4s_units_map *m = map_find(s4s_units_messy, s4s_units_n_messy, code);
+            if (m && (!strcmp(m->kind, "case-preference") || !strcmp(m->kind, "style")) &&
+                check(st, m->to, &rfix) && same_unit(&rcode, &rfix)) {
+                char *why = s4s_arena_printf(rc->arena, "UCUM `%s` is spelled `%s`", code, m->to);
+                set_code(rc, st, q, code_n, code, m->to, "ucum-canonical", why);
+                code_n = s4s_get(q, "code");
+                st->canonical++;
+                final = m->to;
+            }
             if (!sys_n)
                 add_system(rc, st, q);
         } else {
@@ -360,7 +530,7 @@ static void quantity(s4s_rctx *rc, units_state *st, s4s_node *q)
             if (!fix && unit && strcmp(unit, code)) {
                 s4s_ucum_result ru;
                 check(st, unit, &ru);
-                fix = ru.valid && !map_find(s4s_units_traps, s4s_units_n_traps, unit)
+                fix = ru.valid && !trap_find(unit)
                     ? unit : derive(st, rc, unit, &ru);
             }
             if (!fix) {
@@ -405,6 +575,7 @@ static void quantity(s4s_rctx *rc, units_state *st, s4s_node *q)
     s4s_ucum_result rfinal;
     if (!final || !check(st, final, &rfinal))
         return;
+    bool mismatch = code && unit && text_differs(st, rc, q, unit, final, &rfinal);
     if (!exp_done)
         exp = expected_unit(st, rc, loinc, vital, &rexp);
     if (exp && !rfinal.c.n_arb && !rexp.c.n_arb && !same_kind(&rfinal, &rexp)) {
@@ -428,8 +599,91 @@ static void quantity(s4s_rctx *rc, units_state *st, s4s_node *q)
         set_code(rc, st, q, code_n, final, exp, "ucum-vital-unit", why);
         final = exp;
     }
-    if (st->o->convert_vitals && vital->target)
-        convert_vital(rc, st, q, val_n, final, vital->target);
+    if (mismatch)
+        return;   /* which of the two was meant is unknown */
+    bool converted = st->o->convert_vitals && vital->target &&
+                     convert_vital(rc, st, q, val_n, final, vital->target);
+    plausible(rc, st, val_n, loinc, converted ? vital->target : final, converted);
+}
+
+/* The valid UCUM code of a quantity (after this rule's repairs), or NULL. */
+static const char *ucum_code(units_state *st, const s4s_node *q, s4s_ucum_result *r)
+{
+    if (!q || q->type != S4S_J_OBJECT)
+        return NULL;
+    const s4s_node *sys = s4s_get(q, "system");
+    const char *code = s4s_get_str(q, "code");
+    if (sys && !s4s_str_eq(sys, UCUM_URI) && !s4s_str_eq(sys, UCUM_OID))
+        return NULL;
+    return code && check(st, code, r) ? code : NULL;
+}
+
+static const char *num_of(const s4s_node *q)
+{
+    const s4s_node *v = q && q->type == S4S_J_OBJECT ? s4s_get(q, "value") : NULL;
+    return v && v->type == S4S_J_NUMBER ? v->str : NULL;
+}
+
+/* Two quantities' units: false (and an error) when the dimensions differ,
+ * a warning when the units differ. */
+static bool units_agree(s4s_rctx *rc, units_state *st, const s4s_node *at, const char *what,
+                        const char *a, const s4s_ucum_result *ra, const char *b,
+                        const s4s_ucum_result *rb)
+{
+    if (!s4s_ucum_commensurable(ra, rb) || ra->c.sub != rb->c.sub) {
+        s4s_issue(rc, S4S_SEV_ERROR, "value", at, "%s: units `%s` and `%s` have different dimensions",
+                  what, a, b);
+        st->range_errors++;
+        return false;
+    }
+    if (strcmp(a, b) && !same_unit(ra, rb)) {
+        s4s_issue(rc, S4S_SEV_WARNING, "value", at, "%s: units `%s` and `%s` differ; compared after "
+                  "conversion", what, a, b);
+        st->range_warnings++;
+    }
+    return true;
+}
+
+/* referenceRange items of an Observation (or component): low against high,
+ * both against the value's unit. */
+static void ref_ranges(s4s_rctx *rc, units_state *st, s4s_node *obj)
+{
+    const s4s_node *rr = s4s_get(obj, "referenceRange");
+    if (!rr || rr->type != S4S_J_ARRAY)
+        return;
+    s4s_ucum_result rv, rl, rh;
+    const char *vc = ucum_code(st, s4s_get(obj, "valueQuantity"), &rv);
+    S4S_EACH(item, rr) {
+        if (item->type != S4S_J_OBJECT)
+            continue;
+        const s4s_node *low = s4s_get(item, "low"), *high = s4s_get(item, "high");
+        const char *lc = ucum_code(st, low, &rl), *hc = ucum_code(st, high, &rh);
+        const char *ln = num_of(low), *hn = num_of(high);
+        if (vc && (lc || hc) &&
+            !units_agree(rc, st, item, "value and referenceRange", vc, &rv, lc ? lc : hc, lc ? &rl : &rh))
+            continue;
+        if (!ln || !hn)
+            continue;
+        double l, h;
+        if (lc && hc) {
+            if (!units_agree(rc, st, item, "referenceRange low and high", lc, &rl, hc, &rh) ||
+                !convert_num(st, ln, lc, hc, &l) || !s4s_ucum_parse_number(hn, &h))
+                continue;
+        } else if (!lc && !hc && !s4s_get(low, "unit") && !s4s_get(high, "unit")) {
+            if (!s4s_ucum_parse_number(ln, &l) || !s4s_ucum_parse_number(hn, &h))
+                continue;
+        } else {
+            continue;   /* one side has no usable unit: not comparable */
+        }
+        if (l > h) {
+            if (lc)
+                s4s_issue(rc, S4S_SEV_ERROR, "value", item, "referenceRange low %s `%s` is above high %s `%s`",
+                          ln, lc, hn, hc);
+            else
+                s4s_issue(rc, S4S_SEV_ERROR, "value", item, "referenceRange low %s is above high %s", ln, hn);
+            st->range_errors++;
+        }
+    }
 }
 
 static bool is_quantity(const s4s_node *n)
@@ -457,6 +711,81 @@ static void walk(s4s_rctx *rc, units_state *st, s4s_node *n)
         if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
             walk(rc, st, c);
     }
+    if (n->type == S4S_J_OBJECT)
+        ref_ranges(rc, st, n);
+}
+
+/* --- --vital-ranges ---------------------------------------------------------------- */
+
+#define RANGES_MAX      1024       /* rows */
+#define RANGES_MAX_TEXT (1u << 20) /* bytes of the file */
+
+static int range_sort(const void *a, const void *b)
+{
+    return strcmp(((const s4s_units_range *)a)->loinc, ((const s4s_units_range *)b)->loinc);
+}
+
+static s4s_rc ranges_error(const char *path, unsigned line, const char *why)
+{
+    fprintf(stderr, "s4s-normalize: --vital-ranges %s line %u: %s\n", path, line, why);
+    return S4S_ERR_FORMAT;
+}
+
+/* Read the TSV "LOINC unit low high [alt]" into st->own_ranges; the rows
+ * point into st->own_text (the file, cut at tabs and newlines). */
+static s4s_rc load_ranges(units_state *st, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "s4s-normalize: --vital-ranges %s: cannot open\n", path);
+        return S4S_ERR_IO;
+    }
+    char *text = s4s_xmalloc(RANGES_MAX_TEXT + 1);
+    size_t n = fread(text, 1, RANGES_MAX_TEXT + 1, f);
+    fclose(f);
+    st->own_text = text;
+    if (n > RANGES_MAX_TEXT)
+        return ranges_error(path, 0, "file larger than 1 MB");
+    text[n] = 0;
+    st->own_ranges = s4s_xcalloc(RANGES_MAX, sizeof *st->own_ranges);
+    unsigned rows = 0, line = 0;
+    for (char *p = text, *next; *p; p = next) {
+        next = p + strcspn(p, "\n");
+        if (*next)
+            *next++ = 0;
+        line++;
+        size_t len = strlen(p);
+        if (len && p[len - 1] == '\r')
+            p[--len] = 0;
+        if (!len || p[0] == '#')
+            continue;
+        char *fld[5] = {0};
+        unsigned nf = 0;
+        for (char *q = p; q && nf < 5; nf++) {
+            fld[nf] = q;
+            q = strchr(q, '\t');
+            if (q)
+                *q++ = 0;
+        }
+        if (nf < 4)
+            return ranges_error(path, line, "expected LOINC, unit, low, high (tab separated)");
+        s4s_ucum_result r;
+        double lo, hi;
+        if (!check(st, fld[1], &r))
+            return ranges_error(path, line, "the unit is not valid UCUM");
+        if (!s4s_ucum_parse_number(fld[2], &lo) || !s4s_ucum_parse_number(fld[3], &hi) || lo > hi)
+            return ranges_error(path, line, "low and high must be numbers, low <= high");
+        if (rows == RANGES_MAX)
+            return ranges_error(path, line, "more than 1024 rows");
+        st->own_ranges[rows++] = (s4s_units_range){fld[0], fld[1], lo, hi, fld[4] ? fld[4] : ""};
+    }
+    qsort(st->own_ranges, rows, sizeof *st->own_ranges, range_sort);
+    for (unsigned i = 1; i < rows; i++)
+        if (!strcmp(st->own_ranges[i].loinc, st->own_ranges[i - 1].loinc))
+            return ranges_error(path, 0, "a LOINC code has two rows");
+    st->ranges = st->own_ranges;
+    st->n_ranges = rows;
+    return S4S_OK;
 }
 
 /* --- the rule --------------------------------------------------------------------- */
@@ -469,8 +798,10 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     s4s_counter_init(&st->repairs, MAP_KEYS);
     s4s_counter_init(&st->traps, MAP_KEYS);
     s4s_counter_init(&st->invalid_units, MAP_KEYS);
+    st->ranges = s4s_units_ranges;
+    st->n_ranges = s4s_units_n_ranges;
     *state = st;
-    return S4S_OK;
+    return o->vital_ranges ? load_ranges(st, o->vital_ranges) : S4S_OK;
 }
 
 static void apply(s4s_rctx *rc, void *state)
@@ -498,6 +829,11 @@ static void stats(void *state, s4s_jw *w)
     s4s_jw_kuint(w, "dimension_warnings", st->dim_warnings);
     s4s_jw_kuint(w, "converted", st->converted);
     s4s_jw_kuint(w, "other_system", st->other_system);
+    s4s_jw_kuint(w, "canonical_spelling", st->canonical);
+    s4s_jw_kuint(w, "text_code_mismatch", st->text_code);
+    s4s_jw_kuint(w, "implausible_vitals", st->implausible);
+    s4s_jw_kuint(w, "range_errors", st->range_errors);
+    s4s_jw_kuint(w, "range_warnings", st->range_warnings);
     s4s_jw_obj_end(w);
 }
 
@@ -510,6 +846,8 @@ static void fini(void *state)
     s4s_counter_free(&st->repairs);
     s4s_counter_free(&st->traps);
     s4s_counter_free(&st->invalid_units);
+    free(st->own_ranges);
+    free(st->own_text);
     free(st);
 }
 

@@ -63,7 +63,10 @@ enum {
     S4S_HGVS_P_UNKNOWN = 1 << 0,  /* "?" */
     S4S_HGVS_P_STAR    = 1 << 1,  /* c.*45: after the stop codon */
     S4S_HGVS_P_OFFSET  = 1 << 2,  /* intronic offset present (c.123+4) */
-    S4S_HGVS_P_OFF_UNK = 1 << 3   /* unknown offset: c.88-? (sign in offset: -1 / +1) */
+    S4S_HGVS_P_OFF_UNK = 1 << 3,  /* unknown offset: c.88-? (sign in offset: -1 / +1) */
+    S4S_HGVS_P_PTER    = 1 << 4,  /* g.pter: the end of the short arm */
+    S4S_HGVS_P_QTER    = 1 << 5,  /* g.qter: the end of the long arm */
+    S4S_HGVS_P_CEN     = 1 << 6   /* g.cen: the centromere */
 };
 
 typedef struct s4s_hgvs_pos {
@@ -93,13 +96,15 @@ typedef enum s4s_hgvs_edit {
     S4S_HGVS_E_UNKNOWN,    /* ? (p.Met1?, c.?, p.?) */
     S4S_HGVS_E_NONEPROD,   /* 0: no protein / no RNA */
     S4S_HGVS_E_SPL,        /* r.spl */
-    S4S_HGVS_E_FS, S4S_HGVS_E_EXT
+    S4S_HGVS_E_FS, S4S_HGVS_E_EXT,
+    S4S_HGVS_E_METH        /* |gom |lom |met= (payload: the text after |) */
 } s4s_hgvs_edit;
 
 /* How a change joins the one before it. */
 typedef enum s4s_hgvs_sep {
     S4S_HGVS_SEP_NONE, S4S_HGVS_SEP_CIS /* ; */, S4S_HGVS_SEP_TRANS /* ];[ */,
-    S4S_HGVS_SEP_PHASE /* (;) */, S4S_HGVS_SEP_MOSAIC /* / */, S4S_HGVS_SEP_CHIMERIC /* // */
+    S4S_HGVS_SEP_PHASE /* (;) */, S4S_HGVS_SEP_MOSAIC /* / */, S4S_HGVS_SEP_CHIMERIC /* // */,
+    S4S_HGVS_SEP_OR /* ^ */, S4S_HGVS_SEP_ALLELE_PHASE /* ](;)[ or ](;) between alleles */
 } s4s_hgvs_sep;
 
 enum {
@@ -109,7 +114,8 @@ enum {
     S4S_HGVS_V_NUM_UNK   = 1 << 3,  /* fsTer? / extTer? */
     S4S_HGVS_V_TER       = 1 << 4,  /* fs/ext names Ter */
     S4S_HGVS_V_EDIT_UNC  = 1 << 5,  /* loc(edit): the edit itself is uncertain */
-    S4S_HGVS_V_Q         = 1 << 6   /* 0?  */
+    S4S_HGVS_V_Q         = 1 << 6,  /* 0?  */
+    S4S_HGVS_V_BARE      = 1 << 7   /* outside brackets after an allele: c.[a];[b](;)c */
 };
 
 /* One change.  Sequences are offsets into s4s_hgvs.pool (canonical case;

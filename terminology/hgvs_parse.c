@@ -56,6 +56,8 @@ static const struct {
     [H_REVERSED]    = {"hgvs-reversed-range",      S4S_HGVS_NOTE_FLAG,   S4S_HGVS_SEV_WARNING},
     [H_SHIFT]       = {"hgvs-3prime",              S4S_HGVS_NOTE_FLAG,   S4S_HGVS_SEV_WARNING},
     [H_NEEDSREF]    = {"hgvs-needs-reference",     S4S_HGVS_NOTE_FLAG,   S4S_HGVS_SEV_WARNING},
+    [H_DEPRECATED]  = {"hgvs-deprecated",          S4S_HGVS_NOTE_FLAG,   S4S_HGVS_SEV_WARNING},
+    [H_OLDRPT]      = {"hgvs-old-repeat",          S4S_HGVS_NOTE_REPAIR, S4S_HGVS_SEV_INFO},
 };
 
 static void vnote(ps *p, unsigned code, const char *fmt, va_list ap)
@@ -397,6 +399,18 @@ static bool npos(ps *p, s4s_hgvs_pos *o)
         o->flags = S4S_HGVS_P_UNKNOWN;
         return true;
     }
+    static const struct { const char *w; uint8_t f; } ends[] = {
+        {"pter", S4S_HGVS_P_PTER}, {"qter", S4S_HGVS_P_QTER}, {"cen", S4S_HGVS_P_CEN}};
+    for (size_t k = 0; k < sizeof ends / sizeof ends[0]; k++) {
+        size_t wl = strlen(ends[k].w);
+        if (p->i + wl <= p->n && !strncasecmp(p->s + p->i, ends[k].w, wl)) {
+            if (p->kind != 'g')
+                return fail(p, "`%s` (a chromosome end or the centromere) is used only with g.", ends[k].w);
+            kw(p, ends[k].w);
+            o->flags = ends[k].f;
+            return true;
+        }
+    }
     bool neg = false;
     if (c == '-') {
         if (!offsets_ok(p->kind))
@@ -467,17 +481,23 @@ static bool ppos(ps *p, s4s_hgvs_pos *o)
 
 static bool pos(ps *p, s4s_hgvs_pos *o) { return p->kind == 'p' ? ppos(p, o) : npos(p, o); }
 
-/* Ordering key: c.-5 < c.1 < c.*1; offsets break ties. */
+/* Ordering key: pter < c.-5 < c.1 < c.*1 < qter; offsets break ties. */
+static int rank(const s4s_hgvs_pos *a)
+{
+    if (a->flags & S4S_HGVS_P_PTER) return -1;
+    if (a->flags & S4S_HGVS_P_QTER) return 3;
+    return (a->flags & S4S_HGVS_P_STAR) ? 2 : a->num < 0 ? 0 : 1;
+}
+
 static int pos_cmp(const s4s_hgvs_pos *a, const s4s_hgvs_pos *b)
 {
-    int ra = (a->flags & S4S_HGVS_P_STAR) ? 2 : a->num < 0 ? 0 : 1;
-    int rb = (b->flags & S4S_HGVS_P_STAR) ? 2 : b->num < 0 ? 0 : 1;
+    int ra = rank(a), rb = rank(b);
     if (ra != rb) return ra < rb ? -1 : 1;
     if (a->num != b->num) return a->num < b->num ? -1 : 1;
     if (a->offset != b->offset) return a->offset < b->offset ? -1 : 1;
     return 0;
 }
-static bool known(const s4s_hgvs_pos *a) { return !(a->flags & (S4S_HGVS_P_UNKNOWN | S4S_HGVS_P_OFF_UNK)); }
+static bool known(const s4s_hgvs_pos *a) { return !(a->flags & (S4S_HGVS_P_UNKNOWN | S4S_HGVS_P_OFF_UNK | S4S_HGVS_P_CEN)); }
 
 static void check_order(ps *p, const s4s_hgvs_pos *a, const s4s_hgvs_pos *b)
 {
@@ -536,7 +556,7 @@ static int64_t loc_len(const s4s_hgvs_loc *l)
     const s4s_hgvs_pos *a = &l->start.a, *b = l->range ? &l->end.a : a;
     if (l->start.uncertain || (l->range && l->end.uncertain) || !known(a) || !known(b))
         return -1;
-    if ((a->flags | b->flags) & S4S_HGVS_P_OFFSET)
+    if ((a->flags | b->flags) & (S4S_HGVS_P_OFFSET | S4S_HGVS_P_PTER | S4S_HGVS_P_QTER))
         return -1;
     if ((a->flags & S4S_HGVS_P_STAR) != (b->flags & S4S_HGVS_P_STAR) || (a->num < 0) != (b->num < 0))
         return -1;
@@ -594,10 +614,15 @@ static bool rpt_count(ps *p, s4s_hgvs_var *v)
  * sequence's coordinate kind and copied into the pool as written. */
 static bool nested_loc(ps *p)
 {
-    if (!accession(p, true) || !coord_type(p, true))
+    if (!accession(p, true))
+        return false;
+    /* "insL37425.1:23_361", "conNC_000022.10:17179029_17179091": the HGVS
+     * examples give plain positions on the other sequence */
+    bool typed = pk2(p) == '.' && strchr("gmocnrpGMOCNRP", pk(p));
+    if (typed && !coord_type(p, true))
         return false;
     char saved = p->kind;
-    p->kind = p->s[p->i - 2];
+    p->kind = typed ? (char)tolower((unsigned char)p->s[p->i - 2]) : 'g';
     s4s_hgvs_loc l;
     size_t st = p->i;
     bool ok = loc(p, &l);
@@ -614,8 +639,11 @@ static bool payload_item(ps *p)
         size_t j = p->i;
         while (j < p->n && (isalnum((unsigned char)p->s[j]) || p->s[j] == '_' || p->s[j] == '.'))
             j++;
-        if (j < p->n && (p->s[j] == ':' || p->s[j] == '(') && j > p->i + 1 && memchr(p->s + p->i, '_', j - p->i))
-            goto acc;
+        bool digit = false;
+        for (size_t k = p->i; k < j && !digit; k++)
+            digit = isdig(p->s[k]);
+        if (j < p->n && (p->s[j] == ':' || p->s[j] == '(') && j > p->i + 1 && digit)
+            goto acc;   /* "NC_000001.11:", GenBank "AC096506.5:" */
         uint16_t o, l;
         if (!bases(p, &o, &l, true))
             return false;
@@ -638,8 +666,10 @@ acc:
         return true;
     }
     if (c == '(') {
-        /* uncertain length "(10)" or "(10_20)" */
+        /* uncertain length "(10)" or "(10_20)", unknown "(?)" */
         p->i++;
+        if (lit(p, '?'))
+            return expect(p, ')', "after `(?`") && emit(p, "(?)", 3);
         int64_t a, b;
         if (!number(p, &a) || !emitc(p, '(') || !emitnum(p, a))
             return false;
@@ -761,6 +791,7 @@ static bool nedit(ps *p, s4s_hgvs_var *v)
     }
     if (kw(p, "con")) {
         v->edit = S4S_HGVS_E_CON;
+        note(p, H_DEPRECATED, "`con` (conversion) is deprecated: describe it as delins");
         return payload(p, &v->alt_off, &v->alt_len);
     }
     if (kw(p, "copy")) {
@@ -774,6 +805,23 @@ static bool nedit(ps *p, s4s_hgvs_var *v)
         p->i++;
         v->edit = S4S_HGVS_E_IDENT;
         return true;
+    }
+    if (c == '?') {
+        p->i++;
+        v->edit = S4S_HGVS_E_UNKNOWN;
+        return true;
+    }
+    if (c == '|') {
+        p->i++;
+        v->edit = S4S_HGVS_E_METH;
+        v->alt_off = p->h->pool_len;
+        static const char *const meth[] = {"gom", "lom", "met="};
+        for (size_t k = 0; k < sizeof meth / sizeof meth[0]; k++)
+            if (kw(p, meth[k])) {
+                v->alt_len = (uint16_t)strlen(meth[k]);
+                return emit(p, meth[k], v->alt_len);
+            }
+        return fail(p, "expected gom, lom or met= after `|` (methylation)");
     }
     if (c == '[')
         return rpt_count(p, v);
@@ -807,6 +855,23 @@ static bool nedit(ps *p, s4s_hgvs_var *v)
             v->ref_off = o;
             v->ref_len = l;
             note(p, H_IDENTREF, "the reference base before `=` is not written");
+            return true;
+        }
+        if (c == '(' && isdig(pk2(p))) {
+            /* the old repeat form "T(5_9)": now "T[(5_9)]" */
+            size_t st = p->i++;
+            int64_t a, b;
+            v->edit = S4S_HGVS_E_RPT;
+            v->alt_off = o;
+            if (!number(p, &a) || !emit(p, "[(", 2) || !emitnum(p, a))
+                return false;
+            if (lit(p, '_') && (!number(p, &b) || !emitc(p, '_') || !emitnum(p, b)))
+                return false;
+            if (!expect(p, ')', "after the repeat count range") || !emit(p, ")]", 2))
+                return false;
+            v->alt_len = (uint16_t)(p->h->pool_len - o);
+            note(p, H_OLDRPT, "the old repeat form `%.*s` is written `%.*s`", (int)(p->i - st + l),
+                 p->s + st - l, (int)v->alt_len, p->h->pool + o);
             return true;
         }
         if (c == '[') {
@@ -1032,6 +1097,50 @@ no:
     return false;
 }
 
+/* Does a position (rather than an edit) start at p->i? */
+static bool at_position(const ps *p)
+{
+    char c = pk(p);
+    if (p->kind == 'p')
+        return aa3_at(p, p->i, false) && isdig(p->i + 3 < p->n ? p->s[p->i + 3] : 0);
+    return isdig(c) || c == '(' || c == '*' || (c == '-' && isdig(pk2(p))) || (c == '?' && pk2(p) == '_');
+}
+
+/* "^" alternatives: "p.(Gly56Ala^Ser^Cys)" (another new residue or base at
+ * the same place) or "c.100A>G^200del" (another change). */
+static bool or_alts(ps *p, s4s_hgvs_var *v)
+{
+    while (pk(p) == '^') {
+        p->i++;
+        s4s_hgvs_var *w = newvar(p, S4S_HGVS_SEP_OR);
+        if (!w)
+            return false;
+        w->flags = v->flags & S4S_HGVS_V_PREDICTED;
+        if (at_position(p)) {
+            if (!loc(p, &w->loc))
+                return false;
+            w->flags |= S4S_HGVS_V_HAS_LOC;
+            if (!(p->kind == 'p' ? pedit(p, w) : nedit(p, w)))
+                return false;
+            continue;
+        }
+        w->loc = v->loc;
+        if (v->edit == S4S_HGVS_E_SUB && p->kind != 'p' && is_base(pk(p), p->kind == 'r') &&
+            pk2(p) != '>' && !isalpha((unsigned char)pk2(p))) {
+            /* "A>C^G": another new base */
+            w->edit = S4S_HGVS_E_SUB;
+            w->ref_off = v->ref_off;
+            w->ref_len = v->ref_len;
+            if (!bases(p, &w->alt_off, &w->alt_len, true))
+                return false;
+            continue;
+        }
+        if (!(p->kind == 'p' ? pedit(p, w) : nedit(p, w)))
+            return false;
+    }
+    return true;
+}
+
 static bool change(ps *p, s4s_hgvs_var *v)
 {
     if (special(p, v))
@@ -1070,13 +1179,13 @@ static bool change(ps *p, s4s_hgvs_var *v)
         && p->h->nvars == 1 && !p->h->bracket)
         return true;   /* the 5' part of an adjoined transcript: a range only */
     bool ok;
-    if (pk(p) == '(' && p->kind != 'p' && !pred && p->i + 1 < p->n && p->s[p->i + 1] != ';') {
+    if (pk(p) == '(' && !pred && p->i + 1 < p->n && p->s[p->i + 1] != ';') {
         p->i++;
         v->flags |= S4S_HGVS_V_EDIT_UNC;
-        ok = nedit(p, v) && expect(p, ')', "to close the uncertain change");
+        ok = (p->kind == 'p' ? pedit(p, v) : nedit(p, v)) && expect(p, ')', "to close the uncertain change");
     } else
         ok = p->kind == 'p' ? pedit(p, v) : nedit(p, v);
-    if (!ok)
+    if (!ok || !or_alts(p, v))
         return false;
     if (pred && !expect(p, ')', "to close the predicted change"))
         return false;
@@ -1107,8 +1216,14 @@ static bool change_alts(ps *p, uint8_t sep)
         s4s_hgvs_var *w = newvar(p, s);
         if (!w)
             return false;
-        if (!(v->flags & S4S_HGVS_V_HAS_LOC))
-            return fail(p, "a mosaic or chimeric change follows a position");
+        if (!(v->flags & S4S_HGVS_V_HAS_LOC)) {
+            /* "c.[=/83G>C]": the unchanged share, then the change with its position */
+            if (v->edit != S4S_HGVS_E_IDENT)
+                return fail(p, "a mosaic or chimeric change follows a position");
+            if (!change(p, w))
+                return false;
+            continue;
+        }
         w->loc = v->loc;
         if (!(p->kind == 'p' ? pedit(p, w) : nedit(p, w)))
             return false;
@@ -1164,13 +1279,24 @@ static bool body(ps *p)
                     return fail(p, "a predicted allele is one allele");
                 continue;
             }
-            if (pk(p) == '(' && pk2(p) == ';') {
+            bool phased = false;
+            while (pk(p) == '(' && pk2(p) == ';') {
+                phased = true;
                 p->i += 2;
                 if (!expect(p, ')', "in `(;)`"))
                     return false;
-                sep = S4S_HGVS_SEP_PHASE;
-                continue;
+                sep = S4S_HGVS_SEP_ALLELE_PHASE;
+                if (pk(p) == '[')
+                    break;
+                /* "c.[a];[b](;)c": a change outside brackets */
+                uint8_t first = h->nvars;
+                if (!change_alts(p, sep))
+                    return false;
+                for (uint8_t k = first; k < h->nvars; k++)
+                    h->vars[k].flags |= S4S_HGVS_V_BARE;
             }
+            if (phased && pk(p) == '[')
+                continue;
             return true;
         }
     }

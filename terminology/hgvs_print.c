@@ -47,6 +47,10 @@ static void pos(out *o, const s4s_hgvs_pos *p, bool prot)
         putc_(o, '?');
         return;
     }
+    if (p->flags & (S4S_HGVS_P_PTER | S4S_HGVS_P_QTER | S4S_HGVS_P_CEN)) {
+        puts_(o, p->flags & S4S_HGVS_P_PTER ? "pter" : p->flags & S4S_HGVS_P_QTER ? "qter" : "cen");
+        return;
+    }
     if (prot)
         aa(o, p->aa);
     if (p->flags & S4S_HGVS_P_STAR)
@@ -97,6 +101,8 @@ static void edit(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, bool prot)
     case S4S_HGVS_E_SUB:
         if (prot)
             aaseq(o, alt, v->alt_len);
+        else if (v->sep == S4S_HGVS_SEP_OR && !(v->flags & S4S_HGVS_V_HAS_LOC))
+            put(o, alt, v->alt_len);   /* "A>C^G" */
         else {
             put(o, h->pool + v->ref_off, v->ref_len);
             putc_(o, '>');
@@ -116,6 +122,10 @@ static void edit(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, bool prot)
         break;
     case S4S_HGVS_E_CON:
         puts_(o, "con");
+        put(o, alt, v->alt_len);
+        break;
+    case S4S_HGVS_E_METH:
+        putc_(o, '|');
         put(o, alt, v->alt_len);
         break;
     case S4S_HGVS_E_IDENT: putc_(o, '='); break;
@@ -157,13 +167,17 @@ static void edit(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, bool prot)
     }
 }
 
-static void var(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v)
+/* One change.  "^" alternatives share the parentheses of a predicted
+ * change: "(" before the first, ")" after the last (next: the change after
+ * v, or NULL). */
+static void var(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, const s4s_hgvs_var *next)
 {
     bool prot = h->kind == 'p';
-    bool alt_only = v->sep == S4S_HGVS_SEP_MOSAIC || v->sep == S4S_HGVS_SEP_CHIMERIC;
-    if (v->flags & S4S_HGVS_V_PREDICTED)
+    bool open = (v->flags & S4S_HGVS_V_PREDICTED) && v->sep != S4S_HGVS_SEP_OR;
+    bool close = (v->flags & S4S_HGVS_V_PREDICTED) && !(next && next->sep == S4S_HGVS_SEP_OR);
+    if (open)
         putc_(o, '(');
-    if ((v->flags & S4S_HGVS_V_HAS_LOC) && !alt_only) {
+    if (v->flags & S4S_HGVS_V_HAS_LOC) {   /* "/", "//", "^" at the same place: no position */
         pt(o, &v->loc.start, prot);
         if (v->loc.range) {
             putc_(o, '_');
@@ -175,7 +189,7 @@ static void var(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v)
     edit(o, h, v, prot);
     if (v->flags & S4S_HGVS_V_EDIT_UNC)
         putc_(o, ')');
-    if (v->flags & S4S_HGVS_V_PREDICTED)
+    if (close)
         putc_(o, ')');
 }
 
@@ -198,24 +212,33 @@ size_t s4s_hgvs_print(const s4s_hgvs *h, char *buf, size_t cap)
     }
     putc_(&o, h->kind);
     putc_(&o, '.');
-    if (h->bracket) {
-        putc_(&o, '[');
-        if (h->group_pred)
-            putc_(&o, '(');
-    }
+    bool open = false;   /* inside an allele's brackets */
     for (unsigned k = 0; k < h->nvars; k++) {
         const s4s_hgvs_var *v = &h->vars[k];
         switch (v->sep) {
         case S4S_HGVS_SEP_CIS:      putc_(&o, ';'); break;
-        case S4S_HGVS_SEP_TRANS:    puts_(&o, h->bracket ? "];[" : ";"); break;
+        case S4S_HGVS_SEP_TRANS:    puts_(&o, h->bracket ? "]" : ";"); open = false; break;
         case S4S_HGVS_SEP_PHASE:    puts_(&o, "(;)"); break;
         case S4S_HGVS_SEP_MOSAIC:   putc_(&o, '/'); break;
         case S4S_HGVS_SEP_CHIMERIC: puts_(&o, "//"); break;
+        case S4S_HGVS_SEP_OR:       putc_(&o, '^'); break;
+        case S4S_HGVS_SEP_ALLELE_PHASE:
+            puts_(&o, open ? "](;)" : "(;)");
+            open = false;
+            break;
         default: break;
         }
-        var(&o, h, v);
+        if (h->bracket && !open && !(v->flags & S4S_HGVS_V_BARE)) {
+            if (v->sep == S4S_HGVS_SEP_TRANS)
+                putc_(&o, ';');
+            putc_(&o, '[');
+            if (h->group_pred)
+                putc_(&o, '(');
+            open = true;
+        }
+        var(&o, h, v, k + 1 < h->nvars ? &h->vars[k + 1] : NULL);
     }
-    if (h->bracket) {
+    if (open) {
         if (h->group_pred)
             putc_(&o, ')');
         putc_(&o, ']');

@@ -38,6 +38,7 @@ typedef struct s4s_opts {
     bool        check_display;       /* --check-display */
     /* units (rules/units.c) */
     bool        convert_vitals;      /* --convert-vitals */
+    const char *vital_ranges;        /* --vital-ranges FILE.tsv, NULL: the built-in table */
 } s4s_opts;
 
 void s4s_opts_default(s4s_opts *o);

@@ -16,6 +16,21 @@ typedef struct s4s_units_map {
     const char *kind;   /* why: synonym, case, brackets, lhc-synonym, fold ... */
 } s4s_units_map;
 
+typedef struct s4s_units_trap {
+    const char *from;
+    const char *to;
+    const char *meaning;   /* what UCUM reads from ("megagauss") */
+    const char *meant;     /* what to means ("milligram") */
+    int dose;              /* a medication dose settles it */
+} s4s_units_trap;
+
+typedef struct s4s_units_range {
+    const char *loinc;
+    const char *unit;
+    double lo, hi;         /* plausible values, in unit */
+    const char *alt;       /* likely mislabels, space separated */
+} s4s_units_range;
+
 typedef struct s4s_units_vital {
     const char *loinc;
     const char *units;   /* expected UCUM codes, space separated, preferred first */
@@ -25,11 +40,16 @@ typedef struct s4s_units_vital {
 /* Each array is sorted by its first member (bytewise) for bsearch. */
 extern const s4s_units_map s4s_units_messy[];   /* messy -> UCUM */
 extern const unsigned s4s_units_n_messy;
-/* traps: valid UCUM, wrong meaning -> intended; kind = the UCUM meaning */
-extern const s4s_units_map s4s_units_traps[];
+/* traps: valid UCUM, wrong meaning -> intended */
+extern const s4s_units_trap s4s_units_traps[];
 extern const unsigned s4s_units_n_traps;
 extern const s4s_units_map s4s_units_fold[];    /* UPPER-CASE spelling -> UCUM */
 extern const unsigned s4s_units_n_fold;
+/* lower-case, blank-collapsed spellings -> UCUM (strings not valid UCUM) */
+extern const s4s_units_map s4s_units_words[];
+extern const unsigned s4s_units_n_words;
+extern const s4s_units_range s4s_units_ranges[];
+extern const unsigned s4s_units_n_ranges;
 extern const s4s_units_vital s4s_units_vitals[];
 extern const unsigned s4s_units_n_vitals;
 

@@ -32,3 +32,22 @@ const s4s_units_vital s4s_units_vitals[] = {
     {"9843-4", "cm [in_i]", "cm"},
 };
 const unsigned s4s_units_n_vitals = sizeof s4s_units_vitals / sizeof s4s_units_vitals[0];
+
+const s4s_units_range s4s_units_ranges[] = {
+    {"2708-6", "%", 40.0, 100.0, "1"},
+    {"29463-7", "kg", 0.2, 500.0, "[lb_av] g"},
+    {"39156-5", "kg/m2", 7.0, 150.0, ""},
+    {"59408-5", "%", 40.0, 100.0, "1"},
+    {"59576-9", "%", 0.0, 100.0, "1"},
+    {"77606-2", "%", 0.0, 100.0, "1"},
+    {"8287-5", "cm", 15.0, 80.0, "[in_i] m mm"},
+    {"8302-2", "cm", 20.0, 275.0, "[in_i] m mm"},
+    {"8306-3", "cm", 20.0, 275.0, "[in_i] m mm"},
+    {"8310-5", "Cel", 25.0, 45.0, "[degF]"},
+    {"8462-4", "mm[Hg]", 10.0, 200.0, ""},
+    {"8480-6", "mm[Hg]", 30.0, 300.0, ""},
+    {"8867-4", "/min", 15.0, 350.0, ""},
+    {"9279-1", "/min", 2.0, 100.0, ""},
+    {"9843-4", "cm", 15.0, 80.0, "[in_i] m mm"},
+};
+const unsigned s4s_units_n_ranges = sizeof s4s_units_ranges / sizeof s4s_units_ranges[0];

@@ -175,6 +175,80 @@ static void errors(void)
     CHECK(s4s_hgvs_parse(NULL, 3, &H) == S4S_ERR_USAGE);
 }
 
+static void idempotent(const char *s);
+
+/* Issue 17: chromosome ends, con, nested locations without a coordinate
+ * type, unknown insertions, methylation, ^, the old repeat form, c.123?,
+ * a change phased after alleles. */
+static void forms_issue17(void)
+{
+    t("NC_000002.12:g.pterdel", 1, "NC_000002.12:g.pterdel", NULL);
+    t("NC_000002.12:g.pter_8247756delins[NC_000011.10:g.pter_15825272]", 1,
+      "NC_000002.12:g.pter_8247756delins[NC_000011.10:g.pter_15825272]", NULL);
+    t("NC_000002.12:g.8247756_QTERdel", 1, "NC_000002.12:g.8247756_qterdel", "hgvs-case");
+    t("NC_000002.12:g.qter_8247756del", 1, NULL, "hgvs-reversed-range");
+    t("NC_000002.12:g.cen_qterdup", 1, "NC_000002.12:g.cen_qterdup", NULL);
+    t("NM_004006.2:c.pterdel", 0, NULL, "hgvs-syntax");
+    t("NC_000012.11:g.6128892_6128954conNC_000022.10:17179029_17179091", 1,
+      "NC_000012.11:g.6128892_6128954conNC_000022.10:17179029_17179091", "hgvs-deprecated");
+    t("NC_000001.11:g.10_20conAC096506.5:g.409_1683", 1, NULL, "hgvs-deprecated");
+    t("NC_000023.10:g.32867907_32867908insL37425.1:23_361", 1,
+      "NC_000023.10:g.32867907_32867908insL37425.1:23_361", NULL);
+    t("NC_000023.10:g.32717298_32717299ins(?)", 1, "NC_000023.10:g.32717298_32717299ins(?)", NULL);
+    t("NM_004006.1:c.761_762ins(10)", 1, "NM_004006.1:c.761_762ins(10)", NULL);
+    t("NM_004006.1:c.761_762insN[10]", 1, "NM_004006.1:c.761_762insN[10]", NULL);
+    t("NC_000023.10:g.32717298_32717299ins(?", 0, NULL, "hgvs-syntax");
+    t("NC_000011.10:g.1999904_1999946|gom", 1, "NC_000011.10:g.1999904_1999946|gom", NULL);
+    t("NC_000011.10:g.1999904_1999946|LOM", 1, "NC_000011.10:g.1999904_1999946|lom", "hgvs-case");
+    t("NC_000011.10:g.1999904_1999946|met=", 1, "NC_000011.10:g.1999904_1999946|met=", NULL);
+    t("NC_000011.10:g.1999904_1999946|met", 0, NULL, "hgvs-syntax");
+    t("NP_003997.1:p.(Gly56Ala^Ser^Cys)", 1, "NP_003997.1:p.(Gly56Ala^Ser^Cys)", NULL);
+    t("NP_003997.1:p.(G56A^S)", 1, "NP_003997.1:p.(Gly56Ala^Ser)", "hgvs-aa1to3");
+    t("NM_004006.2:c.100A>G^C", 1, "NM_004006.2:c.100A>G^C", NULL);
+    t("NM_004006.2:c.100A>G^200del", 1, "NM_004006.2:c.100A>G^200del", NULL);
+    t("NM_004006.2:c.1210-12T(5_9)", 1, "NM_004006.2:c.1210-12T[(5_9)]", "hgvs-old-repeat");
+    t("NM_004006.2:c.123+74TG(3_6)", 1, "NM_004006.2:c.123+74TG[(3_6)]", "hgvs-old-repeat");
+    t("NM_004006.2:c.123?", 1, "NM_004006.2:c.123?", NULL);
+    t("NM_004006.2:c.[296T>G;476T>C];[476T>C](;)1083A>C", 1,
+      "NM_004006.2:c.[296T>G;476T>C];[476T>C](;)1083A>C", NULL);
+    t("NM_004006.2:c.[296T>G](;)[476T>C]", 1, "NM_004006.2:c.[296T>G](;)[476T>C]", NULL);
+    t("NM_004006.2:c.[296T>G(;)476T>C]", 1, "NM_004006.2:c.[296T>G(;)476T>C]", NULL);
+    t("NM_004006.2:c.[=/83G>C]", 1, "NM_004006.2:c.[=/83G>C]", NULL);
+    t("NP_000000.1:p.Ala10(del)", 1, "NP_000000.1:p.Ala10(del)", NULL);
+}
+
+/* tests/cases/hgvs/public-suites.tsv: expressions from public parser test
+ * suites with their verdicts; we must agree on at least 98% of them. */
+static void suites(void)
+{
+    FILE *f = fopen("tests/cases/hgvs/public-suites.tsv", "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    char line[1024];
+    unsigned n = 0, agree = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        char *tab = strchr(line, '\t');
+        if (!tab)
+            continue;
+        *tab = 0;
+        bool want = !strncmp(tab + 1, "valid\t", 6);
+        bool got = s4s_hgvs_parse(line, strlen(line), &H) == S4S_OK;
+        n++;
+        if (got == want)
+            agree++;
+        else
+            fprintf(stderr, "public suites: \"%s\" expected %s\n", line, want ? "valid" : "invalid");
+        idempotent(line);
+    }
+    fclose(f);
+    printf("public HGVS suites: %u of %u agree (%.1f%%)\n", agree, n, n ? 100.0 * agree / n : 0.0);
+    CHECK(n >= 400);
+    CHECK(agree * 100 >= n * 98);
+}
+
 /* Every valid parse prints a form that parses to itself. */
 static void idempotent(const char *s)
 {
@@ -199,6 +273,8 @@ static const char *const seeds[] = {
     "NM_004006.2:c.(4071+1_4072-1)_(5154+1_5155-1)del", "NM_002024.5:c.-128_-69GGC[10]GGA[1]GGC[9]",
     "NP_003997.1:p.[(Ser73Arg;Asn103del)]", "NM_004006.2:c.5697_5698ins[NC_000001.11:g.123_456inv;ACT]",
     "NM_152263.2:r.-115_775::aggcucccuugg::NM_002609.3:r.1580_*1924", "p.Ter110Glnext*?", "c.85=//T>C",
+    "NC_000002.12:g.pter_8247756delins[NC_000011.10:g.pter_15825272]", "g.1_5|met=", "p.(G56A^S^C)",
+    "c.1210-12T(5_9)", "c.[1A>C];[2del](;)3G>T", "g.1_2conL37425.1:23_361",
 };
 
 static void property(void)
@@ -206,7 +282,7 @@ static void property(void)
     for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++)
         idempotent(seeds[k]);
     /* mangle the seeds: drop, duplicate and replace characters */
-    const char alphabet[] = "ACGTacgtu0123456789_-+*?()[];:.=>/NMPXTerdelinsdupfsext ";
+    const char alphabet[] = "ACGTacgtu0123456789_-+*?()[];:.=>/NMPXTerdelinsdupfsext ^|pq";
     unsigned seed = 12345;
     char buf[256];
     unsigned parsed = 0;
@@ -240,6 +316,8 @@ int main(void)
     repairs();
     flags();
     errors();
+    forms_issue17();
+    suites();
     property();
     return UNIT_DONE();
 }
