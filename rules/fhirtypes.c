@@ -198,7 +198,9 @@ static const char *date_why(const char *s, size_t n, bool full)
     if (d == 0) return "day 00 does not exist";
     if (d > max) {
         if (m == 2)
-            snprintf(why_buf, sizeof why_buf, "day %02u is out of range: February %04u has %u days", d, y, max);
+            /* the year is the record's data: say only whether it is a leap year */
+            snprintf(why_buf, sizeof why_buf, "day %02u is out of range: February has %u days in %s year", d, max,
+                     max == 29 ? "a leap" : "a non-leap");
         else
             snprintf(why_buf, sizeof why_buf, "day %02u is out of range: %s has %u days", d, mname[m - 1], max);
         return why_buf;
