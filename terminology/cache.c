@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/unorm2.h>
+#include <unicode/uchar.h>
 #include <unicode/ustring.h>
 
 #include "../filter/base/alloc.h"
@@ -564,7 +565,8 @@ const char *s4s_term_refseq_gene(s4s_term *t, const char *accession)
 
 /* --- display check ------------------------------------------------------ */
 
-/* NFC(fold(NFC(s))) into out (UTF-16); false if too long or not UTF-8. */
+/* NFC(fold(NFC(s))) with white space trimmed and each run made one space,
+ * into out (UTF-16); false if too long or not UTF-8. */
 static bool fold_key(const char *s, UChar *out, int32_t cap, int32_t *len)
 {
     UErrorCode e = U_ZERO_ERROR;
@@ -582,7 +584,14 @@ static bool fold_key(const char *s, UChar *out, int32_t cap, int32_t *len)
     n = u_strFoldCase(a, DISPLAY_MAX, b, n, U_FOLD_CASE_DEFAULT, &e);
     if (U_FAILURE(e) || n >= DISPLAY_MAX)
         return false;
-    n = unorm2_normalize(nfc, a, n, out, cap, &e);
+    int32_t w = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (!u_isUWhiteSpace(a[i]))
+            b[w++] = a[i];
+        else if (w && !u_isUWhiteSpace(a[i + 1 < n ? i + 1 : i]) && i + 1 < n)
+            b[w++] = ' ';
+    }
+    n = unorm2_normalize(nfc, b, w, out, cap, &e);
     if (U_FAILURE(e) || n >= cap)
         return false;
     *len = n;

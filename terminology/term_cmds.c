@@ -196,8 +196,11 @@ int s4s_term_cmd_lookup(int argc, char **argv)
             status = 2;
             break;
         }
+        s4s_term_table_info ti;
         if (r.status == S4S_TS_NOT_LOADED)
-            fprintf(stderr, "s4s-term lookup: %s %s: system not loaded\n", canon ? canon : sys, argv[i]);
+            fprintf(stderr, "s4s-term lookup: %s %s: %s\n", canon ? canon : sys, argv[i],
+                    s4s_term_table(t, sys, &ti) ? "not loaded (outside the table's code space or sample)"
+                                                : "system not loaded");
         if (!found && !status)
             status = 3;
     }

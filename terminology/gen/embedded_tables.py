@@ -72,12 +72,13 @@ def luhn_ok(code):
     return (10 - s % 10) % 10 == int(m.group(2))
 
 
-def names(*ns):
-    """Other names of a code for the display check: '|'-separated, deduplicated."""
+def names(display, *ns):
+    """Other names of a code for the display check: '|'-separated, without
+    the display and duplicates."""
     out = []
     for n in ns:
         n = clean(n)
-        if n and "|" not in n and n not in out:
+        if n and "|" not in n and n != display and n not in out:
             out.append(n)
     return "|".join(out)
 
@@ -104,7 +105,7 @@ def loinc(report):
             status[st] = status.get(st, 0) + 1
             lcn = clean(r["LONG_COMMON_NAME"])
             rows[code] = [code, lcn, st, units.get(code, ""), clean(r["PROPERTY"]),
-                          names(r["SHORTNAME"], r["COMPONENT"]) if lcn else ""]
+                          names(lcn, r["SHORTNAME"], r["COMPONENT"])]
     meta = [("source", "LOINC 2.78 LoincTableCore-2.78.csv.gz (LOINC_NUM, LONG_COMMON_NAME, SHORTNAME, COMPONENT, "
                        "PROPERTY, STATUS); example UCUM units from short_loinc_2011.tsv.gz"),
             ("version", "2.78"),
@@ -135,7 +136,7 @@ def cvx(report):
             if st not in smap or not re.fullmatch(r"\d{1,3}", code):
                 sys.exit("embedded_tables.py: CVX %s: status '%s'" % (code, st))
             count[st] = count.get(st, 0) + 1
-            rows[code] = [code, clean(term.get("name")), smap[st], names(*term.get("syn", []))]
+            rows[code] = [code, clean(term.get("name")), smap[st], names(clean(term.get("name")), *term.get("syn", []))]
 
     def unesc(v):
         return re.sub(r"\\(.)", r"\1", v)
@@ -321,7 +322,7 @@ def hgnc(report):
     ids, gene_rows = {}, set()
     for i, s in cur.items():
         o = old.get(i, {})
-        ids[i] = [i, s, "active", names(o.get("name"), *(o.get("prev_name", "").strip('"').split("|")))]
+        ids[i] = [i, s, "active", names(s, o.get("name"), *(o.get("prev_name", "").strip('"').split("|")))]
         gene_rows.add((s, "symbol", s, i))
         prev = set(p for p in o.get("prev_symbol", "").strip('"').split("|") if p)
         if o.get("symbol") and o["symbol"] != s:
