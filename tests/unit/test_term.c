@@ -265,6 +265,37 @@ static void test_atomic_failure(void)
     CHECK(s4s_term_open(FX "missing.db", &t) == S4S_ERR_NOTFOUND);
 }
 
+/* The generic TSV format of the embedded tables, in a user's own cache:
+ * trial/discouraged statuses, other names, code prefixes outside the table. */
+static void test_tsv_core(void)
+{
+    CHECK(build("--tsv", "LOINC=" FX "tsv/loinc-core.tsv", NULL, NULL) == 0);
+    s4s_term *t = NULL;
+    CHECK(s4s_term_open(db, &t) == S4S_OK);
+    if (!t)
+        return;
+    s4s_term_result r;
+    CHECK(s4s_term_lookup(t, "http://loinc.org", "2345-7", &r) == S4S_OK && r.status == S4S_TS_TRIAL);
+    CHECK(s4s_term_lookup(t, "http://loinc.org", "1009-0", &r) == S4S_OK && r.status == S4S_TS_DISCOURAGED);
+    CHECK(s4s_term_lookup(t, "http://loinc.org", "8480-6", &r) == S4S_OK && r.status == S4S_TS_NOT_FOUND);
+    CHECK(s4s_term_lookup(t, "http://loinc.org", "LA6576-8", &r) == S4S_OK && r.status == S4S_TS_NOT_LOADED);
+    CHECK(s4s_term_lookup(t, "http://loinc.org", "LP1234-5", &r) == S4S_OK && r.status == S4S_TS_NOT_LOADED);
+    CHECK(s4s_term_lookup(t, "http://loinc.org", "LG1234-5", &r) == S4S_OK && r.status == S4S_TS_NOT_FOUND);
+    s4s_term_table_info ti;
+    CHECK(s4s_term_table(t, "urn:oid:2.16.840.1.113883.6.1", &ti) && ti.complete);
+    CHECK_STR(ti.not_covered, "LA LP");
+    CHECK_STR(ti.version, "9.9");
+    bool known, match;
+    /* every '|'-separated name, case and white space folded */
+    CHECK(s4s_term_display_match(t, "loinc", "2345-7", "glucose  serpl-mcnc", &known, &match) == S4S_OK);
+    CHECK(known && match);
+    CHECK(s4s_term_display_match(t, "loinc", "2345-7", "Glucose", &known, &match) == S4S_OK && match);
+    CHECK(s4s_term_display_match(t, "loinc", "8302-2", "BODY HEIGHT:LEN:PT", &known, &match) == S4S_OK && match);
+    CHECK(s4s_term_display_match(t, "loinc", "2345-7", "Glucose SerPl", &known, &match) == S4S_OK);
+    CHECK(known && !match);
+    s4s_term_close(t);
+}
+
 static void test_embedded(void)
 {
     s4s_term *t = NULL;
@@ -320,6 +351,7 @@ int main(void)
     test_systems();
     test_importers();
     test_atomic_failure();
+    test_tsv_core();
     test_embedded();
     unlink(db);
     rmdir(dir);
