@@ -255,6 +255,20 @@ int s4s_term_cmd_info(int argc, char **argv)
     s4s_jw_obj_end(&w);
     s4s_jw_line(&w);
     s4s_rc rc = s4s_term_systems(t, info_row, &w);
+    /* systems of the code-system table without a table here: syntax only */
+    for (size_t i = 0; rc == S4S_OK && s4s_system_at(i); i++) {
+        const s4s_system *row = s4s_system_at(i);
+        s4s_term_table_info ti;
+        if (s4s_term_table(t, row->uri, &ti))
+            continue;
+        s4s_jw_obj(&w);
+        s4s_jw_kstr(&w, "system", row->uri);
+        s4s_jw_kstr(&w, "name", row->name);
+        s4s_jw_kbool(&w, "loaded", false);
+        s4s_jw_kstr(&w, "syntax", row->pattern);
+        s4s_jw_obj_end(&w);
+        s4s_jw_line(&w);
+    }
     s4s_jw_done(&w);
     s4s_term_close(t);
     if (rc != S4S_OK) {

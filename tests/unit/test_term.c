@@ -337,6 +337,14 @@ static void test_embedded(void)
     CHECK(s4s_term_lookup(t, "hgnc", "HGNC:1097", &r) == S4S_OK && r.status == S4S_TS_ACTIVE);
     CHECK(s4s_term_lookup(t, "hgnc", "HGNC:1", &r) == S4S_OK && r.status == S4S_TS_RETIRED); /* withdrawn */
     CHECK_STR(s4s_term_refseq_gene(t, "NM_004333.6"), "BRAF");
+    /* the code-system table says what the embedded cache holds (cache.mk
+     * and the rows cannot drift apart) */
+    for (size_t i = 0; s4s_system_at(i); i++) {
+        const s4s_system *row = s4s_system_at(i);
+        bool loaded = s4s_term_table(t, row->uri, &ti);
+        CHECK(loaded == (row->embedded != S4S_EMB_NONE));
+        CHECK(!loaded || ti.complete == (row->embedded == S4S_EMB_COMPLETE));
+    }
     CHECK(s4s_term_refseq_gene(t, "NM_999999999") == NULL);
     s4s_term_close(t);
 }
