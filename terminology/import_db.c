@@ -40,7 +40,7 @@ static const char *const sql_q[NQ] = {
                "WHEN instr(' ' || replaced_by || ' ', ' ' || ?3 || ' ') THEN replaced_by "
                "ELSE replaced_by || ' ' || ?3 END WHERE system = ?1 AND code = ?2",
     [Q_DISPLAY] = "UPDATE concepts SET display = ?3 WHERE system = ?1 AND code = ?2",
-    [Q_DESIG] = "INSERT INTO designations(system, code, term) VALUES (?1, ?2, ?3)",
+    [Q_DESIG] = "INSERT OR IGNORE INTO designations(system, code, term) VALUES (?1, ?2, ?3)",
     [Q_GENE] = "INSERT INTO genes(name, kind, symbol, hgnc_id) VALUES (?1, ?2, ?3, ?4)",
     [Q_REFSEQ] = "INSERT OR IGNORE INTO refseq(accession, symbol) VALUES (?1, ?2)",
     [Q_HAS] = "SELECT 1 FROM concepts WHERE system = ?1 AND code = ?2",

@@ -39,12 +39,14 @@ CREATE TABLE concepts (
 -- Other names of a code (SNOMED synonyms and FSN; LOINC short name and
 -- component; CVX short name; HGNC approved and previous names), used only by
 -- the display check.
+-- Keyed by the look-up path itself (no rowid, no second index): the names
+-- are the largest part of the embedded cache.  A repeated name is kept once.
 CREATE TABLE designations (
     system INTEGER NOT NULL,
     code   TEXT NOT NULL,
-    term   TEXT NOT NULL
-);
-CREATE INDEX designations_code ON designations(system, code);
+    term   TEXT NOT NULL,
+    PRIMARY KEY (system, code, term)
+) WITHOUT ROWID;
 
 -- Gene names: kind 1 = approved symbol, 2 = previous symbol, 3 = alias.
 -- hgnc_id is NULL when only a symbol list (not the HGNC release) is loaded.
