@@ -5,13 +5,18 @@
  * code looked up in the terminology cache; counts feed the `terminology`
  * stats section and the --coverage TSV.
  *
- * Order per Coding: alias URI -> canonical (repair "system-uri"); syntax
- * (error code-invalid, no look-up); look-up: unknown -> warning (error with
- * --strict-codes), deprecated/retired/inactive -> warning, rewritten with
+ * Order per Coding: alias URI, OID or free-text name -> canonical URI of
+ * the code-system table (repair "system-uri"; an unknown bare word is a
+ * warning); ICD-10-CM without its dot -> dotted (repair "icd10cm-dot");
+ * syntax from the table's row (error code-invalid naming the pattern, no
+ * look-up); look-up: unknown -> warning (error with --strict-codes),
+ * deprecated/discouraged/retired -> warning, rewritten with
  * --replace-deprecated when there is exactly one replacement and the Coding
- * sits in an array (the original is kept as the next Coding); display
- * mismatch -> information, only with --check-display.  UCUM codings
- * (Quantity units) are skipped: units are rules/units.c's job.
+ * sits in an array (the original is kept as the next Coding), else the
+ * warning says the cache has none; inactive with a successor -> the same;
+ * trial and inactive without a successor -> information;
+ * display mismatch -> information, only with --check-display.  UCUM
+ * codings (Quantity units) are skipped: units are rules/units.c's job.
  *
  * Invariants: messages name codes, systems and paths only, never display
  * text; per-run tables are capped (SYS_CAP systems, CODE_CAP distinct codes),
@@ -43,9 +48,9 @@ static const char *const counter_names[N_COUNTERS] = {"codings", "distinct", "fo
 typedef enum outcome { O_FOUND, O_DEPRECATED, O_NOT_FOUND, O_SYNTAX, O_NOT_LOADED } outcome;
 
 typedef struct sysent {
-    char          *uri;
-    s4s_code_check check;
-    uint64_t       n[N_COUNTERS];
+    char             *uri;
+    const s4s_system *row;   /* NULL: no row in the code-system table */
+    uint64_t          n[N_COUNTERS];
 } sysent;
 
 typedef struct codeent {
@@ -70,9 +75,9 @@ typedef struct cstate {
     bool      codes_capped;
     int       last_sys;
     char      last_uri[256];
-    /* s4s_system_canonical() scans a table; most streams use a few dozen
+    /* s4s_system_resolve() scans a table; most streams use a few dozen
      * system strings, so remember the answers (direct-mapped, bounded) */
-    struct { char *raw; const char *canon; } canon_memo[CANON_MEMO];
+    struct { char *raw; const char *canon; s4s_sys_match how; } canon_memo[CANON_MEMO];
 } cstate;
 
 static uint64_t fnv(const char *s, uint64_t h)
@@ -128,7 +133,7 @@ static uint32_t sys_of(cstate *st, const char *uri)
     if (!st->sys_tab[j]) {
         sysent *e = &st->sys[st->nsys];
         e->uri = s4s_xstrdup(uri);
-        e->check = s4s_system_check(uri);
+        e->row = s4s_system_row(uri);
         st->sys_tab[j] = (uint32_t)++st->nsys;
     }
     uint32_t i = st->sys_tab[j] - 1;
@@ -163,36 +168,25 @@ static void code_grow(cstate *st)
     free(old);
 }
 
-static const char *check_name(s4s_code_check c)
-{
-    switch (c) {
-    case S4S_CHK_LOINC:  return "LOINC code (NNNNN-C with mod-10 check digit)";
-    case S4S_CHK_SNOMED: return "SNOMED CT concept id (Verhoeff check digit, partition 00/10)";
-    case S4S_CHK_RXNORM: return "RxNorm RXCUI (digits)";
-    case S4S_CHK_CVX:    return "CVX code (1-3 digits)";
-    case S4S_CHK_NDC:    return "NDC (4-4-2, 5-3-2, 5-4-1, 5-4-2 or 10/11 digits)";
-    case S4S_CHK_HGNC:   return "HGNC id (HGNC:n)";
-    case S4S_CHK_NONE:   break;
-    }
-    return "code";
-}
-
 /* Work out a code's outcome once: syntax, then look-up. */
 static void classify(s4s_term *term, const sysent *se, const char *code, codeent *e)
 {
     memset(&e->r, 0, sizeof e->r);
     e->r.status = S4S_TS_NOT_LOADED;
-    if (!s4s_code_syntax_ok(se->check, code)) {
+    if (se->row && se->row->syntax && !se->row->syntax(code)) {
         e->out = O_SYNTAX;
         return;
     }
     if (term && s4s_term_lookup(term, se->uri, code, &e->r) != S4S_OK)
         e->r.status = S4S_TS_NOT_LOADED;
     switch (e->r.status) {
-    case S4S_TS_ACTIVE:     e->out = O_FOUND; break;
+    case S4S_TS_ACTIVE:
+    case S4S_TS_TRIAL:        e->out = O_FOUND; break;
+    /* inactive is valid history unless the table names a successor */
+    case S4S_TS_INACTIVE:     e->out = e->r.replaced_by ? O_DEPRECATED : O_FOUND; break;
     case S4S_TS_DEPRECATED:
-    case S4S_TS_RETIRED:
-    case S4S_TS_INACTIVE:   e->out = O_DEPRECATED; break;
+    case S4S_TS_DISCOURAGED:
+    case S4S_TS_RETIRED:      e->out = O_DEPRECATED; break;
     case S4S_TS_NOT_FOUND:  e->out = O_NOT_FOUND; break;
     case S4S_TS_NOT_LOADED: e->out = O_NOT_LOADED; break;
     }
@@ -231,31 +225,49 @@ static bool replace_code(s4s_rctx *rc, cstate *st, s4s_node *coding, s4s_node *c
     return true;
 }
 
-static const char *canonical(cstate *st, const char *raw)
+static const char *canonical(cstate *st, const char *raw, s4s_sys_match *how)
 {
     size_t j = fnv(raw, 0xcbf29ce484222325ULL) & (CANON_MEMO - 1);
-    if (st->canon_memo[j].raw && !strcmp(st->canon_memo[j].raw, raw))
-        return st->canon_memo[j].canon;
-    free(st->canon_memo[j].raw);
-    st->canon_memo[j].raw = s4s_xstrdup(raw);
-    return st->canon_memo[j].canon = s4s_system_canonical(raw);
+    if (!st->canon_memo[j].raw || strcmp(st->canon_memo[j].raw, raw)) {
+        free(st->canon_memo[j].raw);
+        st->canon_memo[j].raw = s4s_xstrdup(raw);
+        st->canon_memo[j].canon = s4s_system_resolve(raw, &st->canon_memo[j].how);
+    }
+    *how = st->canon_memo[j].how;
+    return st->canon_memo[j].canon;
+}
+
+/* A system that is neither a URI nor a known name: a bare word. */
+static bool bare_word(const char *s)
+{
+    return *s && !strchr(s, ':') && !strchr(s, '/');
 }
 
 static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_n, s4s_node *code_n)
 {
     bool repaired = false;
-    const char *canon = canonical(st, sys_n->str);
+    s4s_sys_match how;
+    const char *canon = canonical(st, sys_n->str, &how);
     /* UCUM (Quantity units) belongs to rules/units.c, aliases included */
-    if (canon && !strcmp(canon, "http://unitsofmeasure.org"))
+    if (canon && !strcmp(canon, s4s_sys_uri(S4S_SYS_UCUM)))
         return;
-    /* short names ("loinc") contain no ':' and are the CLI's, not aliases */
-    if (canon && strcmp(canon, sys_n->str) && strchr(sys_n->str, ':')) {
+    if (canon && how != S4S_SM_EXACT) {
         s4s_edit_set_str(rc, sys_n, canon, strlen(canon), "system-uri",
-                         "code system alias replaced by its canonical URI");
+                         how == S4S_SM_NAME ? "code system name replaced by its canonical URI"
+                                            : "code system alias replaced by its canonical URI");
         repaired = true;
+    } else if (!canon && bare_word(sys_n->str)) {
+        s4s_issue(rc, S4S_SEV_WARNING, "value", sys_n, "code system '%s' is not a URI nor a known code system name",
+                  sys_n->str);
     }
     uint32_t si = sys_of(st, sys_n->str);
     sysent *se = &st->sys[si];
+    char dotted[16];
+    if (se->row == s4s_system_get(S4S_SYS_ICD10CM) && !s4s_icd10cm_valid(code_n->str) &&
+        s4s_icd10cm_dotted(code_n->str, dotted, sizeof dotted)) {
+        s4s_edit_set_str(rc, code_n, dotted, strlen(dotted), "icd10cm-dot", "ICD-10-CM code written with its dot");
+        repaired = true;
+    }
     const char *code = code_n->str;
     uint64_t h = fnv(code, 0xcbf29ce484222325ULL ^ si);
     codeent tmp, *e = NULL;
@@ -284,7 +296,7 @@ static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_
     switch (e->out) {
     case O_SYNTAX:
         se->n[N_SYNTAX]++;
-        s4s_issue(rc, S4S_SEV_ERROR, "code-invalid", code_n, "'%s' is not a valid %s", code, check_name(se->check));
+        s4s_issue(rc, S4S_SEV_ERROR, "code-invalid", code_n, "'%s' is not a valid %s", code, se->row->pattern);
         break;
     case O_NOT_LOADED:
         se->n[N_NOT_LOADED]++;
@@ -303,6 +315,10 @@ static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_
             if (e->r.replaced_by)
                 s4s_issue(rc, S4S_SEV_WARNING, "business-rule", code_n, "code '%s' of %s is %s; replaced by '%s'",
                           code, se->uri, status, e->r.replaced_by);
+            else if (o && o->replace_deprecated)
+                s4s_issue(rc, S4S_SEV_WARNING, "business-rule", code_n,
+                          "code '%s' of %s is %s; not replaced: the terminology cache has no single replacement "
+                          "(MapTo) for it", code, se->uri, status);
             else
                 s4s_issue(rc, S4S_SEV_WARNING, "business-rule", code_n, "code '%s' of %s is %s", code, se->uri,
                           status);
@@ -312,6 +328,9 @@ static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_
                 e->repaired++;
             }
         }
+        if (e->out == O_FOUND && (e->r.status == S4S_TS_TRIAL || e->r.status == S4S_TS_INACTIVE))
+            s4s_issue(rc, S4S_SEV_INFO, "informational", code_n, "code '%s' of %s is %s", code, se->uri,
+                      e->r.status == S4S_TS_TRIAL ? "trial (not yet final)" : "inactive (a valid historical code)");
         if (o && o->check_display && rc->term) {
             const char *d = s4s_get_str(obj, "display");
             bool known, match;
@@ -363,6 +382,17 @@ static sysent **sorted_systems(cstate *st)
     return v;
 }
 
+/* "complete", "partial", or "complete except codes starting LA LP ..." */
+static const char *completeness(const s4s_term_table_info *ti, char *buf, size_t cap)
+{
+    if (!ti->complete)
+        return "partial";
+    if (!ti->not_covered)
+        return "complete";
+    snprintf(buf, cap, "complete except codes starting %s", ti->not_covered);
+    return buf;
+}
+
 static void codes_stats(void *state, s4s_jw *w)
 {
     cstate *st = state;
@@ -378,6 +408,17 @@ static void codes_stats(void *state, s4s_jw *w)
         s4s_jw_obj(w);
         for (int k = 0; k < N_COUNTERS; k++)
             s4s_jw_kuint(w, counter_names[k], v[i]->n[k]);
+        s4s_term_table_info ti;
+        s4s_jw_key(w, "table");
+        if (s4s_term_table(st->term, v[i]->uri, &ti)) {
+            s4s_jw_obj(w);
+            s4s_jw_kstr(w, "version", ti.version);
+            char buf[160];
+            s4s_jw_kstr(w, "completeness", completeness(&ti, buf, sizeof buf));
+            s4s_jw_obj_end(w);
+        } else {
+            s4s_jw_str(w, "not loaded");
+        }
         s4s_jw_obj_end(w);
     }
     free(v);
@@ -460,6 +501,20 @@ static void codes_side_output(void *state, const s4s_outputs *io)
     uint32_t *rank = s4s_xcalloc(st->nsys + 1, sizeof *rank);
     for (size_t i = 0; i < st->nsys; i++)
         rank[v[i] - st->sys] = (uint32_t)i;
+    /* the tables behind the verdicts, as comments s4s-term coverage skips */
+    for (size_t i = 0; i < st->nsys; i++) {
+        s4s_term_table_info ti;
+        fputs("# table\t", f);
+        tsv_str(f, v[i]->uri);
+        if (s4s_term_table(st->term, v[i]->uri, &ti)) {
+            fputc('\t', f);
+            tsv_str(f, ti.version ? ti.version : "-");
+            char buf[160];
+            fprintf(f, "\t%s\n", completeness(&ti, buf, sizeof buf));
+        } else {
+            fputs("\t-\tnot loaded\n", f);
+        }
+    }
     fprintf(f, "level\tsystem\tcode\tstatus\tcodings\tdistinct\tfound\tnot_found\tdeprecated\trepaired\t"
                "syntax_invalid\tnot_loaded\n");
     for (size_t i = 0; i < st->nsys; i++) {

@@ -32,9 +32,6 @@
 #include "rule.h"
 #include "../filter/base/counter.h"
 
-#define HGVS_SYSTEM  "http://varnomen.hgvs.org"
-#define HGNC_SYSTEM  "http://www.genenames.org/geneId"
-#define LOINC_SYSTEM "http://loinc.org"
 #define MAX_KINDS    32
 
 typedef struct vstate {
@@ -104,38 +101,32 @@ static void stats(void *state, s4s_jw *w)
 
 /* --- helpers ----------------------------------------------------------- */
 
+/* Is sys (any URI, alias or name of the code-system table) the system id? */
+static bool is_sys(const char *sys, s4s_sys_id id)
+{
+    const char *c = sys ? s4s_system_canonical(sys) : NULL;
+    return c && !strcmp(c, s4s_sys_uri(id));
+}
+
 static bool is_loinc(const char *sys)
 {
-    if (!sys)
-        return false;
-    if (!strcmp(sys, LOINC_SYSTEM))
-        return true;
-    const char *c = s4s_system_canonical(sys);
-    return c && !strcmp(c, LOINC_SYSTEM);
+    return is_sys(sys, S4S_SYS_LOINC);
 }
 
 static bool is_hgnc(const char *sys)
 {
-    if (!sys)
-        return false;
-    if (!strcmp(sys, HGNC_SYSTEM) || !strcmp(sys, "http://www.genenames.org"))
-        return true;
-    const char *c = s4s_system_canonical(sys);
-    const char *want = s4s_system_canonical(HGNC_SYSTEM);
-    return c && want && !strcmp(c, want);
+    return is_sys(sys, S4S_SYS_HGNC);
 }
 
 /* The HGNC URI that rules/codes.c writes, so an inserted coding needs no repair. */
 static const char *hgnc_uri(void)
 {
-    const char *c = s4s_system_canonical(HGNC_SYSTEM);
-    return c ? c : HGNC_SYSTEM;
+    return s4s_sys_uri(S4S_SYS_HGNC);
 }
 
 static bool is_hgvs_sys(const char *sys)
 {
-    return sys && (!strcmp(sys, HGVS_SYSTEM) || !strcmp(sys, "http://varnomen.hgvs.org/")
-                   || !strcmp(sys, "https://varnomen.hgvs.org"));
+    return is_sys(sys, S4S_SYS_HGVS);
 }
 
 /* The slot kind named by a CodeableConcept (component.code / Observation.code). */
@@ -203,8 +194,8 @@ static void add_component(s4s_rctx *rc, obsinfo *oi, s4s_node *obs, const char *
                           const char *value_json, const char *kind, const char *why)
 {
     char *json = s4s_arena_printf(rc->arena,
-        "{\"code\":{\"coding\":[{\"system\":\"" LOINC_SYSTEM "\",\"code\":\"%s\",\"display\":\"%s\"}]},"
-        "\"valueCodeableConcept\":%s}", loinc, name, value_json);
+        "{\"code\":{\"coding\":[{\"system\":\"%s\",\"code\":\"%s\",\"display\":\"%s\"}]},"
+        "\"valueCodeableConcept\":%s}", s4s_sys_uri(S4S_SYS_LOINC), loinc, name, value_json);
     if (oi->components && oi->components->type == S4S_J_ARRAY)
         s4s_edit_insert_json(rc, oi->components, NULL, NULL, json, kind, why);
     else {
@@ -348,8 +339,8 @@ static void do_hgvs(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *obs, s4s_no
             if (hp->notes[k].kind == S4S_HGVS_NOTE_REPAIR)
                 count(&st->repaired, hp->notes[k].code);
         if (!oi->has_prot) {
-            const char *val = s4s_arena_printf(rc->arena, "{\"coding\":[{\"system\":\"" HGVS_SYSTEM "\",\"code\":%s}]}",
-                                               json_lit(rc, pn));
+            const char *val = s4s_arena_printf(rc->arena, "{\"coding\":[{\"system\":\"%s\",\"code\":%s}]}",
+                                               s4s_sys_uri(S4S_SYS_HGVS), json_lit(rc, pn));
             add_component(rc, oi, obs, "48005-3", "Amino acid change (pHGVS)", val, "hgvs-protein-split",
                           s4s_arena_printf(rc->arena, "HGVS: protein change %s from the expression kept as the amino acid change", pn));
             oi->has_prot = true;

@@ -19,18 +19,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/unorm2.h>
+#include <unicode/uchar.h>
 #include <unicode/ustring.h>
 
 #include "../filter/base/alloc.h"
 #include "term.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define MEMO_MISS_CAP  (1u << 20)   /* misses remembered at most */
 #define MMAP_BYTES     (256LL << 20)
 #define DISPLAY_MAX    2048         /* UTF-16 units compared by the display check */
 
 typedef struct tsys {
-    const char *uri;      /* interned */
+    const char *uri;          /* interned */
+    const char *not_covered;  /* interned code prefixes outside the table, or NULL */
+    const char *version;      /* interned, or NULL */
     long long   id;
     bool        complete;
 } tsys;
@@ -157,7 +160,7 @@ static int sys_resolve(s4s_term *t, const char *uri)
 static s4s_rc load_systems(s4s_term *t)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(t->db, "SELECT id, uri, complete FROM systems ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(t->db, "SELECT id, uri, complete, not_covered, version FROM systems ORDER BY id", -1, &st, NULL) != SQLITE_OK)
         return S4S_ERR_DB;
     size_t cap = 0;
     int rc;
@@ -169,6 +172,8 @@ static s4s_rc load_systems(s4s_term *t)
         t->sys[t->nsys].id = sqlite3_column_int64(st, 0);
         t->sys[t->nsys].uri = intern(t, col_str(st, 1));
         t->sys[t->nsys].complete = sqlite3_column_int(st, 2) != 0;
+        t->sys[t->nsys].not_covered = intern(t, col_str(st, 3));
+        t->sys[t->nsys].version = intern(t, col_str(st, 4));
         t->nsys++;
     }
     sqlite3_finalize(st);
@@ -181,7 +186,7 @@ static s4s_rc load_systems(s4s_term *t)
     t->gene_sys = -1;
     for (size_t i = 0; i < t->nsys; i++) {
         sys_index(t, t->sys[i].uri, (uint32_t)i);
-        if (!strcmp(t->sys[i].uri, s4s_system_canonical("hgnc")))
+        if (!strcmp(t->sys[i].uri, s4s_sys_uri(S4S_SYS_HGNC)))
             t->gene_sys = (int)i;
     }
     return S4S_OK;
@@ -318,6 +323,8 @@ const char *s4s_term_status_str(s4s_term_status s)
     case S4S_TS_DEPRECATED: return "deprecated";
     case S4S_TS_RETIRED:    return "retired";
     case S4S_TS_INACTIVE:   return "inactive";
+    case S4S_TS_TRIAL:      return "trial";
+    case S4S_TS_DISCOURAGED: return "discouraged";
     case S4S_TS_NOT_FOUND:
     case S4S_TS_NOT_LOADED: break;
     }
@@ -336,6 +343,10 @@ static s4s_term_status status_of(const char *s)
         return S4S_TS_RETIRED;
     if (!strcmp(s, "inactive"))
         return S4S_TS_INACTIVE;
+    if (!strcmp(s, "trial"))
+        return S4S_TS_TRIAL;
+    if (!strcmp(s, "discouraged"))
+        return S4S_TS_DISCOURAGED;
     return S4S_TS_NOT_FOUND;
 }
 
@@ -375,6 +386,19 @@ static void memo_put(s4s_term *t, uint32_t sys, const char *code, uint64_t h, co
     m->r = *r;
     t->memo_n++;
     t->memo_misses += miss;
+}
+
+/* Does code start with one of the system's not_covered prefixes? */
+static bool uncovered(const tsys *s, const char *code)
+{
+    for (const char *p = s->not_covered; p && *p;) {
+        size_t n = strcspn(p, " ");
+        if (n && !strncmp(code, p, n))
+            return true;
+        p += n;
+        p += *p == ' ';
+    }
+    return false;
 }
 
 static bool looks_hgnc_id(const char *code)
@@ -427,8 +451,9 @@ s4s_rc s4s_term_lookup(s4s_term *t, const char *system_uri, const char *code, s4
         res->unit = intern(t, col_str(q, 3));
         res->property = intern(t, col_str(q, 4));
     } else if (rc == SQLITE_DONE) {
-        /* A miss in a sample table says nothing about the code. */
-        res->status = t->sys[si].complete ? S4S_TS_NOT_FOUND : S4S_TS_NOT_LOADED;
+        /* A miss in a sample table, or in a code space the table leaves
+         * out, says nothing about the code. */
+        res->status = t->sys[si].complete && !uncovered(&t->sys[si], code) ? S4S_TS_NOT_FOUND : S4S_TS_NOT_LOADED;
     }
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
@@ -438,6 +463,18 @@ s4s_rc s4s_term_lookup(s4s_term *t, const char *system_uri, const char *code, s4
     }
     memo_put(t, (uint32_t)si, code, h, res);
     return S4S_OK;
+}
+
+bool s4s_term_table(s4s_term *t, const char *system_uri, s4s_term_table_info *out)
+{
+    memset(out, 0, sizeof *out);
+    int si = t && system_uri ? sys_resolve(t, system_uri) : -1;
+    if (si < 0)
+        return false;
+    out->version = t->sys[si].version;
+    out->not_covered = t->sys[si].not_covered;
+    out->complete = t->sys[si].complete;
+    return true;
 }
 
 /* --- genes and RefSeq -------------------------------------------------- */
@@ -528,7 +565,8 @@ const char *s4s_term_refseq_gene(s4s_term *t, const char *accession)
 
 /* --- display check ------------------------------------------------------ */
 
-/* NFC(fold(NFC(s))) into out (UTF-16); false if too long or not UTF-8. */
+/* NFC(fold(NFC(s))) with white space trimmed and each run made one space,
+ * into out (UTF-16); false if too long or not UTF-8. */
 static bool fold_key(const char *s, UChar *out, int32_t cap, int32_t *len)
 {
     UErrorCode e = U_ZERO_ERROR;
@@ -546,7 +584,14 @@ static bool fold_key(const char *s, UChar *out, int32_t cap, int32_t *len)
     n = u_strFoldCase(a, DISPLAY_MAX, b, n, U_FOLD_CASE_DEFAULT, &e);
     if (U_FAILURE(e) || n >= DISPLAY_MAX)
         return false;
-    n = unorm2_normalize(nfc, a, n, out, cap, &e);
+    int32_t w = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (!u_isUWhiteSpace(a[i]))
+            b[w++] = a[i];
+        else if (w && !u_isUWhiteSpace(a[i + 1 < n ? i + 1 : i]) && i + 1 < n)
+            b[w++] = ' ';
+    }
+    n = unorm2_normalize(nfc, b, w, out, cap, &e);
     if (U_FAILURE(e) || n >= cap)
         return false;
     *len = n;
@@ -618,8 +663,8 @@ static long long count_of(s4s_term *t, const char *sql, long long id)
 s4s_rc s4s_term_systems(s4s_term *t, void (*fn)(const s4s_term_sysinfo *, void *), void *ctx)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(t->db, "SELECT id, uri, aliases, version, source, loaded, licence, complete "
-                           "FROM systems ORDER BY uri", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(t->db, "SELECT id, uri, aliases, version, source, loaded, licence, complete, "
+                           "not_covered FROM systems ORDER BY uri", -1, &st, NULL) != SQLITE_OK)
         return S4S_ERR_DB;
     int rc;
     bool hgnc_seen = false;
@@ -633,9 +678,10 @@ s4s_rc s4s_term_systems(s4s_term *t, void (*fn)(const s4s_term_sysinfo *, void *
         si.loaded = col_str(st, 5);
         si.licence = col_str(st, 6);
         si.complete = sqlite3_column_int(st, 7) != 0;
+        si.not_covered = col_str(st, 8);
         si.concepts = count_of(t, "SELECT count(*) FROM concepts WHERE system = ?1", id);
         /* genes and RefSeq belong to the HGNC system row */
-        if (!hgnc_seen && !strcmp(si.uri, s4s_system_canonical("hgnc"))) {
+        if (!hgnc_seen && !strcmp(si.uri, s4s_sys_uri(S4S_SYS_HGNC))) {
             hgnc_seen = true;
             si.genes = count_of(t, "SELECT count(*) FROM genes WHERE ?1 = ?1", 0);
             si.refseq = count_of(t, "SELECT count(*) FROM refseq WHERE ?1 = ?1", 0);

@@ -9,6 +9,7 @@
 .DEFAULT_GOAL := all
 
 TERM_DATA := $(sort $(wildcard terminology/data/*.tsv terminology/data/*.tsv.gz))
+# systems are named by their key in the code-system table (terminology/systems.c)
 TERM_BOOT := $(BUILD)/s4s-term-boot
 TERM_DB   := $(BUILD)/default.db
 EMBED_OBJ := $(BUILD)/terminology/embed/default_db.o
@@ -25,8 +26,10 @@ $(TERM_BOOT): $(BUILD)/filter/term_main.o $(BUILD)/terminology/embed/empty_db.o 
 
 $(TERM_DB): $(TERM_BOOT) $(TERM_DATA)
 	$(TERM_BOOT) build --out $@ \
-	  --tsv http://loinc.org=terminology/data/loinc.tsv.gz \
-	  --tsv http://www.nlm.nih.gov/research/umls/rxnorm=terminology/data/rxnorm.tsv \
+	  --tsv loinc=terminology/data/loinc.tsv.gz \
+	  --tsv cvx=terminology/data/cvx.tsv \
+	  --tsv rxnorm=terminology/data/rxnorm.tsv \
+	  --tsv hgnc=terminology/data/hgnc.tsv.gz \
 	  --tsv terminology/data/fhir.tsv.gz \
 	  --genes terminology/data/genes.tsv.gz \
 	  --refseq terminology/data/refseq.tsv.gz

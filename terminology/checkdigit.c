@@ -6,6 +6,8 @@
  * SNOMED CT: Verhoeff check digit plus partition identifier (the two digits
  * before the check digit): 00 = concept, 10 = extension concept; 01/02/11/12
  * identify descriptions and relationships and are rejected as codes.
+ * Systems without a table (ICD-10-CM/PCS, ICD-9-CM, CPT, HCPCS): the form
+ * of their codes.  systems.c says which check each system gets.
  */
 #include <string.h>
 
@@ -136,18 +138,93 @@ static bool loinc_other_valid(const char *code)
     return n >= 1 && n <= 8 && all_digits(code + 2, n) && strlen(dash) == 2 && all_digits(dash + 1, 1);
 }
 
-bool s4s_code_syntax_ok(s4s_code_check chk, const char *code)
+bool s4s_loinc_code_valid(const char *code)
+{
+    return code && (s4s_loinc_valid(code) || loinc_other_valid(code));
+}
+
+static bool upper_or_digit(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Category (letter, digit, digit or letter) and n more characters; an X
+ * placeholder only ever precedes a 7th character, so it never ends a code. */
+static bool icd10cm_parts(const char *cat, const char *rest, size_t n)
+{
+    if (cat[0] < 'A' || cat[0] > 'Z' || cat[1] < '0' || cat[1] > '9' || !upper_or_digit(cat[2]))
+        return false;
+    if (n > 4)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!upper_or_digit(rest[i]))
+            return false;
+    return !n || rest[n - 1] != 'X';
+}
+
+bool s4s_icd10cm_valid(const char *code)
 {
     if (!code)
         return false;
-    switch (chk) {
-    case S4S_CHK_LOINC:  return s4s_loinc_valid(code) || loinc_other_valid(code);
-    case S4S_CHK_SNOMED: return s4s_snomed_valid(code);
-    case S4S_CHK_RXNORM: return s4s_rxcui_valid(code);
-    case S4S_CHK_CVX:    return s4s_cvx_valid(code);
-    case S4S_CHK_NDC:    return s4s_ndc_valid(code);
-    case S4S_CHK_HGNC:   return s4s_hgnc_id_valid(code);
-    case S4S_CHK_NONE:   break;
-    }
+    size_t n = strlen(code);
+    if (n == 3)
+        return icd10cm_parts(code, "", 0);
+    return n >= 5 && code[3] == '.' && icd10cm_parts(code, code + 4, n - 4);
+}
+
+bool s4s_icd10cm_dotted(const char *code, char *out, size_t cap)
+{
+    size_t n = code ? strlen(code) : 0;
+    if (n < 4 || n > 7 || strchr(code, '.') || !icd10cm_parts(code, code + 3, n - 3) || cap < n + 2)
+        return false;
+    memcpy(out, code, 3);
+    out[3] = '.';
+    memcpy(out + 4, code + 3, n - 2);
     return true;
+}
+
+bool s4s_icd10pcs_valid(const char *code)
+{
+    if (!code || strlen(code) != 7)
+        return false;
+    for (size_t i = 0; i < 7; i++)
+        if (!upper_or_digit(code[i]) || code[i] == 'I' || code[i] == 'O')
+            return false;
+    return true;
+}
+
+/* digits, then optionally '.' and 1..frac digits */
+static bool digits_dot(const char *s, size_t whole, size_t frac)
+{
+    if (strlen(s) < whole || !all_digits(s, whole))
+        return false;
+    s += whole;
+    if (!*s)
+        return true;
+    size_t n = strlen(s + 1);
+    return *s == '.' && n >= 1 && n <= frac && all_digits(s + 1, n);
+}
+
+bool s4s_icd9cm_valid(const char *code)
+{
+    if (!code || !*code)
+        return false;
+    if (code[0] == 'V')
+        return digits_dot(code + 1, 2, 2);
+    if (code[0] == 'E')
+        return digits_dot(code + 1, 3, 1);
+    /* a diagnosis NNN[.NN], or a procedure NN.N[N] */
+    return digits_dot(code, 3, 2) || (strlen(code) >= 4 && code[2] == '.' && digits_dot(code, 2, 2));
+}
+
+bool s4s_cpt_valid(const char *code)
+{
+    if (!code || strlen(code) != 5 || !all_digits(code, 4))
+        return false;
+    return (code[4] >= '0' && code[4] <= '9') || code[4] == 'F' || code[4] == 'T' || code[4] == 'U';
+}
+
+bool s4s_hcpcs_valid(const char *code)
+{
+    return code && strlen(code) == 5 && code[0] >= 'A' && code[0] <= 'V' && all_digits(code + 1, 4);
 }

@@ -4,8 +4,8 @@
  * Columns: CVX code | short description | full vaccine name | notes |
  * status | [nonvaccine | last updated ...].  No quoting; values are often
  * padded with spaces (trimmed here); an optional header row is skipped.
- * Status Active, Non-US, Pending -> active; Inactive, Never Active ->
- * inactive.  Invariant: the code is 1-3 digits and the status known, else
+ * Status Active, Non-US, Pending -> active; Inactive -> inactive (a valid
+ * historical code); Never Active -> retired (never to be used).  Invariant: the code is 1-3 digits and the status known, else
  * an error naming file, line and column.
  */
 #include <ctype.h>
@@ -48,8 +48,9 @@ static s4s_rc cvx_row(s4s_rd *r, void *ctx)
     char *st = trim(r->f[4]);
     const char *status = !strcasecmp(st, "Active") || !strcasecmp(st, "Non-US") || !strcasecmp(st, "Pending")
                              ? "active"
-                         : !strcasecmp(st, "Inactive") || !strcasecmp(st, "Never Active") ? "inactive"
-                                                                                           : NULL;
+                         : !strcasecmp(st, "Inactive")     ? "inactive"
+                         : !strcasecmp(st, "Never Active") ? "retired"
+                                                           : NULL;
     if (!status)
         return s4s_rd_fail(r, 4, "unknown CVX status '%s'", st);
     const char *shortd = trim(r->f[1]), *full = trim(r->f[2]);
@@ -68,7 +69,7 @@ s4s_rc s4s_import_cvx(s4s_tb *b, const char *path, char *err)
     if (rc != S4S_OK)
         return rc;
     cvx x = {.b = b, .first = true};
-    if ((rc = s4s_tb_system(b, "http://hl7.org/fhir/sid/cvx", NULL, path, licence, true, &x.sys, err)) == S4S_OK)
+    if ((rc = s4s_tb_system(b, s4s_sys_uri(S4S_SYS_CVX), NULL, path, licence, true, &x.sys, err)) == S4S_OK)
         rc = s4s_rd_each(&r, 0, cvx_row, &x);
     s4s_rd_close(&r);
     return rc;

@@ -40,7 +40,7 @@ static const char *const sql_q[NQ] = {
                "WHEN instr(' ' || replaced_by || ' ', ' ' || ?3 || ' ') THEN replaced_by "
                "ELSE replaced_by || ' ' || ?3 END WHERE system = ?1 AND code = ?2",
     [Q_DISPLAY] = "UPDATE concepts SET display = ?3 WHERE system = ?1 AND code = ?2",
-    [Q_DESIG] = "INSERT INTO designations(system, code, term) VALUES (?1, ?2, ?3)",
+    [Q_DESIG] = "INSERT OR IGNORE INTO designations(system, code, term) VALUES (?1, ?2, ?3)",
     [Q_GENE] = "INSERT INTO genes(name, kind, symbol, hgnc_id) VALUES (?1, ?2, ?3, ?4)",
     [Q_REFSEQ] = "INSERT OR IGNORE INTO refseq(accession, symbol) VALUES (?1, ?2)",
     [Q_HAS] = "SELECT 1 FROM concepts WHERE system = ?1 AND code = ?2",
@@ -180,8 +180,14 @@ s4s_rc s4s_tb_system(s4s_tb *b, const char *uri, const char *version, const char
     /* aliases known for the system, recorded for `info` */
     char aliases[1024] = "";
     size_t al = 0;
-    for (unsigned i = 0; canon && s4s_system_aliases(canon, i); i++) {
-        int w = snprintf(aliases + al, sizeof aliases - al, "%s%s", al ? " " : "", s4s_system_aliases(canon, i));
+    const s4s_system *row = s4s_system_row(canon);
+    if (row && row->aliases)
+        al = (size_t)snprintf(aliases, sizeof aliases, "%.900s", row->aliases);
+    for (size_t i = 0; canon && i < s4s_tho_naliases; i++) {
+        const s4s_sys_alias *a = &s4s_tho_aliases[i];
+        if (strcmp(a->uri, canon) || !strcmp(a->alias, canon))
+            continue;
+        int w = snprintf(aliases + al, sizeof aliases - al, "%s%s", al ? " " : "", a->alias);
         if (w < 0 || (size_t)w >= sizeof aliases - al)
             break;
         al += (size_t)w;
@@ -205,6 +211,18 @@ s4s_rc s4s_tb_system(s4s_tb *b, const char *uri, const char *version, const char
     }
     *id = sqlite3_last_insert_rowid(b->db);
     return S4S_OK;
+}
+
+s4s_rc s4s_tb_not_covered(s4s_tb *b, long long sys, const char *prefixes)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(b->db, "UPDATE systems SET not_covered = ?1 WHERE id = ?2", -1, &q, NULL) != SQLITE_OK)
+        return S4S_ERR_DB;
+    bind_s(q, 1, prefixes);
+    sqlite3_bind_int64(q, 2, sys);
+    s4s_rc rc = sqlite3_step(q) == SQLITE_DONE ? S4S_OK : S4S_ERR_DB;
+    sqlite3_finalize(q);
+    return rc;
 }
 
 s4s_rc s4s_tb_concept(s4s_tb *b, long long sys, const char *code, const char *status, const char *display,

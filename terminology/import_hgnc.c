@@ -74,7 +74,7 @@ s4s_rc s4s_import_hgnc(s4s_tb *b, const char *path, char *err)
         return rc;
     hgnc x = {.b = b};
     if ((rc = s4s_rd_header(&r, cols, x.c, NH, 3, "header lacks hgnc_id, symbol and status columns")) == S4S_OK &&
-        (rc = s4s_tb_system(b, "http://www.genenames.org", NULL, path, licence, true, &x.sys, err)) == S4S_OK)
+        (rc = s4s_tb_system(b, s4s_sys_uri(S4S_SYS_HGNC), NULL, path, licence, true, &x.sys, err)) == S4S_OK)
         rc = s4s_rd_each(&r, r.nf, gene_row, &x);
     s4s_rd_close(&r);
     return rc;

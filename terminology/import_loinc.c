@@ -5,7 +5,7 @@
  * its root or under LoincTable/).  MapTo.csv is taken from beside Loinc.csv
  * or from LoincTable/; it maps deprecated codes to their replacements.
  * Format: comma-separated, every field double-quoted, CRLF, a header row.
- * STATUS ACTIVE/TRIAL/DISCOURAGED -> active, DEPRECATED -> deprecated.
+ * STATUS ACTIVE, TRIAL, DISCOURAGED, DEPRECATED -> the same word in lower case.
  * Invariants: every LOINC_NUM passes the mod-10 check; rows have exactly the
  * header's field count; anything else is an error with file, line, column.
  */
@@ -91,8 +91,8 @@ static s4s_rc loinc_row(s4s_rd *r, void *ctx)
     const char *code = r->f[c[L_NUM]], *s = r->f[c[L_STATUS]];
     if (!s4s_loinc_valid(code))
         return s4s_rd_fail(r, (size_t)c[L_NUM], "'%s' is not a valid LOINC code (form or check digit)", code);
-    const char *status = !strcmp(s, "ACTIVE") || !strcmp(s, "TRIAL") || !strcmp(s, "DISCOURAGED") ? "active"
-                       : !strcmp(s, "DEPRECATED") ? "deprecated" : NULL;
+    const char *status = !strcmp(s, "ACTIVE") ? "active" : !strcmp(s, "TRIAL") ? "trial"
+                       : !strcmp(s, "DISCOURAGED") ? "discouraged" : !strcmp(s, "DEPRECATED") ? "deprecated" : NULL;
     if (!status)
         return s4s_rd_fail(r, (size_t)c[L_STATUS], "unknown STATUS '%s'", s);
     const char *lcn = opt(r, c[L_LCN]), *sn = opt(r, c[L_SHORT]), *ver = opt(r, c[L_VER]);
@@ -132,7 +132,7 @@ s4s_rc s4s_import_loinc(s4s_tb *b, const char *path, char *err)
     if (rc != S4S_OK)
         goto done;
     if ((rc = s4s_rd_header(&r, loinc_cols, x.c, NL, 2, "header lacks LOINC_NUM and STATUS columns")) == S4S_OK &&
-        (rc = s4s_tb_system(b, "http://loinc.org", NULL, csv, licence, true, &x.sys, err)) == S4S_OK)
+        (rc = s4s_tb_system(b, s4s_sys_uri(S4S_SYS_LOINC), NULL, csv, licence, true, &x.sys, err)) == S4S_OK)
         rc = s4s_rd_each(&r, r.nf, loinc_row, &x);
     if (rc == S4S_OK && x.version[0]) {
         char sql[128];

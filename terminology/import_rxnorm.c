@@ -122,7 +122,7 @@ s4s_rc s4s_import_rxnorm(s4s_tb *b, const char *path, char *err)
     rc = s4s_rd_open(&r, conso, '|', false, err);
     if (rc != S4S_OK)
         goto done;
-    if ((rc = s4s_tb_system(b, "http://www.nlm.nih.gov/research/umls/rxnorm", NULL, conso, licence, true, &x.sys,
+    if ((rc = s4s_tb_system(b, s4s_sys_uri(S4S_SYS_RXNORM), NULL, conso, licence, true, &x.sys,
                             err)) != S4S_OK ||
         (rc = s4s_tb_exec(b, "CREATE TEMP TABLE rx(cui TEXT NOT NULL, rank INTEGER, str TEXT, sup INTEGER)", err)))
         goto close;

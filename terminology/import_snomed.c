@@ -177,7 +177,7 @@ s4s_rc s4s_import_snomed(s4s_tb *b, const char *path, char *err)
     char version[32];
     version_of(conc, version, sizeof version);
     long long sys;
-    if ((rc = s4s_tb_system(b, "http://snomed.info/sct", version[0] ? version : NULL, conc, licence, true, &sys,
+    if ((rc = s4s_tb_system(b, s4s_sys_uri(S4S_SYS_SNOMED), version[0] ? version : NULL, conc, licence, true, &sys,
                             err)) == S4S_OK &&
         (rc = read_rf2(b, sys, conc, &concepts, err)) == S4S_OK && desc)
         rc = read_rf2(b, sys, desc, &descriptions, err);

@@ -5,9 +5,12 @@
  *
  * Format: optional metadata lines "# key: value" (version, licence, source,
  * complete = yes|no), then a header naming the columns, then rows.
- *   --tsv:    code, display, status (active|deprecated|retired|inactive,
- *             empty = active), optional replaced_by, unit, property; and a
- *             `system` column when no SYSTEM_URI= is given.
+ *   --tsv:    code, display, status (active|trial|discouraged|deprecated|
+ *             retired|inactive, empty = active), optional replaced_by,
+ *             unit, property, names (other names, '|'-separated, for the
+ *             display check); and a `system` column when no SYSTEM given.
+ * Metadata `not-covered: LA LP` lists code prefixes the table leaves out.
+ * SYSTEM may be a URI, an alias or a name of the code-system table.
  *   --genes:  name, kind (symbol|previous|alias), symbol, optional hgnc_id.
  *   --refseq: accession, symbol.
  * Invariant: any unknown column, missing required column, bad status or
@@ -22,7 +25,7 @@
 #include "term_build.h"
 
 typedef struct meta {
-    char version[128], licence[512], source[512];
+    char version[128], licence[512], source[512], not_covered[128];
     bool complete;
 } meta;
 
@@ -57,6 +60,8 @@ static int read_meta(s4s_rd *r, meta *m)
             snprintf(m->licence, sizeof m->licence, "%s", v);
         else if (!strcmp(k, "source"))
             snprintf(m->source, sizeof m->source, "%s", v);
+        else if (!strcmp(k, "not-covered"))
+            snprintf(m->not_covered, sizeof m->not_covered, "%s", v);
         else if (!strcmp(k, "complete"))
             m->complete = strcmp(v, "no") != 0;
     }
@@ -87,7 +92,11 @@ static const char *fld(const s4s_rd *r, int i)
 
 static bool status_ok(const char *s)
 {
-    return !strcmp(s, "active") || !strcmp(s, "deprecated") || !strcmp(s, "retired") || !strcmp(s, "inactive");
+    static const char *const ok[] = {"active", "trial", "discouraged", "deprecated", "retired", "inactive", NULL};
+    for (const char *const *w = ok; *w; w++)
+        if (!strcmp(s, *w))
+            return true;
+    return false;
 }
 
 static s4s_rc system_id(s4s_tb *b, const char *uri, const meta *m, const char *path, long long *id, char *err)
@@ -103,8 +112,11 @@ static s4s_rc system_id(s4s_tb *b, const char *uri, const meta *m, const char *p
     sqlite3_finalize(st);
     if (found)
         return S4S_OK;
-    return s4s_tb_system(b, uri, m->version[0] ? m->version : NULL, m->source[0] ? m->source : path,
-                         m->licence[0] ? m->licence : NULL, m->complete, id, err);
+    s4s_rc rc = s4s_tb_system(b, uri, m->version[0] ? m->version : NULL, m->source[0] ? m->source : path,
+                              m->licence[0] ? m->licence : NULL, m->complete, id, err);
+    if (rc == S4S_OK && m->not_covered[0])
+        rc = s4s_tb_not_covered(b, *id, m->not_covered);
+    return rc;
 }
 
 /* Open a --tsv/--genes/--refseq file and read up to its header, mapped onto
@@ -125,8 +137,27 @@ static s4s_rc open_table(s4s_rd *r, const char *path, meta *m, const char *const
     return rc;
 }
 
-enum { C_CODE, C_DISPLAY, C_STATUS, C_REPL, C_UNIT, C_PROP, C_SYSTEM, NC };
-static const char *const tsv_cols[NC] = {"code", "display", "status", "replaced_by", "unit", "property", "system"};
+enum { C_CODE, C_DISPLAY, C_STATUS, C_REPL, C_UNIT, C_PROP, C_NAMES, C_SYSTEM, NC };
+static const char *const tsv_cols[NC] = {"code",     "display", "status", "replaced_by",
+                                         "unit",     "property", "names", "system"};
+
+/* Each '|'-separated name of the `names` column becomes a designation. */
+static s4s_rc add_names(s4s_tb *b, long long sys, const char *code, const char *names)
+{
+    s4s_rc rc = S4S_OK;
+    char one[1024];
+    for (const char *p = names; p && *p && rc == S4S_OK;) {
+        size_t n = strcspn(p, "|");
+        if (n && n < sizeof one) {
+            memcpy(one, p, n);
+            one[n] = '\0';
+            rc = s4s_tb_designation(b, sys, code, one);
+        }
+        p += n;
+        p += *p == '|';
+    }
+    return rc;
+}
 
 typedef struct tsv {
     s4s_tb     *b;
@@ -160,11 +191,14 @@ static s4s_rc tsv_row(s4s_rd *r, void *ctx)
     if (!st || !*st)
         st = "active";
     if (!status_ok(st))
-        return s4s_rd_fail(r, (size_t)c[C_STATUS], "status '%s' is not active, deprecated, retired or inactive", st);
+        return s4s_rd_fail(r, (size_t)c[C_STATUS],
+                           "status '%s' is not active, trial, discouraged, deprecated, retired or inactive", st);
     rc = s4s_tb_concept(x->b, x->sys, code, st, fld(r, c[C_DISPLAY]), fld(r, c[C_REPL]), fld(r, c[C_UNIT]),
                         fld(r, c[C_PROP]));
     if (rc == S4S_ERR_INVALID)
         return s4s_rd_fail(r, (size_t)c[C_CODE], "duplicate code '%s'", code);
+    if (rc == S4S_OK)
+        rc = add_names(x->b, x->sys, code, fld(r, c[C_NAMES]));
     return s4s_rd_db(r, rc);
 }
 
@@ -222,7 +256,7 @@ s4s_rc s4s_import_genes(s4s_tb *b, const char *path, char *err)
     if (x.c[G_NAME] < 0 || x.c[G_KIND] < 0 || x.c[G_SYMBOL] < 0)
         rc = s4s_rd_fail(&r, 0, "header needs name, kind and symbol columns");
     /* the gene names stand for HGNC: make sure the system row exists */
-    else if ((rc = system_id(b, "hgnc", &m, path, &sys, err)) == S4S_OK)
+    else if ((rc = system_id(b, s4s_sys_uri(S4S_SYS_HGNC), &m, path, &sys, err)) == S4S_OK)
         rc = s4s_rd_each(&r, r.nf, gene_row, &x);
     s4s_rd_close(&r);
     return rc;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "../filter/base/rc.h"
+#include "systems.h"
 
 typedef struct s4s_term s4s_term;
 
@@ -23,8 +24,10 @@ typedef enum s4s_term_status {
     S4S_TS_ACTIVE,
     S4S_TS_DEPRECATED,
     S4S_TS_RETIRED,
-    S4S_TS_INACTIVE,
-    S4S_TS_NOT_LOADED       /* no table for this system: never "unknown" */
+    S4S_TS_INACTIVE,        /* a valid historical code (CVX Inactive, SNOMED inactive) */
+    S4S_TS_NOT_LOADED,      /* no table for this system or code space: never "unknown" */
+    S4S_TS_TRIAL,           /* LOINC TRIAL */
+    S4S_TS_DISCOURAGED      /* LOINC DISCOURAGED */
 } s4s_term_status;
 
 typedef struct s4s_term_result {
@@ -62,9 +65,9 @@ s4s_rc s4s_term_gene(s4s_term *t, const char *query, s4s_gene_result *res);
 /* Gene symbol of a RefSeq accession ("NM_004333", version ignored), or NULL. */
 const char *s4s_term_refseq_gene(s4s_term *t, const char *accession);
 
-/* Canonical URI for a system URI or alias ("urn:oid:2.16.840.1.113883.6.1"
- * -> "http://loinc.org"), or short name ("loinc").  NULL if not a known
- * system.  Returns a static string. */
+/* Canonical URI for a system URI, alias, OID or name ("urn:oid:2.16.840.1.113883.6.1",
+ * "LOINC", "loinc" -> "http://loinc.org"): s4s_system_resolve() without the
+ * how.  NULL if not a known system.  Returns a static string. */
 const char *s4s_system_canonical(const char *uri_or_alias);
 
 /* Syntax checks before look-up (checkdigit.c). */
@@ -73,21 +76,19 @@ bool s4s_snomed_valid(const char *code);  /* 6-18 digits, Verhoeff, partition 00
 
 /* --- added by the terminology helper (issue #5) ------------------------- */
 
-/* Which syntax check a system's codes get (systems.c decides per system). */
-typedef enum s4s_code_check {
-    S4S_CHK_NONE = 0, S4S_CHK_LOINC, S4S_CHK_SNOMED, S4S_CHK_RXNORM,
-    S4S_CHK_CVX, S4S_CHK_NDC, S4S_CHK_HGNC
-} s4s_code_check;
-s4s_code_check s4s_system_check(const char *uri_or_alias);
-/* i-th alias of a known system (0-based), NULL past the end. */
-const char *s4s_system_aliases(const char *uri_or_alias, unsigned i);
-
 bool s4s_rxcui_valid(const char *code);   /* 1-9 digits, no leading zero */
 bool s4s_cvx_valid(const char *code);     /* 1-3 digits */
 bool s4s_ndc_valid(const char *code);     /* 4-4-2, 5-3-2, 5-4-1, 5-4-2 or 10/11 digits */
 bool s4s_hgnc_id_valid(const char *code); /* HGNC:n */
-/* The check for `chk` (true for S4S_CHK_NONE). */
-bool s4s_code_syntax_ok(s4s_code_check chk, const char *code);
+bool s4s_loinc_code_valid(const char *code); /* a term code, or LA/LP/LG/LL-NNNN-C */
+bool s4s_icd10cm_valid(const char *code);  /* A00-Z99[.XXXX], no trailing X placeholder */
+bool s4s_icd10pcs_valid(const char *code); /* 7 of 0-9, A-Z without I and O */
+bool s4s_icd9cm_valid(const char *code);
+bool s4s_cpt_valid(const char *code);      /* NNNNN or NNNN[FTU] */
+bool s4s_hcpcs_valid(const char *code);    /* [A-V]NNNN */
+/* ICD-10-CM written without its dot ("E119" -> "E11.9" into out); false if
+ * code is not such a code or out is too small. */
+bool s4s_icd10cm_dotted(const char *code, char *out, size_t cap);
 
 /* Does `display` match the preferred name or any designation of the code?
  * Comparison uses ICU NFC and full case folding.  *known is false when the
@@ -98,11 +99,20 @@ s4s_rc s4s_term_display_match(s4s_term *t, const char *system_uri, const char *c
 /* One row of the systems table, for `s4s-term info`. */
 typedef struct s4s_term_sysinfo {
     const char *uri, *aliases, *version, *source, *loaded, *licence;
+    const char *not_covered; /* code prefixes the table does not cover ("LA LP"), or NULL */
     long long   concepts, genes, refseq;
     bool        complete;   /* false: a sample; misses count as "not loaded" */
 } s4s_term_sysinfo;
 /* Call fn for every loaded system, in URI order; strings valid during fn. */
 s4s_rc s4s_term_systems(s4s_term *t, void (*fn)(const s4s_term_sysinfo *, void *), void *ctx);
+/* The loaded table of a system (URI, alias or name), for stats and
+ * coverage; false (and zeroes) when the system is not loaded.  Strings live
+ * until s4s_term_close(). */
+typedef struct s4s_term_table_info {
+    const char *version, *not_covered;
+    bool        complete;
+} s4s_term_table_info;
+bool s4s_term_table(s4s_term *t, const char *system_uri, s4s_term_table_info *out);
 /* "embedded" or the path given to s4s_term_open. */
 const char *s4s_term_source(const s4s_term *t);
 

@@ -30,6 +30,9 @@ void   s4s_tb_abort(s4s_tb *b);               /* removes the temp file; frees b 
 /* Add a system row; fails if the URI is already loaded. */
 s4s_rc s4s_tb_system(s4s_tb *b, const char *uri, const char *version, const char *source,
                      const char *licence, bool complete, long long *id, char *err);
+/* Code prefixes the system's table does not cover ("LA LP"): codes with
+ * them are "not loaded", never "not found". */
+s4s_rc s4s_tb_not_covered(s4s_tb *b, long long sys, const char *prefixes);
 s4s_rc s4s_tb_concept(s4s_tb *b, long long sys, const char *code, const char *status,
                       const char *display, const char *replaced_by, const char *unit,
                       const char *property);

@@ -38,13 +38,24 @@ static int exit_of(s4s_rc rc)
 /* --- build ----------------------------------------------------------------- */
 
 typedef struct job {
-    const char *kind, *uri, *path;
+    const char       *kind, *uri, *path;
+    const s4s_system *row;   /* a release importer of the code-system table, or NULL */
 } job;
+
+/* The generic table formats; release importers come from the system table. */
+static const char *const generic[] = {"--tsv", "--genes", "--refseq", NULL};
+
+static void build_usage(void)
+{
+    fputs("usage: s4s-term build --out FILE.db", stderr);
+    for (size_t i = 0; s4s_system_at(i); i++)
+        if (s4s_system_at(i)->build_flag)
+            fprintf(stderr, " [%s %s]", s4s_system_at(i)->build_flag, s4s_system_at(i)->build_arg);
+    fputs(" [--tsv SYSTEM=FILE]... [--genes FILE] [--refseq FILE]\n", stderr);
+}
 
 int s4s_term_cmd_build(int argc, char **argv)
 {
-    static const char *const kinds[] = {"--loinc", "--rxnorm", "--snomed", "--hgnc", "--cvx",
-                                        "--tsv", "--genes", "--refseq", NULL};
     const char *out = NULL;
     job *jobs = s4s_xcalloc((size_t)argc + 1, sizeof *jobs);
     size_t nj = 0;
@@ -54,18 +65,23 @@ int s4s_term_cmd_build(int argc, char **argv)
             out = v;
             continue;
         }
+        const s4s_system *row = NULL;
+        for (size_t k = 0; !v && s4s_system_at(k); k++)
+            if (s4s_system_at(k)->build_flag && (v = opt_val(argc, argv, &i, s4s_system_at(k)->build_flag)))
+                row = s4s_system_at(k);
         int k = 0;
-        for (; kinds[k]; k++)
-            if ((v = opt_val(argc, argv, &i, kinds[k])))
+        for (; !v && generic[k]; k++)
+            if ((v = opt_val(argc, argv, &i, generic[k])))
                 break;
-        if (!kinds[k]) {
+        if (!v) {
             fprintf(stderr, "s4s-term build: unknown or incomplete argument '%s'\n", argv[i]);
             free(jobs);
             return 1;
         }
-        jobs[nj].kind = kinds[k];
+        jobs[nj].row = row;
+        jobs[nj].kind = row ? row->build_flag : generic[k];
         jobs[nj].path = v;
-        if (!strcmp(kinds[k], "--tsv")) {
+        if (!strcmp(jobs[nj].kind, "--tsv")) {
             const char *eq = strchr(v, '=');
             /* SYSTEM_URI=FILE; a URI never ends in '=' but may contain it,
              * so split at the last '=' */
@@ -80,8 +96,7 @@ int s4s_term_cmd_build(int argc, char **argv)
     }
     int status = 0;
     if (!out || !nj) {
-        fprintf(stderr, "usage: s4s-term build --out FILE.db [--loinc PATH] [--rxnorm PATH] [--snomed PATH] "
-                        "[--hgnc FILE] [--cvx FILE] [--tsv SYSTEM_URI=FILE]... [--genes FILE] [--refseq FILE]\n");
+        build_usage();
         status = 1;
         goto done;
     }
@@ -90,11 +105,7 @@ int s4s_term_cmd_build(int argc, char **argv)
     s4s_rc rc = s4s_tb_open(out, &b, err);
     for (size_t j = 0; rc == S4S_OK && j < nj; j++) {
         const char *k = jobs[j].kind, *p = jobs[j].path;
-        rc = !strcmp(k, "--loinc")    ? s4s_import_loinc(b, p, err)
-           : !strcmp(k, "--rxnorm")   ? s4s_import_rxnorm(b, p, err)
-           : !strcmp(k, "--snomed")   ? s4s_import_snomed(b, p, err)
-           : !strcmp(k, "--hgnc")     ? s4s_import_hgnc(b, p, err)
-           : !strcmp(k, "--cvx")      ? s4s_import_cvx(b, p, err)
+        rc = jobs[j].row              ? jobs[j].row->import(b, p, err)
            : !strcmp(k, "--genes")    ? s4s_import_genes(b, p, err)
            : !strcmp(k, "--refseq")   ? s4s_import_refseq(b, p, err)
                                       : s4s_import_tsv(b, jobs[j].uri, p, err);
@@ -126,6 +137,16 @@ static s4s_term *open_db(const char *cmd, const char *db)
         return NULL;
     }
     return t;
+}
+
+/* HGNC: an id names its symbol and a symbol its id. */
+static void gene_keys(s4s_jw *w, s4s_term *t, const char *query)
+{
+    s4s_gene_result g;
+    if (s4s_term_gene(t, query, &g) != S4S_OK)
+        memset(&g, 0, sizeof g);
+    s4s_jw_kstr(w, "hgnc_id", g.hgnc_id);
+    s4s_jw_kstr(w, "symbol", g.symbol);
 }
 
 int s4s_term_cmd_lookup(int argc, char **argv)
@@ -168,13 +189,18 @@ int s4s_term_cmd_lookup(int argc, char **argv)
         s4s_jw_kstr(&w, "status", s4s_term_status_str(r.status));
         s4s_jw_kstr(&w, "display", r.display);
         s4s_jw_kstr(&w, "replaced_by", r.replaced_by);
+        if (canon && !strcmp(canon, s4s_sys_uri(S4S_SYS_HGNC)))
+            gene_keys(&w, t, argv[i]);
         s4s_jw_obj_end(&w);
         if (!s4s_jw_line(&w)) {
             status = 2;
             break;
         }
+        s4s_term_table_info ti;
         if (r.status == S4S_TS_NOT_LOADED)
-            fprintf(stderr, "s4s-term lookup: %s %s: system not loaded\n", canon ? canon : sys, argv[i]);
+            fprintf(stderr, "s4s-term lookup: %s %s: %s\n", canon ? canon : sys, argv[i],
+                    s4s_term_table(t, sys, &ti) ? "not loaded (outside the table's code space or sample)"
+                                                : "system not loaded");
         if (!found && !status)
             status = 3;
     }
@@ -198,6 +224,8 @@ static void info_row(const s4s_term_sysinfo *si, void *ctx)
         s4s_jw_int(w, si->refseq);
     }
     s4s_jw_kbool(w, "complete", si->complete);
+    if (si->not_covered)
+        s4s_jw_kstr(w, "not_covered", si->not_covered);
     s4s_jw_kstr(w, "source", si->source);
     s4s_jw_kstr(w, "loaded", si->loaded);
     s4s_jw_kstr(w, "licence", si->licence);
@@ -227,6 +255,20 @@ int s4s_term_cmd_info(int argc, char **argv)
     s4s_jw_obj_end(&w);
     s4s_jw_line(&w);
     s4s_rc rc = s4s_term_systems(t, info_row, &w);
+    /* systems of the code-system table without a table here: syntax only */
+    for (size_t i = 0; rc == S4S_OK && s4s_system_at(i); i++) {
+        const s4s_system *row = s4s_system_at(i);
+        s4s_term_table_info ti;
+        if (s4s_term_table(t, row->uri, &ti))
+            continue;
+        s4s_jw_obj(&w);
+        s4s_jw_kstr(&w, "system", row->uri);
+        s4s_jw_kstr(&w, "name", row->name);
+        s4s_jw_kbool(&w, "loaded", false);
+        s4s_jw_kstr(&w, "syntax", row->pattern);
+        s4s_jw_obj_end(&w);
+        s4s_jw_line(&w);
+    }
     s4s_jw_done(&w);
     s4s_term_close(t);
     if (rc != S4S_OK) {
