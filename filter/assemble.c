@@ -66,10 +66,13 @@ struct s4s_asm {
 s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u)
 {
     s4s_asm *a = s4s_xcalloc(1, sizeof *a);
+    s4s_oom_hold h; /* freed if the arena cannot be allocated */
+    s4s_oom_push(&h, a, free);
     a->o = o;
     a->on_res = on_res;
     a->u = u;
     a->arena = s4s_arena_new(256 * 1024);
+    s4s_oom_pop(&h);
     /* nodes cost ~5x the JSON they come from; cap them with headroom */
     a->node_budget = o->max_resource_bytes * 8 + (1u << 20);
     s4s_buf_init(&a->full_url, 64 * 1024);

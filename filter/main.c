@@ -262,7 +262,8 @@ int main(int argc, char **argv)
     s4s_pipe *p;
     s4s_rc rc = s4s_pipe_new(&c.o, &io, &p);
     if (rc) {
-        fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
+        /* p is NULL only when not even the pipe could be allocated */
+        fprintf(stderr, "s4s-normalize: %s\n", p ? s4s_pipe_errmsg(p) : "out of memory at byte 0, while starting");
         s4s_pipe_free(p);
         return rc == S4S_ERR_USAGE ? EXIT_USAGE : EXIT_FATAL;
     }
@@ -290,8 +291,10 @@ int main(int argc, char **argv)
     else if (s4s_pipe_had_errors(p))
         exit_st = EXIT_DATA;
 
-    if (stats_f)
-        s4s_pipe_write_stats(p, stats_f, now() - t0);
+    /* after out of memory too: the stats are still written */
+    if (stats_f && s4s_pipe_write_stats(p, stats_f, now() - t0) == S4S_ERR_NOMEM && exit_st != EXIT_FATAL)
+        exit_st = EXIT_FATAL, fprintf(stderr, "s4s-normalize: out of memory at byte %llu, writing the stats\n",
+                                      (unsigned long long)s4s_pipe_counts(p)->bytes_uncompressed);
     if (c.summary || show)
         s4s_pipe_write_summary(p, stderr, now() - t0);
     s4s_pipe_free(p);

@@ -88,6 +88,7 @@ static s4s_rc codes_init(const s4s_opts *o, s4s_term *term, void **state)
 {
     (void)o;
     cstate *st = s4s_xcalloc(1, sizeof *st);
+    *state = st; /* the pipe frees it, also when a later allocation fails */
     st->term = term;
     st->sys_cap = 2 * SYS_CAP;
     st->sys_tab = s4s_xcalloc(st->sys_cap, sizeof *st->sys_tab);
@@ -236,8 +237,9 @@ static const char *canonical(cstate *st, const char *raw)
     size_t j = fnv(raw, 0xcbf29ce484222325ULL) & (CANON_MEMO - 1);
     if (st->canon_memo[j].raw && !strcmp(st->canon_memo[j].raw, raw))
         return st->canon_memo[j].canon;
+    char *copy = s4s_xstrdup(raw); /* first: a failure leaves the memo intact */
     free(st->canon_memo[j].raw);
-    st->canon_memo[j].raw = s4s_xstrdup(raw);
+    st->canon_memo[j].raw = copy;
     return st->canon_memo[j].canon = s4s_system_canonical(raw);
 }
 
@@ -373,6 +375,8 @@ static void codes_stats(void *state, s4s_jw *w)
     s4s_jw_key(w, "systems");
     s4s_jw_obj(w);
     sysent **v = sorted_systems(st);
+    s4s_oom_hold h; /* the writer's buffer may grow */
+    s4s_oom_push(&h, v, free);
     for (size_t i = 0; i < st->nsys; i++) {
         s4s_jw_key(w, v[i]->uri);
         s4s_jw_obj(w);
@@ -380,6 +384,7 @@ static void codes_stats(void *state, s4s_jw *w)
             s4s_jw_kuint(w, counter_names[k], v[i]->n[k]);
         s4s_jw_obj_end(w);
     }
+    s4s_oom_pop(&h);
     free(v);
     s4s_jw_obj_end(w);
     s4s_jw_obj_end(w);
@@ -456,8 +461,12 @@ static void codes_side_output(void *state, const s4s_outputs *io)
         return;
     FILE *f = io->coverage;
     /* systems in URI order so the file is stable */
+    /* the three tables are held until the end: each allocation may fail */
+    s4s_oom_hold hv, hr, hc;
     sysent **v = sorted_systems(st);
+    s4s_oom_push(&hv, v, free);
     uint32_t *rank = s4s_xcalloc(st->nsys + 1, sizeof *rank);
+    s4s_oom_push(&hr, rank, free);
     for (size_t i = 0; i < st->nsys; i++)
         rank[v[i] - st->sys] = (uint32_t)i;
     fprintf(f, "level\tsystem\tcode\tstatus\tcodings\tdistinct\tfound\tnot_found\tdeprecated\trepaired\t"
@@ -471,6 +480,7 @@ static void codes_side_output(void *state, const s4s_outputs *io)
         fputc('\n', f);
     }
     codeent **c = s4s_xcalloc(st->ncodes + 1, sizeof *c);
+    s4s_oom_push(&hc, c, free);
     size_t n = 0;
     for (size_t i = 0; i < st->code_cap; i++)
         if (st->codes[i].code)
@@ -493,6 +503,9 @@ static void codes_side_output(void *state, const s4s_outputs *io)
     for (size_t i = 0; i < n; i++)
         code_row(f, "code", st, ord[i].e);
     free(ord);
+    s4s_oom_pop(&hc);
+    s4s_oom_pop(&hr);
+    s4s_oom_pop(&hv);
     free(c);
     free(rank);
     free(v);

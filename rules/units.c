@@ -464,6 +464,7 @@ static void walk(s4s_rctx *rc, units_state *st, s4s_node *n)
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 {
     units_state *st = s4s_xcalloc(1, sizeof *st);
+    *state = st; /* the pipe frees it, also when a later allocation fails */
     st->o = o;
     st->ucum = s4s_ucum_new();
     s4s_counter_init(&st->repairs, MAP_KEYS);

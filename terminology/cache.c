@@ -154,6 +154,8 @@ static int sys_resolve(s4s_term *t, const char *uri)
     return i;
 }
 
+static void finalize(void *st) { sqlite3_finalize(st); }
+
 static s4s_rc load_systems(s4s_term *t)
 {
     sqlite3_stmt *st;
@@ -161,6 +163,8 @@ static s4s_rc load_systems(s4s_term *t)
         return S4S_ERR_DB;
     size_t cap = 0;
     int rc;
+    s4s_oom_hold h; /* an open statement would keep the database from closing */
+    s4s_oom_push(&h, st, finalize);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (t->nsys == cap) {
             cap = cap ? cap * 2 : 64;
@@ -171,6 +175,7 @@ static s4s_rc load_systems(s4s_term *t)
         t->sys[t->nsys].complete = sqlite3_column_int(st, 2) != 0;
         t->nsys++;
     }
+    s4s_oom_pop(&h);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return S4S_ERR_DB;
@@ -220,15 +225,20 @@ static char *file_uri(const char *path)
     return u;
 }
 
+static void release(void *t) { s4s_term_close(t); }
+
 s4s_rc s4s_term_open(const char *path, s4s_term **out)
 {
     *out = NULL;
     s4s_term *t = s4s_xcalloc(1, sizeof *t);
+    s4s_oom_hold h; /* closed if an allocation fails before *out has it */
+    s4s_oom_push(&h, t, release);
     t->last_sys = -1;
     s4s_rc rc = S4S_ERR_DB;
     if (path) {
         FILE *probe = fopen(path, "rb");
         if (!probe) {
+            s4s_oom_pop(&h);
             free(t);
             return S4S_ERR_NOTFOUND;
         }
@@ -244,6 +254,7 @@ s4s_rc s4s_term_open(const char *path, s4s_term **out)
         t->source = s4s_xstrdup(path);
     } else {
         if (!embedded_db || !embedded_len) {
+            s4s_oom_pop(&h);
             free(t);
             return S4S_ERR_NOTFOUND;
         }
@@ -278,9 +289,11 @@ s4s_rc s4s_term_open(const char *path, s4s_term **out)
     t->have_genes = has_row(t, "SELECT 1 FROM genes LIMIT 1");
     t->have_hgnc_ids = has_row(t, "SELECT 1 FROM genes WHERE hgnc_id IS NOT NULL LIMIT 1");
     t->have_refseq = has_row(t, "SELECT 1 FROM refseq LIMIT 1");
+    s4s_oom_pop(&h);
     *out = t;
     return S4S_OK;
 fail:
+    s4s_oom_pop(&h);
     s4s_term_close(t);
     return rc;
 }
@@ -623,6 +636,8 @@ s4s_rc s4s_term_systems(s4s_term *t, void (*fn)(const s4s_term_sysinfo *, void *
         return S4S_ERR_DB;
     int rc;
     bool hgnc_seen = false;
+    s4s_oom_hold h; /* fn may allocate */
+    s4s_oom_push(&h, st, finalize);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         s4s_term_sysinfo si = {0};
         long long id = sqlite3_column_int64(st, 0);
@@ -642,6 +657,7 @@ s4s_rc s4s_term_systems(s4s_term *t, void (*fn)(const s4s_term_sysinfo *, void *
         }
         fn(&si, ctx);
     }
+    s4s_oom_pop(&h);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? S4S_OK : S4S_ERR_DB;
 }

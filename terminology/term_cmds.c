@@ -41,12 +41,27 @@ typedef struct job {
     const char *kind, *uri, *path;
 } job;
 
+/* the jobs array ends at the first entry without a kind */
+static void free_jobs(void *p)
+{
+    job *jobs = p;
+    for (size_t j = 0; jobs[j].kind; j++)
+        free((char *)jobs[j].uri);
+    free(jobs);
+}
+
+static void abort_build(void *b) { s4s_tb_abort(b); }
+static void close_term(void *t) { s4s_term_close(t); }
+static void free_jw(void *w) { s4s_buf_free(&((s4s_jw *)w)->b); }
+
 int s4s_term_cmd_build(int argc, char **argv)
 {
     static const char *const kinds[] = {"--loinc", "--rxnorm", "--snomed", "--hgnc", "--cvx",
                                         "--tsv", "--genes", "--refseq", NULL};
     const char *out = NULL;
     job *jobs = s4s_xcalloc((size_t)argc + 1, sizeof *jobs);
+    s4s_oom_hold hj, hb;
+    s4s_oom_push(&hj, jobs, free_jobs);
     size_t nj = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -60,7 +75,8 @@ int s4s_term_cmd_build(int argc, char **argv)
                 break;
         if (!kinds[k]) {
             fprintf(stderr, "s4s-term build: unknown or incomplete argument '%s'\n", argv[i]);
-            free(jobs);
+            s4s_oom_pop(&hj);
+            free_jobs(jobs);
             return 1;
         }
         jobs[nj].kind = kinds[k];
@@ -88,6 +104,8 @@ int s4s_term_cmd_build(int argc, char **argv)
     char err[S4S_ERRMSG] = "";
     s4s_tb *b;
     s4s_rc rc = s4s_tb_open(out, &b, err);
+    if (rc == S4S_OK) /* out of memory in an import leaves the old cache too */
+        s4s_oom_push(&hb, b, abort_build);
     for (size_t j = 0; rc == S4S_OK && j < nj; j++) {
         const char *k = jobs[j].kind, *p = jobs[j].path;
         rc = !strcmp(k, "--loinc")    ? s4s_import_loinc(b, p, err)
@@ -98,20 +116,23 @@ int s4s_term_cmd_build(int argc, char **argv)
            : !strcmp(k, "--genes")    ? s4s_import_genes(b, p, err)
            : !strcmp(k, "--refseq")   ? s4s_import_refseq(b, p, err)
                                       : s4s_import_tsv(b, jobs[j].uri, p, err);
-        if (rc != S4S_OK)
+        if (rc != S4S_OK) {
+            s4s_oom_pop(&hb);
             s4s_tb_abort(b);
+        }
     }
-    if (rc == S4S_OK)
+    if (rc == S4S_OK) {
+        s4s_oom_pop(&hb);
         rc = s4s_tb_commit(b, err);
+    }
     if (rc != S4S_OK) {
         fprintf(stderr, "s4s-term build: %s\n", err[0] ? err : s4s_rc_str(rc));
         fprintf(stderr, "s4s-term build: %s left unchanged\n", out);
         status = exit_of(rc);
     }
 done:
-    for (size_t j = 0; j < nj; j++)
-        free((char *)jobs[j].uri);
-    free(jobs);
+    s4s_oom_pop(&hj);
+    free_jobs(jobs);
     return status;
 }
 
@@ -152,6 +173,9 @@ int s4s_term_cmd_lookup(int argc, char **argv)
     int status = 0;
     s4s_jw w;
     s4s_jw_init(&w, stdout);
+    s4s_oom_hold ht, hw;
+    s4s_oom_push(&ht, t, close_term);
+    s4s_oom_push(&hw, &w, free_jw);
     for (; i < argc; i++) {
         s4s_term_result r;
         s4s_rc rc = s4s_term_lookup(t, sys, argv[i], &r);
@@ -178,6 +202,8 @@ int s4s_term_cmd_lookup(int argc, char **argv)
         if (!found && !status)
             status = 3;
     }
+    s4s_oom_pop(&hw);
+    s4s_oom_pop(&ht);
     s4s_jw_done(&w);
     s4s_term_close(t);
     return status;
@@ -222,11 +248,16 @@ int s4s_term_cmd_info(int argc, char **argv)
         return 2;
     s4s_jw w;
     s4s_jw_init(&w, stdout);
+    s4s_oom_hold ht, hw;
+    s4s_oom_push(&ht, t, close_term);
+    s4s_oom_push(&hw, &w, free_jw);
     s4s_jw_obj(&w);
     s4s_jw_kstr(&w, "cache", s4s_term_source(t));
     s4s_jw_obj_end(&w);
     s4s_jw_line(&w);
     s4s_rc rc = s4s_term_systems(t, info_row, &w);
+    s4s_oom_pop(&hw);
+    s4s_oom_pop(&ht);
     s4s_jw_done(&w);
     s4s_term_close(t);
     if (rc != S4S_OK) {

@@ -13,10 +13,13 @@
 
 void s4s_counter_init(s4s_counter *c, size_t max_keys)
 {
-    c->cap = 64;
     c->len = 0;
     c->max_keys = max_keys;
-    c->tab = s4s_xcalloc(c->cap, sizeof *c->tab);
+    /* empty until the table exists: s4s_counter_free() walks cap slots */
+    c->cap = 0;
+    c->tab = NULL;
+    c->tab = s4s_xcalloc(64, sizeof *c->tab);
+    c->cap = 64;
 }
 
 void s4s_counter_free(s4s_counter *c)
@@ -98,10 +101,13 @@ void s4s_counter_write(const s4s_counter *c, s4s_jw *w, const char *key)
 {
     size_t n;
     s4s_counter_ent **v = s4s_counter_sorted(c, 0, &n);
+    s4s_oom_hold h; /* the writer's buffer may grow */
+    s4s_oom_push(&h, v, free);
     s4s_jw_key(w, key);
     s4s_jw_obj(w);
     for (size_t i = 0; i < n; i++)
         s4s_jw_kuint(w, v[i]->key, v[i]->n[0]);
     s4s_jw_obj_end(w);
+    s4s_oom_pop(&h);
     free(v);
 }
