@@ -424,14 +424,12 @@ const s4s_counts *s4s_pipe_counts(const s4s_pipe *p) { return &p->st.c; }
 const char *s4s_pipe_errmsg(const s4s_pipe *p) { return p->err; }
 bool s4s_pipe_had_errors(const s4s_pipe *p) { return p->had_errors || p->st.c.resources_rejected; }
 
-static void buf_release(void *b) { s4s_buf_free(b); }
-
 static void pipe_write_stats(s4s_pipe *p, FILE *f, double elapsed_s)
 {
     s4s_jw w;
     s4s_jw_init(&w, f);
     s4s_oom_hold h;
-    s4s_oom_push(&h, &w.b, buf_release);
+    s4s_oom_push(&h, &w.b, s4s_buf_drop);
     s4s_jw_obj(&w);
     s4s_stats_write(&p->st, &w, elapsed_s);
     if (p->o->validate)

@@ -402,10 +402,13 @@ static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_
     /* bytes after the newline that earlier chunks delivered, kept in raw */
     s4s_buf again;
     s4s_buf_init(&again, s->max_token);
+    s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&h, &again, s4s_buf_drop);
     if (nl + 1 < s->chunk_abs && s->cap_on && !s->cap_spilled)
         s4s_buf_put(&again, s->raw.p + (nl + 1 - s->cap_start), (size_t)(s->chunk_abs - nl - 1));
     s4s_rc rc = s4s_asm_broken(s->as, reason, e, lu, nl);
     if (rc) {
+        s4s_oom_pop(&h);
         s4s_buf_free(&again);
         s4s_sax_stop(s, rc);
         return s->chunk_len;
@@ -423,6 +426,7 @@ static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_
         s->chunk_abs = cabs;
         s->chunk_len = clen;
     }
+    s4s_oom_pop(&h);
     s4s_buf_free(&again);
     return resume;
 }

@@ -253,6 +253,8 @@ static void convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *
     s4s_node *unit_n = s4s_get(q, "unit");
     s4s_buf b;
     s4s_buf_init(&b, 4096);
+    s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&h, &b, s4s_buf_drop);
     s4s_buf_puts(&b, "{\"url\":\"" ORIG_URL "\",\"valueQuantity\":{\"value\":");
     s4s_buf_puts(&b, val_n->str);
     if (unit_n && unit_n->type == S4S_J_STRING) {
@@ -263,16 +265,19 @@ static void convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *
     s4s_buf_json_str(&b, code, strlen(code));
     s4s_buf_puts(&b, "}}");
     if (b.over) {
+        s4s_oom_pop(&h);
         s4s_buf_free(&b);
         return;
     }
     s4s_node *ext = s4s_get(q, "extension");
     if (ext && ext->type != S4S_J_ARRAY) {
+        s4s_oom_pop(&h);
         s4s_buf_free(&b);
         return;   /* a malformed extension member: structure reports it */
     }
     /* s4s_buf is not NUL-terminated: copy into the arena as a C string */
     char *item = s4s_arena_printf(rc->arena, ext ? "%.*s" : "[%.*s]", (int)b.len, b.p);
+    s4s_oom_pop(&h);
     s4s_buf_free(&b);
     s4s_edit_insert_json(rc, ext ? ext : q, NULL, ext ? NULL : "extension", item,
                          "unit-conversion", "original value and unit kept in an extension");

@@ -52,7 +52,6 @@ static void free_jobs(void *p)
 
 static void abort_build(void *b) { s4s_tb_abort(b); }
 static void close_term(void *t) { s4s_term_close(t); }
-static void free_jw(void *w) { s4s_buf_free(&((s4s_jw *)w)->b); }
 
 int s4s_term_cmd_build(int argc, char **argv)
 {
@@ -175,7 +174,7 @@ int s4s_term_cmd_lookup(int argc, char **argv)
     s4s_jw_init(&w, stdout);
     s4s_oom_hold ht, hw;
     s4s_oom_push(&ht, t, close_term);
-    s4s_oom_push(&hw, &w, free_jw);
+    s4s_oom_push(&hw, &w.b, s4s_buf_drop);
     for (; i < argc; i++) {
         s4s_term_result r;
         s4s_rc rc = s4s_term_lookup(t, sys, argv[i], &r);
@@ -250,7 +249,7 @@ int s4s_term_cmd_info(int argc, char **argv)
     s4s_jw_init(&w, stdout);
     s4s_oom_hold ht, hw;
     s4s_oom_push(&ht, t, close_term);
-    s4s_oom_push(&hw, &w, free_jw);
+    s4s_oom_push(&hw, &w.b, s4s_buf_drop);
     s4s_jw_obj(&w);
     s4s_jw_kstr(&w, "cache", s4s_term_source(t));
     s4s_jw_obj_end(&w);
@@ -302,6 +301,8 @@ static void cov_free(cov *c)
     free(c->r);
 }
 
+static void release_cov(void *c) { cov_free(c); }
+
 static s4s_rc cov_read(const char *path, cov *c, char *err)
 {
     s4s_rd r;
@@ -338,10 +339,17 @@ static s4s_rc cov_read(const char *path, cov *c, char *err)
             c->r = s4s_xrealloc(c->r, c->cap * sizeof *c->r);
         }
         cov_row *row = &c->r[c->n];
+        /* not counted yet, so held until it is (alloc.h) */
+        row->key = row->status = NULL;
+        s4s_oom_hold hk, hs;
+        s4s_oom_push(&hk, &row->key, s4s_free_at);
+        s4s_oom_push(&hs, &row->status, s4s_free_at);
         size_t kl = strlen(r.f[idx[0]]) + strlen(r.f[idx[1]]) + strlen(r.f[idx[2]]) + 3;
         row->key = s4s_xmalloc(kl);
         snprintf(row->key, kl, "%s\t%s\t%s", r.f[idx[0]], r.f[idx[1]], r.f[idx[2]]);
         row->status = s4s_xstrdup(r.f[idx[3]]);
+        s4s_oom_pop(&hs);
+        s4s_oom_pop(&hk);
         for (int k = 0; k < COV_NUM; k++) {
             char *end;
             row->n[k] = strtoll(r.f[idx[4 + k]], &end, 10);
@@ -388,9 +396,14 @@ int s4s_term_cmd_coverage(int argc, char **argv)
     }
     cov a = {0}, b = {0};
     char err[S4S_ERRMSG] = "";
+    s4s_oom_hold ha, hb; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&ha, &a, release_cov);
+    s4s_oom_push(&hb, &b, release_cov);
     s4s_rc rc = cov_read(argv[1], &a, err);
     if (rc == S4S_OK)
         rc = cov_read(argv[2], &b, err);
+    s4s_oom_pop(&hb);
+    s4s_oom_pop(&ha);
     if (rc != S4S_OK) {
         fprintf(stderr, "s4s-term coverage: %s\n", err);
         cov_free(&a);
