@@ -62,8 +62,9 @@ static const char usage_text[] =
 "  -h, --help                 this text\n"
 "      --version              versions of the tool, its libraries and tables\n"
 "\n"
-"Exit status: 0 done, no errors; 1 usage error; 2 fatal input or output error\n"
-"(the message names the byte offset; everything complete before it was written);\n"
+"Exit status: 0 done, no errors; 1 usage error; 2 fatal input or output error or\n"
+"out of memory (the message names the byte offset; everything complete before it\n"
+"was written);\n"
 "3 done, with errors in the data (some resource had an error or was quarantined).\n"
 "If stdout is closed early (e.g. | head), the tool stops quietly as if killed by SIGPIPE.\n";
 

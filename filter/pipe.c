@@ -503,7 +503,8 @@ static s4s_rc nomem(s4s_pipe *p)
     }
     if (p->stage)
         s4s_stage_drain(p->stage);
-    if (!p->err[0] || p->rc != S4S_ERR_NOMEM)
+    /* keep the message process_guarded() wrote, which names the resource */
+    if (strncmp(p->err, "out of memory", 13))
         snprintf(p->err, sizeof p->err, "out of memory at byte %llu%s",
                  (unsigned long long)(p->sax ? s4s_sax_offset(p->sax) : 0),
                  p->as && s4s_asm_in_bundle(p->as) ? ", inside a Bundle; the entries before it were written" : "");

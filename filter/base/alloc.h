@@ -4,10 +4,12 @@
  *
  * s4s_xmalloc() and friends never return NULL, so the code above them needs
  * no error paths.  On failure the allocator jumps (longjmp) to the calling
- * thread's innermost recovery point, an s4s_oom_frame set by every public
- * entry point and thread function; that call returns S4S_ERR_NOMEM.  With
- * no frame on the thread the OOM handler runs: by default it prints one
- * line and exits with status 2 (the CLIs outside any library call).
+ * thread's innermost recovery point, an s4s_oom_frame, and the call that set
+ * it returns S4S_ERR_NOMEM.  Frames are set by the s4s_pipe_* entry points,
+ * the reader thread, the per-resource callback of pipe.c (on the stage
+ * thread, or inline) and s4s-term's dispatch.  With no frame on the thread
+ * the OOM handler runs: by default it prints one line and exits with
+ * status 2.
  *
  * The rule for code that allocates: at the moment an allocation can fail,
  * every earlier allocation must be reachable from an object its owner will
