@@ -395,6 +395,18 @@ static bool looks_hgnc_id(const char *code)
     return !strncmp(code, "HGNC:", 5);
 }
 
+/* A look-up that SQLite could not allocate for unwinds like our own
+ * allocator (alloc.h): it must never read as "not found". */
+static int step(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_NOMEM) {
+        sqlite3_reset(q);
+        s4s_oom_raise();
+    }
+    return rc;
+}
+
 s4s_rc s4s_term_lookup(s4s_term *t, const char *system_uri, const char *code, s4s_term_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -431,7 +443,7 @@ s4s_rc s4s_term_lookup(s4s_term *t, const char *system_uri, const char *code, s4
     sqlite3_stmt *q = t->q_concept;
     sqlite3_bind_int64(q, 1, t->sys[si].id);
     sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
+    int rc = step(q);
     if (rc == SQLITE_ROW) {
         res->status = status_of(col_str(q, 0));
         res->display = intern(t, col_str(q, 1));
@@ -476,7 +488,7 @@ s4s_rc s4s_term_gene(s4s_term *t, const char *query, s4s_gene_result *res)
         sqlite3_stmt *q = t->q_concept;
         sqlite3_bind_int64(q, 1, t->sys[t->gene_sys].id);
         sqlite3_bind_text(q, 2, query, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(q);
+        int rc = step(q);
         if (rc == SQLITE_ROW) {
             r.status = status_of(col_str(q, 0));
             res->match = r.status == S4S_TS_ACTIVE ? S4S_GENE_CURRENT : S4S_GENE_PREVIOUS;
@@ -492,7 +504,7 @@ s4s_rc s4s_term_gene(s4s_term *t, const char *query, s4s_gene_result *res)
     int rc, best = 0;
     const char *sym = NULL, *id = NULL;
     bool ambiguous = false;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = step(q)) == SQLITE_ROW) {
         int kind = sqlite3_column_int(q, 0);
         const char *s = col_str(q, 1);
         if (!best) {
@@ -533,7 +545,7 @@ const char *s4s_term_refseq_gene(s4s_term *t, const char *accession)
     acc[n] = '\0';
     sqlite3_stmt *q = t->q_refseq;
     sqlite3_bind_text(q, 1, acc, -1, SQLITE_STATIC);
-    const char *sym = sqlite3_step(q) == SQLITE_ROW ? intern(t, col_str(q, 0)) : NULL;
+    const char *sym = step(q) == SQLITE_ROW ? intern(t, col_str(q, 0)) : NULL;
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     return sym;
@@ -601,7 +613,7 @@ s4s_rc s4s_term_display_match(s4s_term *t, const char *system_uri, const char *c
     sqlite3_bind_int64(q, 1, t->sys[si].id);
     sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
     int src;
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((src = step(q)) == SQLITE_ROW) {
         *known = true;
         if (same_text(k, kn, col_str(q, 0))) {
             *match = true;

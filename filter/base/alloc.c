@@ -89,6 +89,11 @@ static _Noreturn void out_of_memory(size_t n)
     longjmp(f->jb, 1);
 }
 
+void s4s_oom_raise(void)
+{
+    out_of_memory(0);
+}
+
 void s4s_oom_enter(s4s_oom_frame *f)
 {
     f->prev = top;

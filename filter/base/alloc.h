@@ -69,6 +69,10 @@ void s4s_oom_pop(s4s_oom_hold *h);
  * points to when the unwinding runs (NULL is fine) */
 void s4s_free_at(void *pp);
 
+/* For libraries that allocate on their own and report out of memory by a
+ * return code (SQLite, ICU): the same unwinding as a failed allocation. */
+_Noreturn void s4s_oom_raise(void);
+
 /* Allocation functions for a library that cannot be told to stop (yajl):
  * blocks come from the same checked allocator and are linked into the
  * tracker (ctx, zeroed s4s_tracker) so s4s_tracker_release() frees whatever
