@@ -16,7 +16,8 @@
  * free (assign before the next allocation; publish a new object to its
  * owner before filling it), or be held with s4s_oom_push() so the unwinding
  * frees it.  Never leave a freed pointer in a structure across an
- * allocation.  After S4S_ERR_NOMEM an object may be half-updated: the
+ * allocation.  A free function must accept a half-built object (fields
+ * still zero).  After S4S_ERR_NOMEM an object may be half-updated: the
  * caller may only read its counts and message, write its stats, and free
  * it; freeing releases everything.
  *
