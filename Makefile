@@ -91,6 +91,25 @@ $(BUILD)/bench/%: bench/%.c $(EMBED_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $< $(EMBED_OBJ) $(LIB) $(LDLIBS)
 bench-bin: $(BENCH_BIN)
 
+# --- allocation-failure test (tests/oom/run.sh) -------------------------------
+# Both CLIs again, linked with alloc.c built -DS4S_FAILALLOC, which fails the
+# allocation numbered by $$S4S_FAIL_AT.  It is linked ahead of libs4s.a, so
+# the archive's own alloc.o is never pulled in; the release build is untouched.
+OOM_DIR  := $(BUILD)/oom
+$(OOM_DIR)/alloc.o: filter/base/alloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DS4S_FAILALLOC -MMD -MP -c $< -o $@
+$(OOM_DIR)/s4s-normalize: $(BUILD)/filter/main.o $(OOM_DIR)/alloc.o $(EMBED_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(OOM_DIR)/s4s-term: $(BUILD)/filter/term_main.o $(OOM_DIR)/alloc.o $(EMBED_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+oom-bin: $(OOM_DIR)/s4s-normalize $(OOM_DIR)/s4s-term
+
+# every allocation of a small complete run made to fail in turn; meant for the
+# ASan build (tests/check.sh runs it there, where LSan sees leaks)
+test-oom: oom-bin
+	@sh tests/oom/run.sh $(OOM_DIR)
+
 # --- fuzzing -----------------------------------------------------------------
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -115,5 +134,5 @@ install: all
 clean:
 	rm -rf build build-san s4s-normalize s4s-term
 
-.PHONY: bench-bin all unit check test-pass deps fuzz demo bench tables install clean
--include $(LIB_OBJ:.o=.d) $(BUILD)/filter/main.d $(BUILD)/filter/term_main.d
+.PHONY: bench-bin all unit check test-pass deps fuzz demo bench tables install clean oom-bin test-oom
+-include $(LIB_OBJ:.o=.d) $(BUILD)/filter/main.d $(BUILD)/filter/term_main.d $(OOM_DIR)/alloc.d

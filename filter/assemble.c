@@ -66,10 +66,13 @@ struct s4s_asm {
 s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u)
 {
     s4s_asm *a = s4s_xcalloc(1, sizeof *a);
+    s4s_oom_hold h; /* freed if the arena cannot be allocated */
+    s4s_oom_push(&h, a, free);
     a->o = o;
     a->on_res = on_res;
     a->u = u;
     a->arena = s4s_arena_new(256 * 1024);
+    s4s_oom_pop(&h);
     /* nodes cost ~5x the JSON they come from; cap them with headroom */
     a->node_budget = o->max_resource_bytes * 8 + (1u << 20);
     s4s_buf_init(&a->full_url, 64 * 1024);
@@ -154,6 +157,8 @@ static bool split_bundle(s4s_asm *a)
     a->unit = U_BUNDLE;
     s4s_buf raw;
     s4s_buf_init(&raw, a->o->max_resource_bytes);
+    s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&h, &raw, s4s_buf_drop);
     bool ok = true;
     a->splitting = true;
     if (entries && entries->type == S4S_J_ARRAY) {
@@ -175,6 +180,7 @@ static bool split_bundle(s4s_asm *a)
         }
     }
     a->splitting = false;
+    s4s_oom_pop(&h);
     s4s_buf_free(&raw);
     return ok;
 }
@@ -257,6 +263,8 @@ static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, 
     /* a top-level scalar: quarantine its text */
     s4s_buf raw;
     s4s_buf_init(&raw, a->o->max_resource_bytes);
+    s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&h, &raw, s4s_buf_drop);
     if (t == S4S_J_STRING)
         s4s_buf_json_str(&raw, v, n);
     else
@@ -264,6 +272,7 @@ static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, 
     begin_unit(a, U_OTHER, off);
     mark_broken(a, "not a FHIR resource: top-level JSON value is not an object", "structure", off);
     bool ok = deliver(a, NULL, &raw, false, off, a->unit_line, NULL);
+    s4s_oom_pop(&h);
     s4s_buf_free(&raw);
     a->unit = U_NONE;
     return ok;

@@ -41,17 +41,18 @@ struct s4s_input {
 s4s_rc s4s_input_new(const char *charset, s4s_sink_fn sink, void *u, s4s_input **out)
 {
     s4s_input *in = s4s_xcalloc(1, sizeof *in);
+    *out = in; /* the caller frees it, also after an error */
     in->sink = sink;
     in->u = u;
     if (charset && *charset) {
         s4s_rc rc = s4s_conv_new(charset, &in->conv);
         if (rc) {
+            *out = NULL;
             free(in);
             return rc;
         }
         s4s_buf_init(&in->cbuf, 4 * S4S_INPUT_BLOCK);
     }
-    *out = in;
     return S4S_OK;
 }
 

@@ -66,8 +66,9 @@ static const char usage_text[] =
 "  -h, --help                 this text\n"
 "      --version              versions of the tool, its libraries and tables\n"
 "\n"
-"Exit status: 0 done, no errors; 1 usage error; 2 fatal input or output error\n"
-"(the message names the byte offset; everything complete before it was written);\n"
+"Exit status: 0 done, no errors; 1 usage error; 2 fatal input or output error or\n"
+"out of memory (the message names the byte offset; everything complete before it\n"
+"was written);\n"
 "3 done, with errors in the data (some resource had an error or was quarantined).\n"
 "If stdout is closed early (e.g. | head), the tool stops quietly as if killed by SIGPIPE.\n";
 
@@ -312,7 +313,8 @@ int main(int argc, char **argv)
     s4s_pipe *p;
     s4s_rc rc = s4s_pipe_new(&c.o, &io, &p);
     if (rc) {
-        fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
+        /* p is NULL only when not even the pipe could be allocated */
+        fprintf(stderr, "s4s-normalize: %s\n", p ? s4s_pipe_errmsg(p) : "out of memory at byte 0, while starting");
         s4s_pipe_free(p);
         return rc == S4S_ERR_USAGE ? EXIT_USAGE : EXIT_FATAL;
     }
@@ -341,10 +343,16 @@ int main(int argc, char **argv)
         exit_st = EXIT_DATA;
 
     double elapsed = now() - t0;
-    if (stats_f && s4s_pipe_write_stats(p, stats_f, out_name(c.stats, NULL), elapsed) == S4S_ERR_IO) {
+    /* after out of memory too: the stats are still written */
+    s4s_rc src = stats_f ? s4s_pipe_write_stats(p, stats_f, out_name(c.stats, NULL), elapsed) : S4S_OK;
+    if (src == S4S_ERR_IO) {
         fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
         if (exit_st != -1)
             exit_st = EXIT_FATAL;
+    } else if (src == S4S_ERR_NOMEM && exit_st != EXIT_FATAL) {
+        exit_st = EXIT_FATAL;
+        fprintf(stderr, "s4s-normalize: out of memory at byte %llu, writing the stats\n",
+                (unsigned long long)s4s_pipe_counts(p)->bytes_uncompressed);
     }
     FILE *stats_m = c.html ? open_memstream(&stats_mem, &stats_len) : NULL;
     if (stats_m) {

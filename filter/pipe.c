@@ -220,6 +220,30 @@ static s4s_rc process(void *u, s4s_res *r)
     return S4S_OK;
 }
 
+/* process() with its own recovery point, on whichever thread runs it: out
+ * of memory names the resource's offset, drops what it had half-written to
+ * the output buffers and stops the run. */
+static s4s_rc process_guarded(void *u, s4s_res *r)
+{
+    s4s_pipe *p = u;
+    size_t out_len = p->out.len, rej_len = p->rej.len;
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb)) {
+        if (p->out.len > out_len)
+            p->out.len = out_len;
+        if (p->rej.len > rej_len)
+            p->rej.len = rej_len;
+        s4s_buf_clear(&p->rep.b);
+        snprintf(p->err, sizeof p->err, "out of memory at byte %llu, in the resource starting there",
+                 (unsigned long long)r->off);
+        return S4S_ERR_NOMEM;
+    }
+    s4s_rc rc = process(p, r);
+    s4s_oom_leave(&f);
+    return rc;
+}
+
 /* From assemble, on the parse thread. */
 static s4s_rc on_resource(void *u, s4s_res *r)
 {
@@ -238,7 +262,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
         /* keep output order: whatever was handed over goes first */
         rc = p->stage ? s4s_stage_drain(p->stage) : S4S_OK;
         if (!rc)
-            rc = process(p, r);
+            rc = process_guarded(p, r);
     }
     p->spilling = false;
     p->spill_inline = false;
@@ -265,8 +289,8 @@ static s4s_rc decode(void *u, const unsigned char *b, size_t n)
     return s4s_input_feed(p->in, b, n);
 }
 
-s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_size,
-                        void (*tick)(void *), void *tick_u)
+static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_size,
+                           void (*tick)(void *), void *tick_u)
 {
     if (p->rc)
         return p->rc;
@@ -274,7 +298,7 @@ s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_size,
      * or when inflating is cheap (ISA-L) so a core is free for writing;
      * with zlib a passthrough measured faster inline (3 busy threads, 2 cores) */
     if (!p->stage && (p->o->validate || strcmp(s4s_inflater_backend(), "zlib")))
-        p->stage = s4s_stage_start(process, p); /* NULL: process inline */
+        p->stage = s4s_stage_start(process_guarded, p); /* NULL: process inline */
     p->reader = s4s_reader_new(fd, read_size, decode, p);
     s4s_reader_run(p->reader);
     s4s_rc rc = S4S_OK;
@@ -311,9 +335,10 @@ s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_size,
     return rc ? fail(p, rc) : S4S_OK;
 }
 
-s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
+static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
 {
     s4s_pipe *p = s4s_xcalloc(1, sizeof *p);
+    *out = p; /* owned by the caller from here, also after out of memory */
     p->o = o;
     p->io = *io;
     s4s_stats_init(&p->st);
@@ -325,7 +350,6 @@ s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     p->rep_s = (sink){.f = io->report, .name = io->report_name ? io->report_name : "report file"};
     p->cov_s = (sink){.f = io->coverage, .name = io->coverage_name ? io->coverage_name : "coverage file"};
     p->rule_state = s4s_xcalloc(s4s_n_rules + 1, sizeof *p->rule_state);
-    *out = p;
 
     s4s_rc rc = s4s_input_new(o->input_encoding, to_sax, p, &p->in);
     if (rc) {
@@ -357,8 +381,12 @@ s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     return S4S_OK;
 }
 
+static s4s_rc nomem(s4s_pipe *p);
+
 static s4s_rc fail(s4s_pipe *p, s4s_rc rc)
 {
+    if (rc == S4S_ERR_NOMEM) /* from a thread, or a library that reports it */
+        return nomem(p);
     if (!p->err[0]) {
         const char *m = rc == S4S_ERR_GZIP || rc == S4S_ERR_ENCODING ? s4s_input_errmsg(p->in)
                                                                      : s4s_sax_errmsg(p->sax);
@@ -367,7 +395,7 @@ static s4s_rc fail(s4s_pipe *p, s4s_rc rc)
     return p->rc = rc;
 }
 
-s4s_rc s4s_pipe_feed(s4s_pipe *p, const void *buf, size_t len)
+static s4s_rc pipe_feed(s4s_pipe *p, const void *buf, size_t len)
 {
     if (p->rc)
         return p->rc;
@@ -398,7 +426,7 @@ static s4s_rc side_outputs(s4s_pipe *p)
     return rc;
 }
 
-s4s_rc s4s_pipe_finish(s4s_pipe *p)
+static s4s_rc pipe_finish(s4s_pipe *p)
 {
     s4s_rc rc = p->rc;
     if (!rc)
@@ -417,7 +445,8 @@ s4s_rc s4s_pipe_finish(s4s_pipe *p)
     s4s_rc f1 = flush_buf(p, &p->out, &p->out_s, true);
     s4s_rc f2 = flush_buf(p, &p->rej, &p->rej_s, true);
     s4s_rc f3 = flush_buf(p, &p->rep.b, &p->rep_s, true);
-    s4s_rc f4 = side_outputs(p);
+    /* after out of memory the rule states may be half-updated */
+    s4s_rc f4 = p->rc != S4S_ERR_NOMEM ? side_outputs(p) : S4S_OK;
     if (!rc)
         rc = f1 ? f1 : f2 ? f2 : f3 ? f3 : f4;
     if (rc && !p->rc)
@@ -437,16 +466,19 @@ void s4s_pipe_progress(s4s_pipe *p, s4s_counts *c)
 const char *s4s_pipe_errmsg(const s4s_pipe *p) { return p->err; }
 bool s4s_pipe_had_errors(const s4s_pipe *p) { return p->had_errors || p->st.c.resources_rejected; }
 
-s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elapsed_s)
+static s4s_rc pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elapsed_s)
 {
     s4s_jw w;
     s4s_jw_init(&w, NULL);
+    s4s_oom_hold h;
+    s4s_oom_push(&h, &w.b, s4s_buf_drop);
     s4s_jw_obj(&w);
     s4s_stats_write(&p->st, &w, elapsed_s);
     for (unsigned i = 0; i < s4s_n_rules; i++)
         if (s4s_rules[i]->stats && s4s_rule_enabled(i, p->o))
             s4s_rules[i]->stats(p->rule_state[i], &w);
     s4s_jw_obj_end(&w);
+    s4s_oom_pop(&h);
     s4s_jw_line(&w);
     sink s = {.f = f, .name = name ? name : "stats file"};
     p->err[0] = '\0'; /* the run's own message has been read by now */
@@ -455,7 +487,7 @@ s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elaps
     return rc;
 }
 
-void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
+static void pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
 {
     const s4s_counts *c = &p->st.c;
     fprintf(f, "s4s-normalize: %llu resources in, %llu written, %llu quarantined; "
@@ -497,4 +529,111 @@ void s4s_pipe_free(s4s_pipe *p)
     s4s_jw_done(&p->rep);
     s4s_stats_free(&p->st);
     free(p);
+}
+
+/* --- out of memory: every entry point is a recovery point (alloc.h) ------ */
+
+/* On the caller's thread, after an allocation failed outside process():
+ * stop the reader, let the stage finish what it holds, name the offset. */
+static s4s_rc nomem(s4s_pipe *p)
+{
+    if (p->reader) {
+        uint64_t got;
+        s4s_reader_cancel(p->reader);
+        int rerr;
+        s4s_reader_join(p->reader, &got, &rerr);
+        p->reader = NULL;
+        p->st.c.bytes_in += got;
+    }
+    if (p->stage)
+        s4s_stage_drain(p->stage);
+    /* keep the message process_guarded() wrote, which names the resource */
+    if (strncmp(p->err, "out of memory", 13))
+        snprintf(p->err, sizeof p->err, "out of memory at byte %llu%s",
+                 (unsigned long long)(p->sax ? s4s_sax_offset(p->sax) : 0),
+                 p->as && s4s_asm_in_bundle(p->as) ? ", inside a Bundle; the entries before it were written" : "");
+    return p->rc = S4S_ERR_NOMEM;
+}
+
+s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
+{
+    *out = NULL;
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb)) {
+        if (!*out)
+            return S4S_ERR_NOMEM;
+        nomem(*out);
+        snprintf((*out)->err, sizeof (*out)->err, "out of memory at byte 0, while starting");
+        return S4S_ERR_NOMEM;
+    }
+    s4s_rc rc = pipe_new(o, io, out);
+    s4s_oom_leave(&f);
+    return rc;
+}
+
+s4s_rc s4s_pipe_feed(s4s_pipe *p, const void *buf, size_t len)
+{
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb))
+        return nomem(p);
+    s4s_rc rc = pipe_feed(p, buf, len);
+    s4s_oom_leave(&f);
+    return rc;
+}
+
+s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_size,
+                        void (*tick)(void *), void *tick_u)
+{
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb))
+        return nomem(p);
+    s4s_rc rc = pipe_feed_fd(p, fd, name, read_size, tick, tick_u);
+    s4s_oom_leave(&f);
+    return rc;
+}
+
+s4s_rc s4s_pipe_finish(s4s_pipe *p)
+{
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb))
+        return nomem(p);
+    s4s_rc rc = pipe_finish(p);
+    s4s_oom_leave(&f);
+    return rc;
+}
+
+/* Out of memory while writing the stats still leaves one valid object: the
+ * main counters, printed without allocating. */
+s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elapsed_s)
+{
+    s4s_oom_frame fr;
+    s4s_oom_enter(&fr);
+    if (setjmp(fr.jb)) {
+        const s4s_counts *c = &p->st.c;
+        fprintf(f, "{\"bytes_in\":%llu,\"bytes_uncompressed\":%llu,\"resources_in\":%llu,"
+                   "\"resources_out\":%llu,\"resources_rejected\":%llu,\"elapsed_s\":%.3f,"
+                   "\"error\":\"out of memory writing the stats\"}\n",
+                (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_uncompressed,
+                (unsigned long long)c->resources_in, (unsigned long long)c->resources_out,
+                (unsigned long long)c->resources_rejected, elapsed_s);
+        fflush(f);
+        return S4S_ERR_NOMEM;
+    }
+    s4s_rc rc = pipe_write_stats(p, f, name, elapsed_s);
+    s4s_oom_leave(&fr);
+    return rc;
+}
+
+void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
+{
+    s4s_oom_frame fr;
+    s4s_oom_enter(&fr);
+    if (setjmp(fr.jb))
+        return; /* the summary is a courtesy: what was printed stays */
+    pipe_write_summary(p, f, elapsed_s);
+    s4s_oom_leave(&fr);
 }

@@ -63,10 +63,11 @@ s4s_rc s4s_reader_push(s4s_reader *r, const unsigned char *p, size_t n)
     return S4S_OK;
 }
 
-static void *run(void *arg)
+static s4s_rc read_all(s4s_reader *r)
 {
-    s4s_reader *r = arg;
     unsigned char *buf = s4s_xmalloc(r->read_size);
+    s4s_oom_hold h;
+    s4s_oom_push(&h, buf, free);
     s4s_rc rc = S4S_OK;
     for (;;) {
         ssize_t n = read(r->fd, buf, r->read_size);
@@ -84,7 +85,25 @@ static void *run(void *arg)
         if (rc)
             break;
     }
+    s4s_oom_pop(&h);
     free(buf);
+    return rc;
+}
+
+static void *run(void *arg)
+{
+    s4s_reader *r = arg;
+    s4s_rc rc;
+    /* this thread's recovery point: out of memory while decoding ends the
+     * read like a read error, and the consumer gets S4S_ERR_NOMEM */
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb)) {
+        rc = S4S_ERR_NOMEM;
+    } else {
+        rc = read_all(r);
+        s4s_oom_leave(&f);
+    }
     pthread_mutex_lock(&r->mu);
     r->rc = rc == S4S_ERR_EPIPE && r->cancelled ? S4S_OK : rc;
     r->done = true;
@@ -93,9 +112,19 @@ static void *run(void *arg)
     return NULL;
 }
 
+static void release_partial(void *p)
+{
+    s4s_reader *r = p;
+    for (int i = 0; i < RING_SLOTS; i++)
+        free(r->slot[i]);
+    free(r);
+}
+
 s4s_reader *s4s_reader_new(int fd, size_t read_size, s4s_decode_fn decode, void *u)
 {
     s4s_reader *r = s4s_xcalloc(1, sizeof *r);
+    s4s_oom_hold h; /* freed with the slots so far if one cannot be allocated */
+    s4s_oom_push(&h, r, release_partial);
     r->fd = fd;
     r->read_size = read_size;
     r->slot_size = read_size > (256u << 10) ? read_size : (256u << 10);
@@ -103,6 +132,7 @@ s4s_reader *s4s_reader_new(int fd, size_t read_size, s4s_decode_fn decode, void 
     r->u = u;
     for (int i = 0; i < RING_SLOTS; i++)
         r->slot[i] = s4s_xmalloc(r->slot_size);
+    s4s_oom_pop(&h);
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->not_full, NULL);
     pthread_cond_init(&r->not_empty, NULL);

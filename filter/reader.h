@@ -7,6 +7,8 @@
  * order.  Inflate and parse then run on the two cores at once.
  * Memory: RING_SLOTS * slot size, fixed at start.
  * Ownership: the reader owns its ring; s4s_reader_join() frees everything.
+ * Out of memory on the reader thread (alloc.h) ends the read like a read
+ * error: s4s_reader_join() returns S4S_ERR_NOMEM.
  */
 #ifndef S4S_READER_H
 #define S4S_READER_H

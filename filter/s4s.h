@@ -13,6 +13,12 @@
  * Ownership: the pipe borrows the FILE streams in s4s_outputs (caller closes
  * them) and the s4s_opts (must outlive the pipe).  s4s_pipe_free() releases
  * everything the pipe allocated.
+ *
+ * Out of memory never ends the process: the call that hit it returns
+ * S4S_ERR_NOMEM (s4s_pipe_new too, with *out set if the pipe itself could be
+ * allocated).  The pipe may then only be asked for its counts and message,
+ * its stats and summary, s4s_pipe_finish() (which flushes the resources
+ * complete before it) and s4s_pipe_free(), which releases everything.
  */
 #ifndef S4S_H
 #define S4S_H
@@ -59,7 +65,8 @@ const char *s4s_pipe_errmsg(const s4s_pipe *p);
 bool s4s_pipe_had_errors(const s4s_pipe *p);
 /* One JSON object (plus newline) with every counter and rule section; name
  * is f's name for messages.  On a write error returns S4S_ERR_IO (or
- * S4S_ERR_EPIPE) and s4s_pipe_errmsg() names the file. */
+ * S4S_ERR_EPIPE) and s4s_pipe_errmsg() names the file.  S4S_ERR_NOMEM: out
+ * of memory on the way; the object then holds the main counters only. */
 s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elapsed_s);
 /* Human summary: counts, then the most frequent issue templates and
  * repair kinds (templates hold no record values). */

@@ -30,6 +30,7 @@ enum mode { M_UNKNOWN, M_LINES, M_MULTI };
 
 struct s4s_sax {
     yajl_handle   h;
+    s4s_tracker   yajl_mem;     /* every yajl block, freed even if yajl lost it */
     s4s_asm      *as;
     size_t        max_token;
     unsigned      hard_depth, depth;
@@ -264,13 +265,17 @@ static void new_handle(s4s_sax *s)
 {
     if (s->h)
         yajl_free(s->h);
-    s->h = yajl_alloc(&callbacks, NULL, s);
+    s->h = NULL; /* yajl_alloc may fail: never leave the freed handle */
+    yajl_alloc_funcs af = {s4s_tracked_malloc, s4s_tracked_realloc, s4s_tracked_free, &s->yajl_mem};
+    s->h = yajl_alloc(&callbacks, &af, s);
     yajl_config(s->h, yajl_allow_multiple_values, 1);
     /* assemble validates UTF-8 itself so a bad string quarantines one
      * resource instead of ending the stream */
     yajl_config(s->h, yajl_dont_validate_strings, 1);
     s->depth = 0;
 }
+
+static void release(void *s) { s4s_sax_free(s); }
 
 s4s_sax *s4s_sax_new(s4s_asm *as, size_t max_token, unsigned hard_depth,
                      s4s_spill_fn spill, void *u)
@@ -284,7 +289,10 @@ s4s_sax *s4s_sax_new(s4s_asm *as, size_t max_token, unsigned hard_depth,
     s4s_buf_init(&s->raw, max_token);
     s4s_buf_init(&s->prefix, LINE_PREFIX_MAX);
     s->last_nl = (uint64_t)-1;
+    s4s_oom_hold h; /* freed if yajl_alloc fails, before the caller has it */
+    s4s_oom_push(&h, s, release);
     new_handle(s);
+    s4s_oom_pop(&h);
     s4s_asm_attach(as, s);
     return s;
 }
@@ -295,12 +303,14 @@ void s4s_sax_free(s4s_sax *s)
         return;
     if (s->h)
         yajl_free(s->h);
+    s4s_tracker_release(&s->yajl_mem);
     s4s_buf_free(&s->raw);
     s4s_buf_free(&s->prefix);
     free(s);
 }
 
 const char *s4s_sax_errmsg(const s4s_sax *s) { return s->err; }
+uint64_t s4s_sax_offset(const s4s_sax *s) { return s->last_event; }
 
 void s4s_sax_stop(s4s_sax *s, s4s_rc rc)
 {
@@ -392,10 +402,13 @@ static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_
     /* bytes after the newline that earlier chunks delivered, kept in raw */
     s4s_buf again;
     s4s_buf_init(&again, s->max_token);
+    s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&h, &again, s4s_buf_drop);
     if (nl + 1 < s->chunk_abs && s->cap_on && !s->cap_spilled)
         s4s_buf_put(&again, s->raw.p + (nl + 1 - s->cap_start), (size_t)(s->chunk_abs - nl - 1));
     s4s_rc rc = s4s_asm_broken(s->as, reason, e, lu, nl);
     if (rc) {
+        s4s_oom_pop(&h);
         s4s_buf_free(&again);
         s4s_sax_stop(s, rc);
         return s->chunk_len;
@@ -413,6 +426,7 @@ static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_
         s->chunk_abs = cabs;
         s->chunk_len = clen;
     }
+    s4s_oom_pop(&h);
     s4s_buf_free(&again);
     return resume;
 }

@@ -33,6 +33,8 @@ void     s4s_sax_free(s4s_sax *s);
 s4s_rc   s4s_sax_feed(s4s_sax *s, const unsigned char *p, size_t n);
 s4s_rc   s4s_sax_finish(s4s_sax *s);
 const char *s4s_sax_errmsg(const s4s_sax *s);
+/* offset just after the latest JSON event (where an out-of-memory stopped) */
+uint64_t s4s_sax_offset(const s4s_sax *s);
 
 /* Used by assemble.c while a resource is built. */
 void     s4s_sax_capture_begin(s4s_sax *s, uint64_t abs_off, size_t max);

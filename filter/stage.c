@@ -109,6 +109,14 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
     if (r->reason) /* may live in sax's message buffer */
         j.reason = s4s_arena_strndup(r->arena, r->reason, strlen(r->reason));
     pthread_mutex_lock(&s->mu);
+    s4s_arena *spare = s->npool ? s->pool[--s->npool] : NULL;
+    if (!spare) {
+        /* allocated before the hand-over: if this fails, r->arena is
+         * still the parser's (alloc.h) */
+        pthread_mutex_unlock(&s->mu);
+        spare = s4s_arena_new(64 * 1024); /* most resources are a few KB */
+        pthread_mutex_lock(&s->mu);
+    }
     while (s->count == STAGE_SLOTS) {
         s->parser_waits = true;
         pthread_cond_wait(&s->not_full, &s->mu);
@@ -119,11 +127,9 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
     s->count++;
     if (s->worker_waits && s->count >= BATCH)
         pthread_cond_signal(&s->not_empty);
-    *next = s->npool ? s->pool[--s->npool] : NULL;
+    *next = spare;
     s4s_rc err = s->err;
     pthread_mutex_unlock(&s->mu);
-    if (!*next)
-        *next = s4s_arena_new(64 * 1024); /* most resources are a few KB */
     return err;
 }
 

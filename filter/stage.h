@@ -10,6 +10,10 @@
  * reports the error at the next push.
  * Ownership: a pushed resource's arena belongs to the stage until it is
  * recycled; s4s_stage_stop() frees the stage and every pooled arena.
+ * Out of memory (alloc.h): the worker itself never allocates; the callback
+ * runs on it and must catch its own (pipe.c's does, and returns
+ * S4S_ERR_NOMEM like any error).  A push that fails to allocate leaves the
+ * resource's arena with the parser.
  */
 #ifndef S4S_STAGE_H
 #define S4S_STAGE_H

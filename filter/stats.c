@@ -6,6 +6,7 @@
  * the other two).  Tables are bounded (s4s_counter caps).
  */
 #include "stats.h"
+#include "base/alloc.h"
 #include "report.h"
 
 #include <stdlib.h>
@@ -65,7 +66,9 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
     s4s_jw_fixed(w, elapsed_s, 3);
 
     size_t n;
+    s4s_oom_hold h;
     s4s_counter_ent **v = s4s_counter_sorted(&s->by_type, 0, &n);
+    s4s_oom_push(&h, v, free);
     s4s_jw_key(w, "by_type");
     s4s_jw_obj(w);
     for (size_t i = 0; i < n; i++) {
@@ -77,6 +80,7 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
         s4s_jw_obj_end(w);
     }
     s4s_jw_obj_end(w);
+    s4s_oom_pop(&h);
     free(v);
 
     s4s_jw_key(w, "issues");
@@ -88,6 +92,7 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
 
     /* top 20 message templates: values are never part of a template */
     v = s4s_counter_sorted(&s->messages, 0, &n);
+    s4s_oom_push(&h, v, free);
     s4s_jw_key(w, "top_messages");
     s4s_jw_arr(w);
     for (size_t i = 0; i < n && i < 20; i++) {
@@ -97,6 +102,7 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
         s4s_jw_obj_end(w);
     }
     s4s_jw_arr_end(w);
+    s4s_oom_pop(&h);
     free(v);
 
     s4s_jw_kuint(w, "repairs", s->c.repairs);

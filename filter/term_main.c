@@ -10,6 +10,7 @@
 #include "s4s.h"
 #include "html.h"
 #include "merge.h"
+#include "base/alloc.h"
 #include "../terminology/embedded.h"
 #include "../terminology/term.h"
 #include "../terminology/term_cli.h"
@@ -39,6 +40,21 @@ static void usage(FILE *f)
     fprintf(f, "\nexit status: 0 ok, 1 usage error, 2 fatal error, 3 some inputs invalid or not found\n");
 }
 
+/* The subcommands release what they hold when an allocation fails
+ * (term_cli.h); this is their recovery point. */
+static int run(size_t i, int argc, char **argv)
+{
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb)) {
+        fprintf(stderr, "s4s-term %s: out of memory\n", cmds[i].name);
+        return 2;
+    }
+    int st = cmds[i].run(argc, argv);
+    s4s_oom_leave(&f);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     s4s_term_set_embedded(s4s_default_db, s4s_default_db_len);
@@ -57,7 +73,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name))
-            return cmds[i].run(argc - 1, argv + 1);
+            return run(i, argc - 1, argv + 1);
     fprintf(stderr, "s4s-term: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 1;

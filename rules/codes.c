@@ -93,6 +93,7 @@ static s4s_rc codes_init(const s4s_opts *o, s4s_term *term, void **state)
 {
     (void)o;
     cstate *st = s4s_xcalloc(1, sizeof *st);
+    *state = st; /* the pipe frees it, also when a later allocation fails */
     st->term = term;
     st->sys_cap = 2 * SYS_CAP;
     st->sys_tab = s4s_xcalloc(st->sys_cap, sizeof *st->sys_tab);
@@ -229,8 +230,9 @@ static const char *canonical(cstate *st, const char *raw, s4s_sys_match *how)
 {
     size_t j = fnv(raw, 0xcbf29ce484222325ULL) & (CANON_MEMO - 1);
     if (!st->canon_memo[j].raw || strcmp(st->canon_memo[j].raw, raw)) {
+        char *copy = s4s_xstrdup(raw); /* first: a failure leaves the memo intact */
         free(st->canon_memo[j].raw);
-        st->canon_memo[j].raw = s4s_xstrdup(raw);
+        st->canon_memo[j].raw = copy;
         st->canon_memo[j].canon = s4s_system_resolve(raw, &st->canon_memo[j].how);
     }
     *how = st->canon_memo[j].how;
@@ -403,6 +405,8 @@ static void codes_stats(void *state, s4s_jw *w)
     s4s_jw_key(w, "systems");
     s4s_jw_obj(w);
     sysent **v = sorted_systems(st);
+    s4s_oom_hold h; /* the writer's buffer may grow */
+    s4s_oom_push(&h, v, free);
     for (size_t i = 0; i < st->nsys; i++) {
         s4s_jw_key(w, v[i]->uri);
         s4s_jw_obj(w);
@@ -421,6 +425,7 @@ static void codes_stats(void *state, s4s_jw *w)
         }
         s4s_jw_obj_end(w);
     }
+    s4s_oom_pop(&h);
     free(v);
     s4s_jw_obj_end(w);
     s4s_jw_obj_end(w);
@@ -497,8 +502,12 @@ static void codes_side_output(void *state, const s4s_outputs *io)
         return;
     FILE *f = io->coverage;
     /* systems in URI order so the file is stable */
+    /* the three tables are held until the end: each allocation may fail */
+    s4s_oom_hold hv, hr, hc;
     sysent **v = sorted_systems(st);
+    s4s_oom_push(&hv, v, free);
     uint32_t *rank = s4s_xcalloc(st->nsys + 1, sizeof *rank);
+    s4s_oom_push(&hr, rank, free);
     for (size_t i = 0; i < st->nsys; i++)
         rank[v[i] - st->sys] = (uint32_t)i;
     /* the tables behind the verdicts, as comments s4s-term coverage skips */
@@ -526,6 +535,7 @@ static void codes_side_output(void *state, const s4s_outputs *io)
         fputc('\n', f);
     }
     codeent **c = s4s_xcalloc(st->ncodes + 1, sizeof *c);
+    s4s_oom_push(&hc, c, free);
     size_t n = 0;
     for (size_t i = 0; i < st->code_cap; i++)
         if (st->codes[i].code)
@@ -548,6 +558,9 @@ static void codes_side_output(void *state, const s4s_outputs *io)
     for (size_t i = 0; i < n; i++)
         code_row(f, "code", st, ord[i].e);
     free(ord);
+    s4s_oom_pop(&hc);
+    s4s_oom_pop(&hr);
+    s4s_oom_pop(&hv);
     free(c);
     free(rank);
     free(v);

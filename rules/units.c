@@ -337,6 +337,8 @@ static bool convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *
     s4s_node *unit_n = s4s_get(q, "unit");
     s4s_buf b;
     s4s_buf_init(&b, 4096);
+    s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&h, &b, s4s_buf_drop);
     s4s_buf_puts(&b, "{\"url\":\"" ORIG_URL "\",\"valueQuantity\":{\"value\":");
     s4s_buf_puts(&b, val_n->str);
     if (unit_n && unit_n->type == S4S_J_STRING) {
@@ -347,16 +349,19 @@ static bool convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *
     s4s_buf_json_str(&b, code, strlen(code));
     s4s_buf_puts(&b, "}}");
     if (b.over) {
+        s4s_oom_pop(&h);
         s4s_buf_free(&b);
         return false;
     }
     s4s_node *ext = s4s_get(q, "extension");
     if (ext && ext->type != S4S_J_ARRAY) {
+        s4s_oom_pop(&h);
         s4s_buf_free(&b);
         return false;   /* a malformed extension member: structure reports it */
     }
     /* s4s_buf is not NUL-terminated: copy into the arena as a C string */
     char *item = s4s_arena_printf(rc->arena, ext ? "%.*s" : "[%.*s]", (int)b.len, b.p);
+    s4s_oom_pop(&h);
     s4s_buf_free(&b);
     s4s_edit_insert_json(rc, ext ? ext : q, NULL, ext ? NULL : "extension", item,
                          "unit-conversion", "original value and unit kept in an extension");
@@ -793,6 +798,7 @@ static s4s_rc load_ranges(units_state *st, const char *path)
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 {
     units_state *st = s4s_xcalloc(1, sizeof *st);
+    *state = st; /* the pipe frees it, also when a later allocation fails */
     st->o = o;
     st->ucum = s4s_ucum_new();
     s4s_counter_init(&st->repairs, MAP_KEYS);

@@ -45,9 +45,12 @@ struct s4s_refmap {
 s4s_refmap *s4s_refmap_new(size_t max_entries)
 {
     s4s_refmap *m = s4s_xcalloc(1, sizeof *m);
+    s4s_oom_hold h; /* freed if the table cannot be allocated */
+    s4s_oom_push(&h, m, free);
     m->max = max_entries;
     m->cap = 1024;
     m->tab = s4s_xcalloc(m->cap, sizeof *m->tab);
+    s4s_oom_pop(&h);
     s4s_buf_init(&m->pool, (size_t)64 << 20);
     return m;
 }

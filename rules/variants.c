@@ -66,6 +66,7 @@ static void count(s4s_counter *tab, const char *name)
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 {
     vstate *st = s4s_xcalloc(1, sizeof *st);
+    *state = st; /* the pipe frees it, also when a later allocation fails */
     st->term = term;
     s4s_counter_init(&st->repaired, MAX_KINDS);
     s4s_counter_init(&st->flagged, MAX_KINDS);

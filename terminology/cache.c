@@ -157,6 +157,8 @@ static int sys_resolve(s4s_term *t, const char *uri)
     return i;
 }
 
+static void finalize(void *st) { sqlite3_finalize(st); }
+
 static s4s_rc load_systems(s4s_term *t)
 {
     sqlite3_stmt *st;
@@ -164,6 +166,8 @@ static s4s_rc load_systems(s4s_term *t)
         return S4S_ERR_DB;
     size_t cap = 0;
     int rc;
+    s4s_oom_hold h; /* an open statement would keep the database from closing */
+    s4s_oom_push(&h, st, finalize);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (t->nsys == cap) {
             cap = cap ? cap * 2 : 64;
@@ -176,6 +180,7 @@ static s4s_rc load_systems(s4s_term *t)
         t->sys[t->nsys].version = intern(t, col_str(st, 4));
         t->nsys++;
     }
+    s4s_oom_pop(&h);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return S4S_ERR_DB;
@@ -225,15 +230,20 @@ static char *file_uri(const char *path)
     return u;
 }
 
+static void release(void *t) { s4s_term_close(t); }
+
 s4s_rc s4s_term_open(const char *path, s4s_term **out)
 {
     *out = NULL;
     s4s_term *t = s4s_xcalloc(1, sizeof *t);
+    s4s_oom_hold h; /* closed if an allocation fails before *out has it */
+    s4s_oom_push(&h, t, release);
     t->last_sys = -1;
     s4s_rc rc = S4S_ERR_DB;
     if (path) {
         FILE *probe = fopen(path, "rb");
         if (!probe) {
+            s4s_oom_pop(&h);
             free(t);
             return S4S_ERR_NOTFOUND;
         }
@@ -249,6 +259,7 @@ s4s_rc s4s_term_open(const char *path, s4s_term **out)
         t->source = s4s_xstrdup(path);
     } else {
         if (!embedded_db || !embedded_len) {
+            s4s_oom_pop(&h);
             free(t);
             return S4S_ERR_NOTFOUND;
         }
@@ -283,9 +294,11 @@ s4s_rc s4s_term_open(const char *path, s4s_term **out)
     t->have_genes = has_row(t, "SELECT 1 FROM genes LIMIT 1");
     t->have_hgnc_ids = has_row(t, "SELECT 1 FROM genes WHERE hgnc_id IS NOT NULL LIMIT 1");
     t->have_refseq = has_row(t, "SELECT 1 FROM refseq LIMIT 1");
+    s4s_oom_pop(&h);
     *out = t;
     return S4S_OK;
 fail:
+    s4s_oom_pop(&h);
     s4s_term_close(t);
     return rc;
 }
@@ -406,6 +419,18 @@ static bool looks_hgnc_id(const char *code)
     return !strncmp(code, "HGNC:", 5);
 }
 
+/* A look-up that SQLite could not allocate for unwinds like our own
+ * allocator (alloc.h): it must never read as "not found". */
+static int step(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_NOMEM) {
+        sqlite3_reset(q);
+        s4s_oom_raise();
+    }
+    return rc;
+}
+
 s4s_rc s4s_term_lookup(s4s_term *t, const char *system_uri, const char *code, s4s_term_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -442,7 +467,7 @@ s4s_rc s4s_term_lookup(s4s_term *t, const char *system_uri, const char *code, s4
     sqlite3_stmt *q = t->q_concept;
     sqlite3_bind_int64(q, 1, t->sys[si].id);
     sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
+    int rc = step(q);
     if (rc == SQLITE_ROW) {
         res->status = status_of(col_str(q, 0));
         res->display = intern(t, col_str(q, 1));
@@ -500,7 +525,7 @@ s4s_rc s4s_term_gene(s4s_term *t, const char *query, s4s_gene_result *res)
         sqlite3_stmt *q = t->q_concept;
         sqlite3_bind_int64(q, 1, t->sys[t->gene_sys].id);
         sqlite3_bind_text(q, 2, query, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(q);
+        int rc = step(q);
         if (rc == SQLITE_ROW) {
             r.status = status_of(col_str(q, 0));
             res->match = r.status == S4S_TS_ACTIVE ? S4S_GENE_CURRENT : S4S_GENE_PREVIOUS;
@@ -516,7 +541,7 @@ s4s_rc s4s_term_gene(s4s_term *t, const char *query, s4s_gene_result *res)
     int rc, best = 0;
     const char *sym = NULL, *id = NULL;
     bool ambiguous = false;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = step(q)) == SQLITE_ROW) {
         int kind = sqlite3_column_int(q, 0);
         const char *s = col_str(q, 1);
         if (!best) {
@@ -557,7 +582,7 @@ const char *s4s_term_refseq_gene(s4s_term *t, const char *accession)
     acc[n] = '\0';
     sqlite3_stmt *q = t->q_refseq;
     sqlite3_bind_text(q, 1, acc, -1, SQLITE_STATIC);
-    const char *sym = sqlite3_step(q) == SQLITE_ROW ? intern(t, col_str(q, 0)) : NULL;
+    const char *sym = step(q) == SQLITE_ROW ? intern(t, col_str(q, 0)) : NULL;
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     return sym;
@@ -633,7 +658,7 @@ s4s_rc s4s_term_display_match(s4s_term *t, const char *system_uri, const char *c
     sqlite3_bind_int64(q, 1, t->sys[si].id);
     sqlite3_bind_text(q, 2, code, -1, SQLITE_STATIC);
     int src;
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((src = step(q)) == SQLITE_ROW) {
         *known = true;
         if (same_text(k, kn, col_str(q, 0))) {
             *match = true;
@@ -668,6 +693,8 @@ s4s_rc s4s_term_systems(s4s_term *t, void (*fn)(const s4s_term_sysinfo *, void *
         return S4S_ERR_DB;
     int rc;
     bool hgnc_seen = false;
+    s4s_oom_hold h; /* fn may allocate */
+    s4s_oom_push(&h, st, finalize);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         s4s_term_sysinfo si = {0};
         long long id = sqlite3_column_int64(st, 0);
@@ -688,6 +715,7 @@ s4s_rc s4s_term_systems(s4s_term *t, void (*fn)(const s4s_term_sysinfo *, void *
         }
         fn(&si, ctx);
     }
+    s4s_oom_pop(&h);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? S4S_OK : S4S_ERR_DB;
 }

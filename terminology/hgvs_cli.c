@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../filter/base/alloc.h"
 #include "../filter/base/jsonw.h"
 #include "hgvs.h"
 #include "term_cli.h"
@@ -116,15 +117,15 @@ int s4s_term_cmd_hgvs(int argc, char **argv)
                "one JSON line per expression: input, valid, normalized, kind, issues\n");
         return 0;
     }
-    s4s_hgvs *h = malloc(sizeof *h), *hp = malloc(sizeof *hp);
-    if (!h || !hp) {
-        free(h);
-        free(hp);
-        fprintf(stderr, "s4s-term hgvs: out of memory\n");
-        return 2;
-    }
+    s4s_hgvs *h = NULL, *hp = NULL;
     s4s_jw w;
     s4s_jw_init(&w, stdout);
+    s4s_oom_hold hh, hhp, hw; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&hh, &h, s4s_free_at);
+    s4s_oom_push(&hhp, &hp, s4s_free_at);
+    s4s_oom_push(&hw, &w.b, s4s_buf_drop);
+    h = s4s_xmalloc(sizeof *h);
+    hp = s4s_xmalloc(sizeof *hp);
     bool all_ok = true, io_ok = true;
     if (argc > 1) {
         for (int k = 1; k < argc && io_ok; k++) {
@@ -164,6 +165,9 @@ int s4s_term_cmd_hgvs(int argc, char **argv)
         if (ferror(stdin))
             io_ok = false;
     }
+    s4s_oom_pop(&hw);
+    s4s_oom_pop(&hhp);
+    s4s_oom_pop(&hh);
     s4s_jw_done(&w);
     free(h);
     free(hp);

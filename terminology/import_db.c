@@ -65,6 +65,8 @@ static void tb_free(s4s_tb *b)
     free(b);
 }
 
+static void release(void *b) { tb_free(b); }
+
 void s4s_tb_abort(s4s_tb *b)
 {
     if (!b)
@@ -95,9 +97,12 @@ s4s_rc s4s_tb_open(const char *out_path, s4s_tb **out, char *err)
 {
     *out = NULL;
     s4s_tb *b = s4s_xcalloc(1, sizeof *b);
+    s4s_oom_hold h; /* freed if a name cannot be copied */
+    s4s_oom_push(&h, b, release);
     b->out = s4s_xstrdup(out_path);
     size_t n = strlen(out_path) + 32;
     b->tmp = s4s_xmalloc(n);
+    s4s_oom_pop(&h);
     snprintf(b->tmp, n, "%s.tmp-%ld", out_path, (long)getpid());
     unlink(b->tmp);
     time_t now = time(NULL);

@@ -116,15 +116,18 @@ s4s_rc s4s_import_loinc(s4s_tb *b, const char *path, char *err)
 {
     static const char *const csv_at[] = {"LoincTable/Loinc.csv", "Loinc.csv", NULL};
     static const char *const mapto_at[] = {"MapTo.csv", "LoincTable/MapTo.csv", NULL};
-    char *csv;
+    char *csv = NULL, *dir = NULL, *mapto = NULL;
+    s4s_oom_hold hc, hd, hm; /* freed by the unwinding if an allocation fails */
+    s4s_oom_push(&hc, &csv, s4s_free_at);
+    s4s_oom_push(&hd, &dir, s4s_free_at);
+    s4s_oom_push(&hm, &mapto, s4s_free_at);
     s4s_rc rc = s4s_source_file(path, csv_at, "Loinc.csv here or under LoincTable/", &csv, err);
     if (rc != S4S_OK)
-        return rc;
-    char *dir = s4s_path_dir(csv);
-    char *mapto = s4s_first_file(dir, mapto_at);
+        goto done;
+    dir = s4s_path_dir(csv);
+    mapto = s4s_first_file(dir, mapto_at);
     if (!mapto && s4s_is_dir(path))
         mapto = s4s_first_file(path, mapto_at + 1);
-    free(dir);
 
     loinc x = {.b = b};
     s4s_rd r;
@@ -145,7 +148,11 @@ s4s_rc s4s_import_loinc(s4s_tb *b, const char *path, char *err)
         rc = read_mapto(b, x.sys, mapto, err);
     s4s_rd_close(&r);
 done:
+    s4s_oom_pop(&hm);
+    s4s_oom_pop(&hd);
+    s4s_oom_pop(&hc);
     free(csv);
+    free(dir);
     free(mapto);
     return rc;
 }

@@ -22,6 +22,8 @@
 #define REC_MAX (4u << 20)
 #define CHUNK   65536
 
+static void release(void *p);
+
 s4s_rc s4s_rd_open(s4s_rd *r, const char *path, char delim, bool quotes, char *err)
 {
     memset(r, 0, sizeof *r);
@@ -42,11 +44,19 @@ s4s_rc s4s_rd_open(s4s_rd *r, const char *path, char delim, bool quotes, char *e
     gzbuffer(r->gz, 1 << 17);
     s4s_buf_init(&r->rec, REC_MAX);
     s4s_buf_init(&r->val, 2 * (size_t)REC_MAX + 64); /* fields + one NUL each */
+    s4s_oom_push(&r->hold, r, release);
     return S4S_OK;
 }
 
 void s4s_rd_close(s4s_rd *r)
 {
+    s4s_oom_pop(&r->hold);
+    release(r);
+}
+
+static void release(void *p)
+{
+    s4s_rd *r = p;
     if (r->gz)
         gzclose(r->gz);
     r->gz = NULL;
@@ -347,6 +357,8 @@ s4s_rc s4s_source_file(const char *path, const char *const *names, const char *m
     return S4S_ERR_IO;
 }
 
+static void close_dir(void *d) { closedir(d); }
+
 char *s4s_find_file(const char *dir, const char *prefix)
 {
     DIR *d = opendir(dir);
@@ -355,6 +367,9 @@ char *s4s_find_file(const char *dir, const char *prefix)
     char *best = NULL;
     size_t np = strlen(prefix);
     struct dirent *e;
+    s4s_oom_hold hd, hb; /* the directory and the best name so far */
+    s4s_oom_push(&hd, d, close_dir);
+    s4s_oom_push(&hb, &best, s4s_free_at);
     while ((e = readdir(d))) {
         if (strncmp(e->d_name, prefix, np))
             continue;
@@ -366,6 +381,8 @@ char *s4s_find_file(const char *dir, const char *prefix)
             free(full);
         }
     }
+    s4s_oom_pop(&hb);
+    s4s_oom_pop(&hd);
     closedir(d);
     return best;
 }

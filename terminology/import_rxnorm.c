@@ -106,16 +106,21 @@ static s4s_rc conso_row(s4s_rd *r, void *ctx)
     return s4s_rd_db(r, src == SQLITE_DONE ? S4S_OK : S4S_ERR_DB);
 }
 
+static void finalize(void *st) { sqlite3_finalize(st); }
+
 s4s_rc s4s_import_rxnorm(s4s_tb *b, const char *path, char *err)
 {
     static const char *const conso_at[] = {"RXNCONSO.RRF", "rrf/RXNCONSO.RRF", NULL};
-    char *conso;
+    char *conso = NULL, *dir = NULL, *rxncui = NULL;
+    s4s_oom_hold hc, hd, hr, hi; /* freed by the unwinding if an allocation fails */
+    s4s_oom_push(&hc, &conso, s4s_free_at);
+    s4s_oom_push(&hd, &dir, s4s_free_at);
+    s4s_oom_push(&hr, &rxncui, s4s_free_at);
     s4s_rc rc = s4s_source_file(path, conso_at, "RXNCONSO.RRF here or under rrf/", &conso, err);
     if (rc != S4S_OK)
-        return rc;
-    char *dir = s4s_path_dir(conso);
-    char *rxncui = s4s_path_join(dir, "RXNCUI.RRF");
-    free(dir);
+        goto done;
+    dir = s4s_path_dir(conso);
+    rxncui = s4s_path_join(dir, "RXNCUI.RRF");
 
     rx x = {.b = b};
     s4s_rd r;
@@ -130,7 +135,9 @@ s4s_rc s4s_import_rxnorm(s4s_tb *b, const char *path, char *err)
         rc = S4S_ERR_DB;
         goto close;
     }
+    s4s_oom_push(&hi, x.ins, finalize); /* an open statement keeps the database open */
     rc = s4s_rd_each(&r, 0, conso_row, &x);
+    s4s_oom_pop(&hi);
     sqlite3_finalize(x.ins);
     if (rc == S4S_OK) {
         char sql[1024];
@@ -149,7 +156,11 @@ s4s_rc s4s_import_rxnorm(s4s_tb *b, const char *path, char *err)
 close:
     s4s_rd_close(&r);
 done:
+    s4s_oom_pop(&hr);
+    s4s_oom_pop(&hd);
+    s4s_oom_pop(&hc);
     free(conso);
+    free(dir);
     free(rxncui);
     return rc;
 }

@@ -122,22 +122,24 @@ static s4s_rc read_rf2(s4s_tb *b, long long sys, const char *path, const rf2_fil
 /* Locate the Terminology/ and Refset/Content/ folders from what was given. */
 static void locate(const char *path, char **term, char **refset)
 {
-    char *t = s4s_path_join(path, "Terminology");
-    if (s4s_is_dir(t)) {
-        *term = t;
+    /* *term and *refset are the caller's held variables: assigned at once */
+    *term = s4s_path_join(path, "Terminology");
+    if (s4s_is_dir(*term)) {
         *refset = s4s_path_join(path, "Refset/Content");
         return;
     }
-    free(t);
-    t = s4s_path_join(path, "Snapshot/Terminology");
-    if (s4s_is_dir(t)) {
-        *term = t;
+    free(*term);
+    *term = NULL;
+    *term = s4s_path_join(path, "Snapshot/Terminology");
+    if (s4s_is_dir(*term)) {
         *refset = s4s_path_join(path, "Snapshot/Refset/Content");
         return;
     }
-    free(t);
+    free(*term);
+    *term = NULL;
     *term = s4s_xstrdup(path);
-    char *up = s4s_path_dir(path);
+    *refset = s4s_path_dir(path);
+    char *up = *refset; /* the parent, still in *refset if the join fails */
     *refset = s4s_path_join(up, "Refset/Content");
     free(up);
 }
@@ -159,11 +161,15 @@ s4s_rc s4s_import_snomed(s4s_tb *b, const char *path, char *err)
         snprintf(err, S4S_ERRMSG, "%s: not a directory (give the RF2 Snapshot/ folder)", path);
         return S4S_ERR_IO;
     }
-    char *term, *refset;
+    char *term = NULL, *refset = NULL, *conc = NULL, *desc = NULL, *assoc = NULL;
+    s4s_oom_hold h[5]; /* freed by the unwinding if an allocation fails */
+    char **held[5] = {&term, &refset, &conc, &desc, &assoc};
+    for (int i = 0; i < 5; i++)
+        s4s_oom_push(&h[i], held[i], s4s_free_at);
     locate(path, &term, &refset);
-    char *conc = s4s_find_file(term, "sct2_Concept_Snapshot");
-    char *desc = s4s_find_file(term, "sct2_Description_Snapshot");
-    char *assoc = s4s_find_file(refset, "der2_cRefset_Association");
+    conc = s4s_find_file(term, "sct2_Concept_Snapshot");
+    desc = s4s_find_file(term, "sct2_Description_Snapshot");
+    assoc = s4s_find_file(refset, "der2_cRefset_Association");
     s4s_rc rc = S4S_OK;
     if (!conc) {
         snprintf(err, S4S_ERRMSG, "%s: no sct2_Concept_Snapshot* file", term);
@@ -184,6 +190,8 @@ s4s_rc s4s_import_snomed(s4s_tb *b, const char *path, char *err)
     if (rc == S4S_OK && assoc)
         rc = read_rf2(b, sys, assoc, &associations, err);
 out:
+    for (int i = 4; i >= 0; i--)
+        s4s_oom_pop(&h[i]);
     free(term);
     free(refset);
     free(conc);

@@ -179,8 +179,9 @@ static s4s_rc tsv_row(s4s_rd *r, void *ctx)
         if (!*u)
             return s4s_rd_fail(r, (size_t)c[C_SYSTEM], "empty system");
         if (!x->last_uri || strcmp(x->last_uri, u)) {
+            char *copy = s4s_xstrdup(u); /* first: x->last_uri stays valid */
             free(x->last_uri);
-            x->last_uri = s4s_xstrdup(u);
+            x->last_uri = copy;
             if ((rc = system_id(x->b, u, &x->m, x->path, &x->sys, r->err)) != S4S_OK)
                 return rc;
         }
@@ -209,6 +210,8 @@ s4s_rc s4s_import_tsv(s4s_tb *b, const char *uri, const char *path, char *err)
     s4s_rc rc = open_table(&r, path, &x.m, tsv_cols, x.c, NC, err);
     if (rc != S4S_OK)
         return rc;
+    s4s_oom_hold h;
+    s4s_oom_push(&h, &x.last_uri, s4s_free_at);
     if (x.c[C_CODE] < 0)
         rc = s4s_rd_fail(&r, 0, "header lacks a 'code' column");
     else if (!uri && x.c[C_SYSTEM] < 0)
@@ -217,6 +220,7 @@ s4s_rc s4s_import_tsv(s4s_tb *b, const char *uri, const char *path, char *err)
         rc = s4s_rd_fail(&r, (size_t)x.c[C_SYSTEM], "a 'system' column and SYSTEM_URI= both given");
     else if (!uri || (rc = system_id(b, uri, &x.m, path, &x.sys, err)) == S4S_OK)
         rc = s4s_rd_each(&r, r.nf, tsv_row, &x);
+    s4s_oom_pop(&h);
     free(x.last_uri);
     s4s_rd_close(&r);
     return rc;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <zlib.h>
 
+#include "../filter/base/alloc.h"
 #include "../filter/base/buf.h"
 #include "term.h"
 
@@ -62,9 +63,12 @@ typedef struct s4s_rd {
     char      **f;             /* per field: pointer into val (valid after next) */
     size_t      nf, capf;
     char       *err;
+    s4s_oom_hold hold;         /* closes it if an allocation fails while open */
 } s4s_rd;
 
-/* Open path (plain or gzip).  err receives the message on failure. */
+/* Open path (plain or gzip).  err receives the message on failure.  Once
+ * open, r is held (alloc.h) until s4s_rd_close(): close readers in reverse
+ * order of opening, after popping holds pushed since. */
 s4s_rc s4s_rd_open(s4s_rd *r, const char *path, char delim, bool quotes, char *err);
 /* Next non-empty record: 1 = a record, 0 = end, -1 = error (message in err). */
 int    s4s_rd_next(s4s_rd *r);

@@ -5,7 +5,9 @@
  * engine it fronts, so tests can call it without a process.  Each takes the
  * argv after the subcommand name (argv[0] is the subcommand) and returns the
  * process exit status: 0 ok, 1 usage, 2 fatal error, 3 some inputs invalid.
- * Ownership: argv is borrowed.
+ * Ownership: argv is borrowed.  Out of memory unwinds to the caller's
+ * recovery point (alloc.h; term_main.c's exits 2) after the subcommand has
+ * released everything it held.
  */
 #ifndef S4S_TERM_CLI_H
 #define S4S_TERM_CLI_H

@@ -54,10 +54,24 @@ static void build_usage(void)
     fputs(" [--tsv SYSTEM=FILE]... [--genes FILE] [--refseq FILE]\n", stderr);
 }
 
+/* the jobs array ends at the first entry without a kind */
+static void free_jobs(void *p)
+{
+    job *jobs = p;
+    for (size_t j = 0; jobs[j].kind; j++)
+        free((char *)jobs[j].uri);
+    free(jobs);
+}
+
+static void abort_build(void *b) { s4s_tb_abort(b); }
+static void close_term(void *t) { s4s_term_close(t); }
+
 int s4s_term_cmd_build(int argc, char **argv)
 {
     const char *out = NULL;
     job *jobs = s4s_xcalloc((size_t)argc + 1, sizeof *jobs);
+    s4s_oom_hold hj, hb;
+    s4s_oom_push(&hj, jobs, free_jobs);
     size_t nj = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -75,7 +89,8 @@ int s4s_term_cmd_build(int argc, char **argv)
                 break;
         if (!v) {
             fprintf(stderr, "s4s-term build: unknown or incomplete argument '%s'\n", argv[i]);
-            free(jobs);
+            s4s_oom_pop(&hj);
+            free_jobs(jobs);
             return 1;
         }
         jobs[nj].row = row;
@@ -103,26 +118,31 @@ int s4s_term_cmd_build(int argc, char **argv)
     char err[S4S_ERRMSG] = "";
     s4s_tb *b;
     s4s_rc rc = s4s_tb_open(out, &b, err);
+    if (rc == S4S_OK) /* out of memory in an import leaves the old cache too */
+        s4s_oom_push(&hb, b, abort_build);
     for (size_t j = 0; rc == S4S_OK && j < nj; j++) {
         const char *k = jobs[j].kind, *p = jobs[j].path;
         rc = jobs[j].row              ? jobs[j].row->import(b, p, err)
            : !strcmp(k, "--genes")    ? s4s_import_genes(b, p, err)
            : !strcmp(k, "--refseq")   ? s4s_import_refseq(b, p, err)
                                       : s4s_import_tsv(b, jobs[j].uri, p, err);
-        if (rc != S4S_OK)
+        if (rc != S4S_OK) {
+            s4s_oom_pop(&hb);
             s4s_tb_abort(b);
+        }
     }
-    if (rc == S4S_OK)
+    if (rc == S4S_OK) {
+        s4s_oom_pop(&hb);
         rc = s4s_tb_commit(b, err);
+    }
     if (rc != S4S_OK) {
         fprintf(stderr, "s4s-term build: %s\n", err[0] ? err : s4s_rc_str(rc));
         fprintf(stderr, "s4s-term build: %s left unchanged\n", out);
         status = exit_of(rc);
     }
 done:
-    for (size_t j = 0; j < nj; j++)
-        free((char *)jobs[j].uri);
-    free(jobs);
+    s4s_oom_pop(&hj);
+    free_jobs(jobs);
     return status;
 }
 
@@ -173,6 +193,9 @@ int s4s_term_cmd_lookup(int argc, char **argv)
     int status = 0;
     s4s_jw w;
     s4s_jw_init(&w, stdout);
+    s4s_oom_hold ht, hw;
+    s4s_oom_push(&ht, t, close_term);
+    s4s_oom_push(&hw, &w.b, s4s_buf_drop);
     for (; i < argc; i++) {
         s4s_term_result r;
         s4s_rc rc = s4s_term_lookup(t, sys, argv[i], &r);
@@ -204,6 +227,8 @@ int s4s_term_cmd_lookup(int argc, char **argv)
         if (!found && !status)
             status = 3;
     }
+    s4s_oom_pop(&hw);
+    s4s_oom_pop(&ht);
     s4s_jw_done(&w);
     s4s_term_close(t);
     return status;
@@ -250,6 +275,9 @@ int s4s_term_cmd_info(int argc, char **argv)
         return 2;
     s4s_jw w;
     s4s_jw_init(&w, stdout);
+    s4s_oom_hold ht, hw;
+    s4s_oom_push(&ht, t, close_term);
+    s4s_oom_push(&hw, &w.b, s4s_buf_drop);
     s4s_jw_obj(&w);
     s4s_jw_kstr(&w, "cache", s4s_term_source(t));
     s4s_jw_obj_end(&w);
@@ -269,6 +297,8 @@ int s4s_term_cmd_info(int argc, char **argv)
         s4s_jw_obj_end(&w);
         s4s_jw_line(&w);
     }
+    s4s_oom_pop(&hw);
+    s4s_oom_pop(&ht);
     s4s_jw_done(&w);
     s4s_term_close(t);
     if (rc != S4S_OK) {
@@ -313,6 +343,8 @@ static void cov_free(cov *c)
     free(c->r);
 }
 
+static void release_cov(void *c) { cov_free(c); }
+
 static s4s_rc cov_read(const char *path, cov *c, char *err)
 {
     s4s_rd r;
@@ -349,10 +381,17 @@ static s4s_rc cov_read(const char *path, cov *c, char *err)
             c->r = s4s_xrealloc(c->r, c->cap * sizeof *c->r);
         }
         cov_row *row = &c->r[c->n];
+        /* not counted yet, so held until it is (alloc.h) */
+        row->key = row->status = NULL;
+        s4s_oom_hold hk, hs;
+        s4s_oom_push(&hk, &row->key, s4s_free_at);
+        s4s_oom_push(&hs, &row->status, s4s_free_at);
         size_t kl = strlen(r.f[idx[0]]) + strlen(r.f[idx[1]]) + strlen(r.f[idx[2]]) + 3;
         row->key = s4s_xmalloc(kl);
         snprintf(row->key, kl, "%s\t%s\t%s", r.f[idx[0]], r.f[idx[1]], r.f[idx[2]]);
         row->status = s4s_xstrdup(r.f[idx[3]]);
+        s4s_oom_pop(&hs);
+        s4s_oom_pop(&hk);
         for (int k = 0; k < COV_NUM; k++) {
             char *end;
             row->n[k] = strtoll(r.f[idx[4 + k]], &end, 10);
@@ -399,9 +438,14 @@ int s4s_term_cmd_coverage(int argc, char **argv)
     }
     cov a = {0}, b = {0};
     char err[S4S_ERRMSG] = "";
+    s4s_oom_hold ha, hb; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&ha, &a, release_cov);
+    s4s_oom_push(&hb, &b, release_cov);
     s4s_rc rc = cov_read(argv[1], &a, err);
     if (rc == S4S_OK)
         rc = cov_read(argv[2], &b, err);
+    s4s_oom_pop(&hb);
+    s4s_oom_pop(&ha);
     if (rc != S4S_OK) {
         fprintf(stderr, "s4s-term coverage: %s\n", err);
         cov_free(&a);

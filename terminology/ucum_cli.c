@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../filter/base/alloc.h"
 #include "../filter/base/jsonw.h"
 #include "term_cli.h"
 #include "ucum.h"
@@ -113,6 +114,8 @@ static int run_validate(void)
     s4s_jw w;
     bool all_ok = true, io_ok = true;
     s4s_jw_init(&w, stdout);
+    s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&h, &w.b, s4s_buf_drop);
     while (fgets(line, sizeof line, stdin)) {
         size_t n = strlen(line);
         bool too_long = false;
@@ -130,6 +133,7 @@ static int run_validate(void)
             break;
         }
     }
+    s4s_oom_pop(&h);
     s4s_jw_done(&w);
     if (!io_ok || ferror(stdin)) {
         fprintf(stderr, "s4s-term ucum: I/O error\n");
@@ -137,6 +141,8 @@ static int run_validate(void)
     }
     return all_ok ? 0 : 3;
 }
+
+static void free_ucum(void *u) { s4s_ucum_free(u); }
 
 static int run_convert(int argc, char **argv)
 {
@@ -152,11 +158,15 @@ static int run_convert(int argc, char **argv)
     }
     s4s_ucum *u = s4s_ucum_new();
     char out[512], why[256];
+    s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
+    s4s_oom_push(&h, u, free_ucum);
     s4s_rc rc = s4s_ucum_convert_str(u, argv[i], argv[i + 1], argv[i + 2], sig,
                                      out, sizeof out, why, sizeof why);
+    s4s_oom_pop(&h);
     s4s_ucum_free(u);
     s4s_jw w;
     s4s_jw_init(&w, stdout);
+    s4s_oom_push(&h, &w.b, s4s_buf_drop);
     s4s_jw_obj(&w);
     if (rc == S4S_OK) {
         s4s_jw_kstr(&w, "value", out);
@@ -168,6 +178,7 @@ static int run_convert(int argc, char **argv)
         s4s_jw_kstr(&w, "error", why);
     }
     s4s_jw_obj_end(&w);
+    s4s_oom_pop(&h);
     bool io_ok = s4s_jw_line(&w);
     s4s_jw_done(&w);
     if (!io_ok)

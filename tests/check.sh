@@ -1,14 +1,16 @@
 #!/bin/sh
-# check.sh - `make check`: the whole test suite, twice.
+# check.sh - `make check`: the whole test suite, in several builds.
 #
 # 1. the normal build (-Wall -Wextra -Werror), unit tests and case files;
 # 2. the same under AddressSanitizer + UndefinedBehaviorSanitizer, with
 #    LeakSanitizer on, so any leak, overflow or UB fails the run, built with
 #    the zlib inflater so the fallback is always tested (pass 1 uses ISA-L
 #    when it is installed);
-# 3. every case under ThreadSanitizer (reader and stage threads), and the
+# 3. every allocation of a small run made to fail in turn (tests/oom/run.sh,
+#    on the ASan build);
+# 4. every case under ThreadSanitizer (reader and stage threads), and the
 #    progress line on a terminal under ThreadSanitizer.
-# Ends with the line "N passed, N failed" over both passes.
+# Ends with the line "N passed, N failed" over all passes.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 jobs=${JOBS:-2}
@@ -37,7 +39,22 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_pass "build: ASan+UBSan, zlib inflate" BUILD=build-san OUT=build-san INFLATE=zlib \
     OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
     LDFLAGS="-fsanitize=address,undefined"
-# 3. ThreadSanitizer over every case: reader thread, ring, stage thread
+# allocation-failure test on the ASan build: every allocation of a small
+# run fails in turn; no crash, no leak, "out of memory", exit 2
+echo "== allocation failures (ASan build, tests/oom/run.sh)"
+if make -s -j"$jobs" BUILD=build-san OUT=build-san INFLATE=zlib \
+        OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+        LDFLAGS="-fsanitize=address,undefined" oom-bin >"$log" 2>&1; then
+    sh tests/oom/run.sh build-san/oom > "$log" 2>&1
+    grep -v '^oom: [0-9]* passed' "$log"
+    line=$(grep '^oom: [0-9]* passed' "$log" | tail -n 1); echo "$line"
+    p=$(echo "$line" | sed -n 's/oom: \([0-9]*\) passed.*/\1/p')
+    f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+    total_p=$((total_p + ${p:-0})); total_f=$((total_f + ${f:-1}))
+else
+    cat "$log"; echo "allocation-failure build failed"; total_f=$((total_f + 1))
+fi
+# 4. ThreadSanitizer over every case: reader thread, ring, stage thread
 echo "== build: TSan (all cases, read sizes 7 and 65536)"
 if make -s -j"$jobs" BUILD=build-tsan OUT=build-tsan OPT="-O1 -fsanitize=thread" \
         LDFLAGS="-fsanitize=thread" all >"$log" 2>&1; then

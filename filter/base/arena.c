@@ -38,8 +38,11 @@ static chunk *chunk_new(size_t cap, chunk *prev)
 s4s_arena *s4s_arena_new(size_t chunk_size)
 {
     s4s_arena *a = s4s_xcalloc(1, sizeof *a);
+    s4s_oom_hold h; /* freed if the first chunk cannot be allocated */
+    s4s_oom_push(&h, a, free);
     a->chunk_size = chunk_size ? chunk_size : 64 * 1024;
     a->cur = chunk_new(a->chunk_size, NULL);
+    s4s_oom_pop(&h);
     return a;
 }
 

@@ -25,6 +25,8 @@ void s4s_buf_free(s4s_buf *b)
     s4s_buf_init(b, b->max);
 }
 
+void s4s_buf_drop(void *b) { s4s_buf_free(b); }
+
 static bool reserve(s4s_buf *b, size_t n)
 {
     if (n > b->max - b->len) {

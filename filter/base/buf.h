@@ -19,6 +19,8 @@ typedef struct s4s_buf {
 
 void s4s_buf_init(s4s_buf *b, size_t max);
 void s4s_buf_free(s4s_buf *b);
+/* s4s_buf_free() for an s4s_oom_hold (alloc.h): a buffer on the stack */
+void s4s_buf_drop(void *b);
 bool s4s_buf_put(s4s_buf *b, const void *p, size_t n);
 /* one byte; inline because writers call it per separator */
 static inline bool s4s_buf_putc(s4s_buf *b, char c)

@@ -16,6 +16,10 @@ void s4s_counter_init(s4s_counter *c, size_t max_keys)
     c->len = 0;
     c->ent_cap = 16;
     c->max_keys = max_keys;
+    /* safe to free at every point: an allocation may unwind (alloc.h) */
+    c->ent = NULL;
+    c->idx.slots = NULL;
+    c->idx.cap = c->idx.len = 0;
     c->ent = s4s_xcalloc(c->ent_cap, sizeof *c->ent);
     s4s_hidx_init(&c->idx, 64);
 }
@@ -51,7 +55,8 @@ static s4s_counter_ent *find_or_add(s4s_counter *c, const char *key, size_t klen
     s4s_counter_ent *e = &c->ent[c->len];
     memset(e, 0, sizeof *e);
     e->key = s4s_xstrndup(key, klen);
-    s4s_hidx_add(&c->idx, h, (uint32_t)c->len++);
+    c->len++; /* counted before the index grows, so free() finds the key */
+    s4s_hidx_add(&c->idx, h, (uint32_t)(c->len - 1));
     return e;
 }
 
@@ -88,10 +93,13 @@ void s4s_counter_write(const s4s_counter *c, s4s_jw *w, const char *key)
 {
     size_t n;
     s4s_counter_ent **v = s4s_counter_sorted(c, 0, &n);
+    s4s_oom_hold h; /* the writer's buffer may grow */
+    s4s_oom_push(&h, v, free);
     s4s_jw_key(w, key);
     s4s_jw_obj(w);
     for (size_t i = 0; i < n; i++)
         s4s_jw_kuint(w, v[i]->key, v[i]->n[0]);
     s4s_jw_obj_end(w);
+    s4s_oom_pop(&h);
     free(v);
 }

@@ -10,7 +10,7 @@
 
 typedef enum s4s_rc {
     S4S_OK = 0,
-    S4S_ERR_NOMEM,       /* allocation failed (normally handled by s4s_oom) */
+    S4S_ERR_NOMEM,       /* allocation failed: the library call stops (alloc.h) */
     S4S_ERR_IO,          /* read or write failed */
     S4S_ERR_EPIPE,       /* the consumer closed stdout: stop quietly */
     S4S_ERR_GZIP,        /* corrupt or truncated gzip stream */

@@ -114,6 +114,8 @@ const char *s4s_text_nfc(s4s_arena *a, const char *s, size_t n, size_t *out_len)
         return NULL;
     UErrorCode err = U_ZERO_ERROR;
     const UNormalizer2 *nfc = unorm2_getNFCInstance(&err);
+    if (err == U_MEMORY_ALLOCATION_ERROR) /* not "already NFC" (alloc.h) */
+        s4s_oom_raise();
     if (U_FAILURE(err) || n > INT32_MAX / 2)
         return NULL;
     int32_t ulen = 0;
@@ -133,6 +135,8 @@ const char *s4s_text_nfc(s4s_arena *a, const char *s, size_t n, size_t *out_len)
     UChar *nu = s4s_arena_alloc(a, sizeof(UChar) * (size_t)cap);
     err = U_ZERO_ERROR;
     int32_t nlen = unorm2_normalize(nfc, u, ulen, nu, cap, &err);
+    if (err == U_MEMORY_ALLOCATION_ERROR)
+        s4s_oom_raise();
     if (U_FAILURE(err))
         return NULL;
     int32_t blen = 0;
