@@ -13,6 +13,7 @@
  */
 #include "assemble.h"
 #include "base/alloc.h"
+#include "rawcap.h"
 #include "sax.h"
 #include "base/text.h"
 #include "writer.h"
@@ -28,7 +29,7 @@ struct s4s_asm {
     const s4s_opts *o;
     s4s_res_fn      on_res;
     void           *u;
-    s4s_sax        *sax;
+    s4s_rawcap     *cap;        /* the raw bytes and lines behind the events */
     s4s_arena      *arena;
     size_t          node_budget;
     s4s_rc          rc;          /* what a callback returned when it stopped us */
@@ -87,13 +88,7 @@ void s4s_asm_free(s4s_asm *a)
     free(a);
 }
 
-void s4s_asm_attach(s4s_asm *a, s4s_sax *s) { a->sax = s; }
 void s4s_asm_set_arena(s4s_asm *a, s4s_arena *next) { a->arena = next; }
-bool s4s_asm_in_unit(const s4s_asm *a) { return a->unit != U_NONE; }
-bool s4s_asm_in_bundle(const s4s_asm *a) { return a->unit == U_BUNDLE; }
-uint64_t s4s_asm_unit_off(const s4s_asm *a) { return a->unit_off; }
-uint64_t s4s_asm_unit_line(const s4s_asm *a) { return a->unit_line; }
-s4s_rc s4s_asm_rc(const s4s_asm *a) { return a->rc; }
 
 static void mark_broken(s4s_asm *a, const char *why, const char *code, uint64_t off)
 {
@@ -113,10 +108,10 @@ static void begin_resource(s4s_asm *a, uint64_t off)
     a->root->off = off;
     a->key = NULL;
     a->res_off = off;
-    a->res_line = s4s_sax_line(a->sax, off);
+    a->res_line = s4s_rawcap_line(a->cap, off);
     a->why = NULL;
     a->root_is_bundle = false;
-    s4s_sax_capture_begin(a->sax, off, a->o->max_resource_bytes);
+    s4s_rawcap_begin(a->cap, off, a->o->max_resource_bytes);
 }
 
 /* Hands the finished resource (or its quarantine) to the pipeline. */
@@ -170,7 +165,7 @@ static bool split_bundle(s4s_asm *a)
                 mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", res->off);
             const char *url = s4s_get_str(e, "fullUrl");
             if (!(ok = deliver(a, res, raw.over ? NULL : &raw, false, res->off,
-                               s4s_sax_line(a->sax, a->res_off), url)))
+                               s4s_rawcap_line(a->cap, a->res_off), url)))
                 break;
         }
     }
@@ -184,7 +179,7 @@ static bool end_resource(s4s_asm *a, uint64_t off)
     a->building = false;
     const s4s_buf *raw;
     bool spilled;
-    s4s_sax_capture_end(a->sax, off, &raw, &spilled);
+    s4s_rawcap_end(a->cap, off, &raw, &spilled);
     if (spilled)
         mark_broken(a, "resource larger than --max-resource-bytes", "too-costly", a->res_off);
     if (a->unit == U_BUNDLE) {
@@ -228,11 +223,10 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
 
 /* --- events ---------------------------------------------------------------- */
 
-static void begin_unit(s4s_asm *a, enum unit_kind k, uint64_t off)
+/* unit_off and unit_line came with the unit_start event */
+static void begin_unit(s4s_asm *a, enum unit_kind k)
 {
     a->unit = k;
-    a->unit_off = off;
-    a->unit_line = s4s_sax_line(a->sax, off);
     a->pend = P_NONE;
     a->in_entries = false;
     a->have_res = false;
@@ -249,7 +243,7 @@ static void entry_not_object(s4s_asm *a, uint64_t off)
     a->res_raw = NULL;
     a->res_spilled = false;
     a->res_off = off;
-    a->res_line = s4s_sax_line(a->sax, off);
+    a->res_line = s4s_rawcap_line(a->cap, off);
 }
 
 static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
@@ -261,7 +255,7 @@ static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, 
         s4s_buf_json_str(&raw, v, n);
     else
         s4s_buf_put(&raw, v, n);
-    begin_unit(a, U_OTHER, off);
+    begin_unit(a, U_OTHER);
     mark_broken(a, "not a FHIR resource: top-level JSON value is not an object", "structure", off);
     bool ok = deliver(a, NULL, &raw, false, off, a->unit_line, NULL);
     s4s_buf_free(&raw);
@@ -269,7 +263,7 @@ static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, 
     return ok;
 }
 
-bool s4s_asm_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
+static bool scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
 {
     if (a->depth == 0)
         return other_unit_scalar(a, t, v, n, off);
@@ -305,7 +299,7 @@ bool s4s_asm_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t o
     return true;
 }
 
-bool s4s_asm_key(s4s_asm *a, const char *k, size_t n, uint64_t off)
+static bool key(s4s_asm *a, const char *k, size_t n, uint64_t off)
 {
     if (a->building) {
         a->pend = P_NONE;
@@ -331,10 +325,10 @@ bool s4s_asm_key(s4s_asm *a, const char *k, size_t n, uint64_t off)
     return true;
 }
 
-bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
+static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
 {
     if (a->depth == 0) {
-        begin_unit(a, t == S4S_J_OBJECT ? U_OBJECT : U_OTHER, off);
+        begin_unit(a, t == S4S_J_OBJECT ? U_OBJECT : U_OTHER);
         a->depth++;
         if (t == S4S_J_OBJECT) {
             begin_resource(a, off);
@@ -342,13 +336,13 @@ bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
             a->building = false;
             a->why = NULL;
             mark_broken(a, "not a FHIR resource: top-level JSON value is not an object", "structure", off);
-            s4s_sax_capture_begin(a->sax, off, a->o->max_resource_bytes);
+            s4s_rawcap_begin(a->cap, off, a->o->max_resource_bytes);
         }
         return true;
     }
     if (a->building && a->pend == P_ENTRY && t == S4S_J_ARRAY) {
         /* switch to streaming: drop the shell built so far */
-        s4s_sax_capture_abort(a->sax);
+        s4s_rawcap_abort(a->cap);
         s4s_arena_reset(a->arena);
         a->building = false;
         a->unit = U_BUNDLE;
@@ -381,7 +375,7 @@ bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
             } else {
                 entry_not_object(a, off);
                 a->odd_capture = true;
-                s4s_sax_capture_begin(a->sax, off, a->o->max_resource_bytes);
+                s4s_rawcap_begin(a->cap, off, a->o->max_resource_bytes);
             }
         }
     }
@@ -389,7 +383,7 @@ bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
     return true;
 }
 
-bool s4s_asm_close(s4s_asm *a, uint64_t off)
+static bool close_value(s4s_asm *a, uint64_t off)
 {
     if (a->depth == 0)
         return true;
@@ -409,7 +403,7 @@ bool s4s_asm_close(s4s_asm *a, uint64_t off)
     if (a->unit == U_BUNDLE) {
         if (a->depth == 3 && a->odd_capture) {
             a->odd_capture = false;
-            s4s_sax_capture_end(a->sax, off, &a->res_raw, &a->res_spilled);
+            s4s_rawcap_end(a->cap, off, &a->res_raw, &a->res_spilled);
         }
         if (a->depth == 2 && a->in_entries && a->have_res) {
             a->have_res = false;
@@ -423,7 +417,7 @@ bool s4s_asm_close(s4s_asm *a, uint64_t off)
         if (a->unit == U_OTHER) {
             const s4s_buf *raw;
             bool spilled;
-            s4s_sax_capture_end(a->sax, off, &raw, &spilled);
+            s4s_rawcap_end(a->cap, off, &raw, &spilled);
             bool ok = deliver(a, NULL, raw, spilled, a->unit_off, a->unit_line, NULL);
             a->unit = U_NONE;
             return ok;
@@ -433,18 +427,20 @@ bool s4s_asm_close(s4s_asm *a, uint64_t off)
     return true;
 }
 
-void s4s_asm_poison(s4s_asm *a, const char *reason, const char *code, uint64_t off)
+static void string_cut(void *ctx, const char *reason, uint64_t off)
 {
+    s4s_asm *a = ctx;
     if (a->building)
-        mark_broken(a, reason, code, off);
+        mark_broken(a, reason, "too-costly", off);
 }
 
-s4s_rc s4s_asm_broken(s4s_asm *a, const char *reason, uint64_t off, uint64_t line,
-                      uint64_t cap_end)
+static s4s_rc broken(void *ctx, const char *reason, uint64_t off, uint64_t line,
+                     uint64_t cap_end)
 {
+    s4s_asm *a = ctx;
     const s4s_buf *raw = NULL;
     bool spilled;
-    s4s_sax_capture_end(a->sax, cap_end, &raw, &spilled);
+    s4s_rawcap_end(a->cap, cap_end, &raw, &spilled);
     bool res = a->building || a->have_res;
     a->why = NULL;
     mark_broken(a, reason, "structure", off);
@@ -465,4 +461,43 @@ s4s_rc s4s_asm_broken(s4s_asm *a, const char *reason, uint64_t off, uint64_t lin
     a->pend = P_NONE;
     a->why = NULL;
     return rc;
+}
+
+/* --- the sax callbacks ------------------------------------------------------- */
+
+static inline s4s_rc rc_of(void *ctx, bool ok) { return ok ? S4S_OK : ((s4s_asm *)ctx)->rc; }
+
+static s4s_rc unit_start(void *ctx, uint64_t off, uint64_t line)
+{
+    s4s_asm *a = ctx;
+    a->unit_off = off;
+    a->unit_line = line;
+    return S4S_OK;
+}
+
+static s4s_rc on_null(void *c, uint64_t off) { return rc_of(c, scalar(c, S4S_J_NULL, "null", 4, off)); }
+static s4s_rc on_bool(void *c, bool b, uint64_t off)
+{
+    return rc_of(c, scalar(c, b ? S4S_J_TRUE : S4S_J_FALSE, b ? "true" : "false", b ? 4 : 5, off));
+}
+static s4s_rc on_number(void *c, const char *v, size_t n, uint64_t off) { return rc_of(c, scalar(c, S4S_J_NUMBER, v, n, off)); }
+static s4s_rc on_string(void *c, const char *v, size_t n, uint64_t off) { return rc_of(c, scalar(c, S4S_J_STRING, v, n, off)); }
+static s4s_rc on_key(void *c, const char *k, size_t n, uint64_t off) { return rc_of(c, key(c, k, n, off)); }
+static s4s_rc on_map_start(void *c, uint64_t off) { return rc_of(c, open_value(c, S4S_J_OBJECT, off)); }
+static s4s_rc on_array_start(void *c, uint64_t off) { return rc_of(c, open_value(c, S4S_J_ARRAY, off)); }
+static s4s_rc on_close(void *c, uint64_t off) { return rc_of(c, close_value(c, off)); }
+static bool streaming(void *ctx) { return ((const s4s_asm *)ctx)->unit == U_BUNDLE; }
+
+static const s4s_sax_callbacks sax_callbacks = {
+    .unit_start = unit_start,
+    .null_value = on_null, .boolean = on_bool, .number = on_number, .string = on_string,
+    .map_start = on_map_start, .map_key = on_key, .map_end = on_close,
+    .array_start = on_array_start, .array_end = on_close,
+    .broken = broken, .string_cut = string_cut, .streaming = streaming,
+};
+
+void s4s_asm_attach(s4s_asm *a, s4s_sax *s)
+{
+    a->cap = s4s_sax_rawcap(s);
+    s4s_sax_set_callbacks(s, &sax_callbacks, a);
 }

@@ -316,7 +316,8 @@ s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     }
     p->as = s4s_asm_new(o, on_resource, p);
     unsigned hard = o->max_depth * 4 > HARD_DEPTH_MIN ? o->max_depth * 4 : HARD_DEPTH_MIN;
-    p->sax = s4s_sax_new(p->as, o->max_resource_bytes, hard, spill, p);
+    p->sax = s4s_sax_new(o->max_resource_bytes, hard, spill, p);
+    s4s_asm_attach(p->as, p->sax);
 
     if (o->validate && !o->no_terminology) {
         rc = s4s_term_open(o->terminology, &p->term);
