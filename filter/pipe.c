@@ -179,8 +179,7 @@ static s4s_rc process(void *u, s4s_res *r)
             if (r->spilled) {
                 s4s_buf_putc(&p->rej, '\n');
             } else if (r->raw) {
-                s4s_compact_state cs = {0};
-                s4s_compact(&p->rej, r->raw->p, r->raw->len, &cs);
+                s4s_write_raw_line(&p->rej, r->raw->p, r->raw->len);
                 s4s_buf_putc(&p->rej, '\n');
             } else if (r->root) {
                 s4s_write_node(&p->rej, r->root);
