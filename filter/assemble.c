@@ -22,6 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* keys of an object checked by a scan (behind a 64-bit filter); a hash
+ * table beyond, so a huge object costs linear time */
+#define DUP_SCAN_MAX 32
+
+/* the member names of one open object of the resource being built */
+typedef struct keyset {
+    uint64_t   filter;  /* one bit per key: a new key usually misses */
+    uint32_t   n;       /* members so far */
+    uint32_t   cap;     /* table slots, 0 while scanning */
+    s4s_node **tab;     /* open addressing, in the resource's arena */
+} keyset;
+
 enum unit_kind { U_NONE, U_OBJECT, U_BUNDLE, U_OTHER };
 enum pend { P_NONE, P_RESOURCETYPE, P_ENTRY, P_FULLURL, P_RESOURCE };
 
@@ -50,6 +62,9 @@ struct s4s_asm {
     const char     *why_code;
     uint64_t        why_off;
     bool            root_is_bundle; /* resourceType "Bundle" seen at depth 1 */
+    keyset         *keys;        /* per object level below the root, max_depth + 1 */
+    const s4s_node *dup_first, *dup_second; /* the first duplicate member name */
+    char            dup_msg[320];
 
     /* streamed Bundle navigation */
     enum pend       pend;        /* what the next value at a navigation level is */
@@ -75,6 +90,7 @@ s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u)
     a->node_budget = o->max_resource_bytes * 8 + (1u << 20);
     s4s_buf_init(&a->full_url, 64 * 1024);
     s4s_buf_init(&a->odd_raw, o->max_resource_bytes);
+    a->keys = s4s_xcalloc((size_t)o->max_depth + 1, sizeof *a->keys);
     return a;
 }
 
@@ -85,6 +101,7 @@ void s4s_asm_free(s4s_asm *a)
     s4s_arena_free(a->arena);
     s4s_buf_free(&a->full_url);
     s4s_buf_free(&a->odd_raw);
+    free(a->keys);
     free(a);
 }
 
@@ -99,6 +116,112 @@ static void mark_broken(s4s_asm *a, const char *why, const char *code, uint64_t 
     a->why_off = off;
 }
 
+/* --- duplicate member names ------------------------------------------------ */
+
+static uint32_t key_hash(const char *k, uint32_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 16777619u;
+    return h;
+}
+
+static bool same_key(const s4s_node *x, const char *k, uint32_t n)
+{
+    return x->klen == n && memcmp(x->key, k, n) == 0;
+}
+
+/* the slot of key k in ks's table: its node, or the empty slot to fill */
+static s4s_node **tab_slot(keyset *ks, const char *k, uint32_t n, uint32_t h)
+{
+    uint32_t i = h & (ks->cap - 1);
+    while (ks->tab[i] && !same_key(ks->tab[i], k, n))
+        i = (i + 1) & (ks->cap - 1);
+    return &ks->tab[i];
+}
+
+/* (re)builds the table from obj's members, sized for growth */
+static void tab_build(s4s_asm *a, keyset *ks, const s4s_node *obj)
+{
+    ks->cap = 4 * DUP_SCAN_MAX;
+    while (ks->cap < 4 * ks->n)
+        ks->cap *= 2;
+    ks->tab = s4s_arena_alloc(a->arena, ks->cap * sizeof *ks->tab);
+    memset(ks->tab, 0, ks->cap * sizeof *ks->tab);
+    for (s4s_node *m = obj->first; m; m = m->next)
+        *tab_slot(ks, m->key, m->klen, key_hash(m->key, m->klen)) = m;
+}
+
+/* nd is about to join object obj (level lvl): the member it duplicates, or
+ * NULL.  Objects are small: most keys miss the filter and cost a few
+ * instructions. */
+static const s4s_node *dup_of(s4s_asm *a, unsigned lvl, const s4s_node *obj, s4s_node *nd)
+{
+    keyset *ks = &a->keys[lvl];
+    const unsigned char *k = (const unsigned char *)nd->key;
+    uint32_t n = nd->klen;
+    ks->n++;
+    if (ks->tab) {
+        uint32_t h = key_hash(nd->key, n);
+        s4s_node **slot = tab_slot(ks, nd->key, n, h);
+        if (*slot)
+            return *slot;
+        *slot = nd;
+        if (2 * ks->n > ks->cap) {
+            tab_build(a, ks, obj);
+            *tab_slot(ks, nd->key, nd->klen, h) = nd;
+        }
+        return NULL;
+    }
+    /* the filter's hash: length and two bytes tell FHIR's names apart */
+    uint64_t bit = n ? 1ull << ((n * 7 + k[0] + k[n - 1] * 3u + k[n / 2] * 5u) & 63) : 1;
+    if (ks->filter & bit)
+        for (const s4s_node *m = obj->first; m; m = m->next)
+            if (same_key(m, nd->key, n))
+                return m;
+    ks->filter |= bit;
+    if (ks->n == DUP_SCAN_MAX) {
+        tab_build(a, ks, obj);
+        *tab_slot(ks, nd->key, n, key_hash(nd->key, n)) = nd;
+    }
+    return NULL;
+}
+
+/* FHIRPath of n, from the resource's type (Patient.name[0].family) */
+static void put_path(s4s_buf *b, const s4s_node *root, const s4s_node *n)
+{
+    if (n == root || !n->parent) {
+        const char *t = s4s_get_str(root, "resourceType");
+        s4s_buf_puts(b, t && s4s_text_utf8_ok(t, strlen(t)) ? t : "Resource");
+        return;
+    }
+    put_path(b, root, n->parent);
+    if (n->parent->type == S4S_J_ARRAY) {
+        unsigned i = 0;
+        for (const s4s_node *c = n->parent->first; c != n; c = c->next)
+            i++;
+        char ix[16];
+        snprintf(ix, sizeof ix, "[%u]", i);
+        s4s_buf_puts(b, ix);
+    } else {
+        s4s_buf_putc(b, '.');
+        s4s_buf_put(b, n->key, n->klen);
+    }
+}
+
+static const char *dup_message(s4s_asm *a)
+{
+    s4s_buf b;
+    s4s_buf_init(&b, sizeof a->dup_msg - 64);
+    put_path(&b, a->root, a->dup_first);
+    snprintf(a->dup_msg, sizeof a->dup_msg,
+             "duplicate member name: %.*s appears twice in one object (bytes %llu and %llu)",
+             (int)b.len, b.p ? b.p : "", (unsigned long long)a->dup_first->off,
+             (unsigned long long)a->dup_second->off);
+    s4s_buf_free(&b);
+    return a->dup_msg;
+}
+
 static void begin_resource(s4s_asm *a, uint64_t off)
 {
     s4s_arena_reset(a->arena);
@@ -111,6 +234,8 @@ static void begin_resource(s4s_asm *a, uint64_t off)
     a->res_line = s4s_rawcap_line(a->cap, off);
     a->why = NULL;
     a->root_is_bundle = false;
+    a->dup_first = a->dup_second = NULL;
+    memset(&a->keys[0], 0, sizeof a->keys[0]);
     s4s_rawcap_begin(a->cap, off, a->o->max_resource_bytes);
 }
 
@@ -182,6 +307,8 @@ static bool end_resource(s4s_asm *a, uint64_t off)
     s4s_rawcap_end(a->cap, off, &raw, &spilled);
     if (spilled)
         mark_broken(a, "resource larger than --max-resource-bytes", "too-costly", a->res_off);
+    if (a->dup_first)
+        mark_broken(a, dup_message(a), "structure", a->dup_second->off);
     if (a->unit == U_BUNDLE) {
         a->have_res = true; /* delivered when the entry closes (fullUrl may follow) */
         a->res_raw = raw;
@@ -216,6 +343,14 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
         nd->key = a->key;
         nd->klen = a->klen;
         a->key = NULL;
+        /* a container's depth already counts itself */
+        unsigned lvl = a->depth - a->res_depth - (t == S4S_J_OBJECT || t == S4S_J_ARRAY);
+        const s4s_node *d;
+        if (!a->dup_first && (d = dup_of(a, lvl, a->cur, nd)) != NULL) {
+            /* reported when the resource ends, once its type is known */
+            a->dup_first = d;
+            a->dup_second = nd;
+        }
     }
     s4s_node_append(a->cur, nd);
     return nd;
@@ -360,8 +495,11 @@ static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
             /* keep counting depth; nodes are no longer added */
         }
         s4s_node *nd = add(a, t, NULL, 0, off);
-        if (nd)
+        if (nd) {
             a->cur = nd;
+            if (t == S4S_J_OBJECT)
+                memset(&a->keys[a->depth - a->res_depth], 0, sizeof a->keys[0]);
+        }
         return true;
     }
     if (a->unit == U_BUNDLE) {
