@@ -70,6 +70,9 @@ struct s4s_asm {
     enum pend       pend;        /* what the next value at a navigation level is */
     bool            in_entries;  /* inside the entry array */
     bool            have_res;    /* an entry.resource is assembled, waiting for entry end */
+    uint64_t        entries;     /* entries opened in this entry array */
+    bool            entry_dup;   /* this entry holds "resource" twice */
+    bool            entries_dup; /* a second "entry" array of the Bundle */
     const s4s_buf  *res_raw;     /* its raw bytes (NULL when spilled) */
     bool            res_spilled;
     s4s_buf         full_url;
@@ -307,7 +310,7 @@ static bool end_resource(s4s_asm *a, uint64_t off)
     s4s_rawcap_end(a->cap, off, &raw, &spilled);
     if (spilled)
         mark_broken(a, "resource larger than --max-resource-bytes", "too-costly", a->res_off);
-    if (a->dup_first)
+    if (a->dup_first && !a->why)
         mark_broken(a, dup_message(a), "structure", a->dup_second->off);
     if (a->unit == U_BUNDLE) {
         a->have_res = true; /* delivered when the entry closes (fullUrl may follow) */
@@ -368,6 +371,20 @@ static void begin_unit(s4s_asm *a, enum unit_kind k)
     a->have_url = false;
 }
 
+/* An entry holds "resource" twice: the first, waiting for the entry to end,
+ * is quarantined now, and the second will be. */
+static bool second_resource(s4s_asm *a)
+{
+    snprintf(a->dup_msg, sizeof a->dup_msg,
+             "duplicate member name: Bundle.entry[%llu].resource appears twice in one object",
+             (unsigned long long)(a->entries - 1));
+    mark_broken(a, a->dup_msg, "structure", a->res_off);
+    a->have_res = false;
+    a->entry_dup = true;
+    return deliver(a, a->root, a->res_raw, a->res_spilled, a->res_off, a->res_line,
+                   a->have_url ? a->full_url.p : NULL);
+}
+
 /* entry.resource that is not an object: quarantined when the entry closes */
 static void entry_not_object(s4s_asm *a, uint64_t off)
 {
@@ -416,6 +433,8 @@ static bool scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t of
     }
     if (a->unit == U_BUNDLE && a->pend == P_RESOURCE && a->depth == 3) {
         a->pend = P_NONE;
+        if (a->have_res && !second_resource(a))
+            return false;
         entry_not_object(a, off);
         s4s_buf_clear(&a->odd_raw);
         if (t == S4S_J_STRING)
@@ -456,6 +475,8 @@ static bool key(s4s_asm *a, const char *k, size_t n, uint64_t off)
             a->pend = P_FULLURL;
         else if (n == 8 && !memcmp(k, "resource", 8))
             a->pend = P_RESOURCE;
+    } else if (a->unit == U_BUNDLE && a->depth == 1 && n == 5 && !memcmp(k, "entry", 5)) {
+        a->pend = P_ENTRY; /* the Bundle's second "entry" */
     }
     return true;
 }
@@ -483,6 +504,8 @@ static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
         a->unit = U_BUNDLE;
         a->bundles++;
         a->in_entries = true;
+        a->entries = 0;
+        a->entries_dup = false;
         a->pend = P_NONE;
         a->depth++;
         return true;
@@ -505,11 +528,22 @@ static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
     if (a->unit == U_BUNDLE) {
         if (a->depth == 3 && a->in_entries && t == S4S_J_OBJECT) {
             /* a new entry */
+            a->entries++;
             a->have_res = false;
             a->have_url = false;
+            a->entry_dup = false;
+        } else if (a->depth == 2 && a->pend == P_ENTRY && t == S4S_J_ARRAY) {
+            /* which entry array was meant is unknown: this one is quarantined */
+            a->in_entries = true;
+            a->entries = 0;
+            a->entries_dup = true;
         } else if (a->depth == 4 && a->pend == P_RESOURCE) {
+            if (a->have_res && !second_resource(a))
+                return false;
             if (t == S4S_J_OBJECT) {
                 begin_resource(a, off);
+                if (a->entry_dup)
+                    mark_broken(a, a->dup_msg, "structure", off);
             } else {
                 entry_not_object(a, off);
                 a->odd_capture = true;
@@ -545,6 +579,9 @@ static bool close_value(s4s_asm *a, uint64_t off)
         }
         if (a->depth == 2 && a->in_entries && a->have_res) {
             a->have_res = false;
+            if (a->entries_dup)
+                mark_broken(a, "duplicate member name: Bundle.entry appears twice in one object",
+                            "structure", a->res_off);
             return deliver(a, a->root, a->res_raw, a->res_spilled, a->res_off, a->res_line,
                            a->have_url ? a->full_url.p : NULL);
         }
