@@ -22,17 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* keys of an object checked by a scan (behind a 64-bit filter); a hash
+/* members of an object checked by a scan behind a 64-bit filter; a hash
  * table beyond, so a huge object costs linear time */
 #define DUP_SCAN_MAX 32
-
-/* the member names of one open object of the resource being built */
-typedef struct keyset {
-    uint64_t   filter;  /* one bit per key: a new key usually misses */
-    uint32_t   n;       /* members so far */
-    uint32_t   cap;     /* table slots, 0 while scanning */
-    s4s_node **tab;     /* open addressing, in the resource's arena */
-} keyset;
 
 enum unit_kind { U_NONE, U_OBJECT, U_BUNDLE, U_OTHER };
 enum pend { P_NONE, P_RESOURCETYPE, P_ENTRY, P_FULLURL, P_RESOURCE };
@@ -62,7 +54,6 @@ struct s4s_asm {
     const char     *why_code;
     uint64_t        why_off;
     bool            root_is_bundle; /* resourceType "Bundle" seen at depth 1 */
-    keyset         *keys;        /* per object level below the root, max_depth + 1 */
     const s4s_node *dup_first, *dup_second; /* the first duplicate member name */
     char            dup_msg[320];
 
@@ -93,7 +84,6 @@ s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u)
     a->node_budget = o->max_resource_bytes * 8 + (1u << 20);
     s4s_buf_init(&a->full_url, 64 * 1024);
     s4s_buf_init(&a->odd_raw, o->max_resource_bytes);
-    a->keys = s4s_xcalloc((size_t)o->max_depth + 1, sizeof *a->keys);
     return a;
 }
 
@@ -104,7 +94,6 @@ void s4s_asm_free(s4s_asm *a)
     s4s_arena_free(a->arena);
     s4s_buf_free(&a->full_url);
     s4s_buf_free(&a->odd_raw);
-    free(a->keys);
     free(a);
 }
 
@@ -134,60 +123,66 @@ static bool same_key(const s4s_node *x, const char *k, uint32_t n)
     return x->klen == n && memcmp(x->key, k, n) == 0;
 }
 
-/* the slot of key k in ks's table: its node, or the empty slot to fill */
-static s4s_node **tab_slot(keyset *ks, const char *k, uint32_t n, uint32_t h)
+/* the slot of m's name in a table of cap slots: empty, or a member of the
+ * same name */
+static const s4s_node **tab_slot(const s4s_node **tab, uint32_t cap, const s4s_node *m)
 {
-    uint32_t i = h & (ks->cap - 1);
-    while (ks->tab[i] && !same_key(ks->tab[i], k, n))
-        i = (i + 1) & (ks->cap - 1);
-    return &ks->tab[i];
+    uint32_t i = key_hash(m->key, m->klen) & (cap - 1);
+    while (tab[i] && !same_key(tab[i], m->key, m->klen))
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
 }
 
-/* (re)builds the table from obj's members, sized for growth */
-static void tab_build(s4s_asm *a, keyset *ks, const s4s_node *obj)
+/* the duplicate found: reported when the resource ends, once its type is
+ * known */
+static void found_dup(s4s_asm *a, const s4s_node *first, const s4s_node *second)
 {
-    ks->cap = 4 * DUP_SCAN_MAX;
-    while (ks->cap < 4 * ks->n)
-        ks->cap *= 2;
-    ks->tab = s4s_arena_alloc(a->arena, ks->cap * sizeof *ks->tab);
-    memset(ks->tab, 0, ks->cap * sizeof *ks->tab);
-    for (s4s_node *m = obj->first; m; m = m->next)
-        *tab_slot(ks, m->key, m->klen, key_hash(m->key, m->klen)) = m;
+    a->dup_first = first;
+    a->dup_second = second;
 }
 
-/* nd is about to join object obj (level lvl): the member it duplicates, or
- * NULL.  Objects are small: most keys miss the filter and cost a few
- * instructions. */
-static const s4s_node *dup_of(s4s_asm *a, unsigned lvl, const s4s_node *obj, s4s_node *nd)
+/* a large object: every member through a hash table in the arena */
+static void dups_hashed(s4s_asm *a, const s4s_node *obj, uint32_t members)
 {
-    keyset *ks = &a->keys[lvl];
-    const unsigned char *k = (const unsigned char *)nd->key;
-    uint32_t n = nd->klen;
-    ks->n++;
-    if (ks->tab) {
-        uint32_t h = key_hash(nd->key, n);
-        s4s_node **slot = tab_slot(ks, nd->key, n, h);
-        if (*slot)
-            return *slot;
-        *slot = nd;
-        if (2 * ks->n > ks->cap) {
-            tab_build(a, ks, obj);
-            *tab_slot(ks, nd->key, nd->klen, h) = nd;
+    uint32_t cap = 4 * DUP_SCAN_MAX;
+    while (cap < 2 * members)
+        cap *= 2;
+    const s4s_node **tab = s4s_arena_alloc(a->arena, cap * sizeof *tab);
+    memset(tab, 0, cap * sizeof *tab);
+    for (const s4s_node *m = obj->first; m; m = m->next) {
+        const s4s_node **slot = tab_slot(tab, cap, m);
+        if (*slot) {
+            found_dup(a, *slot, m);
+            return;
         }
-        return NULL;
+        *slot = m;
     }
-    /* the filter's hash: length and two bytes tell FHIR's names apart */
-    uint64_t bit = n ? 1ull << ((n * 7 + k[0] + k[n - 1] * 3u + k[n / 2] * 5u) & 63) : 1;
-    if (ks->filter & bit)
-        for (const s4s_node *m = obj->first; m; m = m->next)
-            if (same_key(m, nd->key, n))
-                return m;
-    ks->filter |= bit;
-    if (ks->n == DUP_SCAN_MAX) {
-        tab_build(a, ks, obj);
-        *tab_slot(ks, nd->key, n, key_hash(nd->key, n)) = nd;
+}
+
+/* obj is complete: does it hold a member name twice?  Objects are small:
+ * most members miss the filter and cost a few instructions. */
+static void check_dups(s4s_asm *a, const s4s_node *obj)
+{
+    uint64_t filter = 0;
+    uint32_t members = 0;
+    for (const s4s_node *m = obj->first; m; m = m->next) {
+        if (++members > DUP_SCAN_MAX) {
+            for (const s4s_node *r = m->next; r; r = r->next)
+                members++;
+            dups_hashed(a, obj, members);
+            return;
+        }
+        /* length and middle byte tell FHIR's names apart well enough
+         * (keys are NUL-terminated: "" has a middle byte too) */
+        uint64_t bit = 1ull << (((unsigned char)m->key[m->klen >> 1] * 5u + m->klen) & 63);
+        if (filter & bit)
+            for (const s4s_node *p = obj->first; p != m; p = p->next)
+                if (same_key(p, m->key, m->klen)) {
+                    found_dup(a, p, m);
+                    return;
+                }
+        filter |= bit;
     }
-    return NULL;
 }
 
 /* FHIRPath of n, from the resource's type (Patient.name[0].family) */
@@ -238,7 +233,6 @@ static void begin_resource(s4s_asm *a, uint64_t off)
     a->why = NULL;
     a->root_is_bundle = false;
     a->dup_first = a->dup_second = NULL;
-    memset(&a->keys[0], 0, sizeof a->keys[0]);
     s4s_rawcap_begin(a->cap, off, a->o->max_resource_bytes);
 }
 
@@ -310,6 +304,8 @@ static bool end_resource(s4s_asm *a, uint64_t off)
     s4s_rawcap_end(a->cap, off, &raw, &spilled);
     if (spilled)
         mark_broken(a, "resource larger than --max-resource-bytes", "too-costly", a->res_off);
+    if (!a->why && !a->dup_first)
+        check_dups(a, a->root);
     if (a->dup_first && !a->why)
         mark_broken(a, dup_message(a), "structure", a->dup_second->off);
     if (a->unit == U_BUNDLE) {
@@ -346,14 +342,6 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
         nd->key = a->key;
         nd->klen = a->klen;
         a->key = NULL;
-        /* a container's depth already counts itself */
-        unsigned lvl = a->depth - a->res_depth - (t == S4S_J_OBJECT || t == S4S_J_ARRAY);
-        const s4s_node *d;
-        if (!a->dup_first && (d = dup_of(a, lvl, a->cur, nd)) != NULL) {
-            /* reported when the resource ends, once its type is known */
-            a->dup_first = d;
-            a->dup_second = nd;
-        }
     }
     s4s_node_append(a->cur, nd);
     return nd;
@@ -518,11 +506,8 @@ static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
             /* keep counting depth; nodes are no longer added */
         }
         s4s_node *nd = add(a, t, NULL, 0, off);
-        if (nd) {
+        if (nd)
             a->cur = nd;
-            if (t == S4S_J_OBJECT)
-                memset(&a->keys[a->depth - a->res_depth], 0, sizeof a->keys[0]);
-        }
         return true;
     }
     if (a->unit == U_BUNDLE) {
@@ -568,8 +553,11 @@ static bool close_value(s4s_asm *a, uint64_t off)
             return ok;
         }
         /* once broken, no node is added again, so cur no longer matters */
-        if (!a->why)
+        if (!a->why) {
+            if (a->cur->type == S4S_J_OBJECT && !a->dup_first)
+                check_dups(a, a->cur);
             a->cur = a->cur->parent;
+        }
         return true;
     }
     if (a->unit == U_BUNDLE) {
