@@ -10,6 +10,8 @@
  *    and entry.resource are kept, and only until the entry closes.
  *  - Every top-level value and every entry.resource is handed over exactly
  *    once, as a resource or as a quarantined unit.
+ *  - No resource with a member name twice in one object is handed over
+ *    unquarantined: each object is checked when it closes.
  */
 #include "assemble.h"
 #include "base/alloc.h"
