@@ -498,8 +498,9 @@ static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t 
         fp = nul_copy;
     }
     /* where the last byte that is not whitespace ends: the end of input
-     * after only whitespace is no truncated value */
-    for (size_t k = n; k > 0; k--)
+     * after only whitespace is no truncated value (a recovery re-feeds
+     * earlier bytes, which must not lower it) */
+    for (size_t k = n; k > 0 && abs + k > s->content_end; k--)
         if (!is_ws(p[k - 1])) {
             s->content_end = abs + k;
             break;
