@@ -10,9 +10,12 @@
  *    and entry.resource are kept, and only until the entry closes.
  *  - Every top-level value and every entry.resource is handed over exactly
  *    once, as a resource or as a quarantined unit.
+ *  - No resource with a member name twice in one object is handed over
+ *    unquarantined: each object is checked when it closes.
  */
 #include "assemble.h"
 #include "base/alloc.h"
+#include "rawcap.h"
 #include "sax.h"
 #include "base/text.h"
 #include "writer.h"
@@ -21,6 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* members of an object checked by a scan behind a 64-bit filter; a hash
+ * table beyond, so a huge object costs linear time */
+#define DUP_SCAN_MAX 32
+
 enum unit_kind { U_NONE, U_OBJECT, U_BUNDLE, U_OTHER };
 enum pend { P_NONE, P_RESOURCETYPE, P_ENTRY, P_FULLURL, P_RESOURCE };
 
@@ -28,7 +35,7 @@ struct s4s_asm {
     const s4s_opts *o;
     s4s_res_fn      on_res;
     void           *u;
-    s4s_sax        *sax;
+    s4s_rawcap     *cap;        /* the raw bytes and lines behind the events */
     s4s_arena      *arena;
     size_t          node_budget;
     s4s_rc          rc;          /* what a callback returned when it stopped us */
@@ -49,11 +56,16 @@ struct s4s_asm {
     const char     *why_code;
     uint64_t        why_off;
     bool            root_is_bundle; /* resourceType "Bundle" seen at depth 1 */
+    const s4s_node *dup_first, *dup_second; /* the first duplicate member name */
+    char            dup_msg[320];
 
     /* streamed Bundle navigation */
     enum pend       pend;        /* what the next value at a navigation level is */
     bool            in_entries;  /* inside the entry array */
     bool            have_res;    /* an entry.resource is assembled, waiting for entry end */
+    uint64_t        entries;     /* entries opened in this entry array */
+    bool            entry_dup;   /* this entry holds "resource" twice */
+    bool            entries_dup; /* a second "entry" array of the Bundle */
     const s4s_buf  *res_raw;     /* its raw bytes (NULL when spilled) */
     bool            res_spilled;
     s4s_buf         full_url;
@@ -90,13 +102,7 @@ void s4s_asm_free(s4s_asm *a)
     free(a);
 }
 
-void s4s_asm_attach(s4s_asm *a, s4s_sax *s) { a->sax = s; }
 void s4s_asm_set_arena(s4s_asm *a, s4s_arena *next) { a->arena = next; }
-bool s4s_asm_in_unit(const s4s_asm *a) { return a->unit != U_NONE; }
-bool s4s_asm_in_bundle(const s4s_asm *a) { return a->unit == U_BUNDLE; }
-uint64_t s4s_asm_unit_off(const s4s_asm *a) { return a->unit_off; }
-uint64_t s4s_asm_unit_line(const s4s_asm *a) { return a->unit_line; }
-s4s_rc s4s_asm_rc(const s4s_asm *a) { return a->rc; }
 
 static void mark_broken(s4s_asm *a, const char *why, const char *code, uint64_t off)
 {
@@ -105,6 +111,118 @@ static void mark_broken(s4s_asm *a, const char *why, const char *code, uint64_t 
     a->why = why;
     a->why_code = code;
     a->why_off = off;
+}
+
+/* --- duplicate member names ------------------------------------------------ */
+
+static uint32_t key_hash(const char *k, uint32_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 16777619u;
+    return h;
+}
+
+static bool same_key(const s4s_node *x, const char *k, uint32_t n)
+{
+    return x->klen == n && memcmp(x->key, k, n) == 0;
+}
+
+/* the slot of m's name in a table of cap slots: empty, or a member of the
+ * same name */
+static const s4s_node **tab_slot(const s4s_node **tab, uint32_t cap, const s4s_node *m)
+{
+    uint32_t i = key_hash(m->key, m->klen) & (cap - 1);
+    while (tab[i] && !same_key(tab[i], m->key, m->klen))
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+/* the duplicate found: reported when the resource ends, once its type is
+ * known */
+static void found_dup(s4s_asm *a, const s4s_node *first, const s4s_node *second)
+{
+    a->dup_first = first;
+    a->dup_second = second;
+}
+
+/* a large object: every member through a hash table in the arena */
+static void dups_hashed(s4s_asm *a, const s4s_node *obj, uint32_t members)
+{
+    uint32_t cap = 4 * DUP_SCAN_MAX;
+    while (cap < 2 * members)
+        cap *= 2;
+    const s4s_node **tab = s4s_arena_alloc(a->arena, cap * sizeof *tab);
+    memset(tab, 0, cap * sizeof *tab);
+    for (const s4s_node *m = obj->first; m; m = m->next) {
+        const s4s_node **slot = tab_slot(tab, cap, m);
+        if (*slot) {
+            found_dup(a, *slot, m);
+            return;
+        }
+        *slot = m;
+    }
+}
+
+/* obj is complete: does it hold a member name twice?  Objects are small:
+ * most members miss the filter and cost a few instructions. */
+static void check_dups(s4s_asm *a, const s4s_node *obj)
+{
+    uint64_t filter = 0;
+    uint32_t members = 0;
+    for (const s4s_node *m = obj->first; m; m = m->next) {
+        if (++members > DUP_SCAN_MAX) {
+            for (const s4s_node *r = m->next; r; r = r->next)
+                members++;
+            dups_hashed(a, obj, members);
+            return;
+        }
+        /* length and middle byte tell FHIR's names apart well enough
+         * (keys are NUL-terminated: "" has a middle byte too) */
+        uint64_t bit = 1ull << (((unsigned char)m->key[m->klen >> 1] * 5u + m->klen) & 63);
+        if (filter & bit)
+            for (const s4s_node *p = obj->first; p != m; p = p->next)
+                if (same_key(p, m->key, m->klen)) {
+                    found_dup(a, p, m);
+                    return;
+                }
+        filter |= bit;
+    }
+}
+
+/* FHIRPath of n, from the resource's type (Patient.name[0].family) */
+static void put_path(s4s_buf *b, const s4s_node *root, const s4s_node *n)
+{
+    if (n == root || !n->parent) {
+        const char *t = s4s_get_str(root, "resourceType");
+        s4s_buf_puts(b, t && s4s_text_utf8_ok(t, strlen(t)) ? t : "Resource");
+        return;
+    }
+    put_path(b, root, n->parent);
+    if (n->parent->type == S4S_J_ARRAY) {
+        unsigned i = 0;
+        for (const s4s_node *c = n->parent->first; c != n; c = c->next)
+            i++;
+        char ix[16];
+        snprintf(ix, sizeof ix, "[%u]", i);
+        s4s_buf_puts(b, ix);
+    } else {
+        s4s_buf_putc(b, '.');
+        s4s_buf_put(b, n->key, n->klen);
+    }
+}
+
+static const char *dup_message(s4s_asm *a)
+{
+    s4s_buf b;
+    s4s_buf_init(&b, sizeof a->dup_msg - 64);
+    put_path(&b, a->root, a->dup_first);
+    snprintf(a->dup_msg, sizeof a->dup_msg,
+             "duplicate member name: %.*s appears twice in one object (bytes %llu and %llu)",
+             (int)b.len, b.p ? b.p : "", (unsigned long long)a->dup_first->off,
+             (unsigned long long)a->dup_second->off);
+    s4s_buf_free(&b);
+    return a->dup_msg;
 }
 
 static void begin_resource(s4s_asm *a, uint64_t off)
@@ -116,10 +234,11 @@ static void begin_resource(s4s_asm *a, uint64_t off)
     a->root->off = off;
     a->key = NULL;
     a->res_off = off;
-    a->res_line = s4s_sax_line(a->sax, off);
+    a->res_line = s4s_rawcap_line(a->cap, off);
     a->why = NULL;
     a->root_is_bundle = false;
-    s4s_sax_capture_begin(a->sax, off, a->o->max_resource_bytes);
+    a->dup_first = a->dup_second = NULL;
+    s4s_rawcap_begin(a->cap, off, a->o->max_resource_bytes);
 }
 
 /* Hands the finished resource (or its quarantine) to the pipeline. */
@@ -175,7 +294,7 @@ static bool split_bundle(s4s_asm *a)
                 mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", res->off);
             const char *url = s4s_get_str(e, "fullUrl");
             if (!(ok = deliver(a, res, raw.over ? NULL : &raw, false, res->off,
-                               s4s_sax_line(a->sax, a->res_off), url)))
+                               s4s_rawcap_line(a->cap, a->res_off), url)))
                 break;
         }
     }
@@ -190,9 +309,13 @@ static bool end_resource(s4s_asm *a, uint64_t off)
     a->building = false;
     const s4s_buf *raw;
     bool spilled;
-    s4s_sax_capture_end(a->sax, off, &raw, &spilled);
+    s4s_rawcap_end(a->cap, off, &raw, &spilled);
     if (spilled)
         mark_broken(a, "resource larger than --max-resource-bytes", "too-costly", a->res_off);
+    if (!a->why && !a->dup_first)
+        check_dups(a, a->root);
+    if (a->dup_first && !a->why)
+        mark_broken(a, dup_message(a), "structure", a->dup_second->off);
     if (a->unit == U_BUNDLE) {
         a->have_res = true; /* delivered when the entry closes (fullUrl may follow) */
         a->res_raw = raw;
@@ -234,15 +357,28 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
 
 /* --- events ---------------------------------------------------------------- */
 
-static void begin_unit(s4s_asm *a, enum unit_kind k, uint64_t off)
+/* unit_off and unit_line came with the unit_start event */
+static void begin_unit(s4s_asm *a, enum unit_kind k)
 {
     a->unit = k;
-    a->unit_off = off;
-    a->unit_line = s4s_sax_line(a->sax, off);
     a->pend = P_NONE;
     a->in_entries = false;
     a->have_res = false;
     a->have_url = false;
+}
+
+/* An entry holds "resource" twice: the first, waiting for the entry to end,
+ * is quarantined now, and the second will be. */
+static bool second_resource(s4s_asm *a)
+{
+    snprintf(a->dup_msg, sizeof a->dup_msg,
+             "duplicate member name: Bundle.entry[%llu].resource appears twice in one object",
+             (unsigned long long)(a->entries - 1));
+    mark_broken(a, a->dup_msg, "structure", a->res_off);
+    a->have_res = false;
+    a->entry_dup = true;
+    return deliver(a, a->root, a->res_raw, a->res_spilled, a->res_off, a->res_line,
+                   a->have_url ? a->full_url.p : NULL);
 }
 
 /* entry.resource that is not an object: quarantined when the entry closes */
@@ -255,7 +391,7 @@ static void entry_not_object(s4s_asm *a, uint64_t off)
     a->res_raw = NULL;
     a->res_spilled = false;
     a->res_off = off;
-    a->res_line = s4s_sax_line(a->sax, off);
+    a->res_line = s4s_rawcap_line(a->cap, off);
 }
 
 static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
@@ -269,7 +405,7 @@ static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, 
         s4s_buf_json_str(&raw, v, n);
     else
         s4s_buf_put(&raw, v, n);
-    begin_unit(a, U_OTHER, off);
+    begin_unit(a, U_OTHER);
     mark_broken(a, "not a FHIR resource: top-level JSON value is not an object", "structure", off);
     bool ok = deliver(a, NULL, &raw, false, off, a->unit_line, NULL);
     s4s_oom_pop(&h);
@@ -278,7 +414,7 @@ static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, 
     return ok;
 }
 
-bool s4s_asm_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
+static bool scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
 {
     if (a->depth == 0)
         return other_unit_scalar(a, t, v, n, off);
@@ -296,6 +432,8 @@ bool s4s_asm_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t o
     }
     if (a->unit == U_BUNDLE && a->pend == P_RESOURCE && a->depth == 3) {
         a->pend = P_NONE;
+        if (a->have_res && !second_resource(a))
+            return false;
         entry_not_object(a, off);
         s4s_buf_clear(&a->odd_raw);
         if (t == S4S_J_STRING)
@@ -314,7 +452,7 @@ bool s4s_asm_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t o
     return true;
 }
 
-bool s4s_asm_key(s4s_asm *a, const char *k, size_t n, uint64_t off)
+static bool key(s4s_asm *a, const char *k, size_t n, uint64_t off)
 {
     if (a->building) {
         a->pend = P_NONE;
@@ -336,14 +474,16 @@ bool s4s_asm_key(s4s_asm *a, const char *k, size_t n, uint64_t off)
             a->pend = P_FULLURL;
         else if (n == 8 && !memcmp(k, "resource", 8))
             a->pend = P_RESOURCE;
+    } else if (a->unit == U_BUNDLE && a->depth == 1 && n == 5 && !memcmp(k, "entry", 5)) {
+        a->pend = P_ENTRY; /* the Bundle's second "entry" */
     }
     return true;
 }
 
-bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
+static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
 {
     if (a->depth == 0) {
-        begin_unit(a, t == S4S_J_OBJECT ? U_OBJECT : U_OTHER, off);
+        begin_unit(a, t == S4S_J_OBJECT ? U_OBJECT : U_OTHER);
         a->depth++;
         if (t == S4S_J_OBJECT) {
             begin_resource(a, off);
@@ -351,18 +491,20 @@ bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
             a->building = false;
             a->why = NULL;
             mark_broken(a, "not a FHIR resource: top-level JSON value is not an object", "structure", off);
-            s4s_sax_capture_begin(a->sax, off, a->o->max_resource_bytes);
+            s4s_rawcap_begin(a->cap, off, a->o->max_resource_bytes);
         }
         return true;
     }
     if (a->building && a->pend == P_ENTRY && t == S4S_J_ARRAY) {
         /* switch to streaming: drop the shell built so far */
-        s4s_sax_capture_abort(a->sax);
+        s4s_rawcap_abort(a->cap);
         s4s_arena_reset(a->arena);
         a->building = false;
         a->unit = U_BUNDLE;
         a->bundles++;
         a->in_entries = true;
+        a->entries = 0;
+        a->entries_dup = false;
         a->pend = P_NONE;
         a->depth++;
         return true;
@@ -382,15 +524,26 @@ bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
     if (a->unit == U_BUNDLE) {
         if (a->depth == 3 && a->in_entries && t == S4S_J_OBJECT) {
             /* a new entry */
+            a->entries++;
             a->have_res = false;
             a->have_url = false;
+            a->entry_dup = false;
+        } else if (a->depth == 2 && a->pend == P_ENTRY && t == S4S_J_ARRAY) {
+            /* which entry array was meant is unknown: this one is quarantined */
+            a->in_entries = true;
+            a->entries = 0;
+            a->entries_dup = true;
         } else if (a->depth == 4 && a->pend == P_RESOURCE) {
+            if (a->have_res && !second_resource(a))
+                return false;
             if (t == S4S_J_OBJECT) {
                 begin_resource(a, off);
+                if (a->entry_dup)
+                    mark_broken(a, a->dup_msg, "structure", off);
             } else {
                 entry_not_object(a, off);
                 a->odd_capture = true;
-                s4s_sax_capture_begin(a->sax, off, a->o->max_resource_bytes);
+                s4s_rawcap_begin(a->cap, off, a->o->max_resource_bytes);
             }
         }
     }
@@ -398,7 +551,7 @@ bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off)
     return true;
 }
 
-bool s4s_asm_close(s4s_asm *a, uint64_t off)
+static bool close_value(s4s_asm *a, uint64_t off)
 {
     if (a->depth == 0)
         return true;
@@ -411,17 +564,23 @@ bool s4s_asm_close(s4s_asm *a, uint64_t off)
             return ok;
         }
         /* once broken, no node is added again, so cur no longer matters */
-        if (!a->why)
+        if (!a->why) {
+            if (a->cur->type == S4S_J_OBJECT && !a->dup_first)
+                check_dups(a, a->cur);
             a->cur = a->cur->parent;
+        }
         return true;
     }
     if (a->unit == U_BUNDLE) {
         if (a->depth == 3 && a->odd_capture) {
             a->odd_capture = false;
-            s4s_sax_capture_end(a->sax, off, &a->res_raw, &a->res_spilled);
+            s4s_rawcap_end(a->cap, off, &a->res_raw, &a->res_spilled);
         }
         if (a->depth == 2 && a->in_entries && a->have_res) {
             a->have_res = false;
+            if (a->entries_dup)
+                mark_broken(a, "duplicate member name: Bundle.entry appears twice in one object",
+                            "structure", a->res_off);
             return deliver(a, a->root, a->res_raw, a->res_spilled, a->res_off, a->res_line,
                            a->have_url ? a->full_url.p : NULL);
         }
@@ -432,7 +591,7 @@ bool s4s_asm_close(s4s_asm *a, uint64_t off)
         if (a->unit == U_OTHER) {
             const s4s_buf *raw;
             bool spilled;
-            s4s_sax_capture_end(a->sax, off, &raw, &spilled);
+            s4s_rawcap_end(a->cap, off, &raw, &spilled);
             bool ok = deliver(a, NULL, raw, spilled, a->unit_off, a->unit_line, NULL);
             a->unit = U_NONE;
             return ok;
@@ -442,18 +601,20 @@ bool s4s_asm_close(s4s_asm *a, uint64_t off)
     return true;
 }
 
-void s4s_asm_poison(s4s_asm *a, const char *reason, const char *code, uint64_t off)
+static void string_cut(void *ctx, const char *reason, uint64_t off)
 {
+    s4s_asm *a = ctx;
     if (a->building)
-        mark_broken(a, reason, code, off);
+        mark_broken(a, reason, "too-costly", off);
 }
 
-s4s_rc s4s_asm_broken(s4s_asm *a, const char *reason, uint64_t off, uint64_t line,
-                      uint64_t cap_end)
+static s4s_rc broken(void *ctx, const char *reason, uint64_t off, uint64_t line,
+                     uint64_t cap_end)
 {
+    s4s_asm *a = ctx;
     const s4s_buf *raw = NULL;
     bool spilled;
-    s4s_sax_capture_end(a->sax, cap_end, &raw, &spilled);
+    s4s_rawcap_end(a->cap, cap_end, &raw, &spilled);
     bool res = a->building || a->have_res;
     a->why = NULL;
     mark_broken(a, reason, "structure", off);
@@ -474,4 +635,44 @@ s4s_rc s4s_asm_broken(s4s_asm *a, const char *reason, uint64_t off, uint64_t lin
     a->pend = P_NONE;
     a->why = NULL;
     return rc;
+}
+
+/* --- the sax callbacks ------------------------------------------------------- */
+
+static inline s4s_rc rc_of(void *ctx, bool ok) { return ok ? S4S_OK : ((s4s_asm *)ctx)->rc; }
+
+static s4s_rc unit_start(void *ctx, uint64_t off, uint64_t line)
+{
+    s4s_asm *a = ctx;
+    a->unit_off = off;
+    a->unit_line = line;
+    return S4S_OK;
+}
+
+static s4s_rc on_null(void *c, uint64_t off) { return rc_of(c, scalar(c, S4S_J_NULL, "null", 4, off)); }
+static s4s_rc on_bool(void *c, bool b, uint64_t off)
+{
+    return rc_of(c, scalar(c, b ? S4S_J_TRUE : S4S_J_FALSE, b ? "true" : "false", b ? 4 : 5, off));
+}
+static s4s_rc on_number(void *c, const char *v, size_t n, uint64_t off) { return rc_of(c, scalar(c, S4S_J_NUMBER, v, n, off)); }
+static s4s_rc on_string(void *c, const char *v, size_t n, uint64_t off) { return rc_of(c, scalar(c, S4S_J_STRING, v, n, off)); }
+static s4s_rc on_key(void *c, const char *k, size_t n, uint64_t off) { return rc_of(c, key(c, k, n, off)); }
+static s4s_rc on_map_start(void *c, uint64_t off) { return rc_of(c, open_value(c, S4S_J_OBJECT, off)); }
+static s4s_rc on_array_start(void *c, uint64_t off) { return rc_of(c, open_value(c, S4S_J_ARRAY, off)); }
+static s4s_rc on_close(void *c, uint64_t off) { return rc_of(c, close_value(c, off)); }
+bool s4s_asm_in_bundle(const s4s_asm *a) { return a->unit == U_BUNDLE; }
+static bool streaming(void *ctx) { return s4s_asm_in_bundle(ctx); }
+
+static const s4s_sax_callbacks sax_callbacks = {
+    .unit_start = unit_start,
+    .null_value = on_null, .boolean = on_bool, .number = on_number, .string = on_string,
+    .map_start = on_map_start, .map_key = on_key, .map_end = on_close,
+    .array_start = on_array_start, .array_end = on_close,
+    .broken = broken, .string_cut = string_cut, .streaming = streaming,
+};
+
+void s4s_asm_attach(s4s_asm *a, s4s_sax *s)
+{
+    a->cap = s4s_sax_rawcap(s);
+    s4s_sax_set_callbacks(s, &sax_callbacks, a);
 }

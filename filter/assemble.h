@@ -10,6 +10,9 @@
  * invalid UTF-8, too deep, too large) are handed over too, with a reason,
  * so the pipeline can quarantine them: nothing is dropped.
  *
+ * Events come from sax.c through its callbacks table (sax.h); assemble
+ * depends on sax, never the other way round.
+ *
  * Ownership: everything in an s4s_res (tree, strings, raw bytes) is valid
  * only during the callback.
  */
@@ -46,31 +49,13 @@ typedef struct s4s_asm s4s_asm;
 
 s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u);
 void     s4s_asm_free(s4s_asm *a);
+/* Registers the assembler's callbacks with sax (events, broken units, cut
+ * strings) and captures resources with sax's rawcap. */
 void     s4s_asm_attach(s4s_asm *a, s4s_sax *s);
-
-/* Events from sax.c; off is the absolute offset just past the token (for
- * openers: of the bracket itself).  Return false to stop the parse. */
-bool s4s_asm_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off);
-bool s4s_asm_key(s4s_asm *a, const char *k, size_t n, uint64_t off);
-bool s4s_asm_open(s4s_asm *a, s4s_jtype t, uint64_t off);
-bool s4s_asm_close(s4s_asm *a, uint64_t off);
-
-/* The current unit broke (malformed JSON, token too long...).  Emits what
- * was in progress as quarantined, its raw bytes captured up to cap_end
- * (sax has already begun a capture of the line when no unit was open).
- * Resets to top level. */
-s4s_rc s4s_asm_broken(s4s_asm *a, const char *reason, uint64_t off, uint64_t line,
-                      uint64_t cap_end);
-/* Marks the resource being built as quarantined (e.g. a string was cut). */
-void   s4s_asm_poison(s4s_asm *a, const char *reason, const char *code, uint64_t off);
 /* The pipeline took the arena of the resource just delivered (to process it
  * on another thread); assemble continues in `next`. */
-void   s4s_asm_set_arena(s4s_asm *a, s4s_arena *next);
-bool   s4s_asm_in_unit(const s4s_asm *a);   /* a top-level value is open */
-bool   s4s_asm_in_bundle(const s4s_asm *a); /* a streamed Bundle is open */
-uint64_t s4s_asm_unit_off(const s4s_asm *a);
-uint64_t s4s_asm_unit_line(const s4s_asm *a);
-/* The rc a callback returned when it stopped the parse. */
-s4s_rc s4s_asm_rc(const s4s_asm *a);
+void     s4s_asm_set_arena(s4s_asm *a, s4s_arena *next);
+/* a streamed Bundle is open (names the place in an out-of-memory message) */
+bool     s4s_asm_in_bundle(const s4s_asm *a);
 
 #endif

@@ -2,9 +2,10 @@
  * input.c - gzip detection and inflation, charset conversion, BOM removal.
  *
  * Invariants: memory is two fixed blocks (inflate output, conversion output)
- * whatever the input; inflation itself is inflate.h's (zlib or ISA-L); the first bytes are held back only until the format
- * (2 bytes) and the BOM (3 bytes) are decided; between gzip members only
- * another member or zero padding may follow.
+ * whatever the input; inflation itself is inflate.h's (zlib or ISA-L); the
+ * first bytes are held back only until the format (2 bytes), UTF-16/32
+ * (4 bytes, without --input-encoding) and the BOM (3 bytes) are decided;
+ * between gzip members only another member or zero padding may follow.
  */
 #include "input.h"
 #include "base/alloc.h"
@@ -31,6 +32,9 @@ struct s4s_input {
     unsigned char *zout;
     s4s_conv     *conv;
     s4s_buf       cbuf;
+    unsigned char sn[4];           /* first bytes, held to recognise UTF-16/32 */
+    size_t        sn_len;
+    bool          sniffed;
     unsigned char bom[3];
     size_t        bom_len;
     bool          bom_done;
@@ -95,12 +99,56 @@ static s4s_rc deliver(s4s_input *in, const unsigned char *p, size_t n)
     return in->sink(in->u, p, n);
 }
 
+/* UTF-16/32 by a BOM, or by the NULs around JSON's first (ASCII)
+ * character; NULL for anything else */
+static const char *wide_charset(const unsigned char *b, size_t k)
+{
+    if (k >= 4 && !b[0] && !b[1] && b[2] == 0xFE && b[3] == 0xFF) return "UTF-32BE";
+    if (k >= 4 && b[0] == 0xFF && b[1] == 0xFE && !b[2] && !b[3]) return "UTF-32LE";
+    if (k >= 2 && b[0] == 0xFE && b[1] == 0xFF) return "UTF-16BE";
+    if (k >= 2 && b[0] == 0xFF && b[1] == 0xFE) return "UTF-16LE";
+    if (k >= 4 && !b[0] && !b[1] && !b[2] && b[3] && b[3] < 0x80) return "UTF-32BE";
+    if (k >= 4 && b[0] && b[0] < 0x80 && !b[1] && !b[2] && !b[3]) return "UTF-32LE";
+    if (k >= 2 && !b[0] && b[1] && b[1] < 0x80) return "UTF-16BE";
+    if (k >= 2 && b[0] && b[0] < 0x80 && !b[1]) return "UTF-16LE";
+    return NULL;
+}
+
+/* Without --input-encoding: hold the first 4 bytes, then name UTF-16/32
+ * instead of letting the parser call it malformed JSON. */
+static s4s_rc sniff(s4s_input *in, const unsigned char *p, size_t n, bool end)
+{
+    while (n && in->sn_len < sizeof in->sn) {
+        in->sn[in->sn_len++] = *p++;
+        n--;
+    }
+    if (in->sn_len < sizeof in->sn && !end)
+        return S4S_OK;
+    in->sniffed = true;
+    const char *cs = wide_charset(in->sn, in->sn_len);
+    if (cs) {
+        snprintf(in->err, sizeof in->err, "input looks like %s; use --input-encoding=%s", cs, cs);
+        return S4S_ERR_ENCODING;
+    }
+    s4s_rc rc = deliver(in, in->sn, in->sn_len);
+    return rc || !n ? rc : deliver(in, p, n);
+}
+
 static s4s_rc emit(s4s_input *in, const unsigned char *p, size_t n, bool flush)
 {
     if (!in->conv)
-        return deliver(in, p, n);
+        return in->sniffed ? deliver(in, p, n) : sniff(in, p, n, false);
     s4s_buf_clear(&in->cbuf);
     s4s_rc rc = s4s_conv_run(in->conv, (const char *)p, n, flush, &in->cbuf);
+    if (rc == S4S_ERR_ENCODING) {
+        /* the text before the bad sequence goes on, then the stream stops */
+        s4s_rc drc = deliver(in, (const unsigned char *)in->cbuf.p, in->cbuf.len);
+        snprintf(in->err, sizeof in->err,
+                 "input is not valid in the given --input-encoding at %sbyte %llu",
+                 in->fmt == F_PLAIN ? "" : "uncompressed ",
+                 (unsigned long long)s4s_conv_bad_at(in->conv));
+        return drc ? drc : rc;
+    }
     if (rc) {
         snprintf(in->err, sizeof in->err,
                  "input is not valid in the given --input-encoding near input byte %llu",
@@ -242,6 +290,8 @@ s4s_rc s4s_input_finish(s4s_input *in)
         rc = emit(in, (const unsigned char *)"", 0, true);
         if (rc)
             return rc;
+    } else if (!in->sniffed && (rc = sniff(in, NULL, 0, true)) != S4S_OK) {
+        return rc;
     }
     if (!in->bom_done && in->bom_len) { /* input shorter than a BOM */
         in->bom_done = true;

@@ -3,7 +3,9 @@
  *
  * Detects gzip by its magic bytes (not by a flag), inflates every member of a
  * multi-member stream (pigz, `cat a.gz b.gz`, bgzip), converts a legacy
- * charset to UTF-8 when asked (ICU), and drops a leading UTF-8 BOM.
+ * charset to UTF-8 when asked (ICU), names UTF-16/32 input that came without
+ * --input-encoding (instead of parsing it as broken JSON), and drops a
+ * leading UTF-8 BOM.
  * Output goes to the sink in pieces of at most S4S_INPUT_BLOCK bytes.
  * Ownership: the input borrows the sink's user pointer; s4s_input_free()
  * releases the inflater and buffers.

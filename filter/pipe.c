@@ -179,8 +179,7 @@ static s4s_rc process(void *u, s4s_res *r)
             if (r->spilled) {
                 s4s_buf_putc(&p->rej, '\n');
             } else if (r->raw) {
-                s4s_compact_state cs = {0};
-                s4s_compact(&p->rej, r->raw->p, r->raw->len, &cs);
+                s4s_write_raw_line(&p->rej, r->raw->p, r->raw->len);
                 s4s_buf_putc(&p->rej, '\n');
             } else if (r->root) {
                 s4s_write_node(&p->rej, r->root);
@@ -358,7 +357,8 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     }
     p->as = s4s_asm_new(o, on_resource, p);
     unsigned hard = o->max_depth * 4 > HARD_DEPTH_MIN ? o->max_depth * 4 : HARD_DEPTH_MIN;
-    p->sax = s4s_sax_new(p->as, o->max_resource_bytes, hard, spill, p);
+    p->sax = s4s_sax_new(o->max_resource_bytes, hard, spill, p);
+    s4s_asm_attach(p->as, p->sax);
 
     if (o->validate && !o->no_terminology) {
         rc = s4s_term_open(o->terminology, &p->term);

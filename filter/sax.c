@@ -1,14 +1,15 @@
 /*
- * sax.c - yajl driver: offsets, lines, raw capture, long strings, recovery.
+ * sax.c - yajl driver: offsets, units, long strings, depth cap, recovery.
  *
  * Invariants:
- *  - Every event reaches assemble with its absolute uncompressed offset:
+ *  - Every event reaches the consumer with its absolute uncompressed offset:
  *    seg_abs + yajl_get_bytes_consumed() (yajl updates it before callbacks).
+ *  - depth counts open containers; a unit is one top-level value, open while
+ *    depth > 0 (a top-level scalar is a unit of one event).
  *  - Memory is bounded whatever the input: yajl's token buffer by the
  *    long-string cut (a string still open after max_token bytes is fed on
  *    only up to its closing quote, skipping the rest), yajl's state stack by
- *    hard_depth, the capture by its cap (overflow is spilled, not kept),
- *    the line prefix by LINE_PREFIX_MAX.
+ *    hard_depth, the capture and line prefix by rawcap's caps.
  *  - After a parse error the stream goes on only where a line is the unit
  *    (NDJSON): the broken line is quarantined and parsing restarts at the
  *    next line with a fresh handle.  Elsewhere the error is fatal, after
@@ -16,14 +17,12 @@
  */
 #include "sax.h"
 #include "base/alloc.h"
-#include "assemble.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-#define LINE_PREFIX_MAX (64 * 1024)
 #define TAIL 16
 
 enum mode { M_UNKNOWN, M_LINES, M_MULTI };
@@ -31,15 +30,18 @@ enum mode { M_UNKNOWN, M_LINES, M_MULTI };
 struct s4s_sax {
     yajl_handle   h;
     s4s_tracker   yajl_mem;     /* every yajl block, freed even if yajl lost it */
-    s4s_asm      *as;
+    s4s_sax_callbacks cb;
+    void         *ctx;
+    s4s_rawcap   *cap;
     size_t        max_token;
     unsigned      hard_depth, depth;
-    s4s_spill_fn  spill;
-    void         *u;
+
+    /* the unit open now, or the last one */
+    uint64_t      unit_off, unit_line;
 
     /* what yajl is parsing now */
     uint64_t      seg_abs;
-    /* the chunk being processed (capture and line counting read it) */
+    /* the chunk being processed */
     const unsigned char *chunk;
     uint64_t      chunk_abs;
     size_t        chunk_len;
@@ -49,136 +51,29 @@ struct s4s_sax {
     int           tok_first;    /* first byte of the token after it, -1 unknown */
     unsigned char tail[TAIL];   /* last bytes fed, for the long-string cut */
     size_t        tail_len;
+    uint64_t      handle_from;  /* where the current yajl handle began */
+    uint64_t      content_end;  /* offset after the last byte that is not whitespace */
 
     /* long-string skip */
     bool          skipping;
     unsigned      skip_pending; /* bytes still inside an escape */
     bool          skip_esc;     /* previous byte was an unpaired backslash */
 
-    /* lines */
-    uint64_t      line_abs, line_no, last_nl; /* newlines counted below line_abs */
-    s4s_buf       prefix;        /* bytes of the current line before this chunk */
-    uint64_t      prefix_abs;
-    bool          prefix_over;
-
-    /* capture */
-    bool          cap_on, cap_spilled;
-    uint64_t      cap_start, cap_from; /* raw holds [cap_start, cap_from) */
     bool          top_is_obj;
-    s4s_buf       raw;
 
     /* recovery */
     enum mode     mode;
-    bool          unknown_broken;  /* a recovery happened before any unit succeeded */
+    bool          unknown_broken;  /* a multi-line unit broke before any unit succeeded */
     bool          skip_line;
     const char   *broken_reason;
     uint64_t      broken_off, broken_line;
     uint64_t      last_unit_end;
     char          reason_buf[160];
 
+    s4s_rc        cb_rc;        /* what a callback returned when it stopped the parse */
     s4s_rc        stop;
     char          err[320];
 };
-
-/* --- lines -------------------------------------------------------------------- */
-
-/* newlines in [p, e): 8 bytes at a time (pretty-printed JSON has a newline
- * every ~40 bytes, too often for a memchr call per line) */
-static uint64_t count_nl(const unsigned char *p, const unsigned char *e)
-{
-    uint64_t n = 0;
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    while (e - p >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        uint64_t x = w ^ (ones * '\n');              /* zero bytes where '\n' */
-        uint64_t z = ~(((x & ~highs) + ~highs) | x) & highs; /* exact zero-byte mask */
-        n += ((z >> 7) * ones) >> 56; /* one bit per matching byte, summed */
-        p += 8;
-    }
-    for (; p < e; p++)
-        n += *p == '\n';
-    return n;
-}
-
-static void count_lines(s4s_sax *s, uint64_t abs)
-{
-    if (abs <= s->line_abs)
-        return;
-    uint64_t from = s->line_abs > s->chunk_abs ? s->line_abs : s->chunk_abs;
-    uint64_t to = abs < s->chunk_abs + s->chunk_len ? abs : s->chunk_abs + s->chunk_len;
-    const unsigned char *p = s->chunk + (from - s->chunk_abs), *e = s->chunk + (to - s->chunk_abs);
-    if (p < e) {
-        uint64_t n = count_nl(p, e);
-        if (n) {
-            s->line_no += n;
-            s->last_nl = s->chunk_abs + (uint64_t)((const unsigned char *)memrchr(p, '\n', (size_t)(e - p)) - s->chunk);
-        }
-    }
-    s->line_abs = to > s->line_abs ? to : s->line_abs;
-}
-
-uint64_t s4s_sax_line(s4s_sax *s, uint64_t abs)
-{
-    count_lines(s, abs);
-    return s->line_no + 1;
-}
-
-/* --- capture ------------------------------------------------------------------ */
-
-static void cap_take(s4s_sax *s, uint64_t upto)
-{
-    uint64_t from = s->cap_from > s->chunk_abs ? s->cap_from : s->chunk_abs;
-    uint64_t end = s->chunk_abs + s->chunk_len;
-    if (upto > end)
-        upto = end;
-    if (upto <= from)
-        return;
-    const char *p = (const char *)s->chunk + (from - s->chunk_abs);
-    size_t n = (size_t)(upto - from);
-    if (!s->cap_spilled && !s4s_buf_put(&s->raw, p, n)) {
-        s->cap_spilled = true;
-        if (s->spill)
-            s->spill(s->u, s->raw.p, s->raw.len);
-        s4s_buf_clear(&s->raw);
-    }
-    else if (!s->cap_spilled) {
-        s->cap_from = upto;
-        return;
-    }
-    if (s->spill)
-        s->spill(s->u, p, n);
-    s->cap_from = upto;
-}
-
-void s4s_sax_capture_begin(s4s_sax *s, uint64_t abs, size_t max)
-{
-    s->cap_on = true;
-    s->cap_spilled = false;
-    s->cap_start = s->cap_from = abs;
-    s4s_buf_clear(&s->raw);
-    s->raw.max = max;
-}
-
-void s4s_sax_capture_end(s4s_sax *s, uint64_t abs, const s4s_buf **raw, bool *spilled)
-{
-    *raw = NULL;
-    *spilled = false;
-    if (!s->cap_on)
-        return;
-    cap_take(s, abs);
-    s->cap_on = false;
-    if (s->cap_spilled) {
-        *spilled = true;
-        return;
-    }
-    /* earlier chunks were taken whole; drop what lies past the end */
-    if (abs >= s->cap_start && abs - s->cap_start < s->raw.len)
-        s->raw.len = (size_t)(abs - s->cap_start);
-    *raw = &s->raw;
-}
-
-void s4s_sax_capture_abort(s4s_sax *s) { s->cap_on = false; }
 
 /* --- yajl callbacks ----------------------------------------------------------- */
 
@@ -187,14 +82,30 @@ static inline uint64_t here(s4s_sax *s)
     return s->last_event = s->seg_abs + yajl_get_bytes_consumed(s->h);
 }
 
-static int top_done(s4s_sax *s, uint64_t end, uint64_t start_line)
+static inline int ok(s4s_sax *s, s4s_rc rc)
+{
+    if (rc) {
+        s->cb_rc = rc;
+        return 0;
+    }
+    return 1;
+}
+
+static int unit_begin(s4s_sax *s, uint64_t off)
+{
+    s->unit_off = off;
+    s->unit_line = s4s_rawcap_line(s->cap, off);
+    return ok(s, s->cb.unit_start(s->ctx, off, s->unit_line));
+}
+
+static int top_done(s4s_sax *s, uint64_t end)
 {
     s->last_unit_end = end;
     if (!s->top_is_obj)
         return 1; /* only objects teach us the framing */
     /* a top-level object ended: learn whether values are one per line */
-    uint64_t l = s4s_sax_line(s, end);
-    if (l == start_line) {
+    uint64_t l = s4s_rawcap_line(s->cap, end);
+    if (l == s->unit_line) {
         if (s->mode == M_UNKNOWN)
             s->mode = M_LINES;
     } else {
@@ -204,64 +115,121 @@ static int top_done(s4s_sax *s, uint64_t end, uint64_t start_line)
     return 1;
 }
 
-static int cb_scalar(s4s_sax *s, s4s_jtype t, const char *v, size_t n)
+/* a scalar: its offset, and a unit of its own at the top level */
+static inline int scalar_begin(s4s_sax *s, uint64_t *off)
 {
-    uint64_t off = here(s);
-    if (!s4s_asm_scalar(s->as, t, v, n, off))
-        return 0;
+    *off = here(s);
+    return s->depth || unit_begin(s, *off);
+}
+
+static inline int scalar_end(s4s_sax *s, s4s_rc rc, uint64_t off)
+{
+    if (rc)
+        return ok(s, rc);
     if (s->depth == 0)
         s->last_unit_end = off;
     return 1;
 }
 
-static int cb_null(void *c) { return cb_scalar(c, S4S_J_NULL, "null", 4); }
-static int cb_bool(void *c, int b) { return cb_scalar(c, b ? S4S_J_TRUE : S4S_J_FALSE, b ? "true" : "false", b ? 4 : 5); }
-static int cb_number(void *c, const char *v, size_t n) { return cb_scalar(c, S4S_J_NUMBER, v, n); }
-static int cb_string(void *c, const unsigned char *v, size_t n) { return cb_scalar(c, S4S_J_STRING, (const char *)v, n); }
+static int cb_null(void *c)
+{
+    s4s_sax *s = c;
+    uint64_t off;
+    return scalar_begin(s, &off) && scalar_end(s, s->cb.null_value(s->ctx, off), off);
+}
+
+static int cb_bool(void *c, int b)
+{
+    s4s_sax *s = c;
+    uint64_t off;
+    return scalar_begin(s, &off) && scalar_end(s, s->cb.boolean(s->ctx, b != 0, off), off);
+}
+
+static int cb_number(void *c, const char *v, size_t n)
+{
+    s4s_sax *s = c;
+    uint64_t off;
+    return scalar_begin(s, &off) && scalar_end(s, s->cb.number(s->ctx, v, n, off), off);
+}
+
+static int cb_string(void *c, const unsigned char *v, size_t n)
+{
+    s4s_sax *s = c;
+    uint64_t off;
+    return scalar_begin(s, &off) &&
+           scalar_end(s, s->cb.string(s->ctx, (const char *)v, n, off), off);
+}
 
 static int cb_key(void *c, const unsigned char *k, size_t n)
 {
     s4s_sax *s = c;
-    return s4s_asm_key(s->as, (const char *)k, n, here(s));
+    return ok(s, s->cb.map_key(s->ctx, (const char *)k, n, here(s)));
 }
 
-static int cb_open(s4s_sax *s, s4s_jtype t)
+static inline int open_begin(s4s_sax *s, bool obj, uint64_t *off)
 {
-    uint64_t off = here(s) - 1;
-    if (s->depth == 0)
-        s->top_is_obj = t == S4S_J_OBJECT;
+    *off = here(s) - 1;
+    if (s->depth == 0) {
+        s->top_is_obj = obj;
+        if (!unit_begin(s, *off))
+            return 0;
+    }
     if (++s->depth > s->hard_depth) {
         snprintf(s->reason_buf, sizeof s->reason_buf,
                  "JSON nesting deeper than %u levels", s->hard_depth);
         s->broken_reason = s->reason_buf;
         return 0;
     }
-    return s4s_asm_open(s->as, t, off);
+    return 1;
 }
 
-static int cb_start_map(void *c) { return cb_open(c, S4S_J_OBJECT); }
-static int cb_start_array(void *c) { return cb_open(c, S4S_J_ARRAY); }
+static int cb_start_map(void *c)
+{
+    s4s_sax *s = c;
+    uint64_t off;
+    return open_begin(s, true, &off) && ok(s, s->cb.map_start(s->ctx, off));
+}
 
-static int cb_close(void *c)
+static int cb_start_array(void *c)
+{
+    s4s_sax *s = c;
+    uint64_t off;
+    return open_begin(s, false, &off) && ok(s, s->cb.array_start(s->ctx, off));
+}
+
+static inline int close_end(s4s_sax *s, s4s_rc rc, uint64_t off)
+{
+    if (rc)
+        return ok(s, rc);
+    if (s->depth == 0)
+        return top_done(s, off);
+    return 1;
+}
+
+static int cb_end_map(void *c)
 {
     s4s_sax *s = c;
     uint64_t off = here(s);
-    uint64_t start_line = s4s_asm_unit_line(s->as);
     if (s->depth)
         s->depth--;
-    if (!s4s_asm_close(s->as, off))
-        return 0;
-    if (s->depth == 0)
-        return top_done(s, off, start_line);
-    return 1;
+    return close_end(s, s->cb.map_end(s->ctx, off), off);
+}
+
+static int cb_end_array(void *c)
+{
+    s4s_sax *s = c;
+    uint64_t off = here(s);
+    if (s->depth)
+        s->depth--;
+    return close_end(s, s->cb.array_end(s->ctx, off), off);
 }
 
 static const yajl_callbacks callbacks = {
     cb_null, cb_bool, NULL, NULL, cb_number, cb_string,
-    cb_start_map, cb_key, cb_close, cb_start_array, cb_close,
+    cb_start_map, cb_key, cb_end_map, cb_start_array, cb_end_array,
 };
 
-static void new_handle(s4s_sax *s)
+static void new_handle(s4s_sax *s, uint64_t from)
 {
     if (s->h)
         yajl_free(s->h);
@@ -269,33 +237,35 @@ static void new_handle(s4s_sax *s)
     yajl_alloc_funcs af = {s4s_tracked_malloc, s4s_tracked_realloc, s4s_tracked_free, &s->yajl_mem};
     s->h = yajl_alloc(&callbacks, &af, s);
     yajl_config(s->h, yajl_allow_multiple_values, 1);
-    /* assemble validates UTF-8 itself so a bad string quarantines one
+    /* the consumer validates UTF-8 itself so a bad string quarantines one
      * resource instead of ending the stream */
     yajl_config(s->h, yajl_dont_validate_strings, 1);
     s->depth = 0;
+    s->handle_from = from;
 }
 
 static void release(void *s) { s4s_sax_free(s); }
 
-s4s_sax *s4s_sax_new(s4s_asm *as, size_t max_token, unsigned hard_depth,
-                     s4s_spill_fn spill, void *u)
+s4s_sax *s4s_sax_new(size_t max_token, unsigned hard_depth, s4s_spill_fn spill, void *u)
 {
     s4s_sax *s = s4s_xcalloc(1, sizeof *s);
-    s->as = as;
     s->max_token = max_token;
     s->hard_depth = hard_depth;
-    s->spill = spill;
-    s->u = u;
-    s4s_buf_init(&s->raw, max_token);
-    s4s_buf_init(&s->prefix, LINE_PREFIX_MAX);
-    s->last_nl = (uint64_t)-1;
-    s4s_oom_hold h; /* freed if yajl_alloc fails, before the caller has it */
+    s4s_oom_hold h; /* freed if an allocation fails, before the caller has it */
     s4s_oom_push(&h, s, release);
-    new_handle(s);
+    s->cap = s4s_rawcap_new(max_token, spill, u);
+    new_handle(s, 0);
     s4s_oom_pop(&h);
-    s4s_asm_attach(as, s);
     return s;
 }
+
+void s4s_sax_set_callbacks(s4s_sax *s, const s4s_sax_callbacks *cb, void *ctx)
+{
+    s->cb = *cb;
+    s->ctx = ctx;
+}
+
+s4s_rawcap *s4s_sax_rawcap(s4s_sax *s) { return s->cap; }
 
 void s4s_sax_free(s4s_sax *s)
 {
@@ -304,15 +274,14 @@ void s4s_sax_free(s4s_sax *s)
     if (s->h)
         yajl_free(s->h);
     s4s_tracker_release(&s->yajl_mem);
-    s4s_buf_free(&s->raw);
-    s4s_buf_free(&s->prefix);
+    s4s_rawcap_free(s->cap);
     free(s);
 }
 
 const char *s4s_sax_errmsg(const s4s_sax *s) { return s->err; }
 uint64_t s4s_sax_offset(const s4s_sax *s) { return s->last_event; }
 
-void s4s_sax_stop(s4s_sax *s, s4s_rc rc)
+static void stop(s4s_sax *s, s4s_rc rc)
 {
     if (!s->stop)
         s->stop = rc;
@@ -322,10 +291,10 @@ void s4s_sax_stop(s4s_sax *s, s4s_rc rc)
 
 static void fatal(s4s_sax *s, s4s_rc rc, uint64_t off, const char *what)
 {
-    uint64_t line = s4s_sax_line(s, off);
+    uint64_t line = s4s_rawcap_line(s->cap, off);
     snprintf(s->err, sizeof s->err, "%s at byte %llu (line %llu)%s", what,
              (unsigned long long)off, (unsigned long long)line,
-             s4s_asm_in_bundle(s->as) ? ", inside a Bundle; the entries before it were written" : "");
+             s->cb.streaming(s->ctx) ? ", inside a Bundle; the entries before it were written" : "");
     s->stop = rc;
 }
 
@@ -344,73 +313,64 @@ static const char *yajl_reason(s4s_sax *s)
 
 static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n);
 
+static void set_chunk(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n)
+{
+    s->chunk = p;
+    s->chunk_abs = abs;
+    s->chunk_len = n;
+    s4s_rawcap_chunk(s->cap, p, abs, n);
+}
+
 /* A parse error at abs `e`.  Returns the chunk position to continue at. */
 static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_default)
 {
-    uint64_t le = s4s_sax_line(s, e);
-    bool in_unit = s4s_asm_in_unit(s->as);
-    uint64_t lu = in_unit ? s4s_asm_unit_line(s->as) : le;
-    if (s->mode == M_MULTI || (s4s_asm_in_bundle(s->as) && le > lu) ||
+    uint64_t le = s4s_rawcap_line(s->cap, e);
+    bool in_unit = s->depth > 0;
+    uint64_t lu = in_unit ? s->unit_line : le;
+    if (s->mode == M_MULTI || (s->cb.streaming(s->ctx) && le > lu) ||
         (s->mode == M_UNKNOWN && s->unknown_broken)) {
-        s4s_sax_stop(s, S4S_ERR_JSON);
+        stop(s, S4S_ERR_JSON);
         fatal(s, S4S_ERR_JSON, e, reason);
         return s->chunk_len;
     }
-    if (s->mode == M_UNKNOWN)
-        s->unknown_broken = true;
-    new_handle(s);
     if (le == lu) {
-        /* the rest of this line belongs to the broken unit */
-        if (!in_unit) {
-            uint64_t ls = s->last_nl == (uint64_t)-1 ? 0 : s->last_nl + 1;
-            if (ls < s->last_unit_end)
-                ls = s->last_unit_end;
-            s4s_sax_capture_begin(s, ls, s->max_token);
-            if (ls < s->chunk_abs && !s->prefix_over && s->prefix_abs <= ls) {
-                const char *pp = s->prefix.p + (ls - s->prefix_abs);
-                size_t pn = s->prefix.len - (size_t)(ls - s->prefix_abs);
-                if (!s4s_buf_put(&s->raw, pp, pn))
-                    s->cap_spilled = true;
-            }
-        }
+        /* the rest of this line belongs to the broken unit: a line that
+         * breaks on itself says nothing against NDJSON, so the stream goes
+         * on however many such lines follow */
+        new_handle(s, e);
+        if (!in_unit)
+            s4s_rawcap_begin_line(s->cap, s->last_unit_end);
         s->skip_line = true;
         s->broken_reason = reason;
         s->broken_off = e;
         s->broken_line = lu;
         return resume_default;
     }
-    /* the unit's first line ended without closing it (NDJSON): quarantine
-     * that line and re-parse everything after it with a fresh handle */
-    uint64_t nl = (uint64_t)-1;
-    if (s->cap_on && !s->cap_spilled && s4s_asm_unit_off(s->as) >= s->cap_start) {
-        size_t from = (size_t)(s4s_asm_unit_off(s->as) - s->cap_start);
-        const char *q = from < s->raw.len ? memchr(s->raw.p + from, '\n', s->raw.len - from) : NULL;
-        if (q)
-            nl = s->cap_start + (uint64_t)(q - s->raw.p);
+    /* the unit's first line ended without closing it (NDJSON, or the first
+     * unit of multi-line JSON): quarantine that line and re-parse everything
+     * after it with a fresh handle; a second such break before any unit
+     * succeeds means the input is not NDJSON */
+    if (s->mode == M_UNKNOWN)
+        s->unknown_broken = true;
+    uint64_t nl;
+    if (!s4s_rawcap_find_nl(s->cap, s->unit_off, e, &nl)) {
+        stop(s, S4S_ERR_JSON);
+        fatal(s, S4S_ERR_JSON, e, reason);
+        return s->chunk_len;
     }
-    if (nl == (uint64_t)-1) {
-        uint64_t from = s4s_asm_unit_off(s->as) > s->chunk_abs ? s4s_asm_unit_off(s->as) : s->chunk_abs;
-        const unsigned char *q = memchr(s->chunk + (from - s->chunk_abs), '\n', (size_t)(e - from));
-        if (q)
-            nl = s->chunk_abs + (uint64_t)(q - s->chunk);
-        else if (!s->cap_on || s->cap_spilled) {
-            s4s_sax_stop(s, S4S_ERR_JSON);
-            fatal(s, S4S_ERR_JSON, e, reason);
-            return s->chunk_len;
-        }
-    }
+    new_handle(s, nl + 1);
     /* bytes after the newline that earlier chunks delivered, kept in raw */
     s4s_buf again;
     s4s_buf_init(&again, s->max_token);
     s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
     s4s_oom_push(&h, &again, s4s_buf_drop);
-    if (nl + 1 < s->chunk_abs && s->cap_on && !s->cap_spilled)
-        s4s_buf_put(&again, s->raw.p + (nl + 1 - s->cap_start), (size_t)(s->chunk_abs - nl - 1));
-    s4s_rc rc = s4s_asm_broken(s->as, reason, e, lu, nl);
+    if (nl + 1 < s->chunk_abs)
+        s4s_rawcap_copy(s->cap, nl + 1, s->chunk_abs, &again);
+    s4s_rc rc = s->cb.broken(s->ctx, reason, e, lu, nl);
     if (rc) {
         s4s_oom_pop(&h);
         s4s_buf_free(&again);
-        s4s_sax_stop(s, rc);
+        stop(s, rc);
         return s->chunk_len;
     }
     s->last_unit_end = nl + 1;
@@ -420,11 +380,9 @@ static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_
         uint64_t cabs = s->chunk_abs;
         size_t clen = s->chunk_len;
         feed_bytes(s, (const unsigned char *)again.p, nl + 1, again.len);
-        if (s->cap_on) /* a unit opened there keeps capturing from the chunk */
-            s->cap_from = cabs;
-        s->chunk = c;
-        s->chunk_abs = cabs;
-        s->chunk_len = clen;
+        /* a unit opened there keeps capturing from the chunk */
+        s4s_rawcap_resume(s->cap, cabs);
+        set_chunk(s, c, cabs, clen);
     }
     s4s_oom_pop(&h);
     s4s_buf_free(&again);
@@ -440,10 +398,10 @@ static size_t finish_line(s4s_sax *s, size_t i)
     uint64_t nl_abs = s->chunk_abs + (uint64_t)(nl - s->chunk);
     s->skip_line = false;
     s->skipping = false;
-    s4s_rc rc = s4s_asm_broken(s->as, s->broken_reason, s->broken_off, s->broken_line, nl_abs);
+    s4s_rc rc = s->cb.broken(s->ctx, s->broken_reason, s->broken_off, s->broken_line, nl_abs);
     if (rc)
-        s4s_sax_stop(s, rc);
-    new_handle(s);
+        stop(s, rc);
+    new_handle(s, nl_abs + 1);
     s->last_unit_end = nl_abs + 1;
     return (size_t)(nl - s->chunk) + 1;
 }
@@ -496,7 +454,7 @@ static void check_long_token(s4s_sax *s, uint64_t end)
     if (end - s->last_event <= s->max_token || s->tok_first < 0)
         return; /* no token open (whitespace is not buffered by yajl) */
     if (s->tok_first != '"') {
-        s4s_sax_stop(s, S4S_ERR_LIMIT);
+        stop(s, S4S_ERR_LIMIT);
         fatal(s, S4S_ERR_LIMIT, end, "JSON token longer than --max-resource-bytes");
         return;
     }
@@ -519,7 +477,7 @@ static void check_long_token(s4s_sax *s, uint64_t end)
         }
         break;
     }
-    s4s_asm_poison(s->as, "string longer than --max-resource-bytes", "too-costly", s->last_event);
+    s->cb.string_cut(s->ctx, "string longer than --max-resource-bytes", s->last_event);
 }
 
 static void remember_tail(s4s_sax *s, const unsigned char *p, size_t n)
@@ -535,12 +493,13 @@ static void remember_tail(s4s_sax *s, const unsigned char *p, size_t n)
     }
 }
 
+/* JSON whitespace */
+static inline bool is_ws(unsigned char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 /* Parse p[0..n) (absolute offset abs) as the current chunk. */
 static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n)
 {
-    s->chunk = p;
-    s->chunk_abs = abs;
-    s->chunk_len = n;
+    set_chunk(s, p, abs, n);
     const unsigned char *fp = p;
     unsigned char *nul_copy = NULL;
     if (memchr(p, 0, n)) {
@@ -552,6 +511,14 @@ static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t 
             nul_copy[k] = p[k] ? p[k] : 0xFF;
         fp = nul_copy;
     }
+    /* where the last byte that is not whitespace ends: the end of input
+     * after only whitespace is no truncated value (a recovery re-feeds
+     * earlier bytes, which must not lower it) */
+    for (size_t k = n; k > 0 && abs + k > s->content_end; k--)
+        if (!is_ws(p[k - 1])) {
+            s->content_end = abs + k;
+            break;
+        }
     size_t i = 0;
     while (i < n && !s->stop) {
         if (s->skip_line) {
@@ -573,8 +540,8 @@ static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t 
         }
         uint64_t e = s->seg_abs + yajl_get_bytes_consumed(s->h);
         if (st == yajl_status_client_canceled) {
-            if (s4s_asm_rc(s->as)) {
-                s4s_sax_stop(s, s4s_asm_rc(s->as));
+            if (s->cb_rc) {
+                stop(s, s->cb_rc);
                 break;
             }
             if (!s->broken_reason)
@@ -584,9 +551,7 @@ static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t 
         }
         i = recover(s, e, yajl_reason(s), (size_t)(e - abs));
     }
-    if (s->cap_on)
-        cap_take(s, abs + n);
-    count_lines(s, abs + n);
+    s4s_rawcap_chunk_done(s->cap);
     free(nul_copy);
 }
 
@@ -596,15 +561,7 @@ s4s_rc s4s_sax_feed(s4s_sax *s, const unsigned char *p, size_t n)
         return s->stop;
     feed_bytes(s, p, s->total, n);
     /* keep the current line's beginning for recovery */
-    const unsigned char *nl = memrchr(p, '\n', n);
-    if (nl) {
-        s4s_buf_clear(&s->prefix);
-        s->prefix_over = false;
-        s->prefix_abs = s->total + (uint64_t)(nl - p) + 1;
-        s4s_buf_put(&s->prefix, nl + 1, (size_t)(p + n - nl - 1));
-    } else if (!s->prefix_over && !s4s_buf_put(&s->prefix, p, n)) {
-        s->prefix_over = true;
-    }
+    s4s_rawcap_stream_done(s->cap, p, s->total, n);
     s->total += n;
     return s->stop;
 }
@@ -613,23 +570,26 @@ s4s_rc s4s_sax_finish(s4s_sax *s)
 {
     if (s->stop)
         return s->stop;
-    s->chunk = (const unsigned char *)"";
-    s->chunk_abs = s->total;
-    s->chunk_len = 0;
+    set_chunk(s, (const unsigned char *)"", s->total, 0);
     if (s->skip_line) {
         s->skip_line = false;
-        s4s_rc rc = s4s_asm_broken(s->as, s->broken_reason, s->broken_off, s->broken_line, s->total);
+        s4s_rc rc = s->cb.broken(s->ctx, s->broken_reason, s->broken_off, s->broken_line, s->total);
         return s->stop = rc;
     }
+    /* nothing but whitespace since the last value (or since the handle
+     * began after a broken line): no value is cut short */
+    uint64_t done = s->last_event > s->handle_from ? s->last_event : s->handle_from;
+    if (s->depth == 0 && s->content_end <= done)
+        return S4S_OK;
     s->seg_abs = s->total;
     yajl_status st = yajl_complete_parse(s->h);
-    if (st == yajl_status_client_canceled && s4s_asm_rc(s->as))
-        return s->stop = s4s_asm_rc(s->as);
-    if (st != yajl_status_ok || s4s_asm_in_unit(s->as)) {
+    if (st == yajl_status_client_canceled && s->cb_rc)
+        return s->stop = s->cb_rc;
+    if (st != yajl_status_ok || s->depth > 0) {
         const char *why = "input ends inside a JSON value (truncated)";
-        if (s->mode != M_MULTI && !s4s_asm_in_bundle(s->as) && !s->unknown_broken) {
+        if (s->mode != M_MULTI && !s->cb.streaming(s->ctx) && !s->unknown_broken) {
             /* NDJSON: the last line is cut short; quarantine it */
-            s4s_rc rc = s4s_asm_broken(s->as, why, s->total, s4s_asm_unit_line(s->as), s->total);
+            s4s_rc rc = s->cb.broken(s->ctx, why, s->total, s->unit_line, s->total);
             return s->stop = rc;
         }
         fatal(s, S4S_ERR_JSON, s->total, why);

@@ -1,33 +1,63 @@
 /*
- * sax.h - bytes to JSON events: yajl, offsets, lines, raw capture, recovery.
+ * sax.h - bytes to JSON events: yajl, offsets, long strings, depth, recovery.
  *
- * sax owns the yajl handle and everything byte-level: the absolute
- * uncompressed offset of every event, line numbers, the raw copy of the
- * resource being assembled (for byte-for-byte quarantine), the cut of strings
- * longer than the limit (yajl would otherwise buffer them whole), the depth
- * cap that bounds yajl's own stack, and recovery from broken NDJSON lines.
- * Events go to assemble.c (s4s_asm_*), which decides what a resource is.
+ * sax owns the yajl handle and the byte-level decisions: the absolute
+ * uncompressed offset of every event, the cut of strings longer than the
+ * limit (yajl would otherwise buffer them whole), the depth cap that bounds
+ * yajl's own stack, what a top-level unit is, and recovery from broken
+ * NDJSON lines.  It shows every chunk to its rawcap (raw capture and line
+ * index, rawcap.h) and reports events through an s4s_sax_callbacks table,
+ * in yajl's style; it knows nothing of what a consumer builds.
  *
- * Ownership: s4s_sax_new() borrows the assembler; s4s_sax_free() releases
- * the yajl handle and buffers.  Raw bytes handed out by s4s_sax_capture_end()
- * stay valid until the next capture begins.
+ * Ownership: s4s_sax_new() creates the rawcap and the yajl handle;
+ * s4s_sax_free() releases both.  The callbacks' ctx is borrowed.
  */
 #ifndef S4S_SAX_H
 #define S4S_SAX_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "base/buf.h"
 #include "base/rc.h"
+#include "rawcap.h"
 
 typedef struct s4s_sax s4s_sax;
-typedef struct s4s_asm s4s_asm;
 
-typedef void (*s4s_spill_fn)(void *u, const char *p, size_t n);
-/* spill receives, in order, the raw bytes of a capture that outgrew its cap. */
-s4s_sax *s4s_sax_new(s4s_asm *as, size_t max_token, unsigned hard_depth,
-                     s4s_spill_fn spill, void *u);
+/* Events.  off is the absolute offset just past the token (for openers: of
+ * the bracket itself).  Any rc but S4S_OK stops the parse; s4s_sax_feed()
+ * then returns it.  Strings and keys are not UTF-8 checked, and their bytes
+ * are valid only during the call. */
+typedef struct s4s_sax_callbacks {
+    /* a top-level value begins (before its first event) at off, on line */
+    s4s_rc (*unit_start)(void *ctx, uint64_t off, uint64_t line);
+    s4s_rc (*null_value)(void *ctx, uint64_t off);
+    s4s_rc (*boolean)(void *ctx, bool b, uint64_t off);
+    s4s_rc (*number)(void *ctx, const char *lexeme, size_t n, uint64_t off);
+    s4s_rc (*string)(void *ctx, const char *v, size_t n, uint64_t off);
+    s4s_rc (*map_start)(void *ctx, uint64_t off);
+    s4s_rc (*map_key)(void *ctx, const char *k, size_t n, uint64_t off);
+    s4s_rc (*map_end)(void *ctx, uint64_t off);
+    s4s_rc (*array_start)(void *ctx, uint64_t off);
+    s4s_rc (*array_end)(void *ctx, uint64_t off);
+    /* The open unit is broken (malformed JSON, nesting deeper than the
+     * hard cap) and ends here: what was in progress is quarantined, its
+     * capture ending at cap_end (sax has begun a capture of the line when
+     * no unit was open).  off is where the problem is, line the unit's. */
+    s4s_rc (*broken)(void *ctx, const char *reason, uint64_t off, uint64_t line,
+                     uint64_t cap_end);
+    /* A string longer than the limit is being cut: the value that holds
+     * it cannot be kept (the parse goes on). */
+    void   (*string_cut)(void *ctx, const char *reason, uint64_t off);
+    /* True when the open unit streams its parts as they come (a Bundle):
+     * a break inside it cannot be quarantined as one unit, so it is fatal. */
+    bool   (*streaming)(void *ctx);
+} s4s_sax_callbacks;
+
+s4s_sax *s4s_sax_new(size_t max_token, unsigned hard_depth, s4s_spill_fn spill, void *u);
 void     s4s_sax_free(s4s_sax *s);
+/* Registers the consumer; must be called before the first feed. */
+void     s4s_sax_set_callbacks(s4s_sax *s, const s4s_sax_callbacks *cb, void *ctx);
+/* The rawcap the consumer captures resources with and asks for lines. */
+s4s_rawcap *s4s_sax_rawcap(s4s_sax *s);
 /* Feed uncompressed bytes.  Returns S4S_OK, or the fatal rc (message via
  * s4s_sax_errmsg) when the stream cannot continue. */
 s4s_rc   s4s_sax_feed(s4s_sax *s, const unsigned char *p, size_t n);
@@ -35,16 +65,5 @@ s4s_rc   s4s_sax_finish(s4s_sax *s);
 const char *s4s_sax_errmsg(const s4s_sax *s);
 /* offset just after the latest JSON event (where an out-of-memory stopped) */
 uint64_t s4s_sax_offset(const s4s_sax *s);
-
-/* Used by assemble.c while a resource is built. */
-void     s4s_sax_capture_begin(s4s_sax *s, uint64_t abs_off, size_t max);
-/* Stops capturing at abs_off (exclusive).  *raw gets the bytes; NULL with
- * *spilled set when they outgrew the cap and went to the spill function;
- * NULL and not spilled when no capture was running. */
-void     s4s_sax_capture_end(s4s_sax *s, uint64_t abs_off, const s4s_buf **raw, bool *spilled);
-void     s4s_sax_capture_abort(s4s_sax *s);
-uint64_t s4s_sax_line(s4s_sax *s, uint64_t abs_off); /* 1-based line of an offset */
-/* Ask sax to stop: the next return from s4s_sax_feed carries rc. */
-void     s4s_sax_stop(s4s_sax *s, s4s_rc rc);
 
 #endif

@@ -71,3 +71,15 @@ bool s4s_compact(s4s_buf *b, const char *p, size_t n, s4s_compact_state *st)
     }
     return s4s_buf_put(b, p + run, n - run);
 }
+
+bool s4s_write_raw_line(s4s_buf *b, const char *p, size_t n)
+{
+    if (n && p[n - 1] == '\r')
+        n--;
+    if (!n)
+        return true; /* p may be NULL for an empty capture */
+    if (!memchr(p, '\n', n) && !memchr(p, '\r', n))
+        return s4s_buf_put(b, p, n);
+    s4s_compact_state cs = {0};
+    return s4s_compact(b, p, n, &cs);
+}

@@ -5,7 +5,8 @@
  * built, number lexemes verbatim, strings escaped minimally, removed nodes
  * skipped.  s4s_compact() strips insignificant whitespace from raw input
  * bytes without touching anything else (the quarantine copy), streaming: the
- * state carries string/escape context across calls.
+ * state carries string/escape context across calls.  s4s_write_raw_line()
+ * chooses between the bytes as received and their compacted form.
  * Ownership: output is appended to a caller-owned s4s_buf.
  */
 #ifndef S4S_WRITER_H
@@ -22,5 +23,9 @@ typedef struct s4s_compact_state {
 /* Appends the compacted form of p[0..n); newlines outside strings are
  * dropped too, so the result is one line. */
 bool s4s_compact(s4s_buf *b, const char *p, size_t n, s4s_compact_state *st);
+/* The quarantine copy of a resource's raw bytes: exactly as received when
+ * they are one line (a final CR of a CRLF line dropped), compacted to one
+ * line otherwise.  Broken JSON stays byte for byte where it can. */
+bool s4s_write_raw_line(s4s_buf *b, const char *p, size_t n);
 
 #endif

@@ -293,13 +293,47 @@ static const char *integer(const char *s, size_t n, long long lo)
     return NULL;
 }
 
+/* A JSON number lexeme -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? is
+ * beyond the largest double (1.7976931348623157e308): no reader could hold
+ * it.  Worked out on the digits: the value is 0.d1d2... x 10^e. */
+static bool decimal_too_large(const char *s, size_t n)
+{
+    static const char max_digits[] = "17976931348623157"; /* DBL_MAX = 0.17976...e309 */
+    size_t i = s[0] == '-';
+    long long e = 0;         /* decimal exponent of the first significant digit */
+    bool seen = false, frac = false;
+    char sig[sizeof max_digits]; /* leading significant digits, zero padded */
+    size_t nsig = 0;
+    bool more = false;       /* a nonzero digit beyond those */
+    for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') { frac = true; continue; }
+        if (!seen && s[i] == '0') { if (frac) e--; continue; }
+        if (!seen) seen = true;
+        if (!frac) e++;
+        if (nsig < sizeof sig - 1) sig[nsig++] = s[i];
+        else if (s[i] != '0') more = true;
+    }
+    if (!seen) return false; /* zero */
+    if (i < n) { /* the exponent, saturated far beyond any double */
+        bool neg = s[++i] == '-';
+        if (s[i] == '-' || s[i] == '+') i++;
+        long long x = 0;
+        for (; i < n; i++) if (x < 1000000000LL) x = x * 10 + (s[i] - '0');
+        e += neg ? -x : x;
+    }
+    if (e != 309) return e > 309;
+    while (nsig < sizeof sig - 1) sig[nsig++] = '0';
+    int c = memcmp(sig, max_digits, sizeof sig - 1);
+    return c > 0 || (c == 0 && more);
+}
+
 static const char *decimal(const char *s, size_t n)
 {
     /* the JSON parser accepted the lexeme; R4 forbids only what JSON allows
      * beyond its grammar, which is nothing except leading zeros already
      * rejected by JSON.  Keep a guard against absurd lengths. */
     if (n > 256) return "decimal too long";
-    (void)s;
+    if (decimal_too_large(s, n)) return "decimal out of range (beyond the largest double, about 1.8e308)";
     return NULL;
 }
 

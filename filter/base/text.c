@@ -151,10 +151,18 @@ const char *s4s_text_nfc(s4s_arena *a, const char *s, size_t n, size_t *out_len)
     return out;
 }
 
+/* ICU may hold a few bytes of earlier calls when it meets a bad sequence,
+ * so the bytes just before a call are kept to find where it began */
+#define CONV_HIST 32
+
 struct s4s_conv {
     UConverter *src, *utf8;
     UChar       pivot[4096];
     UChar      *ps, *pt;
+    uint64_t    fed;     /* bytes converted by earlier calls */
+    uint64_t    bad_at;  /* where the sequence that stopped it begins */
+    unsigned char hist[CONV_HIST]; /* the last bytes of earlier calls */
+    size_t      hist_len;
 };
 
 s4s_rc s4s_conv_new(const char *charset, s4s_conv **out)
@@ -178,6 +186,49 @@ s4s_rc s4s_conv_new(const char *charset, s4s_conv **out)
     return S4S_OK;
 }
 
+/* byte at absolute offset o of the converter's input: from the current
+ * call p[0..n) or the kept history; -1 when no longer known */
+static int conv_byte(const s4s_conv *c, const char *p, size_t n, uint64_t o)
+{
+    if (o >= c->fed)
+        return o - c->fed < n ? (unsigned char)p[o - c->fed] : -1;
+    return c->fed - o <= c->hist_len ? c->hist[c->hist_len - (c->fed - o)] : -1;
+}
+
+/* A bad sequence stopped the call after `used` bytes of p[0..n): find where
+ * it began (the last place its bytes occur before what ICU consumed; ICU
+ * may have consumed a few bytes past it), and flush the text before it,
+ * which ICU leaves in the pivot. */
+static s4s_rc conv_stopped(s4s_conv *c, const char *p, size_t n, size_t used, s4s_buf *out)
+{
+    char bad[32], tmp[16384];
+    int8_t blen = sizeof bad;
+    UErrorCode err = U_ZERO_ERROR;
+    ucnv_getInvalidChars(c->src, bad, &blen, &err);
+    uint64_t end = c->fed + used, len = U_SUCCESS(err) && blen > 0 ? (uint64_t)blen : 0;
+    c->bad_at = end >= len ? end - len : 0;
+    for (uint64_t q = c->bad_at + 1; len && q-- > 0 && c->bad_at - q < 8;) {
+        uint64_t k = 0;
+        while (k < len && conv_byte(c, p, n, q + k) == (unsigned char)bad[k])
+            k++;
+        if (k == len) {
+            c->bad_at = q;
+            break;
+        }
+    }
+    ucnv_resetToUnicode(c->src);
+    const char *none = "";
+    do {
+        char *t = tmp;
+        err = U_ZERO_ERROR;
+        ucnv_convertEx(c->utf8, c->src, &t, tmp + sizeof tmp, &none, none, c->pivot, &c->ps,
+                       &c->pt, c->pivot + 4096, false, false, &err);
+        if (!s4s_buf_put(out, tmp, (size_t)(t - tmp)))
+            return S4S_ERR_LIMIT;
+    } while (err == U_BUFFER_OVERFLOW_ERROR);
+    return S4S_ERR_ENCODING;
+}
+
 s4s_rc s4s_conv_run(s4s_conv *c, const char *p, size_t n, bool flush, s4s_buf *out)
 {
     const char *src = p, *end = p + n;
@@ -192,10 +243,22 @@ s4s_rc s4s_conv_run(s4s_conv *c, const char *p, size_t n, bool flush, s4s_buf *o
         if (err == U_BUFFER_OVERFLOW_ERROR)
             continue;
         if (U_FAILURE(err))
-            return S4S_ERR_ENCODING;
+            return conv_stopped(c, p, n, (size_t)(src - p), out);
+        /* keep the tail for conv_stopped */
+        size_t keep = n < CONV_HIST ? n : CONV_HIST;
+        if (c->hist_len + keep > CONV_HIST) {
+            size_t drop = c->hist_len + keep - CONV_HIST;
+            memmove(c->hist, c->hist + drop, c->hist_len - drop);
+            c->hist_len -= drop;
+        }
+        memcpy(c->hist + c->hist_len, p + n - keep, keep);
+        c->hist_len += keep;
+        c->fed += n;
         return S4S_OK;
     }
 }
+
+uint64_t s4s_conv_bad_at(const s4s_conv *c) { return c->bad_at; }
 
 void s4s_conv_free(s4s_conv *c)
 {

@@ -9,6 +9,7 @@
 #define S4S_TEXT_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "arena.h"
 #include "buf.h"
 #include "rc.h"
@@ -24,8 +25,12 @@ const char *s4s_text_nfc(s4s_arena *a, const char *s, size_t n, size_t *out_len)
 /* Legacy charset -> UTF-8 streaming converter (ICU ucnv). */
 typedef struct s4s_conv s4s_conv;
 s4s_rc s4s_conv_new(const char *charset, s4s_conv **out);
-/* Appends the UTF-8 of p[0..n) to out; flush=true at end of input. */
+/* Appends the UTF-8 of p[0..n) to out; flush=true at end of input.  On a
+ * bad sequence (S4S_ERR_ENCODING) out still gets the text before it. */
 s4s_rc s4s_conv_run(s4s_conv *c, const char *p, size_t n, bool flush, s4s_buf *out);
+/* After S4S_ERR_ENCODING: offset, counted over every byte given to the
+ * converter, of the first byte of the bad sequence. */
+uint64_t s4s_conv_bad_at(const s4s_conv *c);
 void   s4s_conv_free(s4s_conv *c);
 
 #endif

@@ -161,6 +161,20 @@ static void test_formats(void)
     CHECK(s4s_fhir_prim_check(S4S_FP_uuid, "urn:uuid:C757873D-EC9A-4326-A141-556F43239520", 45) != NULL);
     CHECK(s4s_fhir_prim_check(S4S_FP_positiveInt, "0", 1) != NULL);
     CHECK(s4s_fhir_prim_check(S4S_FP_integer, "-2147483648", 11) == NULL);
+    /* decimals: anything a double holds passes, beyond it is out of range */
+    static const struct { const char *v; bool ok; } dec[] = {
+        {"0", true}, {"-0.0e999999", true}, {"1e308", true}, {"1.7976931348623157e308", true},
+        {"-17976931348623157e292", true}, {"0.00001e309", true},
+        {"1e-999999", true}, {"12345678901234567890.5", true},
+        {"1e999999", false}, {"-1e400", false}, {"1.7976931348623159e308", false},
+        {"2e308", false}, {"10e308", false}, {"1E+309", false}, {"1e99999999999999999999", false},
+        {"17976931348623157000000000001e280", false},
+    };
+    for (size_t i = 0; i < sizeof dec / sizeof dec[0]; i++) {
+        const char *why = s4s_fhir_prim_check(S4S_FP_decimal, dec[i].v, strlen(dec[i].v));
+        CHECK((why == NULL) == dec[i].ok);
+        if ((why == NULL) != dec[i].ok) fprintf(stderr, "  decimal %s\n", dec[i].v);
+    }
 }
 
 static void test_choice(void)

@@ -1,0 +1,238 @@
+/*
+ * rawcap.c - raw capture of the resource being built, and the line index.
+ *
+ * Invariants:
+ *  - raw holds the captured bytes [cap_start, cap_from); cap_from only
+ *    grows, a chunk at a time (or up to the capture's end), so every input
+ *    byte is copied at most once.
+ *  - Memory is bounded: the capture by its cap (then the bytes go to the
+ *    spill function, never kept), the line prefix by LINE_PREFIX_MAX.
+ *  - Newlines below line_abs are counted in line_no; last_nl is the offset
+ *    of the latest of them (UINT64_MAX before the first).
+ */
+#include "rawcap.h"
+#include "base/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_PREFIX_MAX (64 * 1024)
+
+struct s4s_rawcap {
+    s4s_spill_fn  spill;
+    void         *u;
+
+    /* the chunk being parsed */
+    const unsigned char *chunk;
+    uint64_t      chunk_abs;
+    size_t        chunk_len;
+
+    /* lines */
+    uint64_t      line_abs, line_no, last_nl;
+    s4s_buf       prefix;        /* bytes of the current line before this chunk */
+    uint64_t      prefix_abs;
+    bool          prefix_over;
+
+    /* capture */
+    bool          on, spilled;
+    uint64_t      cap_start, cap_from;
+    s4s_buf       raw;
+};
+
+s4s_rawcap *s4s_rawcap_new(size_t max, s4s_spill_fn spill, void *u)
+{
+    s4s_rawcap *c = s4s_xcalloc(1, sizeof *c);
+    c->spill = spill;
+    c->u = u;
+    c->chunk = (const unsigned char *)"";
+    c->last_nl = UINT64_MAX;
+    s4s_buf_init(&c->raw, max);
+    s4s_buf_init(&c->prefix, LINE_PREFIX_MAX);
+    return c;
+}
+
+void s4s_rawcap_free(s4s_rawcap *c)
+{
+    if (!c)
+        return;
+    s4s_buf_free(&c->raw);
+    s4s_buf_free(&c->prefix);
+    free(c);
+}
+
+void s4s_rawcap_chunk(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n)
+{
+    c->chunk = p;
+    c->chunk_abs = abs;
+    c->chunk_len = n;
+}
+
+/* --- lines -------------------------------------------------------------------- */
+
+/* newlines in [p, e): 8 bytes at a time (pretty-printed JSON has a newline
+ * every ~40 bytes, too often for a memchr call per line) */
+static uint64_t count_nl(const unsigned char *p, const unsigned char *e)
+{
+    uint64_t n = 0;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (e - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t x = w ^ (ones * '\n');              /* zero bytes where '\n' */
+        uint64_t z = ~(((x & ~highs) + ~highs) | x) & highs; /* exact zero-byte mask */
+        n += ((z >> 7) * ones) >> 56; /* one bit per matching byte, summed */
+        p += 8;
+    }
+    for (; p < e; p++)
+        n += *p == '\n';
+    return n;
+}
+
+static void count_lines(s4s_rawcap *c, uint64_t abs)
+{
+    if (abs <= c->line_abs)
+        return;
+    uint64_t from = c->line_abs > c->chunk_abs ? c->line_abs : c->chunk_abs;
+    uint64_t to = abs < c->chunk_abs + c->chunk_len ? abs : c->chunk_abs + c->chunk_len;
+    const unsigned char *p = c->chunk + (from - c->chunk_abs), *e = c->chunk + (to - c->chunk_abs);
+    if (p < e) {
+        uint64_t n = count_nl(p, e);
+        if (n) {
+            c->line_no += n;
+            c->last_nl = c->chunk_abs + (uint64_t)((const unsigned char *)memrchr(p, '\n', (size_t)(e - p)) - c->chunk);
+        }
+    }
+    c->line_abs = to > c->line_abs ? to : c->line_abs;
+}
+
+uint64_t s4s_rawcap_line(s4s_rawcap *c, uint64_t abs)
+{
+    count_lines(c, abs);
+    return c->line_no + 1;
+}
+
+void s4s_rawcap_stream_done(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n)
+{
+    const unsigned char *nl = memrchr(p, '\n', n);
+    if (nl) {
+        s4s_buf_clear(&c->prefix);
+        c->prefix_over = false;
+        c->prefix_abs = abs + (uint64_t)(nl - p) + 1;
+        s4s_buf_put(&c->prefix, nl + 1, (size_t)(p + n - nl - 1));
+    } else if (!c->prefix_over && !s4s_buf_put(&c->prefix, p, n)) {
+        c->prefix_over = true;
+    }
+}
+
+/* --- capture ------------------------------------------------------------------ */
+
+static void take(s4s_rawcap *c, uint64_t upto)
+{
+    uint64_t from = c->cap_from > c->chunk_abs ? c->cap_from : c->chunk_abs;
+    uint64_t end = c->chunk_abs + c->chunk_len;
+    if (upto > end)
+        upto = end;
+    if (upto <= from)
+        return;
+    const char *p = (const char *)c->chunk + (from - c->chunk_abs);
+    size_t n = (size_t)(upto - from);
+    if (!c->spilled && !s4s_buf_put(&c->raw, p, n)) {
+        c->spilled = true;
+        if (c->spill)
+            c->spill(c->u, c->raw.p, c->raw.len);
+        s4s_buf_clear(&c->raw);
+    }
+    else if (!c->spilled) {
+        c->cap_from = upto;
+        return;
+    }
+    if (c->spill)
+        c->spill(c->u, p, n);
+    c->cap_from = upto;
+}
+
+void s4s_rawcap_chunk_done(s4s_rawcap *c)
+{
+    if (c->on)
+        take(c, c->chunk_abs + c->chunk_len);
+    count_lines(c, c->chunk_abs + c->chunk_len);
+}
+
+void s4s_rawcap_begin(s4s_rawcap *c, uint64_t abs, size_t max)
+{
+    c->on = true;
+    c->spilled = false;
+    c->cap_start = c->cap_from = abs;
+    s4s_buf_clear(&c->raw);
+    c->raw.max = max;
+}
+
+void s4s_rawcap_begin_line(s4s_rawcap *c, uint64_t from)
+{
+    uint64_t ls = c->last_nl == UINT64_MAX ? 0 : c->last_nl + 1;
+    if (ls < from)
+        ls = from;
+    s4s_rawcap_begin(c, ls, c->raw.max);
+    if (ls < c->chunk_abs && !c->prefix_over && c->prefix_abs <= ls) {
+        const char *pp = c->prefix.p + (ls - c->prefix_abs);
+        size_t pn = c->prefix.len - (size_t)(ls - c->prefix_abs);
+        if (!s4s_buf_put(&c->raw, pp, pn))
+            c->spilled = true;
+    }
+}
+
+void s4s_rawcap_end(s4s_rawcap *c, uint64_t abs, const s4s_buf **raw, bool *spilled)
+{
+    *raw = NULL;
+    *spilled = false;
+    if (!c->on)
+        return;
+    take(c, abs);
+    c->on = false;
+    if (c->spilled) {
+        *spilled = true;
+        return;
+    }
+    /* earlier chunks were taken whole; drop what lies past the end */
+    if (abs >= c->cap_start && abs - c->cap_start < c->raw.len)
+        c->raw.len = (size_t)(abs - c->cap_start);
+    *raw = &c->raw;
+}
+
+void s4s_rawcap_abort(s4s_rawcap *c) { c->on = false; }
+bool s4s_rawcap_on(const s4s_rawcap *c) { return c->on; }
+
+void s4s_rawcap_resume(s4s_rawcap *c, uint64_t abs)
+{
+    if (c->on)
+        c->cap_from = abs;
+}
+
+bool s4s_rawcap_find_nl(const s4s_rawcap *c, uint64_t from, uint64_t to, uint64_t *nl)
+{
+    if (c->on && !c->spilled && from >= c->cap_start) {
+        size_t k = (size_t)(from - c->cap_start);
+        const char *q = k < c->raw.len ? memchr(c->raw.p + k, '\n', c->raw.len - k) : NULL;
+        if (q) {
+            *nl = c->cap_start + (uint64_t)(q - c->raw.p);
+            return true;
+        }
+    }
+    if (from < c->chunk_abs)
+        from = c->chunk_abs;
+    if (to > from) {
+        const unsigned char *q = memchr(c->chunk + (from - c->chunk_abs), '\n', (size_t)(to - from));
+        if (q) {
+            *nl = c->chunk_abs + (uint64_t)(q - c->chunk);
+            return true;
+        }
+    }
+    return false;
+}
+
+void s4s_rawcap_copy(const s4s_rawcap *c, uint64_t from, uint64_t to, s4s_buf *dst)
+{
+    if (!c->on || c->spilled || from < c->cap_start || to <= from || to > c->cap_from)
+        return;
+    s4s_buf_put(dst, c->raw.p + (from - c->cap_start), (size_t)(to - from));
+}

@@ -1,0 +1,63 @@
+/*
+ * rawcap.h - the input bytes behind the events: raw capture and line index.
+ *
+ * The parser shows each chunk of uncompressed input to the rawcap before it
+ * parses it.  Two things are kept from it:
+ *  - the line index: the 1-based line of any offset at or after the last
+ *    one asked about (newlines are counted once, as offsets advance), and
+ *    the bytes of the current line that came in earlier chunks;
+ *  - the capture: the bytes of one resource, from its first byte to its
+ *    end, so a quarantined resource can be written exactly as received.  A
+ *    capture that outgrows its cap streams to the spill function instead.
+ *
+ * Ownership: the rawcap borrows the chunk until the next s4s_rawcap_chunk();
+ * the buffer handed out by s4s_rawcap_end() stays valid until the next
+ * capture begins.  s4s_rawcap_free() releases everything.
+ */
+#ifndef S4S_RAWCAP_H
+#define S4S_RAWCAP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "base/buf.h"
+
+typedef struct s4s_rawcap s4s_rawcap;
+
+/* spill receives, in order, the raw bytes of a capture that outgrew its cap. */
+typedef void (*s4s_spill_fn)(void *u, const char *p, size_t n);
+
+s4s_rawcap *s4s_rawcap_new(size_t max, s4s_spill_fn spill, void *u);
+void        s4s_rawcap_free(s4s_rawcap *c);
+
+/* The chunk being parsed now: p[0..n) at absolute offset abs. */
+void     s4s_rawcap_chunk(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n);
+/* The chunk was parsed to its end: take its bytes into the capture and the
+ * line count. */
+void     s4s_rawcap_chunk_done(s4s_rawcap *c);
+/* A chunk of the input stream itself (not a re-parse) was done: remember
+ * the start of its last line for s4s_rawcap_begin_line(). */
+void     s4s_rawcap_stream_done(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n);
+
+uint64_t s4s_rawcap_line(s4s_rawcap *c, uint64_t abs); /* 1-based line of an offset */
+
+void     s4s_rawcap_begin(s4s_rawcap *c, uint64_t abs, size_t max);
+/* Begins a capture at the start of the current line, or at `from` when that
+ * is later, with the line's bytes from earlier chunks when they were kept. */
+void     s4s_rawcap_begin_line(s4s_rawcap *c, uint64_t from);
+/* Stops capturing at abs (exclusive).  *raw gets the bytes; NULL with
+ * *spilled set when they outgrew the cap and went to the spill function;
+ * NULL and not spilled when no capture was running. */
+void     s4s_rawcap_end(s4s_rawcap *c, uint64_t abs, const s4s_buf **raw, bool *spilled);
+void     s4s_rawcap_abort(s4s_rawcap *c);
+bool     s4s_rawcap_on(const s4s_rawcap *c);
+/* A capture continues with the chunk at abs (after re-parsing held bytes). */
+void     s4s_rawcap_resume(s4s_rawcap *c, uint64_t abs);
+
+/* Offset of the first newline in [from, to), searched in the captured bytes
+ * and the current chunk.  False when there is none, or when it may lie in
+ * bytes that are no longer held (the capture spilled). */
+bool     s4s_rawcap_find_nl(const s4s_rawcap *c, uint64_t from, uint64_t to, uint64_t *nl);
+/* Appends captured bytes [from, to) to dst (both inside the capture). */
+void     s4s_rawcap_copy(const s4s_rawcap *c, uint64_t from, uint64_t to, s4s_buf *dst);
+
+#endif
