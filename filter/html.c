@@ -49,6 +49,7 @@ typedef struct unk { char *code; uint64_t codings; } unk;
 
 typedef struct cov_sys {
     char    *uri;
+    char    *tver, *tcomp;   /* the table behind its verdicts, or NULL */
     uint64_t n[C_N];
     unk      top[TOP_UNKNOWN];
     size_t   n_top;
@@ -430,13 +431,33 @@ static cov_sys *find_sys(page *pg, const char *uri)
     return NULL;
 }
 
-/* System rows, and for each system its first TOP_UNKNOWN not-found code
- * rows (code rows are grouped by system, most frequent first). */
+typedef struct tab_line { char *uri, *ver, *comp; } tab_line;
+
+/* "# table" lines come before the system rows they describe */
+static void attach_tables(page *pg, tab_line *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cov_sys *s = find_sys(pg, t[i].uri);
+        if (s && !s->tver) {
+            s->tver = t[i].ver;
+            s->tcomp = t[i].comp;
+        } else {
+            free(t[i].ver);
+            free(t[i].comp);
+        }
+        free(t[i].uri);
+    }
+}
+
+/* "# table" lines, system rows, and for each system its first TOP_UNKNOWN
+ * not-found code rows (code rows are grouped by system, most frequent first). */
 static s4s_rc read_coverage(page *pg, FILE *in, char *err, size_t errlen)
 {
     char *line = s4s_xmalloc(TSV_LINE);
     bool skipping = false;
     pg->sys = s4s_xcalloc(MAX_SYS, sizeof *pg->sys);
+    tab_line *tabs = s4s_xcalloc(MAX_SYS, sizeof *tabs);
+    size_t ntabs = 0;
     while (fgets(line, TSV_LINE, in)) {
         size_t len = strlen(line);
         bool whole = len && line[len - 1] == '\n';
@@ -451,7 +472,14 @@ static s4s_rc read_coverage(page *pg, FILE *in, char *err, size_t errlen)
         if (whole)
             line[--len] = 0;
         char *fld[12];
-        if (split_tab(line, fld, 12) != 12 || !strcmp(fld[0], "level"))
+        int nf = split_tab(line, fld, 12);
+        if (nf == 4 && !strcmp(fld[0], "# table") && ntabs < MAX_SYS) {
+            tsv_unescape(fld[1]);
+            tsv_unescape(fld[2]);
+            tabs[ntabs++] = (tab_line){s4s_xstrdup(fld[1]), s4s_xstrdup(fld[2]), s4s_xstrdup(fld[3])};
+            continue;
+        }
+        if (nf != 12 || !strcmp(fld[0], "level"))
             continue;
         tsv_unescape(fld[1]);
         tsv_unescape(fld[2]);
@@ -469,6 +497,8 @@ static s4s_rc read_coverage(page *pg, FILE *in, char *err, size_t errlen)
         }
     }
     free(line);
+    attach_tables(pg, tabs, ntabs);
+    free(tabs);
     if (ferror(in)) {
         snprintf(err, errlen, "cannot read the coverage TSV: %s", strerror(errno));
         return S4S_ERR_IO;
@@ -481,6 +511,8 @@ static void free_coverage(page *pg)
 {
     for (size_t i = 0; i < pg->nsys; i++) {
         free(pg->sys[i].uri);
+        free(pg->sys[i].tver);
+        free(pg->sys[i].tcomp);
         for (size_t j = 0; j < pg->sys[i].n_top; j++)
             free(pg->sys[i].top[j].code);
     }
@@ -499,6 +531,19 @@ static void coverage_from_stats(page *pg, yajl_val systems)
         s->uri = s4s_xstrdup(systems->u.object.keys[i]);
         for (int k = 0; k < C_N; k++)
             s->n[k] = num_at(systems->u.object.values[i], cov_keys[k]);
+    }
+}
+
+/* a TSV without "# table" lines (older runs): the stats' "table" objects */
+static void tables_from_stats(page *pg, yajl_val systems)
+{
+    for (size_t i = 0; i < pg->nsys; i++) {
+        cov_sys *s = &pg->sys[i];
+        yajl_val t = get(get(systems, s->uri), "table"), v = get(t, "version"), c = get(t, "completeness");
+        if (!s->tver && YAJL_IS_STRING(v) && YAJL_IS_STRING(c)) {
+            s->tver = s4s_xstrdup(v->u.string);
+            s->tcomp = s4s_xstrdup(c->u.string);
+        }
     }
 }
 
@@ -643,7 +688,7 @@ static const char css[] =
 
 static const char *const sev_names[4] = {"fatal", "error", "warning", "information"};
 
-typedef struct tinfo { char *uri, *version; bool complete; uint64_t entries; } tinfo;
+typedef struct tinfo { char *uri, *version, *content; uint64_t entries; } tinfo;
 typedef struct tlist { tinfo *v; size_t n, cap; } tlist;
 
 #define MAX_TABLES 65536
@@ -657,7 +702,9 @@ static void tables_cb(const s4s_term_sysinfo *si, void *u)
         l->cap = l->cap ? l->cap * 2 : 64;
         l->v = s4s_xrealloc(l->v, l->cap * sizeof *l->v);
     }
-    l->v[l->n++] = (tinfo){s4s_xstrdup(si->uri), s4s_xstrdup(si->version ? si->version : ""), si->complete,
+    char buf[160];
+    l->v[l->n++] = (tinfo){s4s_xstrdup(si->uri), s4s_xstrdup(si->version ? si->version : ""),
+                           s4s_xstrdup(s4s_term_completeness(si->complete, si->not_covered, buf, sizeof buf)),
                            (uint64_t)(si->concepts + si->genes + si->refseq)};
 }
 
@@ -704,8 +751,9 @@ static void term_tables(page *pg, s4s_term *t)
         esc(f, x->uri);
         fputs("</code></th><td>", f);
         esc(f, x->version);
-        fprintf(f, "</td><td>%s</td><td class=\"n\">%s</td></tr>\n", x->complete ? "complete" : "sample",
-                grp(b, x->entries));
+        fputs("</td><td>", f);
+        esc(f, x->content);
+        fprintf(f, "</td><td class=\"n\">%s</td></tr>\n", grp(b, x->entries));
     }
     if (rest) {
         fprintf(f, "<tr><th scope=\"row\">%s other code systems</th><td>", grp(b, rest));
@@ -716,6 +764,7 @@ static void term_tables(page *pg, s4s_term *t)
     for (size_t i = 0; i < l.n; i++) {
         free(l.v[i].uri);
         free(l.v[i].version);
+        free(l.v[i].content);
     }
     free(l.v);
 }
@@ -987,8 +1036,13 @@ static void coverage(page *pg, yajl_val term)
     }
     svg_bars(f, &c, r, shown, pg->nsys);
     free(r);
-    fputs("<table id=\"coverage-table\">\n<caption>Codings per code system</caption>\n<thead><tr><th scope=\"col\">System</th>"
-          "<th scope=\"col\" class=\"n\">Codings</th><th scope=\"col\" class=\"n\">Found</th><th scope=\"col\" class=\"n\">Found %</th>"
+    bool tables = false;
+    for (size_t i = 0; i < pg->nsys; i++)
+        tables |= pg->sys[i].tver != NULL;
+    fputs("<table id=\"coverage-table\">\n<caption>Codings per code system</caption>\n<thead><tr><th scope=\"col\">System</th>", f);
+    if (tables)
+        fputs("<th scope=\"col\">Table version</th><th scope=\"col\">Table content</th>", f);
+    fputs("<th scope=\"col\" class=\"n\">Codings</th><th scope=\"col\" class=\"n\">Found</th><th scope=\"col\" class=\"n\">Found %</th>"
           "<th scope=\"col\" class=\"n\">Deprecated</th><th scope=\"col\" class=\"n\">Not found</th>"
           "<th scope=\"col\" class=\"n\">Syntax invalid</th><th scope=\"col\" class=\"n\">Not loaded</th>"
           "<th scope=\"col\" class=\"n\">Distinct codes</th><th scope=\"col\" class=\"n\">Repaired</th></tr></thead><tbody>\n", f);
@@ -999,6 +1053,13 @@ static void coverage(page *pg, yajl_val term)
         fputs("<tr><th scope=\"row\"><code>", f);
         esc(f, pg->sys[i].uri);
         fputs("</code></th>", f);
+        if (tables) {
+            fputs("<td>", f);
+            esc(f, pg->sys[i].tver ? pg->sys[i].tver : "");
+            fputs("</td><td>", f);
+            esc(f, pg->sys[i].tcomp ? pg->sys[i].tcomp : "");
+            fputs("</td>", f);
+        }
         for (size_t k = 0; k < sizeof col / sizeof col[0]; k++) {
             if (col[k] < 0)
                 pct_td(f, pg->sys[i].n[C_FOUND], pg->sys[i].n[C_CODINGS]);
@@ -1184,6 +1245,7 @@ s4s_rc s4s_html_write(FILE *f, const s4s_html_in *in, char *err, size_t errlen)
         yajl_val term = get(st, "terminology");
         if (!pg.have_cov)
             coverage_from_stats(&pg, get(term, "systems"));
+        tables_from_stats(&pg, get(term, "systems"));
         header(&pg, in, st);
         totals(&pg, st);
         yajl_val bt = get(st, "by_type");

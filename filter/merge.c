@@ -14,6 +14,10 @@
  *  - What cannot be summed is recomputed: top_messages from the full
  *    "messages" counter, terminology distinct counts from the per-code rows
  *    of the coverage TSV, the TSV's unknown rows from its code rows.
+ *  - The TSV's "# table" comment lines (the table behind each system's
+ *    verdicts) are one per system, first shard's wins, written in system
+ *    order before the header as a run writes them; other "#" lines before
+ *    the header are skipped.
  *  - Inputs are bounded: a stats file by S4S_HTML_MAX_STATS, a TSV line by
  *    LINE_MAX_LEN, the code table by MAX_CODES entries.
  * Differences from one run: a tie in the unknown rows between two systems
@@ -353,6 +357,7 @@ typedef struct code_e {
 
 typedef struct sys_e {
     char    *raw, *uri;
+    char    *table;               /* "VERSION\tCOMPLETENESS" of its "# table" line, or NULL */
     uint64_t n[8];                /* TSV order; [1] distinct is recomputed */
     uint64_t distinct;
     size_t   rank;
@@ -444,7 +449,7 @@ static void cov_free(cov_t *c)
         free(e->sys_raw), free(e->code_raw), free(e->sys), free(e->code), free(e->status), free(c->ckeys[i]);
     }
     for (size_t i = 0; i < c->ns; i++)
-        free(c->sys[i].raw), free(c->sys[i].uri);
+        free(c->sys[i].raw), free(c->sys[i].uri), free(c->sys[i].table);
     free(c->codes), free(c->ckeys), free(c->cidx.slot);
     free(c->sys), free(c->skeys), free(c->sidx.slot);
 }
@@ -459,6 +464,7 @@ static int read_tsv(cov_t *c, const char *path, char *err, size_t errlen)
     }
     char *line = s4s_xmalloc(LINE_MAX_LEN);
     unsigned long long ln = 0;
+    bool header = false;
     int st = 0;
     while (!st && fgets(line, LINE_MAX_LEN, f)) {
         ln++;
@@ -469,11 +475,29 @@ static int read_tsv(cov_t *c, const char *path, char *err, size_t errlen)
             break;
         }
         line[--len] = 0;
-        if (ln == 1) {
+        if (!header && line[0] == '#') {
+            static const char tag[] = "# table\t";
+            if (strncmp(line, tag, sizeof tag - 1))
+                continue;
+            char *uri = line + sizeof tag - 1, *rest = strchr(uri, '\t'), *tab = rest ? strchr(rest + 1, '\t') : NULL;
+            if (!tab || strchr(tab + 1, '\t')) {
+                snprintf(err, errlen, "%s line %llu: a \"# table\" line needs system, version, completeness", path, ln);
+                st = 2;
+                break;
+            }
+            *rest = 0;
+            size_t si = sys_of(c, uri); /* may move c->sys */
+            sys_e *s = &c->sys[si];
+            if (!s->table)
+                s->table = s4s_xstrdup(rest + 1);
+            continue;
+        }
+        if (!header) {
             if (strcmp(line, cov_header)) {
                 snprintf(err, errlen, "%s: not a coverage TSV (unexpected header)", path);
                 st = 2;
             }
+            header = true;
             continue;
         }
         char *fld[12];
@@ -569,6 +593,9 @@ static void write_tsv(cov_t *c, FILE *f)
     for (size_t i = 0; i < c->ns; i++)
         sx[i] = i;
     qsort(sx, c->ns, sizeof *sx, cmp_sys);
+    for (size_t i = 0; i < c->ns; i++)
+        if (c->sys[sx[i]].table)
+            fprintf(f, "# table\t%s\t%s\n", c->sys[sx[i]].raw, c->sys[sx[i]].table);
     fprintf(f, "%s\n", cov_header);
     for (size_t i = 0; i < c->ns; i++) {
         sys_e *s = &c->sys[sx[i]];

@@ -384,17 +384,6 @@ static sysent **sorted_systems(cstate *st)
     return v;
 }
 
-/* "complete", "partial", or "complete except codes starting LA LP ..." */
-static const char *completeness(const s4s_term_table_info *ti, char *buf, size_t cap)
-{
-    if (!ti->complete)
-        return "partial";
-    if (!ti->not_covered)
-        return "complete";
-    snprintf(buf, cap, "complete except codes starting %s", ti->not_covered);
-    return buf;
-}
-
 static void codes_stats(void *state, s4s_jw *w)
 {
     cstate *st = state;
@@ -412,17 +401,16 @@ static void codes_stats(void *state, s4s_jw *w)
         s4s_jw_obj(w);
         for (int k = 0; k < N_COUNTERS; k++)
             s4s_jw_kuint(w, counter_names[k], v[i]->n[k]);
+        /* always an object, so readers need no second shape */
         s4s_term_table_info ti;
+        bool loaded = s4s_term_table(st->term, v[i]->uri, &ti);
+        char buf[160];
         s4s_jw_key(w, "table");
-        if (s4s_term_table(st->term, v[i]->uri, &ti)) {
-            s4s_jw_obj(w);
-            s4s_jw_kstr(w, "version", ti.version);
-            char buf[160];
-            s4s_jw_kstr(w, "completeness", completeness(&ti, buf, sizeof buf));
-            s4s_jw_obj_end(w);
-        } else {
-            s4s_jw_str(w, "not loaded");
-        }
+        s4s_jw_obj(w);
+        s4s_jw_kstr(w, "version", loaded && ti.version ? ti.version : "-");
+        s4s_jw_kstr(w, "completeness",
+                    loaded ? s4s_term_completeness(ti.complete, ti.not_covered, buf, sizeof buf) : "not loaded");
+        s4s_jw_obj_end(w);
         s4s_jw_obj_end(w);
     }
     s4s_oom_pop(&h);
@@ -519,7 +507,7 @@ static void codes_side_output(void *state, const s4s_outputs *io)
             fputc('\t', f);
             tsv_str(f, ti.version ? ti.version : "-");
             char buf[160];
-            fprintf(f, "\t%s\n", completeness(&ti, buf, sizeof buf));
+            fprintf(f, "\t%s\n", s4s_term_completeness(ti.complete, ti.not_covered, buf, sizeof buf));
         } else {
             fputs("\t-\tnot loaded\n", f);
         }

@@ -502,6 +502,16 @@ bool s4s_term_table(s4s_term *t, const char *system_uri, s4s_term_table_info *ou
     return true;
 }
 
+const char *s4s_term_completeness(bool complete, const char *not_covered, char *buf, size_t cap)
+{
+    if (!complete)
+        return "partial";
+    if (!not_covered || !*not_covered)
+        return "complete";
+    snprintf(buf, cap, "complete except codes starting %s", not_covered);
+    return buf;
+}
+
 /* --- genes and RefSeq -------------------------------------------------- */
 
 s4s_rc s4s_term_gene(s4s_term *t, const char *query, s4s_gene_result *res)

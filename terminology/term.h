@@ -113,6 +113,10 @@ typedef struct s4s_term_table_info {
     bool        complete;
 } s4s_term_table_info;
 bool s4s_term_table(s4s_term *t, const char *system_uri, s4s_term_table_info *out);
+/* A table's content in words, as stats, coverage and the HTML page write it:
+ * "complete", "partial", or "complete except codes starting LA LP ...";
+ * returns a literal or buf (cap bytes, truncated to fit). */
+const char *s4s_term_completeness(bool complete, const char *not_covered, char *buf, size_t cap);
 /* "embedded" or the path given to s4s_term_open. */
 const char *s4s_term_source(const s4s_term *t);
 

@@ -89,14 +89,23 @@ done
 page_cells "$tmp/term.html" > "$tmp/cells"
 d=$(awk -F'\t' '
     function pesc(k) { gsub(/~/, "~0", k); gsub(/\//, "~1", k); return k }
-    FNR == NR && FNR == 1 { for (i = 5; i <= NF; i++) col[i] = $i; next }
+    FNR == NR && $1 == "level" { for (i = 5; i <= NF; i++) col[i] = $i; next }
     FNR == NR { if ($1 == "system") for (i = 5; i <= NF; i++) { t["/terminology/systems/" pesc($2) "/" col[i]] = $i; nt++ } next }
     ($1 in t) { seen++; if (t[$1] != $2) print "coverage differs: " $1 }
     END { if (seen != nt || !nt) print "coverage cells: " seen " of " nt }
 ' "$tmp/c.tsv" "$tmp/cells")
 if [ -z "$d" ]; then ok; else bad "$d"; fi
-# the unknown codes of the TSV are listed
-if grep -q '<code>LA9633-4</code></td><td class="n">1</td>' "$tmp/term.html"; then ok; else bad "unknown codes table"; fi
+# each system's "# table" line (the table behind its verdicts) is on its coverage row
+d=$(awk -F'\t' '$1 == "# table" { print "<tr><th scope=\"row\"><code>" $2 "</code></th><td>" $3 "</td><td>" $4 "</td>" }' "$tmp/c.tsv" |
+    while IFS= read -r row; do grep -qF "$row" "$tmp/term.html" || echo "$row"; done)
+if [ -z "$d" ] && grep -q '^# table' "$tmp/c.tsv"; then ok; else bad "table versions not on the coverage rows: $(echo "$d" | head -n 2)"; fi
+# a TSV without "# table" lines (older runs): the versions come from the stats, same page
+grep -v '^#' "$tmp/c.tsv" > "$tmp/c-old.tsv"
+"$bin/s4s-term" html --stats="$tmp/s.json" --coverage="$tmp/c-old.tsv" --report="$tmp/r.ndjson" | grep -v 'class="run"' > "$tmp/old.cut"
+grep -v 'class="run"' "$tmp/term.html" | cmp -s - "$tmp/old.cut" && ok || bad "page from a TSV without # table lines differs: $(grep -v 'class="run"' "$tmp/term.html" | diff - "$tmp/old.cut" | head -n 4)"
+# the stats' "table" is always an object
+if grep -q '"table":{"version":"[^"]*","completeness":"[^"]*"}' "$tmp/s.json" && ! grep -q '"table":"' "$tmp/s.json"
+then ok; else bad "stats table is not always an object"; fi
 
 # 2. one code path
 grep -v 'class="run"' "$tmp/run.html" > "$tmp/run.cut"
@@ -168,6 +177,30 @@ grep -v 'class="run"' "$tmp/m.html" > "$tmp/m.cut"
 grep -v 'class="run"' "$tmp/all.html" > "$tmp/all.cut"
 if cmp -s "$tmp/m.cut" "$tmp/all.cut" && [ -z "$(check_numbers "$tmp/m.html" "$tmp/m.stats")" ]; then ok
 else bad "page of merged shards differs from one run's: $(diff "$tmp/m.cut" "$tmp/all.cut" | head -n 4)"; fi
+# the unknown codes of the TSV are listed: per system its first TOP (10) not-found code rows
+awk -F'\t' '
+    function h(x) { gsub(/&/, "\\&amp;", x); gsub(/</, "\\&lt;", x); gsub(/>/, "\\&gt;", x); gsub(/"/, "\\&quot;", x); gsub(/\047/, "\\&#39;", x); return x }
+    $1 == "code" && $4 == "not-found" && n[$2]++ < 10 { print "<tr><td><code>" h($2) "</code></td><td><code>" h($3) "</code></td><td class=\"n\">" $5 "</td></tr>" }
+' "$tmp/all.tsv" > "$tmp/unk.want"
+sed -n '/<table id="unknown-table">/,/<\/table>/p' "$tmp/all.html" | grep '^<tr><td>' |
+    sed -e ':a' -e 's/\(<td class="n">[0-9]*\),/\1/' -e 'ta' > "$tmp/unk.got"
+if [ -s "$tmp/unk.want" ] && cmp -s "$tmp/unk.want" "$tmp/unk.got"; then ok
+else bad "unknown codes table: $(diff "$tmp/unk.want" "$tmp/unk.got" | head -n 4)"; fi
+# shards that disagree on a table (other cache, or the older string form): the first wins
+sed '0,/"table":{"version":"[^"]*"/s//"table":{"version":"other"/' "$tmp/A.stats" > "$tmp/A2.stats"
+sed 's/"table":{[^}]*}/"table":"not loaded"/' "$tmp/A.stats" > "$tmp/A3.stats"
+"$bin/s4s-term" merge-stats "$tmp/A.stats" "$tmp/A2.stats" "$tmp/A3.stats" 2> /dev/null | sed 's/"elapsed_s":[0-9.]*,//' > "$tmp/a.m"
+"$bin/s4s-term" merge-stats "$tmp/A.stats" "$tmp/A.stats" "$tmp/A.stats" 2> /dev/null | sed 's/"elapsed_s":[0-9.]*,//' > "$tmp/a.want"
+if ! cmp -s "$tmp/A.stats" "$tmp/A2.stats" && cmp -s "$tmp/a.m" "$tmp/a.want"; then ok; else bad "merge-stats of disagreeing tables: $(cmp "$tmp/a.m" "$tmp/a.want")"; fi
+sed '0,/^# table\t\([^\t]*\)\t[^\t]*/s//# table\t\1\tother/' "$tmp/A.tsv" > "$tmp/A2.tsv"
+"$bin/s4s-term" merge-coverage "$tmp/A.tsv" "$tmp/A2.tsv" > "$tmp/a.m" 2> /dev/null
+"$bin/s4s-term" merge-coverage "$tmp/A.tsv" "$tmp/A.tsv" > "$tmp/a.want" 2> /dev/null
+if ! cmp -s "$tmp/A.tsv" "$tmp/A2.tsv" && cmp -s "$tmp/a.m" "$tmp/a.want" && grep -q '^# table' "$tmp/a.m"; then ok
+else bad "merge-coverage of disagreeing tables: $(diff "$tmp/a.m" "$tmp/a.want" | head -n 4)"; fi
+printf '# table\tS\t1\n' > "$tmp/bad2.tsv"
+"$bin/s4s-term" merge-coverage "$tmp/bad2.tsv" > /dev/null 2> "$tmp/err"
+st=$?
+if [ $st = 2 ] && grep -q 'bad2.tsv line 1: a "# table" line needs' "$tmp/err"; then ok; else bad "merge-coverage of a short # table line: status $st"; fi
 printf 'level\tsystem\n' > "$tmp/bad.tsv"
 "$bin/s4s-term" merge-coverage "$tmp/A.tsv" "$tmp/bad.tsv" > /dev/null 2> "$tmp/err"
 st=$?
