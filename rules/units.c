@@ -61,13 +61,25 @@
 #include "../filter/base/alloc.h"
 #include "../filter/base/buf.h"
 #include "../filter/base/jsonw.h"
+#include "../terminology/systems.h"
 #include "../terminology/term.h"
 #include "../terminology/ucum.h"
 
-#define UCUM_URI   "http://unitsofmeasure.org"
-#define UCUM_OID   "urn:oid:2.16.840.1.113883.6.8"
-#define LOINC_URI  "http://loinc.org"
-#define ORIG_URL   "http://s4s-normalize.org/fhir/StructureDefinition/original-quantity"
+/* System URIs come from the code-system table (terminology/systems.h). */
+#define UCUM_URI   s4s_sys_uri(S4S_SYS_UCUM)
+#define LOINC_URI  s4s_sys_uri(S4S_SYS_LOINC)
+#define ORIG_URL   S4S_EXT_BASE "original-quantity"
+
+/* UCUM's canonical URI or its OID (the two forms FHIR allows); other
+ * spellings are another system here. */
+static bool is_ucum(const s4s_node *sys)
+{
+    if (s4s_str_eq(sys, UCUM_URI))
+        return true;
+    const char *canon = sys->type == S4S_J_STRING && !strncmp(sys->str, "urn:oid:", 8)
+                        ? s4s_system_resolve(sys->str, NULL) : NULL;
+    return canon && !strcmp(canon, UCUM_URI);
+}
 #define MAP_KEYS   512   /* distinct keys per stats map; more go to "(other)" */
 #define KEY_MAX    96
 
@@ -345,7 +357,9 @@ static bool convert_vital(s4s_rctx *rc, units_state *st, s4s_node *q, s4s_node *
         s4s_buf_puts(&b, ",\"unit\":");
         s4s_buf_json_str(&b, unit_n->str, unit_n->len);
     }
-    s4s_buf_puts(&b, ",\"system\":\"" UCUM_URI "\",\"code\":");
+    s4s_buf_puts(&b, ",\"system\":");
+    s4s_buf_json_str(&b, UCUM_URI, strlen(UCUM_URI));
+    s4s_buf_puts(&b, ",\"code\":");
     s4s_buf_json_str(&b, code, strlen(code));
     s4s_buf_puts(&b, "}}");
     if (b.over) {
@@ -455,7 +469,7 @@ static void quantity(s4s_rctx *rc, units_state *st, s4s_node *q)
         (unit_n && unit_n->type != S4S_J_STRING))
         return;   /* wrong JSON types: the structure rule reports them */
     st->seen++;
-    bool ucum_sys = sys_n && (s4s_str_eq(sys_n, UCUM_URI) || s4s_str_eq(sys_n, UCUM_OID));
+    bool ucum_sys = sys_n && is_ucum(sys_n);
     if (sys_n && !ucum_sys) {
         st->other_system++;
         return;
@@ -618,7 +632,7 @@ static const char *ucum_code(units_state *st, const s4s_node *q, s4s_ucum_result
         return NULL;
     const s4s_node *sys = s4s_get(q, "system");
     const char *code = s4s_get_str(q, "code");
-    if (sys && !s4s_str_eq(sys, UCUM_URI) && !s4s_str_eq(sys, UCUM_OID))
+    if (sys && !is_ucum(sys))
         return NULL;
     return code && check(st, code, r) ? code : NULL;
 }
