@@ -11,6 +11,7 @@
 #include "../terminology/embedded.h"
 #include "../terminology/term.h"
 #include "../terminology/term_cli.h"
+#include "../rules/fhirpath.h"
 
 static const struct {
     const char *name;
@@ -24,6 +25,7 @@ static const struct {
     {"coverage", s4s_term_cmd_coverage, "coverage A.tsv B.tsv"},
     {"ucum",     s4s_term_cmd_ucum,     "ucum < units.txt  |  ucum --convert VALUE FROM TO"},
     {"hgvs",     s4s_term_cmd_hgvs,     "hgvs < expressions.txt"},
+    {"fhirpath", s4s_term_cmd_fhirpath, "fhirpath [--trace] EXPR [FILE|-]"},
 };
 
 static void usage(FILE *f)
