@@ -70,6 +70,12 @@ int s4s_fp_truth(const s4s_fp_coll *c);
 /* Append the result as the CLI prints it: [{"type":..,"value":..},...]. */
 void s4s_fp_write_result(s4s_buf *b, const s4s_fp_coll *c);
 
+/* Compile expr, evaluate it against the JSON object text json (NULL: no
+ * context) and append the one-line answer ({"result":...} or {"error":...},
+ * no newline) to out.  Returns the CLI's exit status: 0, 1 (expression
+ * error), 2 (input not JSON).  trace() writes to trace when not NULL. */
+int s4s_fp_run(const char *expr, const char *json, FILE *trace, s4s_buf *out);
+
 /* `s4s-term fhirpath [--trace] EXPR [FILE|-]` (fhirpath_cli.c). */
 int s4s_term_cmd_fhirpath(int argc, char **argv);
 

@@ -58,7 +58,9 @@ static bool resolve_type(checker *k, const fp_ast *t, fp_tspec *ts)
         unsigned id = fp_fhir_type_by_name(name, strlen(name));
         if (id != S4S_FHIR_NONE) ts->fhir = (uint16_t)id;
     }
-    if (ts->sys < 0 && ts->fhir == S4S_FHIR_NONE) {
+    /* A capitalised name outside R4 (the R4B resources that R4's own
+     * dom-r4b invariant names) is a type no R4 value has: `is` is false. */
+    if (ts->sys < 0 && ts->fhir == S4S_FHIR_NONE && !(name[0] >= 'A' && name[0] <= 'Z')) {
         fail(k, t, "unknown type '%s'", name);
         return false;
     }

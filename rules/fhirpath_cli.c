@@ -93,15 +93,52 @@ static s4s_node *from_yajl(s4s_arena *a, yajl_val v, const char *key)
     return n;
 }
 
-static void print_error(const char *msg)
+static int error_line(s4s_buf *out, const char *msg, int rc)
 {
-    s4s_buf b;
-    s4s_buf_init(&b, 4096);
-    s4s_buf_puts(&b, "{\"error\":");
-    s4s_buf_json_str(&b, msg, strlen(msg));
-    s4s_buf_puts(&b, "}\n");
-    fwrite(b.p, 1, b.len, stdout);
-    s4s_buf_free(&b);
+    s4s_buf_clear(out);
+    s4s_buf_puts(out, "{\"error\":");
+    s4s_buf_json_str(out, msg, strlen(msg));
+    s4s_buf_putc(out, '}');
+    return rc;
+}
+
+int s4s_fp_run(const char *expr, const char *json, FILE *trace, s4s_buf *out)
+{
+    s4s_arena *a = s4s_arena_new(1 << 16);
+    char err[S4S_FP_ERR + 64];
+    s4s_fp_expr *x;
+    const s4s_node *root = NULL;
+    int rc = 0;
+    if (s4s_fp_compile(a, expr, strlen(expr), &x, err, sizeof err) != S4S_OK) {
+        rc = error_line(out, err, 1);
+        goto done;
+    }
+    if (json) {
+        char why[256];
+        yajl_val v = yajl_tree_parse(json, why, sizeof why);
+        if (!v || v->type != yajl_t_object) {
+            yajl_tree_free(v);
+            rc = error_line(out, "input is not a JSON object", 2);
+            goto done;
+        }
+        root = from_yajl(a, v, NULL);
+        yajl_tree_free(v);
+    }
+    s4s_fp_env env = {.arena = a, .resource = root, .ucum = s4s_ucum_new(), .trace = trace};
+    s4s_fp_coll res;
+    if (s4s_fp_eval(x, &env, root, 0xFFFFu, 0xFFFFu, &res) != S4S_OK) {
+        rc = error_line(out, env.err, 1);
+    } else {
+        s4s_buf_puts(out, "{\"result\":");
+        s4s_fp_write_result(out, &res);
+        s4s_buf_putc(out, '}');
+        if (out->over) rc = error_line(out, "result too large", 2);
+    }
+    s4s_fp_env_fini(&env);
+    s4s_ucum_free(env.ucum);
+done:
+    s4s_arena_free(a);
+    return rc;
 }
 
 #define MAX_INPUT ((size_t)256 << 20)
@@ -134,58 +171,27 @@ int s4s_term_cmd_fhirpath(int argc, char **argv)
         return 1;
     }
     const char *src = argv[i], *path = i + 1 < argc ? argv[i + 1] : NULL;
-    s4s_arena *a = s4s_arena_new(1 << 16);
-    char err[S4S_FP_ERR + 64];
-    s4s_fp_expr *x;
-    int rc = 0;
-    const s4s_node *root = NULL;
     char *text = NULL;
-    if (s4s_fp_compile(a, src, strlen(src), &x, err, sizeof err) != S4S_OK) {
-        print_error(err);
-        s4s_arena_free(a);
-        return 1;
-    }
+    s4s_buf out;
+    s4s_buf_init(&out, (size_t)1 << 30);
+    int rc;
     if (path) {
         FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
         size_t n = 0;
         if (f) text = read_all(f, &n);
         if (f && f != stdin) fclose(f);
         if (!text) {
+            char err[64 + 4096];
             snprintf(err, sizeof err, "cannot read %s", path);
-            print_error(err);
-            s4s_arena_free(a);
-            return 2;
+            rc = error_line(&out, err, 2);
+            goto print;
         }
-        char why[256];
-        yajl_val v = yajl_tree_parse(text, why, sizeof why);
-        if (!v || v->type != yajl_t_object) {
-            print_error("input is not a JSON object");
-            yajl_tree_free(v);
-            free(text);
-            s4s_arena_free(a);
-            return 2;
-        }
-        root = from_yajl(a, v, NULL);
-        yajl_tree_free(v);
     }
-    s4s_fp_env env = {.arena = a, .resource = root, .ucum = s4s_ucum_new(), .trace = trace ? stderr : NULL};
-    s4s_fp_coll out;
-    if (s4s_fp_eval(x, &env, root, 0xFFFFu, 0xFFFFu, &out) != S4S_OK) {
-        print_error(env.err);
-        rc = 1;
-    } else {
-        s4s_buf b;
-        s4s_buf_init(&b, (size_t)1 << 30);
-        s4s_buf_puts(&b, "{\"result\":");
-        s4s_fp_write_result(&b, &out);
-        s4s_buf_puts(&b, "}\n");
-        if (b.over) { print_error("result too large"); rc = 2; }
-        else if (fwrite(b.p, 1, b.len, stdout) != b.len) rc = 2;
-        s4s_buf_free(&b);
-    }
-    s4s_fp_env_fini(&env);
-    s4s_ucum_free(env.ucum);
+    rc = s4s_fp_run(src, text, trace ? stderr : NULL, &out);
+print:
+    s4s_buf_putc(&out, '\n');
+    if (fwrite(out.p, 1, out.len, stdout) != out.len && rc == 0) rc = 2;
+    s4s_buf_free(&out);
     free(text);
-    s4s_arena_free(a);
     return rc;
 }

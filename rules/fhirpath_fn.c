@@ -30,7 +30,7 @@ enum {
     F_LENGTH, F_TOCHARS, F_TRIM, F_SPLIT, F_JOIN, F_ENCODE, F_DECODE, F_ABS, F_CEILING,
     F_EXP, F_FLOOR, F_LN, F_LOG, F_POWER, F_ROUND, F_SQRT, F_TRUNCATE, F_CHILDREN,
     F_DESCENDANTS, F_TRACE, F_NOW, F_TODAY, F_TIMEOFDAY, F_AGGREGATE, F_IS, F_AS, F_NOT,
-    F_EXTENSION, F_HASVALUE, F_GETVALUE, F_RESOLVE, F_CONFORMSTO,
+    F_EXTENSION, F_HASVALUE, F_GETVALUE, F_RESOLVE, F_CONFORMSTO, F_HTMLCHECKS,
 };
 
 const fp_fninfo fp_fns[] = {
@@ -75,7 +75,7 @@ const fp_fninfo fp_fns[] = {
     [F_IS] = {"is", 1, 1, 0, 1}, [F_AS] = {"as", 1, 1, 0, 1}, [F_NOT] = {"not", 0, 0, 0, 0},
     [F_EXTENSION] = {"extension", 1, 1, 0, 0}, [F_HASVALUE] = {"hasValue", 0, 0, 0, 0},
     [F_GETVALUE] = {"getValue", 0, 0, 0, 0}, [F_RESOLVE] = {"resolve", 0, 0, 0, 0},
-    [F_CONFORMSTO] = {"conformsTo", 1, 1, 0, 0},
+    [F_CONFORMSTO] = {"conformsTo", 1, 1, 0, 0}, [F_HTMLCHECKS] = {"htmlChecks", 0, 0, 0, 0},
 };
 const unsigned fp_n_fns = sizeof fp_fns / sizeof fp_fns[0];
 
@@ -956,6 +956,12 @@ void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out
     }
     case F_RESOLVE: fn_resolve(c, in, out); return;
     case F_CONFORMSTO: fn_conformsto(c, e, in, focus, out); return;
+    case F_HTMLCHECKS: {
+        const char *s;
+        size_t n;
+        if (single_str(c, e, in, &s, &n)) fp_bool(env, out, fp_html_check(s, n));
+        return;
+    }
     default: return;
     }
 }

@@ -187,6 +187,9 @@ bool fp_to_bool(const fp_val *v, fp_val *out);
 bool fp_to_qty(s4s_fp_env *env, const fp_val *v, fp_val *out);
 bool fp_to_dt(const fp_val *v, fp_kind k, fp_val *out);
 
+/* htmlChecks(): FHIR's narrative XHTML rules (fhirpath_html.c) */
+bool fp_html_check(const char *s, size_t n);
+
 /* FHIR model helpers (fhirpath_eval.c) */
 unsigned fp_fhir_type_by_name(const char *s, size_t n);
 bool     fp_fhir_is_prim(unsigned t);
