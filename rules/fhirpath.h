@@ -39,7 +39,8 @@ s4s_rc s4s_fp_compile(s4s_arena *a, const char *src, size_t n, s4s_fp_expr **out
  * optionally ucum (a per-thread handle for quantity comparison), trace. */
 typedef struct s4s_fp_env {
     s4s_arena      *arena;
-    const s4s_node *resource;  /* %resource / %rootResource */
+    const s4s_node *resource;  /* %resource: the resource holding the element */
+    const s4s_node *root;      /* %rootResource (its container); NULL: resource */
     s4s_ucum       *ucum;      /* NULL: quantities with different units do not compare */
     FILE           *trace;     /* trace() output, or NULL */
     char            err[S4S_FP_ERR]; /* runtime error, "" if none */
@@ -62,6 +63,19 @@ typedef struct s4s_fp_coll {
  * S4S_ERR_INVALID with env->err set. */
 s4s_rc s4s_fp_eval(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_node *node,
                    unsigned type_id, unsigned ctx, s4s_fp_coll *out);
+
+/* Evaluate e with $this = one element item (as s4s_fp_walk hands out). */
+s4s_rc s4s_fp_eval_item(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_fp_val *item,
+                        s4s_fp_coll *out);
+
+/* Visit every element of the resource tree rooted at `resource`, typed by
+ * the R4 model: fn gets the element item, its definition (elem: index into
+ * s4s_fhir_elems or S4S_FHIR_NONE for resource roots; type and children ctx
+ * as in the tables), the resource that holds it, and the node to report at.
+ * Children lists come from env->arena. */
+typedef void (*s4s_fp_visit)(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type,
+                             unsigned ctx, const s4s_node *res, const s4s_node *at);
+void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, s4s_fp_visit fn, void *ud);
 
 /* A result as a constraint sees it: 1 true, 0 false, -1 empty or not a
  * single boolean (not evaluated). */

@@ -54,7 +54,7 @@ static void sys(fp_val *v, fp_kind k)
 {
     memset(v, 0, sizeof *v);
     v->k = (uint8_t)k;
-    v->type = v->ctx = S4S_FHIR_NONE;
+    v->type = v->ctx = v->elem = S4S_FHIR_NONE;
 }
 
 void fp_bool(s4s_fp_env *env, s4s_fp_coll *out, bool b)
@@ -108,9 +108,10 @@ static void node_item(fp_val *v, const s4s_node *n, const s4s_node *ext, const s
     v->k = FK_NODE;
     v->n = n;
     v->ext = ext;
-    v->type = v->ctx = S4S_FHIR_NONE;
+    v->type = v->ctx = v->elem = S4S_FHIR_NONE;
     if (k && k->elem != S4S_FHIR_NONE) {
         const s4s_fhir_elem *e = &s4s_fhir_elems[k->elem];
+        v->elem = k->elem;
         if (e->flags & S4S_FE_RESOURCE) {
             v->type = (uint16_t)res_type(n);
             v->ctx = (uint16_t)type_ctx(v->type);
@@ -714,9 +715,10 @@ void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *
     case OP_VAR:
         switch ((fp_var)e->var) {
         case V_RESOURCE: case V_ROOT: {
+            const s4s_node *r = e->var == V_ROOT && env->root ? env->root : env->resource;
             fp_val v;
-            node_item(&v, env->resource, NULL, NULL);
-            if (env->resource) fp_push(env, out, &v);
+            node_item(&v, r, NULL, NULL);
+            if (r) fp_push(env, out, &v);
             return;
         }
         case V_CONTEXT:
@@ -805,26 +807,58 @@ s4s_rc s4s_fp_compile(s4s_arena *a, const char *src, size_t n, s4s_fp_expr **out
     return S4S_OK;
 }
 
-s4s_rc s4s_fp_eval(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_node *node,
-                   unsigned type_id, unsigned ctx, s4s_fp_coll *out)
+s4s_rc s4s_fp_eval_item(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_fp_val *item,
+                        s4s_fp_coll *out)
 {
     memset(out, 0, sizeof *out);
     env->err[0] = '\0';
     env->budget = DEFAULT_BUDGET;
-    fp_val root;
-    node_item(&root, node, NULL, NULL);
-    if (type_id != S4S_FHIR_NONE) root.type = (uint16_t)type_id;
-    if (ctx != S4S_FHIR_NONE) root.ctx = (uint16_t)ctx;
-    else if (type_id != S4S_FHIR_NONE) root.ctx = (uint16_t)type_ctx(type_id);
     s4s_fp_coll focus = {0};
-    if (node) fp_push(env, &focus, &root);
-    fp_ctx c = {.env = env, .this_ = node ? &focus.v[0] : NULL, .ctxc = &focus, .index = -1};
+    if (item) fp_push(env, &focus, item);
+    fp_ctx c = {.env = env, .this_ = item ? &focus.v[0] : NULL, .ctxc = &focus, .index = -1};
     fp_eval(&c, e->root, &focus, out);
     if (env->err[0]) {
         out->n = 0;
         return S4S_ERR_INVALID;
     }
     return S4S_OK;
+}
+
+s4s_rc s4s_fp_eval(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_node *node,
+                   unsigned type_id, unsigned ctx, s4s_fp_coll *out)
+{
+    fp_val root;
+    node_item(&root, node, NULL, NULL);
+    if (type_id != S4S_FHIR_NONE) root.type = (uint16_t)type_id;
+    if (ctx != S4S_FHIR_NONE) root.ctx = (uint16_t)ctx;
+    else if (type_id != S4S_FHIR_NONE) root.ctx = (uint16_t)type_ctx(type_id);
+    return s4s_fp_eval_item(e, env, node ? &root : NULL, out);
+}
+
+/* depth-first, children before siblings' children: the order issues read in */
+static void walk(s4s_fp_env *env, const fp_val *v, const s4s_node *res, s4s_fp_visit fn, void *ud,
+                 unsigned depth)
+{
+    if (depth > 256) return; /* the parser's --max-depth bounds real input far below this */
+    s4s_fp_coll kids = {0};
+    fp_all_children(env, v, &kids);
+    for (uint32_t i = 0; i < kids.n; i++) {
+        const fp_val *k = &kids.v[i];
+        bool is_res = k->type != S4S_FHIR_NONE && s4s_fhir_types[k->type].kind == S4S_FK_RESOURCE;
+        const s4s_node *r = is_res ? k->n : res;
+        fn(ud, k, is_res ? S4S_FHIR_NONE : k->elem, k->type, k->ctx, r, k->n ? k->n : k->ext);
+        walk(env, k, r, fn, ud, depth + 1);
+    }
+}
+
+void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, s4s_fp_visit fn, void *ud)
+{
+    fp_val root;
+    node_item(&root, resource, NULL, NULL);
+    env->err[0] = '\0';
+    env->budget = DEFAULT_BUDGET;
+    fn(ud, &root, S4S_FHIR_NONE, root.type, root.ctx, resource, resource);
+    walk(env, &root, resource, fn, ud, 0);
 }
 
 int s4s_fp_truth(const s4s_fp_coll *c)

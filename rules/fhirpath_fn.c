@@ -92,7 +92,7 @@ static void sysv(fp_val *v, fp_kind k)
 {
     memset(v, 0, sizeof *v);
     v->k = (uint8_t)k;
-    v->type = v->ctx = S4S_FHIR_NONE;
+    v->type = v->ctx = v->elem = S4S_FHIR_NONE;
 }
 
 static void push_int(s4s_fp_env *env, s4s_fp_coll *out, int64_t i)
@@ -921,11 +921,16 @@ void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out
         for (uint32_t i = 0; i < total.n; i++) fp_push(env, out, &total.v[i]);
         return;
     }
-    case F_IS: case F_AS:
+    case F_IS:
         if (in->n == 0) return;
-        if (in->n > 1) { fp_fail(env, e, "%s() needs a single item", fp_fns[e->fn].name); return; }
-        if (e->fn == F_IS) fp_bool(env, out, fp_is_type(&in->v[0], &e->ts));
-        else if (fp_is_type(&in->v[0], &e->ts)) fp_push(env, out, &in->v[0]);
+        if (in->n > 1) { fp_fail(env, e, "is() needs a single item"); return; }
+        fp_bool(env, out, fp_is_type(&in->v[0], &e->ts));
+        return;
+    case F_AS:
+        /* as() over several items filters them, as R4's own invariants
+         * (dom-3: descendants().as(canonical)) require */
+        for (uint32_t i = 0; i < in->n; i++)
+            if (fp_is_type(&in->v[i], &e->ts)) fp_push(env, out, &in->v[i]);
         return;
     case F_NOT: {
         int b = fp_single_bool(c, e, in);

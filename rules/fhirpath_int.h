@@ -58,6 +58,7 @@ typedef enum fp_kind {
 struct s4s_fp_val {
     uint8_t k;                 /* fp_kind */
     uint16_t type, ctx;        /* FK_NODE: FHIR type id and children context (or NONE) */
+    uint16_t elem;             /* FK_NODE: element definition (s4s_fhir_elems) or NONE */
     const s4s_node *n;         /* FK_NODE: the value (NULL: only the `_x` extension) */
     const s4s_node *ext;       /* FK_NODE: the `_x` object of a primitive */
     union {

@@ -451,7 +451,7 @@ bool fp_prim(const fp_val *in, fp_val *out)
     const s4s_node *n = in->n;
     if (!n) return false;
     memset(out, 0, sizeof *out);
-    out->type = out->ctx = S4S_FHIR_NONE;
+    out->type = out->ctx = out->elem = S4S_FHIR_NONE;
     unsigned t = in->type;
     if (n->type == S4S_J_OBJECT) {
         if (!fp_qty_type(t)) return false;
@@ -504,7 +504,7 @@ bool fp_to_string(s4s_fp_env *env, const fp_val *in, fp_val *out)
     if (!fp_prim(in, &v)) return false;
     char b[96];
     memset(out, 0, sizeof *out);
-    out->type = out->ctx = S4S_FHIR_NONE;
+    out->type = out->ctx = out->elem = S4S_FHIR_NONE;
     out->k = FK_STR;
     switch (v.k) {
     case FK_STR: *out = v; return true;
@@ -523,7 +523,7 @@ bool fp_to_string(s4s_fp_env *env, const fp_val *in, fp_val *out)
 static void sysval(fp_val *out, fp_kind k)
 {
     memset(out, 0, sizeof *out);
-    out->type = out->ctx = S4S_FHIR_NONE;
+    out->type = out->ctx = out->elem = S4S_FHIR_NONE;
     out->k = (uint8_t)k;
 }
 
