@@ -35,6 +35,12 @@ typedef struct s4s_fp_val s4s_fp_val;
 s4s_rc s4s_fp_compile(s4s_arena *a, const char *src, size_t n, s4s_fp_expr **out,
                       char *err, size_t errsz);
 
+/* A result collection (items in env->arena). */
+typedef struct s4s_fp_coll {
+    s4s_fp_val *v;
+    uint32_t    n, cap;
+} s4s_fp_coll;
+
 /* One evaluation's state.  Fill arena, resource (the root of the tree) and
  * optionally ucum (a per-thread handle for quantity comparison), trace. */
 typedef struct s4s_fp_env {
@@ -46,16 +52,19 @@ typedef struct s4s_fp_env {
     char            err[S4S_FP_ERR]; /* runtime error, "" if none */
     unsigned        budget;    /* remaining item operations; 0 = error "too costly" */
     void           *regex;     /* compiled patterns, owned; s4s_fp_env_fini() frees */
+    /* engine-private: results of focus-independent subexpressions within
+     * one evaluation (dom-3 asks for %resource.descendants() per item) */
+    unsigned        nmemo;
+    const void     *memo_key[8];
+    s4s_fp_coll     memo_val[8];
+    unsigned        ndesc;     /* descendants() of single nodes, same lifetime */
+    const void     *desc_key[4];
+    s4s_fp_coll     desc_val[4];
 } s4s_fp_env;
 
 /* Release what evaluations cached in env (compiled regular expressions). */
 void s4s_fp_env_fini(s4s_fp_env *env);
 
-/* A result collection (items in env->arena). */
-typedef struct s4s_fp_coll {
-    s4s_fp_val *v;
-    uint32_t    n, cap;
-} s4s_fp_coll;
 
 /* Evaluate e with $this = the element `node` whose FHIR type is type_id
  * (S4S_FHIR_NONE: inferred from resourceType or the JSON) and whose
@@ -68,14 +77,17 @@ s4s_rc s4s_fp_eval(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_node *node,
 s4s_rc s4s_fp_eval_item(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_fp_val *item,
                         s4s_fp_coll *out);
 
-/* Visit every element of the resource tree rooted at `resource`, typed by
- * the R4 model: fn gets the element item, its definition (elem: index into
- * s4s_fhir_elems or S4S_FHIR_NONE for resource roots; type and children ctx
- * as in the tables), the resource that holds it, and the node to report at.
- * Children lists come from env->arena. */
+/* Visit the elements of the resource tree rooted at `resource`, typed by
+ * the R4 model.  want(ud, elem, type) says whether an element is of
+ * interest (elem: index into s4s_fhir_elems or S4S_FHIR_NONE for resource
+ * roots; type: type id or NONE); fn then gets its item, definition, type,
+ * children context, the resource that holds it and the node to report at.
+ * Allocates nothing. */
+typedef bool (*s4s_fp_want)(void *ud, unsigned elem, unsigned type);
 typedef void (*s4s_fp_visit)(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type,
                              unsigned ctx, const s4s_node *res, const s4s_node *at);
-void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, s4s_fp_visit fn, void *ud);
+void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, s4s_fp_want want, s4s_fp_visit fn,
+                 void *ud);
 
 /* A result as a constraint sees it: 1 true, 0 false, -1 empty or not a
  * single boolean (not evaluated). */

@@ -155,9 +155,65 @@ static void walk(checker *k, fp_ast *e)
     }
 }
 
+/* e->dep: whether e's value can change with the focus.  Lambda arguments
+ * get their own focus from the input, so they do not make a call depend on
+ * the outer one. */
+static bool dep(fp_ast *e)
+{
+    if (!e) return false;
+    bool d = false;
+    switch (e->op) {
+    case OP_LIT: case OP_EMPTY: case OP_VAR: d = false; break;
+    case OP_THIS: case OP_INDEX: case OP_TOTAL: d = true; break;
+    case OP_MEMBER: d = !e->l || dep(e->l); break;
+    case OP_CALL: {
+        const fp_fninfo *f = &fp_fns[e->fn];
+        d = !e->l || dep(e->l);
+        for (unsigned i = 0; i < e->nargs; i++) {
+            if (i == 0 && f->typed) continue;
+            bool ad = dep(e->args[i]);
+            if (!(f->lambda & (1u << i)) && ad) d = true;
+        }
+        /* now(), today() and trace() are not values to reuse */
+        if (!strcmp(f->name, "trace") || !strcmp(f->name, "now") || !strcmp(f->name, "today") ||
+            !strcmp(f->name, "timeOfDay"))
+            d = true;
+        break;
+    }
+    default: {
+        bool a = dep(e->l), b = e->op == OP_IS || e->op == OP_AS ? false : dep(e->r);
+        d = a || b;
+        break;
+    }
+    }
+    e->dep = d;
+    return d;
+}
+
+/* cache the largest independent subtrees that do real work */
+static void mark_memo(fp_ast *e, bool parent_dep)
+{
+    if (!e) return;
+    if (!e->dep && parent_dep && (e->op == OP_CALL || (e->op == OP_MEMBER && e->l) || e->op >= OP_MUL)) {
+        e->memo = true;
+        return;
+    }
+    if (e->op == OP_IS || e->op == OP_AS) { mark_memo(e->l, e->dep); return; }
+    mark_memo(e->l, e->dep);
+    mark_memo(e->r, e->dep);
+    for (unsigned i = 0; i < e->nargs; i++) {
+        /* a lambda argument is re-evaluated per item: its own focus */
+        bool lam = e->op == OP_CALL && (fp_fns[e->fn].lambda & (1u << i));
+        mark_memo(e->args[i], lam ? true : e->dep);
+    }
+}
+
 bool fp_check(s4s_arena *a, fp_ast *root, char *err, size_t errsz)
 {
     checker k = {.a = a, .err = err, .errsz = errsz};
     walk(&k, root);
-    return !k.failed;
+    if (k.failed) return false;
+    dep(root);
+    mark_memo(root, false);
+    return true;
 }

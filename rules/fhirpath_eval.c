@@ -12,6 +12,7 @@
  */
 #include "fhirpath_int.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 #include "tables/fhir_r4.h"
@@ -269,8 +270,12 @@ const char *fp_type_name(const fp_val *v)
 
 /* FHIR's type hierarchy as far as is/as/ofType need it (facts from the R4
  * type definitions: profiles of Quantity, specialisations of string, uri,
- * integer; resources under DomainResource and Resource) */
-static bool fhir_subtype(const char *t, const char *want)
+ * integer; resources under DomainResource and Resource), as a table from
+ * type id to its parent, built once */
+static uint16_t parent_of[S4S_FHIR_N_TYPES];
+static pthread_once_t parents_once = PTHREAD_ONCE_INIT;
+
+static void parents_init(void)
 {
     static const char *const pairs[][2] = {
         {"Age", "Quantity"}, {"Count", "Quantity"}, {"Distance", "Quantity"},
@@ -279,32 +284,34 @@ static bool fhir_subtype(const char *t, const char *want)
         {"canonical", "uri"}, {"url", "uri"}, {"uuid", "uri"}, {"oid", "uri"},
         {"positiveInt", "integer"}, {"unsignedInt", "integer"},
     };
-    if (!strcmp(t, want)) return true;
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-        if (!strcmp(t, pairs[i][0]) && !strcmp(want, pairs[i][1])) return true;
-    return false;
+    for (unsigned t = 0; t < S4S_FHIR_N_TYPES; t++) parent_of[t] = S4S_FHIR_NONE;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        unsigned c = fp_fhir_type_by_name(pairs[i][0], strlen(pairs[i][0]));
+        unsigned p = fp_fhir_type_by_name(pairs[i][1], strlen(pairs[i][1]));
+        if (c != S4S_FHIR_NONE) parent_of[c] = (uint16_t)p;
+    }
 }
 
 bool fp_is_type(const fp_val *v, const fp_tspec *ts)
 {
     if (v->k != FK_NODE) return ts->sys == (int8_t)v->k;
     if (ts->fhir == S4S_FHIR_NONE) return false;
-    const char *want = S4S_FHIR_STR(s4s_fhir_types[ts->fhir].name);
+    if (v->type == ts->fhir) return true; /* the common case, without names */
     if (v->type == S4S_FHIR_NONE) {
+        const char *want = S4S_FHIR_STR(s4s_fhir_types[ts->fhir].name);
         if (v->ctx != S4S_FHIR_NONE) return !strcmp(want, "BackboneElement") || !strcmp(want, "Element");
         return !strcmp(want, fp_type_name(v)) || !strcmp(want, "Element");
     }
-    unsigned kind = s4s_fhir_types[v->type].kind;
-    if (kind == S4S_FK_RESOURCE) {
-        if (!strcmp(want, "Resource")) return true;
-        if (!strcmp(want, "DomainResource")) {
-            const char *t = S4S_FHIR_STR(s4s_fhir_types[v->type].name);
-            return strcmp(t, "Bundle") && strcmp(t, "Binary") && strcmp(t, "Parameters");
-        }
-        return ts->fhir == v->type;
+    if (ts->fhir == S4S_FT_Resource) return s4s_fhir_types[v->type].kind == S4S_FK_RESOURCE;
+    if (ts->fhir == S4S_FT_DomainResource) {
+        if (s4s_fhir_types[v->type].kind != S4S_FK_RESOURCE) return false;
+        const char *t = S4S_FHIR_STR(s4s_fhir_types[v->type].name);
+        return strcmp(t, "Bundle") && strcmp(t, "Binary") && strcmp(t, "Parameters");
     }
-    if (!strcmp(want, "Element")) return true;
-    return fhir_subtype(S4S_FHIR_STR(s4s_fhir_types[v->type].name), want);
+    if (s4s_fhir_types[v->type].kind == S4S_FK_RESOURCE) return false;
+    if (ts->fhir == S4S_FT_Element) return true;
+    pthread_once(&parents_once, parents_init);
+    return parent_of[v->type] == ts->fhir;
 }
 
 /* --- equality, equivalence, order -------------------------------------------- */
@@ -688,10 +695,30 @@ static void binary(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_
     }
 }
 
+static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out);
+
 void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
 {
     s4s_fp_env *env = c->env;
     if (env->err[0]) return;
+    if (!e->memo) { eval_node(c, e, focus, out); return; }
+    for (unsigned i = 0; i < env->nmemo; i++)
+        if (env->memo_key[i] == e) {
+            for (uint32_t j = 0; j < env->memo_val[i].n; j++) fp_push(env, out, &env->memo_val[i].v[j]);
+            return;
+        }
+    s4s_fp_coll r = {0};
+    eval_node(c, e, focus, &r);
+    if (env->nmemo < sizeof env->memo_key / sizeof env->memo_key[0] && !env->err[0]) {
+        env->memo_key[env->nmemo] = e;
+        env->memo_val[env->nmemo++] = r;
+    }
+    for (uint32_t j = 0; j < r.n; j++) fp_push(env, out, &r.v[j]);
+}
+
+static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
+{
+    s4s_fp_env *env = c->env;
     switch ((fp_op)e->op) {
     case OP_EMPTY:
         return;
@@ -813,6 +840,8 @@ s4s_rc s4s_fp_eval_item(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_fp_val 
     memset(out, 0, sizeof *out);
     env->err[0] = '\0';
     env->budget = DEFAULT_BUDGET;
+    env->nmemo = 0;
+    env->ndesc = 0;
     s4s_fp_coll focus = {0};
     if (item) fp_push(env, &focus, item);
     fp_ctx c = {.env = env, .this_ = item ? &focus.v[0] : NULL, .ctxc = &focus, .index = -1};
@@ -835,30 +864,83 @@ s4s_rc s4s_fp_eval(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_node *node,
     return s4s_fp_eval_item(e, env, node ? &root : NULL, out);
 }
 
-/* depth-first, children before siblings' children: the order issues read in */
-static void walk(s4s_fp_env *env, const fp_val *v, const s4s_node *res, s4s_fp_visit fn, void *ud,
-                 unsigned depth)
+/* The walk reads the tree directly (no child collections) and builds an
+ * item only where `want` says rules exist, so elements without invariants
+ * cost one table lookup, as in the structure family. */
+typedef struct walker {
+    s4s_fp_env  *env;
+    s4s_fp_want  want;
+    s4s_fp_visit fn;
+    void        *ud;
+} walker;
+
+static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_node *res, unsigned depth);
+
+static void walk_value(walker *w, const s4s_node *obj, const s4s_node *val, const char *key, size_t klen,
+                       const s4s_fhir_key *k, const s4s_node *res, unsigned depth)
 {
-    if (depth > 256) return; /* the parser's --max-depth bounds real input far below this */
-    s4s_fp_coll kids = {0};
-    fp_all_children(env, v, &kids);
-    for (uint32_t i = 0; i < kids.n; i++) {
-        const fp_val *k = &kids.v[i];
-        bool is_res = k->type != S4S_FHIR_NONE && s4s_fhir_types[k->type].kind == S4S_FK_RESOURCE;
-        const s4s_node *r = is_res ? k->n : res;
-        fn(ud, k, is_res ? S4S_FHIR_NONE : k->elem, k->type, k->ctx, r, k->n ? k->n : k->ext);
-        walk(env, k, r, fn, ud, depth + 1);
+    fp_val v;
+    node_item(&v, val, NULL, k);
+    bool is_res = v.type != S4S_FHIR_NONE && s4s_fhir_types[v.type].kind == S4S_FK_RESOURCE;
+    const s4s_node *r = is_res ? val : res;
+    unsigned elem = is_res ? S4S_FHIR_NONE : v.elem;
+    if (w->want(w->ud, elem, v.type)) {
+        if (val->type != S4S_J_OBJECT && obj) {
+            /* a primitive: pair it with its `_key` extension object */
+            const s4s_node *u = under_sibling(obj, key, klen);
+            if (u && u->type == S4S_J_OBJECT) v.ext = u;
+            else if (u && u->type == S4S_J_ARRAY && val->parent && val->parent->type == S4S_J_ARRAY) {
+                const s4s_node *x = s4s_at(u, val->index);
+                if (x && x->type == S4S_J_OBJECT) v.ext = x;
+            }
+        }
+        w->fn(w->ud, &v, elem, v.type, v.ctx, r, val);
+    }
+    if (val->type == S4S_J_OBJECT) walk_obj(w, val, v.ctx, r, depth + 1);
+}
+
+static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_node *res, unsigned depth)
+{
+    if (depth > 256) return; /* --max-depth bounds real input far below this */
+    S4S_EACH(m, obj) {
+        const char *key = m->key;
+        size_t klen = m->klen;
+        if (!key || (klen == 12 && !memcmp(key, "resourceType", 12))) continue;
+        bool under = klen > 1 && key[0] == '_';
+        if (under) { key++; klen--; }
+        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? lookup(ctx, key, klen) : NULL;
+        if (under) {
+            /* the extensions of a primitive; an extension-only primitive is
+             * an element of its own */
+            bool alone = !has_value_sibling(obj, key, klen);
+            const s4s_node *one = m->type == S4S_J_ARRAY ? m->first : m;
+            for (const s4s_node *x = one; x; x = m->type == S4S_J_ARRAY ? x->next : NULL) {
+                if ((x->flags & S4S_NF_REMOVED) || x->type != S4S_J_OBJECT) continue;
+                if (alone) {
+                    fp_val v;
+                    node_item(&v, NULL, x, k);
+                    if (w->want(w->ud, v.elem, v.type)) w->fn(w->ud, &v, v.elem, v.type, v.ctx, res, x);
+                }
+                walk_obj(w, x, S4S_FHIR_CTX_Element, res, depth + 1);
+            }
+            continue;
+        }
+        if (m->type == S4S_J_ARRAY) {
+            S4S_EACH(it, m)
+                if (it->type != S4S_J_NULL) walk_value(w, obj, it, key, klen, k, res, depth);
+        } else if (m->type != S4S_J_NULL) {
+            walk_value(w, obj, m, key, klen, k, res, depth);
+        }
     }
 }
 
-void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, s4s_fp_visit fn, void *ud)
+void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, s4s_fp_want want, s4s_fp_visit fn, void *ud)
 {
+    walker w = {.env = env, .want = want, .fn = fn, .ud = ud};
     fp_val root;
     node_item(&root, resource, NULL, NULL);
-    env->err[0] = '\0';
-    env->budget = DEFAULT_BUDGET;
-    fn(ud, &root, S4S_FHIR_NONE, root.type, root.ctx, resource, resource);
-    walk(env, &root, resource, fn, ud, 0);
+    if (want(ud, S4S_FHIR_NONE, root.type)) fn(ud, &root, S4S_FHIR_NONE, root.type, root.ctx, resource, resource);
+    if (resource->type == S4S_J_OBJECT) walk_obj(&w, resource, root.ctx, resource, 0);
 }
 
 int s4s_fp_truth(const s4s_fp_coll *c)

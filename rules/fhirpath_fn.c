@@ -892,14 +892,27 @@ void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out
         for (uint32_t i = 0; i < in->n; i++) fp_all_children(env, &in->v[i], out);
         return;
     case F_DESCENDANTS: {
+        /* the same node's descendants are asked for again and again (dom-3
+         * four times over %resource, three times per contained resource) */
+        const void *key = in->n == 1 && in->v[0].k == FK_NODE ? (const void *)in->v[0].n : NULL;
+        for (unsigned i = 0; key && i < env->ndesc; i++)
+            if (env->desc_key[i] == key) {
+                for (uint32_t j = 0; j < env->desc_val[i].n; j++) fp_push(env, out, &env->desc_val[i].v[j]);
+                return;
+            }
         /* tree nodes are distinct, so no equality checks are needed */
-        s4s_fp_coll work = *in;
+        s4s_fp_coll all = {0}, work = *in;
         while (work.n && !env->err[0]) {
             s4s_fp_coll next = {0};
             for (uint32_t i = 0; i < work.n; i++) fp_all_children(env, &work.v[i], &next);
-            for (uint32_t i = 0; i < next.n; i++) fp_push(env, out, &next.v[i]);
+            for (uint32_t i = 0; i < next.n; i++) fp_push(env, &all, &next.v[i]);
             work = next;
         }
+        if (key && env->ndesc < sizeof env->desc_key / sizeof env->desc_key[0] && !env->err[0]) {
+            env->desc_key[env->ndesc] = key;
+            env->desc_val[env->ndesc++] = all;
+        }
+        for (uint32_t i = 0; i < all.n; i++) fp_push(env, out, &all.v[i]);
         return;
     }
     case F_TRACE:

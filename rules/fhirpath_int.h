@@ -101,6 +101,8 @@ struct fp_ast {
     fp_ast *l, *r;       /* operands; OP_MEMBER/OP_CALL: l = input (NULL: $this) */
     fp_ast **args;
     uint8_t nargs;
+    bool dep;            /* depends on the focus, $this, $index or $total */
+    bool memo;           /* a largest focus-independent subexpression: cached per evaluation */
     const char *name;    /* member / function name / %var / string literal */
     uint32_t nlen;
     fp_val lit;          /* OP_LIT, OP_VAR V_STR */

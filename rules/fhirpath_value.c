@@ -436,9 +436,10 @@ void fp_qty_str(const fp_val *v, char *out, size_t outsz)
 
 bool fp_qty_type(unsigned t)
 {
+    if (t == S4S_FT_Quantity) return true;
+    if (t == S4S_FHIR_NONE || s4s_fhir_types[t].kind != S4S_FK_COMPLEX) return false;
     static const char *const names[] = {"Quantity", "Age", "Count", "Distance", "Duration",
                                         "SimpleQuantity", "MoneyQuantity"};
-    if (t == S4S_FHIR_NONE) return false;
     const char *n = S4S_FHIR_STR(s4s_fhir_types[t].name);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strcmp(n, names[i])) return true;

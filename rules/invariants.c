@@ -41,6 +41,8 @@ typedef struct inv_state {
     range        by_type[S4S_FHIR_N_TYPES];
     bool         skip_key[S4S_FHIR_N_INV_KEYS];   /* checked by the structure family */
     bool         warnings;                        /* --invariants=all */
+    bool         live_elem[S4S_FHIR_N_ELEMS];     /* has a row that runs */
+    bool         live_type[S4S_FHIR_N_TYPES];
     s4s_fp_env   env;
     uint64_t     evaluated, failed, not_evaluated;
     s4s_counter  by_key;                          /* failures per key */
@@ -91,24 +93,42 @@ static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_n
     }
 }
 
+/* the rows an element runs: its definition's (a backbone or contentReference
+ * element: its context's) and its type's */
+static range def_rows(const inv_state *st, unsigned elem)
+{
+    if (elem == S4S_FHIR_NONE) return (range){0, 0};
+    unsigned ectx = s4s_fhir_elems[elem].ctx;
+    return ectx != S4S_FHIR_NONE ? st->by_ctx[ectx] : st->by_elem[elem];
+}
+
+static bool want(void *ud, unsigned elem, unsigned type)
+{
+    const inv_state *st = ud;
+    return (elem != S4S_FHIR_NONE && st->live_elem[elem]) || (type != S4S_FHIR_NONE && st->live_type[type]);
+}
+
 static void visit(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type, unsigned ctx,
                   const s4s_node *res, const s4s_node *at)
 {
     inv_state *st = ud;
     uint16_t done[64];
     unsigned ndone = 0;
-    range a = {0, 0}, b = {0, 0};
-    if (elem != S4S_FHIR_NONE) {
-        /* a backbone (or contentReference) element has its context's rules */
-        unsigned ectx = s4s_fhir_elems[elem].ctx;
-        a = ectx != S4S_FHIR_NONE ? st->by_ctx[ectx] : st->by_elem[elem];
-    }
+    range a = def_rows(st, elem), b = {0, 0};
     if (type != S4S_FHIR_NONE) b = st->by_type[type];
     (void)ctx;
-    if (!a.n && !b.n) return;
     st->env.resource = res;
     run_rows(st, a, item, at, done, &ndone);
     run_rows(st, b, item, at, done, &ndone);
+}
+
+static bool runs_any(const inv_state *st, range r)
+{
+    for (unsigned i = r.first; i < (unsigned)r.first + r.n; i++) {
+        const s4s_fhir_inv *inv = &s4s_fhir_invs[i];
+        if (!st->skip_key[inv->key] && ((inv->flags & S4S_INV_ERROR) || st->warnings)) return true;
+    }
+    return false;
 }
 
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
@@ -139,6 +159,8 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
         st->skip_key[k] = !strcmp(key, "ele-1") || !strcmp(key, "dom-4");
     }
     st->warnings = o->invariants == S4S_INVARIANTS_ALL;
+    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) st->live_elem[i] = runs_any(st, def_rows(st, i));
+    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) st->live_type[i] = runs_any(st, st->by_type[i]);
     st->env.ucum = s4s_ucum_new();
     s4s_counter_init(&st->by_key, 512);
     *state = st;
@@ -152,7 +174,7 @@ static void apply(s4s_rctx *rc, void *state)
     st->rc = rc;
     st->env.arena = rc->arena;
     st->env.root = rc->root;
-    s4s_fp_walk(&st->env, rc->root, visit, st);
+    s4s_fp_walk(&st->env, rc->root, want, visit, st);
 }
 
 static void stats(void *state, s4s_jw *w)
