@@ -82,12 +82,14 @@ s4s_rc s4s_fp_eval_item(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_fp_val 
  * interest (elem: index into s4s_fhir_elems or S4S_FHIR_NONE for resource
  * roots; type: type id or NONE); fn then gets its item, definition, type,
  * children context, the resource that holds it and the node to report at.
- * Allocates nothing. */
+ * live (NULL: every context) marks the contexts (s4s_fhir_ctxs) below which a
+ * wanted element can occur other than through extension/modifierExtension;
+ * in the others only those members are followed.  Allocates nothing. */
 typedef bool (*s4s_fp_want)(void *ud, unsigned elem, unsigned type);
 typedef void (*s4s_fp_visit)(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type,
                              unsigned ctx, const s4s_node *res, const s4s_node *at);
-void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, s4s_fp_want want, s4s_fp_visit fn,
-                 void *ud);
+void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4s_fp_want want,
+                 s4s_fp_visit fn, void *ud);
 
 /* A result as a constraint sees it: 1 true, 0 false, -1 empty or not a
  * single boolean (not evaluated). */

@@ -34,20 +34,18 @@ void fp_fail(s4s_fp_env *env, const fp_ast *e, const char *fmt, ...)
     else snprintf(env->err, sizeof env->err, "%s", m);
 }
 
-void fp_push(s4s_fp_env *env, s4s_fp_coll *c, const fp_val *v)
+void fp_push_slow(s4s_fp_env *env, s4s_fp_coll *c, const fp_val *v)
 {
     if (env->budget == 0) {
         fp_fail(env, NULL, "evaluation too costly");
         return;
     }
     env->budget--;
-    if (c->n == c->cap) {
-        uint32_t cap = c->cap ? c->cap * 2 : 4;
-        fp_val *nv = s4s_arena_alloc(env->arena, cap * sizeof *nv);
-        if (c->n) memcpy(nv, c->v, c->n * sizeof *nv);
-        c->v = nv;
-        c->cap = cap;
-    }
+    uint32_t cap = c->cap ? c->cap * 2 : 4;
+    fp_val *nv = s4s_arena_alloc(env->arena, cap * sizeof *nv);
+    if (c->n) memcpy(nv, c->v, c->n * sizeof *nv);
+    c->v = nv;
+    c->cap = cap;
     c->v[c->n++] = *v;
 }
 
@@ -842,9 +840,9 @@ s4s_rc s4s_fp_eval_item(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_fp_val 
     env->budget = DEFAULT_BUDGET;
     env->nmemo = 0;
     env->ndesc = 0;
-    s4s_fp_coll focus = {0};
-    if (item) fp_push(env, &focus, item);
-    fp_ctx c = {.env = env, .this_ = item ? &focus.v[0] : NULL, .ctxc = &focus, .index = -1};
+    /* the focus is the caller's item: nothing pushes into it */
+    s4s_fp_coll focus = {.v = (fp_val *)item, .n = item ? 1 : 0, .cap = item ? 1 : 0};
+    fp_ctx c = {.env = env, .this_ = item, .ctxc = &focus, .index = -1};
     fp_eval(&c, e->root, &focus, out);
     if (env->err[0]) {
         out->n = 0;
@@ -869,6 +867,7 @@ s4s_rc s4s_fp_eval(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_node *node,
  * cost one table lookup, as in the structure family. */
 typedef struct walker {
     s4s_fp_env  *env;
+    const bool  *live;  /* per context: may hold a wanted element; NULL: all */
     s4s_fp_want  want;
     s4s_fp_visit fn;
     void        *ud;
@@ -902,11 +901,16 @@ static void walk_value(walker *w, const s4s_node *obj, const s4s_node *val, cons
 static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_node *res, unsigned depth)
 {
     if (depth > 256) return; /* --max-depth bounds real input far below this */
+    bool dead = w->live && ctx != S4S_FHIR_NONE && !w->live[ctx];
     S4S_EACH(m, obj) {
         const char *key = m->key;
         size_t klen = m->klen;
         if (!key || (klen == 12 && !memcmp(key, "resourceType", 12))) continue;
         bool under = klen > 1 && key[0] == '_';
+        /* in a dead context only extensions can hold anything wanted */
+        if (dead && !under && !(klen == 9 && !memcmp(key, "extension", 9)) &&
+            !(klen == 17 && !memcmp(key, "modifierExtension", 17)))
+            continue;
         if (under) { key++; klen--; }
         const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? lookup(ctx, key, klen) : NULL;
         if (under) {
@@ -934,9 +938,10 @@ static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_nod
     }
 }
 
-void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, s4s_fp_want want, s4s_fp_visit fn, void *ud)
+void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4s_fp_want want,
+                 s4s_fp_visit fn, void *ud)
 {
-    walker w = {.env = env, .want = want, .fn = fn, .ud = ud};
+    walker w = {.env = env, .live = live, .want = want, .fn = fn, .ud = ud};
     fp_val root;
     node_item(&root, resource, NULL, NULL);
     if (want(ud, S4S_FHIR_NONE, root.type)) fn(ud, &root, S4S_FHIR_NONE, root.type, root.ctx, resource, resource);

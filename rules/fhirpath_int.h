@@ -141,7 +141,17 @@ typedef struct fp_ctx {
 
 void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out);
 void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out);
-void fp_push(s4s_fp_env *env, s4s_fp_coll *c, const fp_val *v);
+void fp_push_slow(s4s_fp_env *env, s4s_fp_coll *c, const fp_val *v);
+/* append v; every push spends one unit of env->budget */
+static inline void fp_push(s4s_fp_env *env, s4s_fp_coll *c, const fp_val *v)
+{
+    if (c->n < c->cap && env->budget) {
+        env->budget--;
+        c->v[c->n++] = *v;
+        return;
+    }
+    fp_push_slow(env, c, v);
+}
 void fp_fail(s4s_fp_env *env, const fp_ast *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen, s4s_fp_coll *out);

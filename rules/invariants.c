@@ -43,6 +43,7 @@ typedef struct inv_state {
     bool         warnings;                        /* --invariants=all */
     bool         live_elem[S4S_FHIR_N_ELEMS];     /* has a row that runs */
     bool         live_type[S4S_FHIR_N_TYPES];
+    bool         live_ctx[S4S_FHIR_N_CTX];        /* a live element below, not via extensions */
     s4s_fp_env   env;
     uint64_t     evaluated, failed, not_evaluated;
     s4s_counter  by_key;                          /* failures per key */
@@ -131,6 +132,39 @@ static bool runs_any(const inv_state *st, range r)
     return false;
 }
 
+static bool is_ext_name(const char *n)
+{
+    return !strcmp(n, "extension") || !strcmp(n, "modifierExtension");
+}
+
+/* live_ctx by fixed point over the element graph: a context is live when
+ * one of its elements (extensions aside: the walk always follows those)
+ * runs rows, is a resource, or leads to a live context */
+static void compute_live(inv_state *st)
+{
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (unsigned c = 0; c < S4S_FHIR_N_CTX; c++) {
+            if (st->live_ctx[c]) continue;
+            const s4s_fhir_ctx *cx = &s4s_fhir_ctxs[c];
+            bool live = false;
+            for (unsigned i = cx->first; i < (unsigned)cx->first + cx->n && !live; i++) {
+                const s4s_fhir_elem *e = &s4s_fhir_elems[i];
+                if (is_ext_name(S4S_FHIR_STR(e->name))) continue;
+                if (st->live_elem[i] || (e->flags & S4S_FE_RESOURCE)) live = true;
+                if (e->ctx != S4S_FHIR_NONE && st->live_ctx[e->ctx]) live = true;
+                for (unsigned t = 0; t < e->ntypes && !live; t++) {
+                    unsigned ty = s4s_fhir_elem_types[e->types + t];
+                    unsigned tc = s4s_fhir_types[ty].ctx;
+                    if (st->live_type[ty] || (tc != S4S_FHIR_NONE && st->live_ctx[tc])) live = true;
+                }
+            }
+            if (live) { st->live_ctx[c] = true; changed = true; }
+        }
+    }
+}
+
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 {
     (void)term;
@@ -161,6 +195,7 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     st->warnings = o->invariants == S4S_INVARIANTS_ALL;
     for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) st->live_elem[i] = runs_any(st, def_rows(st, i));
     for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) st->live_type[i] = runs_any(st, st->by_type[i]);
+    compute_live(st);
     st->env.ucum = s4s_ucum_new();
     s4s_counter_init(&st->by_key, 512);
     *state = st;
@@ -174,7 +209,7 @@ static void apply(s4s_rctx *rc, void *state)
     st->rc = rc;
     st->env.arena = rc->arena;
     st->env.root = rc->root;
-    s4s_fp_walk(&st->env, rc->root, want, visit, st);
+    s4s_fp_walk(&st->env, rc->root, st->live_ctx, want, visit, st);
 }
 
 static void stats(void *state, s4s_jw *w)
