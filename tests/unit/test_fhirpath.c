@@ -5,12 +5,14 @@
  * the generated R4 table compiles (`--invariants-only` runs just that, for
  * `make tables`).
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
 #include "../../rules/fhirpath.h"
 #include "../../rules/tables/fhir_invariants.h"
+#include "../fuzz/fuzz_fhirpath.c"
 
 static const char *patient =
     "{\"resourceType\":\"Patient\",\"id\":\"example\","
@@ -242,6 +244,31 @@ static void test_invariants_compile(void)
     s4s_arena_free(a);
 }
 
+/* the fuzz harness over its seeds (and their prefixes), in every make check */
+static void test_fuzz_seeds(void)
+{
+    DIR *d = opendir("tests/fuzz/seeds/fhirpath");
+    CHECK(d != NULL);
+    if (!d) return;
+    struct dirent *e;
+    unsigned n = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[512];
+        snprintf(path, sizeof path, "tests/fuzz/seeds/fhirpath/%s", e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        static unsigned char buf[1 << 16];
+        size_t len = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        for (size_t k = 0; k <= len; k += len / 16 + 1) LLVMFuzzerTestOneInput(buf, k);
+        CHECK(LLVMFuzzerTestOneInput(buf, len) == 0);
+        n++;
+    }
+    closedir(d);
+    CHECK(n >= 5);
+}
+
 int main(int argc, char **argv)
 {
     test_invariants_compile();
@@ -255,5 +282,6 @@ int main(int argc, char **argv)
     test_collections();
     test_errors();
     test_html();
+    test_fuzz_seeds();
     return UNIT_DONE();
 }
