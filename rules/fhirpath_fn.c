@@ -233,8 +233,9 @@ static UChar *u16(s4s_fp_env *env, const char *s, size_t n, int32_t *len)
 {
     UErrorCode st = U_ZERO_ERROR;
     UChar *b = s4s_arena_alloc(env->arena, (n + 1) * sizeof(UChar));
+    *len = 0;
     u_strFromUTF8(b, (int32_t)n + 1, len, s, (int32_t)n, &st);
-    return U_FAILURE(st) ? NULL : b;
+    return U_FAILURE(st) ? NULL : b; /* not UTF-8 (an expression literal can be anything) */
 }
 
 static bool to_utf8(s4s_fp_env *env, const UChar *s, int32_t n, const char **out, size_t *olen)
@@ -275,6 +276,7 @@ static void fn_regex(fp_ctx *c, const fp_ast *e, const char *s, size_t n, const 
     } else {
         int32_t rl;
         UChar *rep = u16(c->env, sub, sn, &rl);
+        if (!rep) goto done;
         int32_t cap = ulen * 2 + rl * 4 + 16, got;
         UChar *res = s4s_arena_alloc(c->env->arena, (size_t)cap * sizeof(UChar));
         got = uregex_replaceAll(re, rep, rl, res, cap, &st);
