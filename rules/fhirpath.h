@@ -65,7 +65,6 @@ typedef struct s4s_fp_env {
 /* Release what evaluations cached in env (compiled regular expressions). */
 void s4s_fp_env_fini(s4s_fp_env *env);
 
-
 /* Evaluate e with $this = the element `node` whose FHIR type is type_id
  * (S4S_FHIR_NONE: inferred from resourceType or the JSON) and whose
  * children context is ctx (S4S_FHIR_NONE: the type's).  Returns S4S_OK or

@@ -16,6 +16,7 @@
 #include <yajl/yajl_tree.h>
 #include "../filter/base/alloc.h"
 #include "../terminology/ucum.h"
+#include "tables/fhir_r4.h"
 
 static void json_node(s4s_buf *b, const s4s_node *n)
 {
@@ -126,7 +127,7 @@ int s4s_fp_run(const char *expr, const char *json, FILE *trace, s4s_buf *out)
     }
     s4s_fp_env env = {.arena = a, .resource = root, .ucum = s4s_ucum_new(), .trace = trace};
     s4s_fp_coll res;
-    if (s4s_fp_eval(x, &env, root, 0xFFFFu, 0xFFFFu, &res) != S4S_OK) {
+    if (s4s_fp_eval(x, &env, root, S4S_FHIR_NONE, S4S_FHIR_NONE, &res) != S4S_OK) {
         rc = error_line(out, env.err, 1);
     } else {
         s4s_buf_puts(out, "{\"result\":");
