@@ -41,7 +41,7 @@ void fp_push_slow(s4s_fp_env *env, s4s_fp_coll *c, const fp_val *v)
         return;
     }
     env->budget--;
-    uint32_t cap = c->cap ? c->cap * 2 : 4;
+    uint32_t cap = c->cap ? c->cap * 2 : 1; /* most collections hold one item */
     fp_val *nv = s4s_arena_alloc(env->arena, cap * sizeof *nv);
     if (c->n) memcpy(nv, c->v, c->n * sizeof *nv);
     c->v = nv;
