@@ -52,6 +52,10 @@ static const char usage_text[] =
 "      --strict-codes         unknown codes are errors, not warnings\n"
 "      --replace-deprecated   rewrite deprecated codes with their single replacement\n"
 "      --check-display        report display strings that differ from the cache\n"
+"Invariants:\n"
+"      --invariants=error|all check the R4 FHIRPath invariants of error severity\n"
+"                             (default), or warnings and best-practice ones too\n"
+"      --no-invariants        do not check FHIRPath invariants\n"
 "Units:\n"
 "      --convert-vitals       convert vital signs to kg, cm, Cel (originals kept in an extension)\n"
 "      --vital-ranges=FILE    plausible vital-sign ranges (TSV: LOINC, UCUM unit, low, high\n"
@@ -126,7 +130,7 @@ static double now(void)
 enum {
     O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
-    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES
+    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV
 };
 
 static const struct option long_opts[] = {
@@ -147,6 +151,8 @@ static const struct option long_opts[] = {
     {"check-display", no_argument, NULL, O_DISPLAY},
     {"convert-vitals", no_argument, NULL, O_VITALS},
     {"vital-ranges", required_argument, NULL, O_RANGES},
+    {"invariants", required_argument, NULL, O_INV},
+    {"no-invariants", no_argument, NULL, O_NO_INV},
     {"max-depth", required_argument, NULL, O_MAX_DEPTH},
     {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
     {"read-size", required_argument, NULL, O_READ_SIZE},
@@ -193,6 +199,12 @@ static int parse_args(int argc, char **argv, cli *c)
         case O_DISPLAY: c->o.check_display = true; break;
         case O_VITALS: c->o.convert_vitals = true; break;
         case O_RANGES: c->o.vital_ranges = optarg; break;
+        case O_INV:
+            if (!strcmp(optarg, "error")) c->o.invariants = S4S_INVARIANTS_ERROR;
+            else if (!strcmp(optarg, "all")) c->o.invariants = S4S_INVARIANTS_ALL;
+            else return usage_error("--invariants must be error or all, not '%s'", optarg);
+            break;
+        case O_NO_INV: c->o.invariants = S4S_INVARIANTS_OFF; break;
         case O_MAX_DEPTH: {
             size_t v;
             if (!parse_size(optarg, &v) || v > 4096)

@@ -22,6 +22,12 @@ typedef enum s4s_on_invalid {
     S4S_INVALID_FAIL    /* stop at the first error */
 } s4s_on_invalid;
 
+typedef enum s4s_invariants {
+    S4S_INVARIANTS_ERROR, /* default: error-severity invariants only */
+    S4S_INVARIANTS_ALL,   /* warnings (and best-practice ones) too */
+    S4S_INVARIANTS_OFF    /* --no-invariants */
+} s4s_invariants;
+
 typedef struct s4s_opts {
     s4s_on_invalid on_invalid;
     bool        validate;            /* false: --no-validate, pure passthrough */
@@ -39,6 +45,8 @@ typedef struct s4s_opts {
     /* units (rules/units.c) */
     bool        convert_vitals;      /* --convert-vitals */
     const char *vital_ranges;        /* --vital-ranges FILE.tsv, NULL: the built-in table */
+    /* FHIRPath invariants (rules/invariants.c) */
+    s4s_invariants invariants;       /* --invariants=error|all, --no-invariants */
 } s4s_opts;
 
 void s4s_opts_default(s4s_opts *o);

@@ -1,0 +1,109 @@
+/*
+ * fhirpath.h - a FHIRPath 2.0 (normative, as FHIR R4 uses it) engine over
+ * the resource tree of filter/base/node.h.
+ *
+ * Compile once (lexer -> parser -> checker), evaluate many times.  The
+ * checker resolves every function name, arity and type specifier at compile
+ * time, so evaluation never looks names up by string except member names in
+ * the R4 tables.  Evaluation allocates only from the arena it is given (the
+ * resource's arena): no heap allocation per node or per value.
+ *
+ * Ownership: a compiled s4s_fp_expr lives in the arena passed to
+ * s4s_fp_compile() and is immutable afterwards, so one expression may be
+ * evaluated by several threads, each with its own s4s_fp_env.  Results live
+ * in env->arena until it is reset.
+ */
+#ifndef S4S_FHIRPATH_H
+#define S4S_FHIRPATH_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "../filter/base/arena.h"
+#include "../filter/base/node.h"
+#include "../filter/base/rc.h"
+#include "../filter/base/buf.h"
+
+typedef struct s4s_fp_expr s4s_fp_expr;
+typedef struct s4s_ucum s4s_ucum;
+typedef struct s4s_fp_val s4s_fp_val;
+
+#define S4S_FP_ERR 160 /* room for one error message */
+
+/* Compile src[0..n).  On a syntax or type error returns S4S_ERR_INVALID
+ * and writes "message at position N" (1-based byte position) to err. */
+s4s_rc s4s_fp_compile(s4s_arena *a, const char *src, size_t n, s4s_fp_expr **out,
+                      char *err, size_t errsz);
+
+/* A result collection (items in env->arena). */
+typedef struct s4s_fp_coll {
+    s4s_fp_val *v;
+    uint32_t    n, cap;
+} s4s_fp_coll;
+
+/* One evaluation's state.  Fill arena, resource (the root of the tree) and
+ * optionally ucum (a per-thread handle for quantity comparison), trace. */
+typedef struct s4s_fp_env {
+    s4s_arena      *arena;
+    const s4s_node *resource;  /* %resource: the resource holding the element */
+    const s4s_node *root;      /* %rootResource (its container); NULL: resource */
+    s4s_ucum       *ucum;      /* NULL: quantities with different units do not compare */
+    FILE           *trace;     /* trace() output, or NULL */
+    char            err[S4S_FP_ERR]; /* runtime error, "" if none */
+    unsigned        budget;    /* remaining item operations; 0 = error "too costly" */
+    void           *regex;     /* compiled patterns, owned; s4s_fp_env_fini() frees */
+    /* engine-private: results of focus-independent subexpressions within
+     * one evaluation (dom-3 asks for %resource.descendants() per item) */
+    unsigned        nmemo;
+    const void     *memo_key[8];
+    s4s_fp_coll     memo_val[8];
+    unsigned        ndesc;     /* descendants() of single nodes, same lifetime */
+    const void     *desc_key[4];
+    s4s_fp_coll     desc_val[4];
+} s4s_fp_env;
+
+/* Release what evaluations cached in env (compiled regular expressions). */
+void s4s_fp_env_fini(s4s_fp_env *env);
+
+/* Evaluate e with $this = the element `node` whose FHIR type is type_id
+ * (S4S_FHIR_NONE: inferred from resourceType or the JSON) and whose
+ * children context is ctx (S4S_FHIR_NONE: the type's).  Returns S4S_OK or
+ * S4S_ERR_INVALID with env->err set. */
+s4s_rc s4s_fp_eval(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_node *node,
+                   unsigned type_id, unsigned ctx, s4s_fp_coll *out);
+
+/* Evaluate e with $this = one element item (as s4s_fp_walk hands out). */
+s4s_rc s4s_fp_eval_item(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_fp_val *item,
+                        s4s_fp_coll *out);
+
+/* Visit the elements of the resource tree rooted at `resource`, typed by
+ * the R4 model.  want(ud, elem, type) says whether an element is of
+ * interest (elem: index into s4s_fhir_elems or S4S_FHIR_NONE for resource
+ * roots; type: type id or NONE); fn then gets its item, definition, type,
+ * children context, the resource that holds it and the node to report at.
+ * live (NULL: every context) marks the contexts (s4s_fhir_ctxs) below which a
+ * wanted element can occur other than through extension/modifierExtension;
+ * in the others only those members are followed.  Allocates nothing. */
+typedef bool (*s4s_fp_want)(void *ud, unsigned elem, unsigned type);
+typedef void (*s4s_fp_visit)(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type,
+                             unsigned ctx, const s4s_node *res, const s4s_node *at);
+void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4s_fp_want want,
+                 s4s_fp_visit fn, void *ud);
+
+/* A result as a constraint sees it: 1 true, 0 false, -1 empty or not a
+ * single boolean (not evaluated). */
+int s4s_fp_truth(const s4s_fp_coll *c);
+
+/* Append the result as the CLI prints it: [{"type":..,"value":..},...]. */
+void s4s_fp_write_result(s4s_buf *b, const s4s_fp_coll *c);
+
+/* Compile expr, evaluate it against the JSON object text json (NULL: no
+ * context) and append the one-line answer ({"result":...} or {"error":...},
+ * no newline) to out.  Returns the CLI's exit status: 0, 1 (expression
+ * error), 2 (input not JSON).  trace() writes to trace when not NULL. */
+int s4s_fp_run(const char *expr, const char *json, FILE *trace, s4s_buf *out);
+
+/* `s4s-term fhirpath [--trace] EXPR [FILE|-]` (fhirpath_cli.c). */
+int s4s_term_cmd_fhirpath(int argc, char **argv);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * invariants.c - rule family "invariants": every constraint of the FHIR R4
+ * element definitions (rules/tables/fhir_invariants.h), run by the FHIRPath
+ * engine on each element of its path.
+ *
+ * Each distinct expression is compiled once at init (a failure is a fatal
+ * init error: the table is checked by the unit test and `make tables`).
+ * Rows are mapped once to the R4 model: by element definition, by backbone
+ * context (so a contentReference element such as Questionnaire.item.item
+ * gets Questionnaire.item's rules) and by type (a type's own rules, such as
+ * per-1 on every Period).  At run time the tree is walked once; an element
+ * runs only the rows of its definition and type, each key at most once, so
+ * invariants whose path does not occur cost nothing.
+ *
+ * Invariants: an issue has code `invariant`, severity from the constraint
+ * (best-practice ones as warning), details = the constraint's human text,
+ * expression = the element's path, diagnostics tag "invariant KEY".  An
+ * expression that is empty or fails at run time is "not evaluated" (counted,
+ * never reported as a failure).  ele-1 and dom-4 are left to the structure
+ * family, which reports them (with their keys) already.
+ */
+#include "rule.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "fhirpath.h"
+#include "tables/fhir_invariants.h"
+#include "tables/fhir_r4.h"
+#include "../filter/base/alloc.h"
+#include "../filter/base/counter.h"
+#include "../filter/base/jsonw.h"
+#include "../terminology/ucum.h"
+
+typedef struct range { uint16_t first, n; } range;
+
+typedef struct inv_state {
+    s4s_arena   *arena;                           /* compiled expressions */
+    s4s_fp_expr *expr[S4S_FHIR_N_INV_EXPRS];
+    range        by_elem[S4S_FHIR_N_ELEMS];
+    range        by_ctx[S4S_FHIR_N_CTX];
+    range        by_type[S4S_FHIR_N_TYPES];
+    bool         skip_key[S4S_FHIR_N_INV_KEYS];   /* checked by the structure family */
+    bool         warnings;                        /* --invariants=all */
+    bool         live_elem[S4S_FHIR_N_ELEMS];     /* has a row that runs */
+    bool         live_type[S4S_FHIR_N_TYPES];
+    bool         live_ctx[S4S_FHIR_N_CTX];        /* a live element below, not via extensions */
+    s4s_fp_env   env;
+    uint64_t     evaluated, failed, not_evaluated;
+    s4s_counter  by_key;                          /* failures per key */
+    /* per apply() */
+    s4s_rctx    *rc;
+} inv_state;
+
+/* rows are sorted by path: the contiguous run of one path */
+static range rows_of(const char *path)
+{
+    size_t lo = 0, hi = S4S_FHIR_N_INVS;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(s4s_fhir_invs[mid].path, path) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    range r = {(uint16_t)lo, 0};
+    while (lo + r.n < S4S_FHIR_N_INVS && !strcmp(s4s_fhir_invs[lo + r.n].path, path)) r.n++;
+    return r;
+}
+
+static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_node *at,
+                     uint16_t *done, unsigned *ndone)
+{
+    s4s_rctx *rc = st->rc;
+    for (unsigned i = r.first; i < (unsigned)r.first + r.n; i++) {
+        const s4s_fhir_inv *inv = &s4s_fhir_invs[i];
+        if (st->skip_key[inv->key] || (!(inv->flags & S4S_INV_ERROR) && !st->warnings)) continue;
+        bool seen = false;
+        for (unsigned j = 0; j < *ndone && !seen; j++) seen = done[j] == inv->key;
+        if (seen) continue;
+        if (*ndone < 64) done[(*ndone)++] = inv->key;
+        s4s_fp_coll out;
+        st->evaluated++;
+        int t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;
+        if (t < 0) { st->not_evaluated++; continue; }
+        if (t == 1) continue;
+        st->failed++;
+        const char *key = s4s_fhir_inv_keys[inv->key];
+        s4s_counter_add(&st->by_key, key, strlen(key), 0, 1);
+        /* the diagnostics tag is the rule name; the template is the human
+         * text (printf-safe by generation) so stats group by constraint */
+        const char *family = rc->rule;
+        rc->rule = s4s_fhir_inv_tags[inv->key];
+        s4s_issue(rc, (inv->flags & S4S_INV_ERROR) ? S4S_SEV_ERROR : S4S_SEV_WARNING, "invariant", at,
+                  s4s_fhir_inv_humans[inv->human], key);
+        rc->rule = family;
+    }
+}
+
+/* the rows an element runs: its definition's (a backbone or contentReference
+ * element: its context's) and its type's */
+static range def_rows(const inv_state *st, unsigned elem)
+{
+    if (elem == S4S_FHIR_NONE) return (range){0, 0};
+    unsigned ectx = s4s_fhir_elems[elem].ctx;
+    return ectx != S4S_FHIR_NONE ? st->by_ctx[ectx] : st->by_elem[elem];
+}
+
+static bool want(void *ud, unsigned elem, unsigned type)
+{
+    const inv_state *st = ud;
+    return (elem != S4S_FHIR_NONE && st->live_elem[elem]) || (type != S4S_FHIR_NONE && st->live_type[type]);
+}
+
+static void visit(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type, unsigned ctx,
+                  const s4s_node *res, const s4s_node *at)
+{
+    inv_state *st = ud;
+    uint16_t done[64];
+    unsigned ndone = 0;
+    range a = def_rows(st, elem), b = {0, 0};
+    if (type != S4S_FHIR_NONE) b = st->by_type[type];
+    (void)ctx;
+    st->env.resource = res;
+    run_rows(st, a, item, at, done, &ndone);
+    run_rows(st, b, item, at, done, &ndone);
+}
+
+static bool runs_any(const inv_state *st, range r)
+{
+    for (unsigned i = r.first; i < (unsigned)r.first + r.n; i++) {
+        const s4s_fhir_inv *inv = &s4s_fhir_invs[i];
+        if (!st->skip_key[inv->key] && ((inv->flags & S4S_INV_ERROR) || st->warnings)) return true;
+    }
+    return false;
+}
+
+static bool is_ext_name(const char *n)
+{
+    return !strcmp(n, "extension") || !strcmp(n, "modifierExtension");
+}
+
+/* live_ctx by fixed point over the element graph: a context is live when
+ * one of its elements (extensions aside: the walk always follows those)
+ * runs rows, is a resource, or leads to a live context */
+static void compute_live(inv_state *st)
+{
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (unsigned c = 0; c < S4S_FHIR_N_CTX; c++) {
+            if (st->live_ctx[c]) continue;
+            const s4s_fhir_ctx *cx = &s4s_fhir_ctxs[c];
+            bool live = false;
+            for (unsigned i = cx->first; i < (unsigned)cx->first + cx->n && !live; i++) {
+                const s4s_fhir_elem *e = &s4s_fhir_elems[i];
+                if (is_ext_name(S4S_FHIR_STR(e->name))) continue;
+                if (st->live_elem[i] || (e->flags & S4S_FE_RESOURCE)) live = true;
+                if (e->ctx != S4S_FHIR_NONE && st->live_ctx[e->ctx]) live = true;
+                for (unsigned t = 0; t < e->ntypes && !live; t++) {
+                    unsigned ty = s4s_fhir_elem_types[e->types + t];
+                    unsigned tc = s4s_fhir_types[ty].ctx;
+                    if (st->live_type[ty] || (tc != S4S_FHIR_NONE && st->live_ctx[tc])) live = true;
+                }
+            }
+            if (live) { st->live_ctx[c] = true; changed = true; }
+        }
+    }
+}
+
+static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
+{
+    (void)term;
+    *state = NULL;
+    if (!o->validate || o->invariants == S4S_INVARIANTS_OFF) return S4S_OK;
+    inv_state *st = s4s_xcalloc(1, sizeof *st);
+    st->arena = s4s_arena_new(1 << 16);
+    for (unsigned i = 0; i < S4S_FHIR_N_INV_EXPRS; i++) {
+        char err[256];
+        const char *src = s4s_fhir_inv_exprs[i];
+        if (s4s_fp_compile(st->arena, src, strlen(src), &st->expr[i], err, sizeof err) != S4S_OK) {
+            fprintf(stderr, "s4s-normalize: invariant expression does not compile: %s\n", err);
+            s4s_arena_free(st->arena);
+            free(st);
+            return S4S_ERR_FORMAT;
+        }
+    }
+    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++)
+        st->by_elem[i] = rows_of(S4S_FHIR_STR(s4s_fhir_elems[i].path));
+    for (unsigned i = 0; i < S4S_FHIR_N_CTX; i++)
+        st->by_ctx[i] = rows_of(S4S_FHIR_STR(s4s_fhir_ctxs[i].path));
+    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++)
+        st->by_type[i] = rows_of(S4S_FHIR_STR(s4s_fhir_types[i].name));
+    for (unsigned k = 0; k < S4S_FHIR_N_INV_KEYS; k++) {
+        const char *key = s4s_fhir_inv_keys[k];
+        st->skip_key[k] = !strcmp(key, "ele-1") || !strcmp(key, "dom-4");
+    }
+    st->warnings = o->invariants == S4S_INVARIANTS_ALL;
+    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) st->live_elem[i] = runs_any(st, def_rows(st, i));
+    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) st->live_type[i] = runs_any(st, st->by_type[i]);
+    compute_live(st);
+    st->env.ucum = s4s_ucum_new();
+    s4s_counter_init(&st->by_key, 512);
+    *state = st;
+    return S4S_OK;
+}
+
+static void apply(s4s_rctx *rc, void *state)
+{
+    inv_state *st = state;
+    if (!st || !rc->root || rc->root->type != S4S_J_OBJECT) return;
+    st->rc = rc;
+    st->env.arena = rc->arena;
+    st->env.root = rc->root;
+    s4s_fp_walk(&st->env, rc->root, st->live_ctx, want, visit, st);
+}
+
+static void stats(void *state, s4s_jw *w)
+{
+    inv_state *st = state;
+    if (!st) return;
+    s4s_jw_key(w, "invariants");
+    s4s_jw_obj(w);
+    s4s_jw_kuint(w, "evaluated", st->evaluated);
+    s4s_jw_kuint(w, "failed", st->failed);
+    s4s_jw_kuint(w, "not_evaluated", st->not_evaluated);
+    s4s_counter_write(&st->by_key, w, "failed_by_key");
+    s4s_jw_obj_end(w);
+}
+
+static void fini(void *state)
+{
+    inv_state *st = state;
+    if (!st) return;
+    s4s_fp_env_fini(&st->env);
+    s4s_ucum_free(st->env.ucum);
+    s4s_counter_free(&st->by_key);
+    s4s_arena_free(st->arena);
+    free(st);
+}
+
+const s4s_rule s4s_rule_invariants = {
+    .name = "invariants",
+    .init = init,
+    .apply = apply,
+    .stats = stats,
+    .side_output = NULL,
+    .fini = fini,
+};
