@@ -46,6 +46,13 @@ s4s_rc s4s_pipe_feed(s4s_pipe *p, const void *buf, size_t len);
  * the input's name for messages (a read error names it and the offset). */
 s4s_rc s4s_pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_size,
                         void (*tick)(void *), void *tick_u);
+/* The next bytes fed come from the input called name (several FILE
+ * arguments): the previous input ends there as a stream of its own (a
+ * value cut off at its end is reported as truncated), offsets and lines
+ * restart at 0 and 1, and the reports name the file (CSV report, reject
+ * envelopes; the OperationOutcome report when io.name_sources).  name is
+ * borrowed until the next call or s4s_pipe_finish(). */
+s4s_rc s4s_pipe_next_source(s4s_pipe *p, const char *name);
 /* End of input: flushes everything; reports truncation. */
 s4s_rc s4s_pipe_finish(s4s_pipe *p);
 const s4s_counts *s4s_pipe_counts(const s4s_pipe *p);

@@ -1,0 +1,52 @@
+# cli_load.sh - sourced by cli.sh (uses its $bin, $root, $tmp, ok, bad): the
+# loader-facing options that need files or several inputs: --split-by-type,
+# several FILE arguments, --fail-on; then the PostgreSQL load (tests/pg.sh).
+
+# --split-by-type: one file per type, input order per type; more types than
+# open files (32) interleaved, so files are closed and reopened for append;
+# a resourceType that is not a plain name goes to _unknown.ndjson
+awk 'BEGIN { for (r = 1; r <= 3; r++) for (t = 1; t <= 40; t++)
+                 printf "{\"resourceType\":\"T%d\",\"id\":\"%d\"}\n", t, r
+             print "{\"resourceType\":\"../evil\",\"id\":\"x\"}" }' > "$tmp/types.ndjson"
+for gz in "" --split-gzip; do
+    rm -rf "$tmp/split"
+    "$bin/s4s-normalize" --no-validate --split-by-type="$tmp/split" $gz "$tmp/types.ndjson" > "$tmp/split.out" 2> "$tmp/err"
+    st=$?
+    sfx=${gz:+.gz}
+    got=$(for t in 1 7 40; do
+              if [ -n "$gz" ]; then gzip -dc "$tmp/split/T$t.ndjson.gz"; else cat "$tmp/split/T$t.ndjson"; fi
+          done | tr -d '\n')
+    want='{"resourceType":"T1","id":"1"}{"resourceType":"T1","id":"2"}{"resourceType":"T1","id":"3"}{"resourceType":"T7","id":"1"}{"resourceType":"T7","id":"2"}{"resourceType":"T7","id":"3"}{"resourceType":"T40","id":"1"}{"resourceType":"T40","id":"2"}{"resourceType":"T40","id":"3"}'
+    n=$(ls "$tmp/split" | wc -l)
+    if [ $st = 0 ] && [ ! -s "$tmp/split.out" ] && [ "$got" = "$want" ] && [ "$n" = 41 ] &&
+       [ -f "$tmp/split/_unknown.ndjson$sfx" ]; then ok
+    else bad "split-by-type ${gz:-plain}: status $st, $n files, $(head -c 200 "$tmp/err")"; fi
+done
+"$bin/s4s-normalize" --split-by-type="$tmp/split" -o "$tmp/x" < /dev/null 2> "$tmp/err"
+if [ $? = 1 ] && grep -q 'instead of --output' "$tmp/err"; then ok; else bad "split-by-type with -o"; fi
+
+# several FILEs: each is its own stream (offsets and lines restart), the CSV
+# report, the envelopes and the OperationOutcome report name the file
+printf '%s\n' '{"resourceType":"Patient","id":"a1","gender":"f"}' '{"resourceType":"Patient","id":"a2"}' > "$tmp/a.ndjson"
+printf '%s\n' '{"resourceType":"Patient","id":"b1","gender":"x"}' '{oops' '{"resourceType":"Patient","id":"b2"}' | gzip > "$tmp/b.ndjson.gz"
+"$bin/s4s-normalize" --report-format=csv --report="$tmp/m.csv" --reject-format=envelope \
+    --reject="$tmp/m.rej" "$tmp/a.ndjson" "$tmp/b.ndjson.gz" > "$tmp/m.out" 2> "$tmp/err"
+st=$?
+if [ $st = 3 ] && [ "$(wc -l < "$tmp/m.out")" = 4 ] &&
+   grep -q "^$tmp/a.ndjson,1,0,Patient,a1,written,error," "$tmp/m.csv" &&
+   grep -q "^$tmp/b.ndjson.gz,1,0,Patient,b1,written,error," "$tmp/m.csv" &&
+   grep -q "^$tmp/b.ndjson.gz,2,50,,,rejected,error," "$tmp/m.csv" &&
+   grep -q "{\"source\":{\"file\":\"$tmp/b.ndjson.gz\",\"line\":2,\"offset\":50}" "$tmp/m.rej"; then ok
+else bad "several FILEs: status $st, $(head -c 300 "$tmp/m.csv")"; fi
+"$bin/s4s-normalize" --report="$tmp/m.rep" "$tmp/a.ndjson" "$tmp/b.ndjson.gz" > /dev/null 2>&1
+"$bin/s4s-normalize" --report="$tmp/s.rep" "$tmp/a.ndjson" > /dev/null 2>&1
+if grep -q "source-file\",\"valueString\":\"$tmp/b.ndjson.gz\"" "$tmp/m.rep" && ! grep -q source-file "$tmp/s.rep"; then ok
+else bad "several FILEs: OperationOutcome source-file"; fi
+
+# --fail-on=never: exit 0 with data errors, still 2 on a fatal input error
+"$bin/s4s-normalize" --fail-on=never "$tmp/a.ndjson" > /dev/null 2>&1
+st1=$?
+printf '{"resourceType":"Bundle","entry":[\n{"resource":{"resourceType":"Basic"' > "$tmp/trunc.json"
+"$bin/s4s-normalize" --fail-on=never "$tmp/trunc.json" > /dev/null 2>&1
+st2=$?
+if [ $st1 = 0 ] && [ $st2 = 2 ]; then ok; else bad "--fail-on=never: status $st1 (data), $st2 (truncated)"; fi
