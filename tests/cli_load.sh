@@ -50,3 +50,13 @@ printf '{"resourceType":"Bundle","entry":[\n{"resource":{"resourceType":"Basic"'
 "$bin/s4s-normalize" --fail-on=never "$tmp/trunc.json" > /dev/null 2>&1
 st2=$?
 if [ $st1 = 0 ] && [ $st2 = 2 ]; then ok; else bad "--fail-on=never: status $st1 (data), $st2 (truncated)"; fi
+
+# the outputs loaded into a private PostgreSQL server (once, in the normal
+# build's pass: the sanitizer passes run the same code through the cases)
+if [ "${BUILD_DIR:-build}" = build ]; then
+    sh "$root/tests/pg.sh" "$bin" > "$tmp/pg.log" 2>&1
+    st=$?
+    grep -v '^pg: ' "$tmp/pg.log"
+    if grep -q '^SKIP' "$tmp/pg.log"; then :
+    elif [ $st = 0 ]; then ok; else bad "PostgreSQL load: $(tail -n 1 "$tmp/pg.log")"; fi
+fi
