@@ -564,6 +564,26 @@ s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elaps
     return rc;
 }
 
+/* A message template as a person reads it: each printf conversion (a
+ * value) shown as an ellipsis; the first message of it follows as an
+ * example. */
+static void put_template(FILE *f, const char *t)
+{
+    for (; *t; t++) {
+        if (*t != '%') {
+            fputc(*t, f);
+        } else if (t[1] == '%') {
+            fputc('%', f);
+            t++;
+        } else {
+            t += strspn(t + 1, "-+ #0123456789.*hlLqjzt");
+            if (t[1])
+                t++;
+            fputs("\u2026", f);
+        }
+    }
+}
+
 void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
 {
     const s4s_counts *c = &p->st.c;
@@ -576,8 +596,19 @@ void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
             (double)c->bytes_uncompressed / 1e6, elapsed_s);
     size_t n;
     s4s_counter_ent **v = s4s_counter_sorted(&p->st.messages, 0, &n);
-    for (size_t i = 0; i < n && i < 10; i++)
-        fprintf(f, "  %8llu  %s\n", (unsigned long long)v[i]->n[0], v[i]->key);
+    for (size_t i = 0; i < n && i < 10; i++) {
+        size_t k = (size_t)(v[i] - p->st.messages.ent);
+        const char *ex = k < p->st.n_examples ? p->st.examples[k] : NULL;
+        fprintf(f, "  %8llu  ", (unsigned long long)v[i]->n[0]);
+        if (ex && v[i]->n[0] == 1) {
+            fprintf(f, "%s\n", ex);
+            continue;
+        }
+        put_template(f, v[i]->key);
+        fputc('\n', f);
+        if (ex)
+            fprintf(f, "            e.g. %s\n", ex);
+    }
     free(v);
     v = s4s_counter_sorted(&p->st.repairs, 0, &n);
     for (size_t i = 0; i < n && i < 10; i++)

@@ -68,8 +68,9 @@ bool s4s_pipe_had_errors(const s4s_pipe *p);
  * is f's name for messages.  On a write error returns S4S_ERR_IO (or
  * S4S_ERR_EPIPE) and s4s_pipe_errmsg() names the file. */
 s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elapsed_s);
-/* Human summary: counts, then the most frequent issue templates and
- * repair kinds (templates hold no record values). */
+/* Human summary: counts, then the most frequent issues (a message, or for
+ * a template seen more than once the template with its values elided and
+ * its first message) and repair kinds.  Messages never carry free text. */
 void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s);
 void s4s_pipe_free(s4s_pipe *p);
 

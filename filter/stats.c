@@ -7,6 +7,7 @@
  */
 #include "stats.h"
 #include "report.h"
+#include "base/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,9 @@ void s4s_stats_free(s4s_stats *s)
     s4s_counter_free(&s->by_type);
     s4s_counter_free(&s->by_code);
     s4s_counter_free(&s->messages);
+    for (size_t i = 0; i < s->n_examples; i++)
+        free(s->examples[i]);
+    free(s->examples);
     s4s_counter_free(&s->repairs);
 }
 
@@ -46,7 +50,11 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
             continue;
         }
         s4s_counter_add(&s->by_code, r->code, strlen(r->code), 0, 1);
-        s4s_counter_add(&s->messages, r->tmpl, strlen(r->tmpl), 0, 1);
+        s4s_counter_ent *m = s4s_counter_add(&s->messages, r->tmpl, strlen(r->tmpl), 0, 1);
+        if ((size_t)(m - s->messages.ent) == s->n_examples) { /* a new template */
+            s->examples = s4s_xrealloc(s->examples, (s->n_examples + 1) * sizeof *s->examples);
+            s->examples[s->n_examples++] = strcmp(m->key, "(other)") ? s4s_xstrdup(r->msg) : NULL;
+        }
     }
 }
 

@@ -15,6 +15,9 @@ typedef struct s4s_stats {
     s4s_counter by_type;   /* n[0] in, n[1] out, n[2] rejected */
     s4s_counter by_code;   /* issues by FHIR issue-type code */
     s4s_counter messages;  /* issues by message template */
+    char      **examples;  /* the first message of each `messages` entry, same
+                              order (NULL for "(other)"): the summary shows it */
+    size_t      n_examples;
     s4s_counter repairs;   /* repairs by kind */
 } s4s_stats;
 

@@ -60,3 +60,16 @@ if [ "${BUILD_DIR:-build}" = build ]; then
     if grep -q '^SKIP' "$tmp/pg.log"; then :
     elif [ $st = 0 ]; then ok; else bad "PostgreSQL load: $(tail -n 1 "$tmp/pg.log")"; fi
 fi
+
+# the summary shows messages, never printf templates
+"$bin/s4s-normalize" --summary -o /dev/null "$root/tests/data/sample-bundle.json" 2> "$tmp/sum"
+if grep -q "is not a valid LOINC code" "$tmp/sum" && grep -q "e\.g\. code '" "$tmp/sum" &&
+   ! grep -q '%[0-9.]*[slduz]' "$tmp/sum"; then ok; else bad "summary: $(head -c 300 "$tmp/sum")"; fi
+
+# --help on every s4s-term subcommand (as listed by s4s-term --help)
+cmds=$("$bin/s4s-term" --help | sed -n 's/^  s4s-term \([a-z-]*\).*/\1/p')
+for c in $cmds; do
+    if "$bin/s4s-term" "$c" --help > "$tmp/h" 2>&1 && grep -q "^usage: s4s-term $c" "$tmp/h"; then ok
+    else bad "s4s-term $c --help: $(head -c 200 "$tmp/h")"; fi
+done
+[ -n "$cmds" ] || bad "s4s-term --help lists no commands"
