@@ -22,6 +22,7 @@
 #include "s4s.h"
 #include "base/alloc.h"
 #include "assemble.h"
+#include "callbacks.h"
 #include "inflate.h"
 #include "input.h"
 #include "out_pgcopy.h"
@@ -159,14 +160,46 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc)
     }
 }
 
-/* A quarantined resource as an envelope: exact bytes, where, and why (the
- * first error; the input's reason for a broken unit). */
-static void reject_envelope(s4s_pipe *p, const s4s_res *r, const s4s_issue_rec *issues)
+/* Why a unit is quarantined: the input's reason, else its first error. */
+static const char *reject_reason(const s4s_res *r, const s4s_issue_rec *issues)
 {
     const s4s_issue_rec *e = issues;
     while (e && e->sev > S4S_SEV_ERROR)
         e = e->next;
-    const char *why = r->reason ? r->reason : e ? e->msg : NULL;
+    return r->reason ? r->reason : e ? e->msg : NULL;
+}
+
+static s4s_rc stopped_by_callback(s4s_pipe *p, s4s_rc rc)
+{
+    if (!p->err[0])
+        snprintf(p->err, sizeof p->err, "stopped by a callback: %s", s4s_rc_str(rc));
+    return rc;
+}
+
+/* The memory interface's view of one resource: its issues, and its bytes
+ * when quarantined. */
+static s4s_rc notify(s4s_pipe *p, const s4s_res *r, const s4s_rctx *rc, bool reject)
+{
+    s4s_rc st = s4s_cb_issues(p->io.cb, p->src_name, r, rc->type, rc->id, reject, rc->issues);
+    if (!st && reject && p->io.cb->reject) {
+        const void *data = r->raw ? r->raw->p : NULL;
+        size_t len = r->raw ? r->raw->len : 0;
+        if (!r->raw && !r->spilled && r->root) {
+            s4s_buf_clear(&p->scratch);
+            s4s_write_node(&p->scratch, r->root);
+            data = p->scratch.p;
+            len = p->scratch.len;
+        }
+        st = s4s_cb_reject(p->io.cb, p->src_name, r, reject_reason(r, rc->issues), data, len);
+    }
+    return st ? stopped_by_callback(p, st) : S4S_OK;
+}
+
+/* A quarantined resource as an envelope: exact bytes, where, and why (the
+ * first error; the input's reason for a broken unit). */
+static void reject_envelope(s4s_pipe *p, const s4s_res *r, const s4s_issue_rec *issues)
+{
+    const char *why = reject_reason(r, issues);
     if (r->spilled) {
         s4s_reject_env_end(&p->rej, &p->spill_b64, p->src_name, r->line, r->off, why);
     } else if (r->raw) {
@@ -181,11 +214,17 @@ static void reject_envelope(s4s_pipe *p, const s4s_res *r, const s4s_issue_rec *
 /* A cleaned resource in the chosen output format, to out or its type's file. */
 static s4s_rc put_resource(s4s_pipe *p, const s4s_node *root, const char *type, const char *id)
 {
+    size_t at = p->out.len;
     if (p->io.out_format == S4S_OUT_PGCOPY) {
         s4s_pgcopy_row(&p->out, &p->scratch, root, type, id);
     } else {
         s4s_write_node(&p->out, root);
         s4s_buf_putc(&p->out, '\n');
+    }
+    if (p->io.cb && p->io.cb->resource) {
+        s4s_rc rc = p->io.cb->resource(p->io.cb->u, p->out.p + at, p->out.len - at - 1, type, id);
+        if (rc)
+            return stopped_by_callback(p, rc);
     }
     if (!p->split)
         return flush_buf(p, &p->out, &p->out_s, false);
@@ -245,7 +284,7 @@ static s4s_rc process(void *u, s4s_res *r)
     } else {
         out_rc = put_resource(p, r->root, rc.type, rc.id);
     }
-    if (rc.issues && (p->io.report || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
+    if (rc.issues && (p->io.report || p->io.cb || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
         s4s_issue_paths(&rc);
     if (rc.issues && p->io.report) {
         if (p->io.report_format == S4S_REPORT_CSV) {
@@ -260,6 +299,8 @@ static s4s_rc process(void *u, s4s_res *r)
         if (!out_rc)
             out_rc = rep_rc;
     }
+    if (p->io.cb && !out_rc)
+        out_rc = notify(p, r, &rc, reject);
     s4s_stats_resource(&p->st, rc.type, reject, rc.issues);
     atomic_store_explicit(&p->live_in, p->st.c.resources_in, memory_order_relaxed);
     atomic_store_explicit(&p->live_rejected, p->st.c.resources_rejected, memory_order_relaxed);
@@ -546,16 +587,32 @@ void s4s_pipe_progress(s4s_pipe *p, s4s_counts *c)
 const char *s4s_pipe_errmsg(const s4s_pipe *p) { return p->err; }
 bool s4s_pipe_had_errors(const s4s_pipe *p) { return p->had_errors || p->st.c.resources_rejected; }
 
+static void stats_object(s4s_pipe *p, s4s_jw *w, double elapsed_s)
+{
+    s4s_jw_obj(w);
+    s4s_stats_write(&p->st, w, elapsed_s);
+    for (unsigned i = 0; i < s4s_n_rules; i++)
+        if (s4s_rules[i]->stats && s4s_rule_enabled(i, p->o))
+            s4s_rules[i]->stats(p->rule_state[i], w);
+    s4s_jw_obj_end(w);
+}
+
+s4s_rc s4s_pipe_stats_json(s4s_pipe *p, double elapsed_s,
+                           s4s_rc (*fn)(void *u, const char *json, size_t len), void *u)
+{
+    s4s_jw w;
+    s4s_jw_init(&w, NULL);
+    stats_object(p, &w, elapsed_s);
+    s4s_rc rc = fn(u, w.b.p, w.b.len);
+    s4s_jw_done(&w);
+    return rc;
+}
+
 s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elapsed_s)
 {
     s4s_jw w;
     s4s_jw_init(&w, NULL);
-    s4s_jw_obj(&w);
-    s4s_stats_write(&p->st, &w, elapsed_s);
-    for (unsigned i = 0; i < s4s_n_rules; i++)
-        if (s4s_rules[i]->stats && s4s_rule_enabled(i, p->o))
-            s4s_rules[i]->stats(p->rule_state[i], &w);
-    s4s_jw_obj_end(&w);
+    stats_object(p, &w, elapsed_s);
     s4s_jw_line(&w);
     sink s = {.f = f, .name = name ? name : "stats file"};
     p->err[0] = '\0'; /* the run's own message has been read by now */

@@ -73,3 +73,18 @@ for c in $cmds; do
     else bad "s4s-term $c --help: $(head -c 200 "$tmp/h")"; fi
 done
 [ -n "$cmds" ] || bad "s4s-term --help lists no commands"
+
+# libs4s installed: the shared and static libraries, headers, s4s.pc, man
+# pages; the example builds with pkg-config alone and cleans like the CLI
+if [ "${BUILD_DIR:-build}" = build ]; then
+    pfx="$tmp/lib-inst"
+    "$bin/s4s-normalize" "$root/tests/data/sample-bundle.json" > "$tmp/cli.out" 2>/dev/null
+    if make -s -C "$root" install PREFIX="$pfx" BUILD=build OUT="$bin" >"$tmp/inst.log" 2>&1 &&
+       [ -f "$pfx/lib/libs4s.so" ] && [ -f "$pfx/lib/libs4s.a" ] && [ -f "$pfx/include/s4s/s4s.h" ] &&
+       [ -f "$pfx/share/man/man1/s4s-term.1" ] && [ -x "$pfx/bin/s4s-dask" ] &&
+       flags=$(PKG_CONFIG_PATH="$pfx/lib/pkgconfig" pkg-config --cflags --libs s4s) &&
+       cc "$pfx/share/doc/s4s/examples/embed.c" $flags -o "$tmp/embed" 2>"$tmp/cc.log" &&
+       "$tmp/embed" < "$root/tests/data/sample-bundle.json" > "$tmp/embed.out" 2>"$tmp/embed.err" &&
+       [ -s "$tmp/cli.out" ] && cmp -s "$tmp/embed.out" "$tmp/cli.out" && grep -q '"resources_in":7' "$tmp/embed.err"; then ok
+    else bad "libs4s install + embed.c: $(tail -c 300 "$tmp/inst.log" "$tmp/cc.log" 2>/dev/null)"; fi
+fi

@@ -48,10 +48,12 @@ typedef enum s4s_out_format { S4S_OUT_NDJSON, S4S_OUT_PGCOPY } s4s_out_format;
 typedef enum s4s_report_format { S4S_REPORT_OUTCOME, S4S_REPORT_CSV } s4s_report_format;
 typedef enum s4s_reject_format { S4S_REJECT_RAW, S4S_REJECT_ENVELOPE } s4s_reject_format;
 
+struct s4s_callbacks; /* s4s.h */
+
 /* Where the run writes; rule families with a side file (coverage) get it
  * through their side_output hook. */
 typedef struct s4s_outputs {
-    FILE *out;      /* cleaned NDJSON (required) */
+    FILE *out;      /* cleaned NDJSON (required unless cb->resource is set) */
     FILE *reject;   /* quarantined NDJSON, may be NULL */
     FILE *report;   /* OperationOutcome NDJSON, may be NULL */
     FILE *coverage; /* terminology coverage TSV (--coverage), may be NULL */
@@ -67,6 +69,9 @@ typedef struct s4s_outputs {
     /* the OperationOutcome report names each resource's source file
      * (several FILE arguments) */
     bool        name_sources;
+    /* memory interface: each resource, issue and quarantined unit is also
+     * handed to these (borrowed, may be NULL); with them out may be NULL */
+    const struct s4s_callbacks *cb;
 } s4s_outputs;
 
 #endif
