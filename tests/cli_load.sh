@@ -1,6 +1,8 @@
 # cli_load.sh - sourced by cli.sh (uses its $bin, $root, $tmp, ok, bad): the
 # loader-facing options that need files or several inputs: --split-by-type,
-# several FILE arguments, --fail-on; then the PostgreSQL load (tests/pg.sh).
+# several FILE arguments, --fail-on; the PostgreSQL load (tests/pg.sh) and
+# the Dask runner (tests/dask.sh), once, in the normal build's pass; the
+# summary, s4s-term --help, and libs4s installed with its example.
 
 # --split-by-type: one file per type, input order per type; more types than
 # open files (32) interleaved, so files are closed and reopened for append;
@@ -59,6 +61,14 @@ if [ "${BUILD_DIR:-build}" = build ]; then
     grep -v '^pg: ' "$tmp/pg.log"
     if grep -q '^SKIP' "$tmp/pg.log"; then :
     elif [ $st = 0 ]; then ok; else bad "PostgreSQL load: $(tail -n 1 "$tmp/pg.log")"; fi
+fi
+# s4s-dask on a LocalCluster (tests/dask.sh), also once
+if [ "${BUILD_DIR:-build}" = build ]; then
+    sh "$root/tests/dask.sh" "$bin" > "$tmp/dask.log" 2>&1
+    st=$?
+    grep -v '^dask: [0-9]' "$tmp/dask.log"
+    if grep -q '^SKIP' "$tmp/dask.log"; then :
+    elif [ $st = 0 ]; then ok; else bad "s4s-dask: $(tail -n 1 "$tmp/dask.log")"; fi
 fi
 
 # the summary shows messages, never printf templates

@@ -133,8 +133,8 @@ def merge(term, sub, parts, dest):
         p = subprocess.run([term, sub] + parts, stdout=f, stderr=subprocess.PIPE, check=False)
     if p.returncode != 0:
         os.unlink(tmp)
-        return "s4s-term %s failed (status %d): %s" % (
-            sub, p.returncode, p.stderr.decode("utf-8", "replace").strip())
+        msg = p.stderr.decode("utf-8", "replace").strip().split("\n")[0]
+        return "s4s-term %s failed (status %d): %s" % (sub, p.returncode, msg)
     os.replace(tmp, dest)
     return None
 
