@@ -13,8 +13,9 @@ PKGS     := yajl icu-uc icu-i18n sqlite3 zlib
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-# -fPIC: the same objects make the static and the shared library
-override CFLAGS += -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# -fPIC: the same objects make the static and the shared library;
+# -fno-semantic-interposition keeps calls inside a file inlinable as before
+override CFLAGS += -std=c11 -D_GNU_SOURCE -fPIC -fno-semantic-interposition $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 PREFIX   ?= /usr/local
 BUILD    ?= build
