@@ -18,5 +18,9 @@ s4s_rc s4s_cb_issues(const s4s_callbacks *cb, const char *file, const s4s_res *r
                      const s4s_issue_rec *issues);
 s4s_rc s4s_cb_reject(const s4s_callbacks *cb, const char *file, const s4s_res *r,
                      const char *reason, const void *data, size_t len);
+/* After a resource is written or quarantined: its issues, then (rejected)
+ * its bytes; a tree without raw bytes is serialized through scratch. */
+s4s_rc s4s_cb_resource_done(const s4s_callbacks *cb, const char *file, const s4s_res *r,
+                            const s4s_rctx *rc, bool rejected, s4s_buf *scratch);
 
 #endif

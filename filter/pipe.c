@@ -160,55 +160,11 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc)
     }
 }
 
-/* Why a unit is quarantined: the input's reason, else its first error. */
-static const char *reject_reason(const s4s_res *r, const s4s_issue_rec *issues)
-{
-    const s4s_issue_rec *e = issues;
-    while (e && e->sev > S4S_SEV_ERROR)
-        e = e->next;
-    return r->reason ? r->reason : e ? e->msg : NULL;
-}
-
 static s4s_rc stopped_by_callback(s4s_pipe *p, s4s_rc rc)
 {
     if (!p->err[0])
         snprintf(p->err, sizeof p->err, "stopped by a callback: %s", s4s_rc_str(rc));
     return rc;
-}
-
-/* The memory interface's view of one resource: its issues, and its bytes
- * when quarantined. */
-static s4s_rc notify(s4s_pipe *p, const s4s_res *r, const s4s_rctx *rc, bool reject)
-{
-    s4s_rc st = s4s_cb_issues(p->io.cb, p->src_name, r, rc->type, rc->id, reject, rc->issues);
-    if (!st && reject && p->io.cb->reject) {
-        const void *data = r->raw ? r->raw->p : NULL;
-        size_t len = r->raw ? r->raw->len : 0;
-        if (!r->raw && !r->spilled && r->root) {
-            s4s_buf_clear(&p->scratch);
-            s4s_write_node(&p->scratch, r->root);
-            data = p->scratch.p;
-            len = p->scratch.len;
-        }
-        st = s4s_cb_reject(p->io.cb, p->src_name, r, reject_reason(r, rc->issues), data, len);
-    }
-    return st ? stopped_by_callback(p, st) : S4S_OK;
-}
-
-/* A quarantined resource as an envelope: exact bytes, where, and why (the
- * first error; the input's reason for a broken unit). */
-static void reject_envelope(s4s_pipe *p, const s4s_res *r, const s4s_issue_rec *issues)
-{
-    const char *why = reject_reason(r, issues);
-    if (r->spilled) {
-        s4s_reject_env_end(&p->rej, &p->spill_b64, p->src_name, r->line, r->off, why);
-    } else if (r->raw) {
-        s4s_reject_env(&p->rej, p->src_name, r->line, r->off, why, r->raw->p, r->raw->len);
-    } else if (r->root) {
-        s4s_buf_clear(&p->scratch);
-        s4s_write_node(&p->scratch, r->root);
-        s4s_reject_env(&p->rej, p->src_name, r->line, r->off, why, p->scratch.p, p->scratch.len);
-    }
 }
 
 /* A cleaned resource in the chosen output format, to out or its type's file. */
@@ -267,7 +223,7 @@ static s4s_rc process(void *u, s4s_res *r)
     s4s_rc out_rc;
     if (reject) {
         if (p->io.reject && p->io.reject_format == S4S_REJECT_ENVELOPE) {
-            reject_envelope(p, r, rc.issues);
+            s4s_reject_env_res(&p->rej, &p->scratch, &p->spill_b64, p->src_name, r, rc.issues);
         } else if (p->io.reject) {
             if (r->spilled) {
                 s4s_buf_putc(&p->rej, '\n');
@@ -299,8 +255,11 @@ static s4s_rc process(void *u, s4s_res *r)
         if (!out_rc)
             out_rc = rep_rc;
     }
-    if (p->io.cb && !out_rc)
-        out_rc = notify(p, r, &rc, reject);
+    if (p->io.cb && !out_rc) {
+        out_rc = s4s_cb_resource_done(p->io.cb, p->src_name, r, &rc, reject, &p->scratch);
+        if (out_rc)
+            stopped_by_callback(p, out_rc);
+    }
     s4s_stats_resource(&p->st, rc.type, reject, rc.issues);
     atomic_store_explicit(&p->live_in, p->st.c.resources_in, memory_order_relaxed);
     atomic_store_explicit(&p->live_rejected, p->st.c.resources_rejected, memory_order_relaxed);
@@ -621,26 +580,6 @@ s4s_rc s4s_pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elaps
     return rc;
 }
 
-/* A message template as a person reads it: each printf conversion (a
- * value) shown as an ellipsis; the first message of it follows as an
- * example. */
-static void put_template(FILE *f, const char *t)
-{
-    for (; *t; t++) {
-        if (*t != '%') {
-            fputc(*t, f);
-        } else if (t[1] == '%') {
-            fputc('%', f);
-            t++;
-        } else {
-            t += strspn(t + 1, "-+ #0123456789.*hlLqjzt");
-            if (t[1])
-                t++;
-            fputs("\u2026", f);
-        }
-    }
-}
-
 void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
 {
     const s4s_counts *c = &p->st.c;
@@ -652,22 +591,8 @@ void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
             (unsigned long long)c->issues_by_sev[S4S_SEV_WARNING], (unsigned long long)c->repairs,
             (double)c->bytes_uncompressed / 1e6, elapsed_s);
     size_t n;
-    s4s_counter_ent **v = s4s_counter_sorted(&p->st.messages, 0, &n);
-    for (size_t i = 0; i < n && i < 10; i++) {
-        size_t k = (size_t)(v[i] - p->st.messages.ent);
-        const char *ex = k < p->st.n_examples ? p->st.examples[k] : NULL;
-        fprintf(f, "  %8llu  ", (unsigned long long)v[i]->n[0]);
-        if (ex && v[i]->n[0] == 1) {
-            fprintf(f, "%s\n", ex);
-            continue;
-        }
-        put_template(f, v[i]->key);
-        fputc('\n', f);
-        if (ex)
-            fprintf(f, "            e.g. %s\n", ex);
-    }
-    free(v);
-    v = s4s_counter_sorted(&p->st.repairs, 0, &n);
+    s4s_stats_write_messages(&p->st, f, 10);
+    s4s_counter_ent **v = s4s_counter_sorted(&p->st.repairs, 0, &n);
     for (size_t i = 0; i < n && i < 10; i++)
         fprintf(f, "  %8llu  repair: %s\n", (unsigned long long)v[i]->n[0], v[i]->key);
     free(v);

@@ -6,6 +6,7 @@
  * 3-byte group are carried to the next chunk); each envelope is one line.
  */
 #include "reject_env.h"
+#include "writer.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -93,4 +94,27 @@ void s4s_reject_env(s4s_buf *b, const char *file, uint64_t line, uint64_t off,
     s4s_reject_env_chunk(b, &st, data, n);
     b64_end(b, &st);
     s4s_buf_puts(b, "\"}\n");
+}
+
+const char *s4s_reject_reason(const s4s_res *r, const s4s_issue_rec *issues)
+{
+    const s4s_issue_rec *e = issues;
+    while (e && e->sev > S4S_SEV_ERROR)
+        e = e->next;
+    return r->reason ? r->reason : e ? e->msg : NULL;
+}
+
+void s4s_reject_env_res(s4s_buf *b, s4s_buf *scratch, s4s_b64 *spill, const char *file,
+                        const s4s_res *r, const s4s_issue_rec *issues)
+{
+    const char *why = s4s_reject_reason(r, issues);
+    if (r->spilled) {
+        s4s_reject_env_end(b, spill, file, r->line, r->off, why);
+    } else if (r->raw) {
+        s4s_reject_env(b, file, r->line, r->off, why, r->raw->p, r->raw->len);
+    } else if (r->root) {
+        s4s_buf_clear(scratch);
+        s4s_write_node(scratch, r->root);
+        s4s_reject_env(b, file, r->line, r->off, why, scratch->p, scratch->len);
+    }
 }

@@ -17,7 +17,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "assemble.h"
 #include "base/buf.h"
+#include "../rules/rule.h"
 
 typedef struct s4s_b64 {
     unsigned char carry[3]; /* bytes of a 3-byte group not yet complete */
@@ -33,5 +35,13 @@ void s4s_reject_env_begin(s4s_buf *b, s4s_b64 *st);
 void s4s_reject_env_chunk(s4s_buf *b, s4s_b64 *st, const void *data, size_t n);
 void s4s_reject_env_end(s4s_buf *b, s4s_b64 *st, const char *file, uint64_t line,
                         uint64_t off, const char *reason);
+
+/* Why a unit is quarantined: the input's reason, else its first error. */
+const char *s4s_reject_reason(const s4s_res *r, const s4s_issue_rec *issues);
+/* The envelope of a quarantined resource: its raw bytes, or the end of the
+ * envelope its spilled bytes began (spill), or, with neither, its tree
+ * serialized through scratch. */
+void s4s_reject_env_res(s4s_buf *b, s4s_buf *scratch, s4s_b64 *spill, const char *file,
+                        const s4s_res *r, const s4s_issue_rec *issues);
 
 #endif

@@ -9,6 +9,7 @@
 #include "report.h"
 #include "base/alloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,4 +106,43 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
 
     s4s_jw_kuint(w, "repairs", s->c.repairs);
     s4s_counter_write(&s->repairs, w, "repairs_by_kind");
+}
+
+/* A template as a person reads it: each printf conversion (a value) shown
+ * as an ellipsis. */
+static void put_template(FILE *f, const char *t)
+{
+    for (; *t; t++) {
+        if (*t != '%') {
+            fputc(*t, f);
+        } else if (t[1] == '%') {
+            fputc('%', f);
+            t++;
+        } else {
+            t += strspn(t + 1, "-+ #0123456789.*hlLqjzt");
+            if (t[1])
+                t++;
+            fputs("\u2026", f);
+        }
+    }
+}
+
+void s4s_stats_write_messages(const s4s_stats *s, FILE *f, size_t top)
+{
+    size_t n;
+    s4s_counter_ent **v = s4s_counter_sorted(&s->messages, 0, &n);
+    for (size_t i = 0; i < n && i < top; i++) {
+        size_t k = (size_t)(v[i] - s->messages.ent);
+        const char *ex = k < s->n_examples ? s->examples[k] : NULL;
+        fprintf(f, "  %8llu  ", (unsigned long long)v[i]->n[0]);
+        if (ex && v[i]->n[0] == 1) {
+            fprintf(f, "%s\n", ex);
+            continue;
+        }
+        put_template(f, v[i]->key);
+        fputc('\n', f);
+        if (ex)
+            fprintf(f, "            e.g. %s\n", ex);
+    }
+    free(v);
 }

@@ -28,5 +28,9 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
 /* writes the common members into an open object; the rule families'
  * sections (references, structure, ...) follow from their stats hooks */
 void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s);
+/* The `top` most frequent issues for a person: a message seen once as it
+ * is, a template seen more often with its values elided and its first
+ * message as an example.  Never a printf template. */
+void s4s_stats_write_messages(const s4s_stats *s, FILE *f, size_t top);
 
 #endif
