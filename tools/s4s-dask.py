@@ -152,7 +152,11 @@ def main(argv):
         beside = os.path.join(os.path.dirname(binary), "s4s-term") if os.sep in binary else ""
         term = beside if beside and os.access(beside, os.X_OK) else (shutil.which("s4s-term") or "s4s-term")
 
-    from distributed import Client, LocalCluster  # python3-distributed
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        sys.stderr.write("s4s-dask: needs python3-distributed (apt-get install python3-distributed)\n")
+        return 2
     if opts["scheduler"]:
         client, cluster = Client(opts["scheduler"]), None
     else:
