@@ -1,4 +1,6 @@
-# Makefile - builds libs4s.a, ./s4s-normalize and ./s4s-term; `make check` runs every test.
+# Makefile - builds libs4s.a and .so, ./s4s-normalize, ./s4s-term and ./s4s-dask;
+# `make check` runs every test; `make install PREFIX=…` installs them with the
+# public headers, s4s.pc, the man pages and examples/embed.c.
 #
 # Layout follows the pipeline: filter/ (input -> sax -> assemble -> writer,
 # report, stats), rules/ (validate, normalize, terminology checks),
@@ -11,7 +13,9 @@ PKGS     := yajl icu-uc icu-i18n sqlite3 zlib
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# -fPIC: the same objects make the static and the shared library;
+# -fno-semantic-interposition keeps calls inside a file inlinable as before
+override CFLAGS += -std=c11 -D_GNU_SOURCE -fPIC -fno-semantic-interposition $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -35,6 +39,12 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_DUPS := $(shell printf '%s\n' $(notdir $(LIB_SRC)) | sort | uniq -d)
 $(if $(LIB_DUPS),$(error libs4s sources share a file name: $(LIB_DUPS)))
 LIB      := $(BUILD)/libs4s.a
+# what `make install` ships: both libraries with the default terminology
+# cache inside (s4s_use_default_terminology)
+SO       := $(BUILD)/libs4s.so
+DIST_A   := $(BUILD)/dist/libs4s.a
+DASK     := $(OUT)/s4s-dask
+PUB_H    := filter/s4s.h filter/base/rc.h filter/base/opts.h
 
 # The embedded default terminology cache; terminology/cache.mk defines
 # EMBED_OBJ (an object holding s4s_default_db / s4s_default_db_len) and how it
@@ -43,15 +53,30 @@ LIB      := $(BUILD)/libs4s.a
 EMBED_OBJ :=
 -include terminology/cache.mk
 
-all: $(NORM) $(TERM)
+all: $(NORM) $(TERM) $(SO) $(DASK)
 
-$(BUILD)/%.o: %.c
+# objects depend on the Makefile: a flag change (-fPIC) rebuilds them
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(SO): $(LIB_OBJ) $(EMBED_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libs4s.so -o $@ $^ $(LDLIBS)
+
+$(DIST_A): $(LIB_OBJ) $(EMBED_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+# s4s-dask is a Python 3 script (python3-distributed); `make` puts it beside
+# the binaries
+$(DASK): tools/s4s-dask.py
+	@mkdir -p $(OUT)
+	cp $< $@ && chmod 755 $@
 
 $(NORM): $(BUILD)/filter/main.o $(EMBED_OBJ) $(LIB)
 	@mkdir -p $(OUT)
@@ -126,13 +151,22 @@ bench: all bench-bin
 tables:
 	@for g in rules/gen/*.py terminology/gen/*.py; do [ -f "$$g" ] || continue; echo "gen $$g"; python3 "$$g" || exit 1; done
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 s4s-normalize s4s-term $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 filter/s4s-normalize.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+install: all $(DIST_A)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/s4s/base \
+	  $(DESTDIR)$(PREFIX)/share/doc/s4s/examples
+	install -m 755 $(NORM) $(TERM) $(DASK) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 filter/s4s-normalize.1 filter/s4s-term.1 filter/s4s-dask.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 755 $(SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(DIST_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 filter/s4s.h $(DESTDIR)$(PREFIX)/include/s4s/
+	install -m 644 filter/base/rc.h filter/base/opts.h $(DESTDIR)$(PREFIX)/include/s4s/base/
+	install -m 644 examples/embed.c $(DESTDIR)$(PREFIX)/share/doc/s4s/examples/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*S4S_VERSION "\(.*\)"/\1/p' filter/base/opts.h)|' \
+	    -e 's|@LIBS_PRIVATE@|$(filter -lm -lpthread -lisal,$(LDLIBS))|' s4s.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/s4s.pc
 
 clean:
-	rm -rf build build-san s4s-normalize s4s-term
+	rm -rf build build-san build-tsan s4s-normalize s4s-term s4s-dask
 
 .PHONY: bench-bin all unit check test-pass deps fuzz demo bench tables install clean oom-bin test-oom
 -include $(LIB_OBJ:.o=.d) $(BUILD)/filter/main.d $(BUILD)/filter/term_main.d $(OOM_DIR)/alloc.d

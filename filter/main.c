@@ -38,10 +38,20 @@ static const char usage_text[] =
 "      --stats=FILE           JSON counters at the end ('-' for stderr)\n"
 "      --coverage=FILE        terminology coverage TSV (per system and code)\n"
 "      --html-report=FILE     one-page HTML data-quality report (same as s4s-term html)\n"
+"      --output-format=FMT    ndjson (default) or pg-copy: PostgreSQL COPY text rows\n"
+"                             resource_type<TAB>id<TAB>json\n"
+"      --split-by-type=DIR    write DIR/<Type>.ndjson per resource type instead of stdout\n"
+"      --split-gzip           with --split-by-type: gzip them, DIR/<Type>.ndjson.gz\n"
+"      --report-format=FMT    outcome (default: OperationOutcome NDJSON) or csv\n"
+"                             (one row per issue, with a header)\n"
+"      --reject-format=FMT    raw (default: bytes as received) or envelope: JSON lines\n"
+"                             {source:{file,line,offset},reason,data_base64}\n"
 "Policy:\n"
 "      --on-invalid=MODE      keep (default): write with safe repairs and report;\n"
 "                             reject: quarantine to --reject (required);\n"
 "                             fail: stop at the first error\n"
+"      --fail-on=WHEN         error (default): exit 3 when the data had errors;\n"
+"                             never: exit 0 then (fatal I/O errors still exit 2)\n"
 "      --no-validate          parse and rewrite only (urn:uuid references), no rules\n"
 "Text:\n"
 "      --input-encoding=NAME  convert from a legacy charset (e.g. windows-1252)\n"
@@ -73,7 +83,9 @@ static const char usage_text[] =
 "Exit status: 0 done, no errors; 1 usage error; 2 fatal input or output error or\n"
 "out of memory (the message names the byte offset; everything complete before it\n"
 "was written);\n"
-"3 done, with errors in the data (some resource had an error or was quarantined).\n"
+"3 done, with errors in the data (some resource had an error or was quarantined;\n"
+"0 with --fail-on=never).  With several FILEs each is a stream of its own: offsets\n"
+"and lines restart per file and the reports name it.\n"
 "If stdout is closed early (e.g. | head), the tool stops quietly as if killed by SIGPIPE.\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -130,7 +142,8 @@ static double now(void)
 enum {
     O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
-    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV
+    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV,
+    O_OUT_FMT, O_SPLIT, O_SPLIT_GZ, O_REPORT_FMT, O_REJECT_FMT, O_FAIL_ON
 };
 
 static const struct option long_opts[] = {
@@ -140,6 +153,12 @@ static const struct option long_opts[] = {
     {"stats", required_argument, NULL, O_STATS},
     {"coverage", required_argument, NULL, O_COVERAGE},
     {"html-report", required_argument, NULL, O_HTML},
+    {"output-format", required_argument, NULL, O_OUT_FMT},
+    {"split-by-type", required_argument, NULL, O_SPLIT},
+    {"split-gzip", no_argument, NULL, O_SPLIT_GZ},
+    {"report-format", required_argument, NULL, O_REPORT_FMT},
+    {"reject-format", required_argument, NULL, O_REJECT_FMT},
+    {"fail-on", required_argument, NULL, O_FAIL_ON},
     {"on-invalid", required_argument, NULL, O_ON_INVALID},
     {"no-validate", no_argument, NULL, O_NO_VALIDATE},
     {"input-encoding", required_argument, NULL, O_ENCODING},
@@ -168,6 +187,8 @@ typedef struct cli {
     const char *out, *reject, *report, *stats, *coverage, *html;
     size_t      read_size;
     bool        quiet, summary;
+    bool        fail_never;   /* --fail-on=never */
+    s4s_outputs fmt;          /* the format fields of the outputs */
 } cli;
 
 static int parse_args(int argc, char **argv, cli *c)
@@ -183,6 +204,28 @@ static int parse_args(int argc, char **argv, cli *c)
         case O_STATS: c->stats = optarg; break;
         case O_COVERAGE: c->coverage = optarg; break;
         case O_HTML: c->html = optarg; break;
+        case O_OUT_FMT:
+            if (!strcmp(optarg, "ndjson")) c->fmt.out_format = S4S_OUT_NDJSON;
+            else if (!strcmp(optarg, "pg-copy")) c->fmt.out_format = S4S_OUT_PGCOPY;
+            else return usage_error("--output-format must be ndjson or pg-copy, not '%s'", optarg);
+            break;
+        case O_SPLIT: c->fmt.split_dir = optarg; break;
+        case O_SPLIT_GZ: c->fmt.split_gzip = true; break;
+        case O_REPORT_FMT:
+            if (!strcmp(optarg, "outcome")) c->fmt.report_format = S4S_REPORT_OUTCOME;
+            else if (!strcmp(optarg, "csv")) c->fmt.report_format = S4S_REPORT_CSV;
+            else return usage_error("--report-format must be outcome or csv, not '%s'", optarg);
+            break;
+        case O_REJECT_FMT:
+            if (!strcmp(optarg, "raw")) c->fmt.reject_format = S4S_REJECT_RAW;
+            else if (!strcmp(optarg, "envelope")) c->fmt.reject_format = S4S_REJECT_ENVELOPE;
+            else return usage_error("--reject-format must be raw or envelope, not '%s'", optarg);
+            break;
+        case O_FAIL_ON:
+            if (!strcmp(optarg, "error")) c->fail_never = false;
+            else if (!strcmp(optarg, "never")) c->fail_never = true;
+            else return usage_error("--fail-on must be error or never, not '%s'", optarg);
+            break;
         case O_ON_INVALID:
             if (!strcmp(optarg, "keep")) c->o.on_invalid = S4S_INVALID_KEEP;
             else if (!strcmp(optarg, "reject")) c->o.on_invalid = S4S_INVALID_REJECT;
@@ -234,6 +277,10 @@ static int parse_args(int argc, char **argv, cli *c)
     }
     if (c->o.on_invalid == S4S_INVALID_REJECT && !c->reject)
         return usage_error("%s", "--on-invalid=reject needs --reject=FILE");
+    if (c->fmt.split_dir && (c->out || c->fmt.out_format != S4S_OUT_NDJSON))
+        return usage_error("%s", "--split-by-type writes NDJSON files instead of --output");
+    if (c->fmt.split_gzip && !c->fmt.split_dir)
+        return usage_error("%s", "--split-gzip needs --split-by-type=DIR");
     return 0;
 }
 
@@ -299,7 +346,9 @@ int main(int argc, char **argv)
     /* a closed stdout shows up as EPIPE from write, handled below */
     signal(SIGPIPE, SIG_IGN);
 
-    s4s_outputs io = {.out = stdout};
+    s4s_outputs io = c.fmt;
+    io.out = stdout;
+    io.name_sources = argc - optind > 1;
     FILE *stats_f = NULL, *html_f = NULL;
     int exit_st = EXIT_OK;
     if ((c.out && !(io.out = open_out(c.out, "output"))) ||
@@ -335,10 +384,13 @@ int main(int argc, char **argv)
     if (show)
         s4s_progress_init(&pr, stderr, t0);
     int fr = 0;
-    if (optind == argc)
+    if (optind == argc && !(fr = s4s_pipe_next_source(p, "stdin")))
         fr = feed_file(p, "-", c.read_size, show ? &pr : NULL);
-    for (int i = optind; i < argc && !fr; i++)
-        fr = feed_file(p, argv[i], c.read_size, show ? &pr : NULL);
+    for (int i = optind; i < argc && !fr; i++) {
+        fr = s4s_pipe_next_source(p, strcmp(argv[i], "-") ? argv[i] : "stdin");
+        if (!fr)
+            fr = feed_file(p, argv[i], c.read_size, show ? &pr : NULL);
+    }
     rc = s4s_pipe_finish(p);
     if (show)
         s4s_progress_tick(&pr, s4s_pipe_counts(p), true);
@@ -351,7 +403,7 @@ int main(int argc, char **argv)
         exit_st = EXIT_DATA, fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
     else if (rc)
         exit_st = EXIT_FATAL, fprintf(stderr, "s4s-normalize: %s\n", s4s_pipe_errmsg(p));
-    else if (s4s_pipe_had_errors(p))
+    else if (s4s_pipe_had_errors(p) && !c.fail_never)
         exit_st = EXIT_DATA;
 
     double elapsed = now() - t0;

@@ -22,13 +22,18 @@
 #include "s4s.h"
 #include "base/alloc.h"
 #include "assemble.h"
+#include "callbacks.h"
 #include "inflate.h"
 #include "input.h"
+#include "out_pgcopy.h"
 #include "reader.h"
+#include "reject_env.h"
+#include "report_csv.h"
 #include "stage.h"
 #include "base/jsonw.h"
 #include "report.h"
 #include "sax.h"
+#include "split.h"
 #include "stats.h"
 #include "base/text.h"
 #include "writer.h"
@@ -71,7 +76,12 @@ struct s4s_pipe {
     s4s_stage      *stage;       /* rules + writer thread, when running */
     bool            spill_inline;/* the resource being spilled is processed here */
     s4s_compact_state spill_st;
+    s4s_b64         spill_b64;   /* the same, for an envelope */
     bool            spilling;
+    s4s_buf         scratch;     /* a resource's JSON before COPY escaping */
+    s4s_split      *split;       /* --split-by-type, or NULL */
+    const char     *src_name;    /* the input being read (s4s_pipe_next_source) */
+    bool            src_fed;     /* bytes of it reached the parser */
     bool            had_errors;
     s4s_rc          rc;
     char            err[512];
@@ -124,11 +134,17 @@ static void spill(void *u, const char *p, size_t n)
             pp->rc = rc;
         pp->spill_inline = true;
     }
+    bool env = pp->io.reject_format == S4S_REJECT_ENVELOPE;
     if (!pp->spilling) {
         pp->spilling = true;
         memset(&pp->spill_st, 0, sizeof pp->spill_st);
+        if (env)
+            s4s_reject_env_begin(&pp->rej, &pp->spill_b64);
     }
-    s4s_compact(&pp->rej, p, n, &pp->spill_st);
+    if (env)
+        s4s_reject_env_chunk(&pp->rej, &pp->spill_b64, p, n);
+    else
+        s4s_compact(&pp->rej, p, n, &pp->spill_st);
     s4s_rc rc = flush_buf(pp, &pp->rej, &pp->rej_s, false);
     if (rc && !pp->rc)
         pp->rc = rc;
@@ -142,6 +158,37 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc)
         rc->rule = s4s_rules[i]->name;
         s4s_rules[i]->apply(rc, p->rule_state[i]);
     }
+}
+
+static s4s_rc stopped_by_callback(s4s_pipe *p, s4s_rc rc)
+{
+    if (!p->err[0])
+        snprintf(p->err, sizeof p->err, "stopped by a callback: %s", s4s_rc_str(rc));
+    return rc;
+}
+
+/* A cleaned resource in the chosen output format, to out or its type's file. */
+static s4s_rc put_resource(s4s_pipe *p, const s4s_node *root, const char *type, const char *id)
+{
+    size_t at = p->out.len;
+    if (p->io.out_format == S4S_OUT_PGCOPY) {
+        s4s_pgcopy_row(&p->out, &p->scratch, root, type, id);
+    } else {
+        s4s_write_node(&p->out, root);
+        s4s_buf_putc(&p->out, '\n');
+    }
+    if (p->io.cb && p->io.cb->resource) {
+        s4s_rc rc = p->io.cb->resource(p->io.cb->u, p->out.p + at, p->out.len - at - 1, type, id);
+        if (rc)
+            return stopped_by_callback(p, rc);
+    }
+    if (!p->split)
+        return flush_buf(p, &p->out, &p->out_s, false);
+    s4s_rc rc = s4s_split_put(p->split, type, p->out.p, p->out.len);
+    s4s_buf_clear(&p->out);
+    if (rc && !p->err[0])
+        snprintf(p->err, sizeof p->err, "%s", s4s_split_errmsg(p->split));
+    return rc;
 }
 
 /* Rules, then out or reject, report, stats: on the stage thread when it
@@ -175,7 +222,9 @@ static s4s_rc process(void *u, s4s_res *r)
 
     s4s_rc out_rc;
     if (reject) {
-        if (p->io.reject) {
+        if (p->io.reject && p->io.reject_format == S4S_REJECT_ENVELOPE) {
+            s4s_reject_env_res(&p->rej, &p->scratch, &p->spill_b64, p->src_name, r, rc.issues);
+        } else if (p->io.reject) {
             if (r->spilled) {
                 s4s_buf_putc(&p->rej, '\n');
             } else if (r->raw) {
@@ -188,18 +237,27 @@ static s4s_rc process(void *u, s4s_res *r)
         }
         out_rc = flush_buf(p, &p->rej, &p->rej_s, false);
     } else {
-        s4s_write_node(&p->out, r->root);
-        s4s_buf_putc(&p->out, '\n');
-        out_rc = flush_buf(p, &p->out, &p->out_s, false);
+        out_rc = put_resource(p, r->root, rc.type, rc.id);
     }
-    if (rc.issues && (p->io.report || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
+    if (rc.issues && (p->io.report || p->io.cb || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
         s4s_issue_paths(&rc);
     if (rc.issues && p->io.report) {
-        s4s_report_write(&p->rep, rc.type, rc.id, r->off, r->line, reject, rc.issues);
-        s4s_jw_line(&p->rep);
+        if (p->io.report_format == S4S_REPORT_CSV) {
+            s4s_report_csv_rows(&p->rep.b, p->src_name, rc.type, rc.id, r->off, r->line,
+                                reject, rc.issues);
+        } else {
+            s4s_report_write(&p->rep, p->io.name_sources ? p->src_name : NULL, rc.type, rc.id,
+                             r->off, r->line, reject, rc.issues);
+            s4s_jw_line(&p->rep);
+        }
         s4s_rc rep_rc = flush_buf(p, &p->rep.b, &p->rep_s, false);
         if (!out_rc)
             out_rc = rep_rc;
+    }
+    if (p->io.cb && !out_rc) {
+        out_rc = s4s_cb_resource_done(p->io.cb, p->src_name, r, &rc, reject, &p->scratch);
+        if (out_rc)
+            stopped_by_callback(p, out_rc);
     }
     s4s_stats_resource(&p->st, rc.type, reject, rc.issues);
     atomic_store_explicit(&p->live_in, p->st.c.resources_in, memory_order_relaxed);
@@ -271,6 +329,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
 }
 
 static s4s_rc fail(s4s_pipe *p, s4s_rc rc);
+static s4s_rc open_source(s4s_pipe *p);
 
 static s4s_rc to_sax(void *u, const unsigned char *b, size_t n)
 {
@@ -319,6 +378,7 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
     s4s_rc rrc = s4s_reader_join(p->reader, &got, &rerr);
     p->reader = NULL;
     p->st.c.bytes_in += got;
+    p->src_fed |= got > 0;
     if (!rc)
         rc = rrc;
     if (rc && p->stage) /* the stage may be writing p->err: let it finish first */
@@ -344,21 +404,23 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     s4s_buf_init(&p->out, o->max_resource_bytes * 8 + FLUSH_AT * 2);
     s4s_buf_init(&p->rej, o->max_resource_bytes * 8 + FLUSH_AT * 2);
     s4s_jw_init(&p->rep, NULL);
+    s4s_buf_init(&p->scratch, o->max_resource_bytes * 8 + FLUSH_AT);
+    if (io->report && io->report_format == S4S_REPORT_CSV)
+        s4s_report_csv_header(&p->rep.b);
     p->out_s = (sink){.f = io->out, .name = io->out_name ? io->out_name : "output"};
     p->rej_s = (sink){.f = io->reject, .name = io->reject_name ? io->reject_name : "reject file"};
     p->rep_s = (sink){.f = io->report, .name = io->report_name ? io->report_name : "report file"};
     p->cov_s = (sink){.f = io->coverage, .name = io->coverage_name ? io->coverage_name : "coverage file"};
     p->rule_state = s4s_xcalloc(s4s_n_rules + 1, sizeof *p->rule_state);
-
-    s4s_rc rc = s4s_input_new(o->input_encoding, to_sax, p, &p->in);
-    if (rc) {
-        snprintf(p->err, sizeof p->err, "unknown --input-encoding '%s'", o->input_encoding);
-        return rc;
+    if (io->split_dir && s4s_split_new(io->split_dir, io->split_gzip, &p->split)) {
+        snprintf(p->err, sizeof p->err, "%s", s4s_split_errmsg(p->split));
+        return S4S_ERR_IO;
     }
+
     p->as = s4s_asm_new(o, on_resource, p);
-    unsigned hard = o->max_depth * 4 > HARD_DEPTH_MIN ? o->max_depth * 4 : HARD_DEPTH_MIN;
-    p->sax = s4s_sax_new(o->max_resource_bytes, hard, spill, p);
-    s4s_asm_attach(p->as, p->sax);
+    s4s_rc rc = open_source(p);
+    if (rc)
+        return rc;
 
     if (o->validate && !o->no_terminology) {
         rc = s4s_term_open(o->terminology, &p->term);
@@ -383,6 +445,49 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
 
 static s4s_rc nomem(s4s_pipe *p);
 
+/* The input and parser of one source: offsets and lines count from its
+ * first byte. */
+static s4s_rc open_source(s4s_pipe *p)
+{
+    const s4s_opts *o = p->o;
+    s4s_rc rc = s4s_input_new(o->input_encoding, to_sax, p, &p->in);
+    if (rc) {
+        snprintf(p->err, sizeof p->err, "unknown --input-encoding '%s'", o->input_encoding);
+        return rc;
+    }
+    unsigned hard = o->max_depth * 4 > HARD_DEPTH_MIN ? o->max_depth * 4 : HARD_DEPTH_MIN;
+    p->sax = s4s_sax_new(o->max_resource_bytes, hard, spill, p);
+    s4s_asm_attach(p->as, p->sax);
+    return S4S_OK;
+}
+
+static s4s_rc pipe_next_source(s4s_pipe *p, const char *name)
+{
+    if (p->rc)
+        return p->rc;
+    if (p->src_fed) {
+        /* end the previous source as its own stream: a value cut off at
+         * its end is reported there, not glued to the next file */
+        s4s_rc rc = s4s_input_finish(p->in);
+        if (!rc)
+            rc = s4s_sax_finish(p->sax);
+        if (!rc && p->stage) /* its resources are processed under its name */
+            rc = s4s_stage_drain(p->stage);
+        if (rc)
+            return fail(p, rc);
+        s4s_sax_free(p->sax);
+        s4s_input_free(p->in);
+        p->sax = NULL;
+        p->in = NULL;
+        p->src_fed = false;
+        rc = open_source(p);
+        if (rc)
+            return p->rc = rc;
+    }
+    p->src_name = name;
+    return S4S_OK;
+}
+
 static s4s_rc fail(s4s_pipe *p, s4s_rc rc)
 {
     if (rc == S4S_ERR_NOMEM) /* from a thread, or a library that reports it */
@@ -400,6 +505,7 @@ static s4s_rc pipe_feed(s4s_pipe *p, const void *buf, size_t len)
     if (p->rc)
         return p->rc;
     p->st.c.bytes_in += len;
+    p->src_fed |= len > 0;
     s4s_rc rc = s4s_input_feed(p->in, buf, len);
     return rc ? fail(p, rc) : S4S_OK;
 }
@@ -447,8 +553,11 @@ static s4s_rc pipe_finish(s4s_pipe *p)
     s4s_rc f3 = flush_buf(p, &p->rep.b, &p->rep_s, true);
     /* after out of memory the rule states may be half-updated */
     s4s_rc f4 = p->rc != S4S_ERR_NOMEM ? side_outputs(p) : S4S_OK;
+    s4s_rc f5 = p->split ? s4s_split_close(p->split) : S4S_OK;
+    if (f5 && !p->err[0])
+        snprintf(p->err, sizeof p->err, "%s", s4s_split_errmsg(p->split));
     if (!rc)
-        rc = f1 ? f1 : f2 ? f2 : f3 ? f3 : f4;
+        rc = f1 ? f1 : f2 ? f2 : f3 ? f3 : f4 ? f4 : f5;
     if (rc && !p->rc)
         fail(p, rc);
     return rc;
@@ -466,20 +575,39 @@ void s4s_pipe_progress(s4s_pipe *p, s4s_counts *c)
 const char *s4s_pipe_errmsg(const s4s_pipe *p) { return p->err; }
 bool s4s_pipe_had_errors(const s4s_pipe *p) { return p->had_errors || p->st.c.resources_rejected; }
 
+static void stats_object(s4s_pipe *p, s4s_jw *w, double elapsed_s)
+{
+    s4s_jw_obj(w);
+    s4s_stats_write(&p->st, w, elapsed_s);
+    for (unsigned i = 0; i < s4s_n_rules; i++)
+        if (s4s_rules[i]->stats && s4s_rule_enabled(i, p->o))
+            s4s_rules[i]->stats(p->rule_state[i], w);
+    s4s_jw_obj_end(w);
+}
+
+static s4s_rc pipe_stats_json(s4s_pipe *p, double elapsed_s,
+                              s4s_rc (*fn)(void *u, const char *json, size_t len), void *u)
+{
+    s4s_jw w;
+    s4s_jw_init(&w, NULL);
+    s4s_oom_hold h;
+    s4s_oom_push(&h, &w.b, s4s_buf_drop);
+    stats_object(p, &w, elapsed_s);
+    s4s_oom_pop(&h);
+    s4s_rc rc = fn(u, w.b.p, w.b.len);
+    s4s_jw_done(&w);
+    return rc;
+}
+
 static s4s_rc pipe_write_stats(s4s_pipe *p, FILE *f, const char *name, double elapsed_s)
 {
     s4s_jw w;
     s4s_jw_init(&w, NULL);
     s4s_oom_hold h;
     s4s_oom_push(&h, &w.b, s4s_buf_drop);
-    s4s_jw_obj(&w);
-    s4s_stats_write(&p->st, &w, elapsed_s);
-    for (unsigned i = 0; i < s4s_n_rules; i++)
-        if (s4s_rules[i]->stats && s4s_rule_enabled(i, p->o))
-            s4s_rules[i]->stats(p->rule_state[i], &w);
-    s4s_jw_obj_end(&w);
-    s4s_oom_pop(&h);
+    stats_object(p, &w, elapsed_s);
     s4s_jw_line(&w);
+    s4s_oom_pop(&h);
     sink s = {.f = f, .name = name ? name : "stats file"};
     p->err[0] = '\0'; /* the run's own message has been read by now */
     s4s_rc rc = sink_write(p, &s, w.b.p, w.b.len);
@@ -498,11 +626,8 @@ static void pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
             (unsigned long long)c->issues_by_sev[S4S_SEV_WARNING], (unsigned long long)c->repairs,
             (double)c->bytes_uncompressed / 1e6, elapsed_s);
     size_t n;
-    s4s_counter_ent **v = s4s_counter_sorted(&p->st.messages, 0, &n);
-    for (size_t i = 0; i < n && i < 10; i++)
-        fprintf(f, "  %8llu  %s\n", (unsigned long long)v[i]->n[0], v[i]->key);
-    free(v);
-    v = s4s_counter_sorted(&p->st.repairs, 0, &n);
+    s4s_stats_write_messages(&p->st, f, 10);
+    s4s_counter_ent **v = s4s_counter_sorted(&p->st.repairs, 0, &n);
     for (size_t i = 0; i < n && i < 10; i++)
         fprintf(f, "  %8llu  repair: %s\n", (unsigned long long)v[i]->n[0], v[i]->key);
     free(v);
@@ -526,6 +651,8 @@ void s4s_pipe_free(s4s_pipe *p)
     s4s_input_free(p->in);
     s4s_buf_free(&p->out);
     s4s_buf_free(&p->rej);
+    s4s_buf_free(&p->scratch);
+    s4s_split_free(p->split);
     s4s_jw_done(&p->rep);
     s4s_stats_free(&p->st);
     free(p);
@@ -636,4 +763,27 @@ void s4s_pipe_write_summary(s4s_pipe *p, FILE *f, double elapsed_s)
         return; /* the summary is a courtesy: what was printed stays */
     pipe_write_summary(p, f, elapsed_s);
     s4s_oom_leave(&fr);
+}
+
+s4s_rc s4s_pipe_next_source(s4s_pipe *p, const char *name)
+{
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb))
+        return nomem(p);
+    s4s_rc rc = pipe_next_source(p, name);
+    s4s_oom_leave(&f);
+    return rc;
+}
+
+s4s_rc s4s_pipe_stats_json(s4s_pipe *p, double elapsed_s,
+                           s4s_rc (*fn)(void *u, const char *json, size_t len), void *u)
+{
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb))
+        return S4S_ERR_NOMEM;
+    s4s_rc rc = pipe_stats_json(p, elapsed_s, fn, u);
+    s4s_oom_leave(&f);
+    return rc;
 }

@@ -40,8 +40,8 @@ static void ext_num(s4s_jw *w, const char *name, const char *vkey, uint64_t v)
     s4s_jw_obj_end(w);
 }
 
-void s4s_report_write(s4s_jw *w, const char *type, const char *id, uint64_t off,
-                      uint64_t line, bool rejected, const s4s_issue_rec *issues)
+void s4s_report_write(s4s_jw *w, const char *file, const char *type, const char *id,
+                      uint64_t off, uint64_t line, bool rejected, const s4s_issue_rec *issues)
 {
     char ref[512];
     snprintf(ref, sizeof ref, "%s/%s", type ? type : "(unknown)", id ? id : "(no id)");
@@ -52,6 +52,8 @@ void s4s_report_write(s4s_jw *w, const char *type, const char *id, uint64_t off,
     ext_str(w, "source-resource", "valueString", ref);
     ext_num(w, "source-offset", "valueDecimal", off);
     ext_num(w, "source-line", "valueInteger", line);
+    if (file)
+        ext_str(w, "source-file", "valueString", file);
     ext_str(w, "disposition", "valueCode", rejected ? "rejected" : "written");
     s4s_jw_arr_end(w);
     s4s_jw_key(w, "issue");

@@ -6,6 +6,7 @@
  *    "extension":[{"url":S4S_EXT_BASE "source-resource","valueString":"Type/id"},
  *                 {"url":S4S_EXT_BASE "source-offset","valueDecimal":N},
  *                 {"url":S4S_EXT_BASE "source-line","valueInteger":L},
+ *                 {"url":S4S_EXT_BASE "source-file","valueString":F} (file != NULL),
  *                 {"url":S4S_EXT_BASE "disposition","valueCode":"written|rejected"}],
  *    "issue":[{"severity","code","details":{"text"},"diagnostics","expression":[path],
  *              "extension":[repair: kind, old, new]}]}
@@ -18,8 +19,8 @@
 #include "base/jsonw.h"
 #include "../rules/rule.h"
 
-void s4s_report_write(s4s_jw *w, const char *type, const char *id, uint64_t off,
-                      uint64_t line, bool rejected, const s4s_issue_rec *issues);
+void s4s_report_write(s4s_jw *w, const char *file, const char *type, const char *id,
+                      uint64_t off, uint64_t line, bool rejected, const s4s_issue_rec *issues);
 const char *s4s_sev_str(s4s_sev s);
 
 #endif

@@ -8,7 +8,9 @@
 #include "stats.h"
 #include "base/alloc.h"
 #include "report.h"
+#include "base/alloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,9 @@ void s4s_stats_free(s4s_stats *s)
     s4s_counter_free(&s->by_code);
     s4s_counter_free(&s->messages);
     s4s_counter_free(&s->by_rule);
+    for (size_t i = 0; i < s->n_examples; i++)
+        free(s->examples[i]);
+    free(s->examples);
     s4s_counter_free(&s->repairs);
 }
 
@@ -49,7 +54,12 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
             continue;
         }
         s4s_counter_add(&s->by_code, r->code, strlen(r->code), 0, 1);
-        s4s_counter_add(&s->messages, r->tmpl, strlen(r->tmpl), 0, 1);
+        s4s_counter_ent *m = s4s_counter_add(&s->messages, r->tmpl, strlen(r->tmpl), 0, 1);
+        if ((size_t)(m - s->messages.ent) == s->n_examples) { /* a new template */
+            s->examples = s4s_xrealloc(s->examples, (s->n_examples + 1) * sizeof *s->examples);
+            char *ex = strcmp(m->key, "(other)") ? s4s_xstrdup(r->msg) : NULL;
+            s->examples[s->n_examples++] = ex; /* counted once it is owned */
+        }
         const char *rule = r->rule ? r->rule : "(none)";
         s4s_counter_add(&s->by_rule, rule, strlen(rule), 0, 1);
     }
@@ -111,4 +121,43 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
     /* every template with its count, so shards' stats can be merged
      * (top_messages alone cannot be summed) */
     s4s_counter_write(&s->messages, w, "messages");
+}
+
+/* A template as a person reads it: each printf conversion (a value) shown
+ * as an ellipsis. */
+static void put_template(FILE *f, const char *t)
+{
+    for (; *t; t++) {
+        if (*t != '%') {
+            fputc(*t, f);
+        } else if (t[1] == '%') {
+            fputc('%', f);
+            t++;
+        } else {
+            t += strspn(t + 1, "-+ #0123456789.*hlLqjzt");
+            if (t[1])
+                t++;
+            fputs("\u2026", f);
+        }
+    }
+}
+
+void s4s_stats_write_messages(const s4s_stats *s, FILE *f, size_t top)
+{
+    size_t n;
+    s4s_counter_ent **v = s4s_counter_sorted(&s->messages, 0, &n);
+    for (size_t i = 0; i < n && i < top; i++) {
+        size_t k = (size_t)(v[i] - s->messages.ent);
+        const char *ex = k < s->n_examples ? s->examples[k] : NULL;
+        fprintf(f, "  %8llu  ", (unsigned long long)v[i]->n[0]);
+        if (ex && v[i]->n[0] == 1) {
+            fprintf(f, "%s\n", ex);
+            continue;
+        }
+        put_template(f, v[i]->key);
+        fputc('\n', f);
+        if (ex)
+            fprintf(f, "            e.g. %s\n", ex);
+    }
+    free(v);
 }

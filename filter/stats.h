@@ -16,6 +16,9 @@ typedef struct s4s_stats {
     s4s_counter by_code;   /* issues by FHIR issue-type code */
     s4s_counter messages;  /* issues by message template */
     s4s_counter by_rule;   /* issues by rule family */
+    char      **examples;  /* the first message of each `messages` entry, same
+                              order (NULL for "(other)"): the summary shows it */
+    size_t      n_examples;
     s4s_counter repairs;   /* repairs by kind */
 } s4s_stats;
 
@@ -26,5 +29,9 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
 /* writes the common members into an open object; the rule families'
  * sections (references, structure, ...) follow from their stats hooks */
 void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s);
+/* The `top` most frequent issues for a person: a message seen once as it
+ * is, a template seen more often with its values elided and its first
+ * message as an example.  Never a printf template. */
+void s4s_stats_write_messages(const s4s_stats *s, FILE *f, size_t top);
 
 #endif

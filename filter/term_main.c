@@ -34,11 +34,44 @@ static const struct {
     {"fhirpath", s4s_term_cmd_fhirpath, "fhirpath [--trace] EXPR [FILE|-]"},
 };
 
+/* What `s4s-term COMMAND --help` prints after the usage line; a command
+ * missing here gets its usage line alone. */
+static const struct {
+    const char *name, *text;
+} helps[] = {
+    {"build", "Builds a terminology cache (SQLite) from the real release formats: the LOINC\n"
+              "table, RxNorm RRF, SNOMED CT RF2, HGNC and CVX files, or SYSTEM_URI=FILE TSVs\n"
+              "with a header (code, display, status, replaced_by...).  FILE.db is replaced\n"
+              "only when the build succeeds.\n"},
+    {"lookup", "Looks CODEs up in SYSTEM (a URI or an alias such as loinc); one JSON line per\n"
+               "code.  --db FILE.db: this cache instead of the embedded one.  Exit 3 when a\n"
+               "code is not found or its system is not loaded.\n"},
+    {"info", "JSON lines: which cache, then one line per code system with its version,\n"
+             "concept count and source.  --db FILE.db: this cache instead of the embedded one.\n"},
+    {"coverage", "Compares two coverage TSVs (s4s-normalize --coverage), one row per change:\n"
+                 "TSV: level, system, code, column, a, b, delta for each counter that differs.\n"},
+    {"ucum", "Validates one UCUM unit per input line: a JSON line each with input, valid,\n"
+             "normalized, canonical, dimension and issues.  --convert VALUE FROM TO converts\n"
+             "a value (--round keeps the input's significant digits).\n"},
+    {"hgvs", "Judges one HGVS expression per input line (or each argument): a JSON line\n"
+             "each with input, valid, normalized, kind and issues.  Exit 3 when one is invalid.\n"},
+};
+
+static int command_help(size_t i)
+{
+    printf("usage: s4s-term %s\n", cmds[i].usage);
+    for (size_t h = 0; h < sizeof helps / sizeof helps[0]; h++)
+        if (!strcmp(helps[h].name, cmds[i].name))
+            printf("\n%s", helps[h].text);
+    return 0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: s4s-term COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         fprintf(f, "  s4s-term %s\n", cmds[i].usage);
+    fprintf(f, "\n's4s-term COMMAND --help' describes one command.\n");
     fprintf(f, "\nexit status: 0 ok, 1 usage error, 2 fatal error, 3 some inputs invalid or not found\n");
 }
 
@@ -75,7 +108,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name))
-            return run(i, argc - 1, argv + 1);
+            return argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))
+                       ? command_help(i) : run(i, argc - 1, argv + 1);
     fprintf(stderr, "s4s-term: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 1;

@@ -117,5 +117,7 @@ if [ -f "$shared/corpus/synthea-r4-bundles.json.gz" ]; then
     done
 fi
 
+. "$root/tests/cli_load.sh"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -2,7 +2,9 @@
 # deps.sh - make sure the build dependencies are installed.
 #
 # As root on Debian it installs what is missing with apt-get; otherwise it
-# prints the one apt-get line to run and fails.
+# prints the one apt-get line to run and fails.  The test-only packages
+# (PostgreSQL for tests/pg.sh, python3-distributed for the Dask runner) are
+# installed too when root; without them those tests print a SKIP line.
 set -u
 pkgs="gcc make pkg-config gzip time libyajl-dev libicu-dev libsqlite3-dev zlib1g-dev libisal-dev"
 # optional: the HTML report's browser test (tests/html.sh) skips without it
@@ -17,6 +19,16 @@ missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
+opt=""
+for p in postgresql python3-distributed; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || opt="$opt $p"
+done
+if [ -n "$opt" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing test packages$opt"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null 2>&1
+    apt-get install -y -qq $opt >/dev/null 2>&1 || echo "deps: could not install$opt (those tests will be skipped)"
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "deps: installing$missing"

@@ -51,15 +51,36 @@ typedef struct s4s_opts {
 
 void s4s_opts_default(s4s_opts *o);
 
+/* Shapes of the output streams (--output-format, --report-format,
+ * --reject-format); the first value of each is the default. */
+typedef enum s4s_out_format { S4S_OUT_NDJSON, S4S_OUT_PGCOPY } s4s_out_format;
+typedef enum s4s_report_format { S4S_REPORT_OUTCOME, S4S_REPORT_CSV } s4s_report_format;
+typedef enum s4s_reject_format { S4S_REJECT_RAW, S4S_REJECT_ENVELOPE } s4s_reject_format;
+
+struct s4s_callbacks; /* s4s.h */
+
 /* Where the run writes; rule families with a side file (coverage) get it
  * through their side_output hook. */
 typedef struct s4s_outputs {
-    FILE *out;      /* cleaned NDJSON (required) */
+    FILE *out;      /* cleaned NDJSON (required unless cb->resource is set) */
     FILE *reject;   /* quarantined NDJSON, may be NULL */
     FILE *report;   /* OperationOutcome NDJSON, may be NULL */
     FILE *coverage; /* terminology coverage TSV (--coverage), may be NULL */
     /* names for messages (a write error names the file); NULL: generic */
     const char *out_name, *reject_name, *report_name, *coverage_name;
+    s4s_out_format    out_format;
+    s4s_report_format report_format;
+    s4s_reject_format reject_format;
+    /* --split-by-type: DIR/<Type>.ndjson (".ndjson.gz" with split_gzip)
+     * instead of out; NULL: off */
+    const char *split_dir;
+    bool        split_gzip;
+    /* the OperationOutcome report names each resource's source file
+     * (several FILE arguments) */
+    bool        name_sources;
+    /* memory interface: each resource, issue and quarantined unit is also
+     * handed to these (borrowed, may be NULL); with them out may be NULL */
+    const struct s4s_callbacks *cb;
 } s4s_outputs;
 
 #endif
