@@ -15,6 +15,7 @@
  */
 #include "assemble.h"
 #include "base/alloc.h"
+#include "base/hash.h"
 #include "rawcap.h"
 #include "sax.h"
 #include "base/text.h"
@@ -115,14 +116,6 @@ static void mark_broken(s4s_asm *a, const char *why, const char *code, uint64_t 
 
 /* --- duplicate member names ------------------------------------------------ */
 
-static uint32_t key_hash(const char *k, uint32_t n)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (uint32_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)k[i]) * 16777619u;
-    return h;
-}
-
 static bool same_key(const s4s_node *x, const char *k, uint32_t n)
 {
     return x->klen == n && memcmp(x->key, k, n) == 0;
@@ -132,7 +125,7 @@ static bool same_key(const s4s_node *x, const char *k, uint32_t n)
  * same name */
 static const s4s_node **tab_slot(const s4s_node **tab, uint32_t cap, const s4s_node *m)
 {
-    uint32_t i = key_hash(m->key, m->klen) & (cap - 1);
+    uint32_t i = (uint32_t)s4s_hash(m->key, m->klen, S4S_HASH_SEED) & (cap - 1);
     while (tab[i] && !same_key(tab[i], m->key, m->klen))
         i = (i + 1) & (cap - 1);
     return &tab[i];

@@ -26,6 +26,7 @@
  * templates, 2M codes) a run folds or drops what the merge keeps.
  */
 #include "merge.h"
+#include "base/hash.h"
 #include "html.h"
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -45,41 +46,25 @@
 #define TOP_MESSAGES 20
 #define TOP_UNKNOWN  50
 
-/* ---- string -> index map over a caller's key array -------------------- */
+/* ---- string -> index maps (base/hash.h) over a caller's key array ------- */
 
-typedef struct strmap {
-    uint32_t *slot;   /* index + 1 into the caller's keys; 0 = empty */
-    size_t    cap;
-} strmap;
-
-static uint64_t fnv(const char *s)
+static bool key_eq(const void *ctx, uint32_t i, const void *key, size_t klen)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    (void)klen;
+    return !strcmp(((char *const *)ctx)[i], key);
 }
 
-static uint32_t *map_slot(const strmap *m, char *const *keys, const char *k)
+/* index of k in keys, or -1 */
+static int64_t map_find(const s4s_hidx *m, char *const *keys, const char *k)
 {
-    size_t i = fnv(k) & (m->cap - 1);
-    while (m->slot[i] && strcmp(keys[m->slot[i] - 1], k))
-        i = (i + 1) & (m->cap - 1);
-    return &m->slot[i];
+    return m->slots ? s4s_hidx_find(m, s4s_hash_str(k, S4S_HASH_SEED), key_eq, keys, k, 0) : -1;
 }
 
-/* room for n + 1 keys at most half full; keys[0..n) are re-inserted */
-static void map_reserve(strmap *m, char *const *keys, size_t n)
+static void map_add(s4s_hidx *m, const char *k, size_t i)
 {
-    if ((n + 1) * 2 <= m->cap)
-        return;
-    free(m->slot);
-    m->cap = m->cap ? m->cap * 2 : 16;
-    while ((n + 1) * 2 > m->cap)
-        m->cap *= 2;
-    m->slot = s4s_xcalloc(m->cap, sizeof *m->slot);
-    for (size_t i = 0; i < n; i++)
-        *map_slot(m, keys, keys[i]) = (uint32_t)(i + 1);
+    if (!m->slots)
+        s4s_hidx_init(m, 16);
+    s4s_hidx_add(m, s4s_hash_str(k, S4S_HASH_SEED), (uint32_t)i);
 }
 
 /* ---- merged JSON tree ------------------------------------------------------ */
@@ -95,7 +80,7 @@ typedef struct mnode {
     char        **keys;           /* objects; arrays have keys == NULL */
     struct mnode *vals;
     size_t        n, cap;
-    strmap        idx;
+    s4s_hidx        idx;
     /* every instance so far was sorted as a counter / by key / by its
      * first member descending (by_type) */
     bool          cnt_sorted, key_sorted, first_sorted;
@@ -135,11 +120,9 @@ static void instance_order(yajl_val v, bool *cnt, bool *key, bool *first)
 static mnode *child(mnode *d, const char *key)
 {
     if (key) {
-        map_reserve(&d->idx, d->keys, d->n);
-        uint32_t *sl = map_slot(&d->idx, d->keys, key);
-        if (*sl)
-            return &d->vals[*sl - 1];
-        *sl = (uint32_t)(d->n + 1);
+        int64_t j = map_find(&d->idx, d->keys, key);
+        if (j >= 0)
+            return &d->vals[j];
     }
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 8;
@@ -148,8 +131,10 @@ static mnode *child(mnode *d, const char *key)
             d->keys = s4s_xrealloc(d->keys, d->cap * sizeof *d->keys);
     }
     memset(&d->vals[d->n], 0, sizeof *d->vals);
-    if (key)
+    if (key) {
         d->keys[d->n] = s4s_xstrdup(key);
+        map_add(&d->idx, key, d->n);
+    }
     return &d->vals[d->n++];
 }
 
@@ -198,16 +183,16 @@ static void mfree(mnode *d)
     }
     free(d->vals);
     free(d->keys);
-    free(d->idx.slot);
+    s4s_hidx_free(&d->idx);
     free(d->s);
 }
 
 static mnode *find(const mnode *d, const char *key)
 {
-    if (!d || d->kind != M_OBJ || !d->idx.cap)
+    if (!d || d->kind != M_OBJ)
         return NULL;
-    uint32_t sl = *map_slot(&d->idx, d->keys, key);
-    return sl ? &d->vals[sl - 1] : NULL;
+    int64_t j = map_find(&d->idx, d->keys, key);
+    return j >= 0 ? &d->vals[j] : NULL;
 }
 
 static long long first_int(const mnode *d)
@@ -238,7 +223,7 @@ static int cmp_ord(const void *a, const void *b, void *u)
 typedef struct emit_ctx {
     s4s_jw       *w;
     const mnode  *root;
-    const strmap *dist_idx;      /* system URI -> distinct codes, from the TSV */
+    const s4s_hidx *dist_idx;      /* system URI -> distinct codes, from the TSV */
     char *const  *dist_keys;
     const uint64_t *dist_n;
     bool          approx_top;    /* no "messages" counter: top_messages summed */
@@ -329,8 +314,8 @@ static void emit(emit_ctx *e, const mnode *d, const char *key, const mnode *pare
         const char *k = d->keys[ix[i]];
         s4s_jw_key(w, k);
         if (in_systems && !strcmp(k, "distinct") && e->dist_idx) {
-            uint32_t sl = *map_slot(e->dist_idx, e->dist_keys, key);
-            s4s_jw_uint(w, sl ? e->dist_n[sl - 1] : 0);
+            int64_t j = map_find(e->dist_idx, e->dist_keys, key);
+            s4s_jw_uint(w, j >= 0 ? e->dist_n[j] : 0);
         } else {
             emit(e, &d->vals[ix[i]], k, d, depth + 1);
         }
@@ -367,11 +352,11 @@ typedef struct cov_t {
     char   **ckeys;   /* "sys_raw\tcode_raw" */
     code_e  *codes;
     size_t   nc, cc;
-    strmap   cidx;
+    s4s_hidx   cidx;
     char   **skeys;   /* sys_raw */
     sys_e   *sys;
     size_t   ns, cs;
-    strmap   sidx;
+    s4s_hidx   sidx;
 } cov_t;
 
 static char *unescape(const char *s)
@@ -391,10 +376,9 @@ static char *unescape(const char *s)
 
 static size_t sys_of(cov_t *c, const char *raw)
 {
-    map_reserve(&c->sidx, c->skeys, c->ns);
-    uint32_t *sl = map_slot(&c->sidx, c->skeys, raw);
-    if (*sl)
-        return *sl - 1;
+    int64_t j = map_find(&c->sidx, c->skeys, raw);
+    if (j >= 0)
+        return (size_t)j;
     if (c->ns == c->cs) {
         c->cs = c->cs ? c->cs * 2 : 64;
         c->sys = s4s_xrealloc(c->sys, c->cs * sizeof *c->sys);
@@ -404,7 +388,7 @@ static size_t sys_of(cov_t *c, const char *raw)
     memset(s, 0, sizeof *s);
     s->raw = c->skeys[c->ns] = s4s_xstrdup(raw);
     s->uri = unescape(raw);
-    *sl = (uint32_t)(c->ns + 1);
+    map_add(&c->sidx, raw, c->ns);
     return c->ns++;
 }
 
@@ -413,11 +397,10 @@ static code_e *code_of(cov_t *c, const char *sys_raw, const char *code_raw, cons
     size_t kl = strlen(sys_raw) + strlen(code_raw) + 2;
     char *k = s4s_xmalloc(kl);
     snprintf(k, kl, "%s\t%s", sys_raw, code_raw);
-    map_reserve(&c->cidx, c->ckeys, c->nc);
-    uint32_t *sl = map_slot(&c->cidx, c->ckeys, k);
-    if (*sl) {
+    int64_t j = map_find(&c->cidx, c->ckeys, k);
+    if (j >= 0) {
         free(k);
-        return &c->codes[*sl - 1];
+        return &c->codes[j];
     }
     if (c->nc == MAX_CODES) {
         free(k);
@@ -436,7 +419,7 @@ static code_e *code_of(cov_t *c, const char *sys_raw, const char *code_raw, cons
     e->sys = unescape(sys_raw);
     e->code = unescape(code_raw);
     e->status = s4s_xstrdup(status);
-    *sl = (uint32_t)(c->nc + 1);
+    map_add(&c->cidx, k, c->nc);
     c->nc++;
     e->sys_ix = sys_of(c, sys_raw); /* may move c->sys, never c->codes */
     return e;
@@ -450,8 +433,8 @@ static void cov_free(cov_t *c)
     }
     for (size_t i = 0; i < c->ns; i++)
         free(c->sys[i].raw), free(c->sys[i].uri), free(c->sys[i].table);
-    free(c->codes), free(c->ckeys), free(c->cidx.slot);
-    free(c->sys), free(c->skeys), free(c->sidx.slot);
+    free(c->codes), free(c->ckeys), s4s_hidx_free(&c->cidx);
+    free(c->sys), free(c->skeys), s4s_hidx_free(&c->sidx);
 }
 
 /* Reads one coverage TSV into c; err names the file and line. */
@@ -724,7 +707,7 @@ int s4s_merge_stats_cmd(int argc, char **argv)
         st = read_tsv(&c, cov_path, err, sizeof err);
     if (!st) {
         emit_ctx e = {.root = &root};
-        strmap dm = {0};
+        s4s_hidx dm = {0};
         uint64_t *dn = NULL;
         if (cov_path) {
             count_distinct(&c);
@@ -734,7 +717,8 @@ int s4s_merge_stats_cmd(int argc, char **argv)
                 uris[i] = c.sys[i].uri;
                 dn[i] = c.sys[i].distinct;
             }
-            map_reserve(&dm, uris, c.ns);
+            for (size_t i = 0; i < c.ns; i++)
+                map_add(&dm, uris[i], i);
             e.dist_idx = &dm;
             e.dist_keys = uris;
             e.dist_n = dn;
@@ -753,7 +737,7 @@ int s4s_merge_stats_cmd(int argc, char **argv)
                   "their top lists and may miss templates\n", stderr);
         free((void *)e.dist_keys);
         free(dn);
-        free(dm.slot);
+        s4s_hidx_free(&dm);
         if (!ok || fflush(stdout)) {
             snprintf(err, sizeof err, "cannot write: %s", strerror(errno));
             st = 2;

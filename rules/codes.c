@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "../filter/base/alloc.h"
+#include "../filter/base/hash.h"
 #include "../filter/base/buf.h"
 #include "../filter/base/jsonw.h"
 #include "../terminology/term.h"
@@ -68,8 +69,7 @@ typedef struct cstate {
     s4s_term *term;
     sysent   *sys;
     size_t    nsys;
-    uint32_t *sys_tab;          /* open addressing over sys: index+1 */
-    size_t    sys_cap;
+    s4s_hidx  sys_idx;          /* uri -> index into sys */
     codeent  *codes;
     size_t    code_cap, ncodes;
     bool      codes_capped;
@@ -80,23 +80,13 @@ typedef struct cstate {
     struct { char *raw; const char *canon; s4s_sys_match how; } canon_memo[CANON_MEMO];
 } cstate;
 
-static uint64_t fnv(const char *s, uint64_t h)
-{
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static s4s_rc codes_init(const s4s_opts *o, s4s_term *term, void **state)
 {
     (void)o;
     cstate *st = s4s_xcalloc(1, sizeof *st);
     *state = st; /* the pipe frees it, also when a later allocation fails */
     st->term = term;
-    st->sys_cap = 2 * SYS_CAP;
-    st->sys_tab = s4s_xcalloc(st->sys_cap, sizeof *st->sys_tab);
+    s4s_hidx_init(&st->sys_idx, 2 * SYS_CAP);
     st->sys = s4s_xcalloc(SYS_CAP + 1, sizeof *st->sys);
     st->last_sys = -1;
     *state = st;
@@ -115,34 +105,43 @@ static void codes_fini(void *state)
     for (size_t i = 0; i < CANON_MEMO; i++)
         free(st->canon_memo[i].raw);
     free(st->sys);
-    free(st->sys_tab);
+    s4s_hidx_free(&st->sys_idx);
     free(st->codes);
     free(st);
 }
 
 /* Index of the (canonical) system in the per-run table; past SYS_CAP every
  * new system shares the "(other)" row. */
+static bool sys_eq(const void *ctx, uint32_t i, const void *key, size_t klen)
+{
+    (void)klen;
+    return !strcmp(((const cstate *)ctx)->sys[i].uri, key);
+}
+
 static uint32_t sys_of(cstate *st, const char *uri)
 {
     if (st->last_sys >= 0 && !strcmp(uri, st->last_uri))
         return (uint32_t)st->last_sys;
-    if (st->nsys == SYS_CAP)
-        uri = OTHER_SYS;
-    size_t j = fnv(uri, 0xcbf29ce484222325ULL) & (st->sys_cap - 1);
-    while (st->sys_tab[j] && strcmp(st->sys[st->sys_tab[j] - 1].uri, uri))
-        j = (j + 1) & (st->sys_cap - 1);
-    if (!st->sys_tab[j]) {
-        sysent *e = &st->sys[st->nsys];
-        e->uri = s4s_xstrdup(uri);
-        e->row = s4s_system_row(uri);
-        st->sys_tab[j] = (uint32_t)++st->nsys;
+    const char *key = uri;
+    uint64_t h = s4s_hash_str(key, S4S_HASH_SEED);
+    int64_t i = s4s_hidx_find(&st->sys_idx, h, sys_eq, st, key, 0);
+    if (i < 0 && st->nsys >= SYS_CAP) { /* full: the one extra row */
+        key = OTHER_SYS;
+        h = s4s_hash_str(key, S4S_HASH_SEED);
+        i = s4s_hidx_find(&st->sys_idx, h, sys_eq, st, key, 0);
     }
-    uint32_t i = st->sys_tab[j] - 1;
+    if (i < 0) {
+        sysent *e = &st->sys[st->nsys];
+        e->uri = s4s_xstrdup(key);
+        e->row = s4s_system_row(key);
+        i = (int64_t)st->nsys++;
+        s4s_hidx_add(&st->sys_idx, h, (uint32_t)i);
+    }
     if (strlen(uri) < sizeof st->last_uri) {
         strcpy(st->last_uri, uri);
         st->last_sys = (int)i;
     }
-    return i;
+    return (uint32_t)i;
 }
 
 static codeent *code_slot(cstate *st, uint32_t sys, const char *code, uint64_t h)
@@ -228,7 +227,7 @@ static bool replace_code(s4s_rctx *rc, cstate *st, s4s_node *coding, s4s_node *c
 
 static const char *canonical(cstate *st, const char *raw, s4s_sys_match *how)
 {
-    size_t j = fnv(raw, 0xcbf29ce484222325ULL) & (CANON_MEMO - 1);
+    size_t j = s4s_hash_str(raw, S4S_HASH_SEED) & (CANON_MEMO - 1);
     if (!st->canon_memo[j].raw || strcmp(st->canon_memo[j].raw, raw)) {
         char *copy = s4s_xstrdup(raw); /* first: a failure leaves the memo intact */
         free(st->canon_memo[j].raw);
@@ -271,7 +270,7 @@ static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_
         repaired = true;
     }
     const char *code = code_n->str;
-    uint64_t h = fnv(code, 0xcbf29ce484222325ULL ^ si);
+    uint64_t h = s4s_hash_str(code, S4S_HASH_SEED ^ si);
     codeent tmp, *e = NULL;
     if (st->code_cap && (e = code_slot(st, si, code, h))->code) {
         /* seen before: outcome known */

@@ -23,6 +23,7 @@
 #include <unicode/ustring.h>
 
 #include "../filter/base/alloc.h"
+#include "../filter/base/hash.h"
 #include "term.h"
 
 #define SCHEMA_VERSION 2
@@ -51,14 +52,14 @@ struct s4s_term {
     sqlite3_stmt *q_concept, *q_gene, *q_refseq, *q_desig;
     tsys         *sys;
     size_t        nsys;
-    uint32_t     *sys_tab;           /* open addressing: index+1, 0 = empty */
-    size_t        sys_cap;
+    s4s_hidx      sys_idx;           /* uri -> index into sys */
     char          last_uri[256];     /* the caller's last system string ... */
     int           last_sys;          /* ... and its index (-1: not loaded) */
     memo         *memo;
     size_t        memo_cap, memo_n, memo_misses;
-    char        **strs;              /* interned strings, open addressing */
+    char        **strs;              /* interned strings, owned */
     size_t        str_cap, str_n;
+    s4s_hidx      str_idx;           /* string -> index into strs */
     int           gene_sys;          /* index of the HGNC system or -1 */
     bool          have_hgnc_ids, have_genes, have_refseq;
 };
@@ -72,45 +73,33 @@ void s4s_term_set_embedded(const unsigned char *db, size_t len)
     embedded_len = len;
 }
 
-static uint64_t hash_str(const char *s, uint64_t h)
-{
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-#define HASH_SEED 0xcbf29ce484222325ULL
-
 /* --- interning ------------------------------------------------------- */
+
+static bool str_eq(const void *ctx, uint32_t i, const void *key, size_t klen)
+{
+    (void)klen;
+    return !strcmp(((const s4s_term *)ctx)->strs[i], key);
+}
 
 static const char *intern(s4s_term *t, const char *s)
 {
     if (!s)
         return NULL;
-    if (t->str_n * 2 >= t->str_cap) {
-        size_t ncap = t->str_cap ? t->str_cap * 2 : 1024;
-        char **ns = s4s_xcalloc(ncap, sizeof *ns);
-        for (size_t i = 0; i < t->str_cap; i++)
-            if (t->strs[i]) {
-                size_t j = hash_str(t->strs[i], HASH_SEED) & (ncap - 1);
-                while (ns[j])
-                    j = (j + 1) & (ncap - 1);
-                ns[j] = t->strs[i];
-            }
-        free(t->strs);
-        t->strs = ns;
+    if (!t->str_idx.slots)
+        s4s_hidx_init(&t->str_idx, 1024);
+    uint64_t h = s4s_hash_str(s, S4S_HASH_SEED);
+    int64_t i = s4s_hidx_find(&t->str_idx, h, str_eq, t, s, 0);
+    if (i >= 0)
+        return t->strs[i];
+    if (t->str_n == t->str_cap) {
+        size_t ncap = t->str_cap ? t->str_cap * 2 : 256;
+        t->strs = s4s_xrealloc(t->strs, ncap * sizeof *t->strs);
         t->str_cap = ncap;
     }
-    size_t j = hash_str(s, HASH_SEED) & (t->str_cap - 1);
-    while (t->strs[j]) {
-        if (!strcmp(t->strs[j], s))
-            return t->strs[j];
-        j = (j + 1) & (t->str_cap - 1);
-    }
-    t->strs[j] = s4s_xstrdup(s);
-    t->str_n++;
-    return t->strs[j];
+    t->strs[t->str_n] = s4s_xstrdup(s);
+    t->str_n++; /* owned before the index grows: close() frees it */
+    s4s_hidx_add(&t->str_idx, h, (uint32_t)(t->str_n - 1));
+    return t->strs[t->str_n - 1];
 }
 
 static const char *col_str(sqlite3_stmt *st, int i)
@@ -120,25 +109,17 @@ static const char *col_str(sqlite3_stmt *st, int i)
 
 /* --- systems --------------------------------------------------------- */
 
-static void sys_index(s4s_term *t, const char *uri, uint32_t idx)
+static bool sys_eq(const void *ctx, uint32_t i, const void *key, size_t klen)
 {
-    size_t j = hash_str(uri, HASH_SEED) & (t->sys_cap - 1);
-    while (t->sys_tab[j])
-        j = (j + 1) & (t->sys_cap - 1);
-    t->sys_tab[j] = idx + 1;
+    (void)klen;
+    return !strcmp(((const s4s_term *)ctx)->sys[i].uri, key);
 }
 
 static int sys_find(s4s_term *t, const char *uri)
 {
-    if (!t->sys_cap)
+    if (!t->sys_idx.slots)
         return -1;
-    size_t j = hash_str(uri, HASH_SEED) & (t->sys_cap - 1);
-    while (t->sys_tab[j]) {
-        if (!strcmp(t->sys[t->sys_tab[j] - 1].uri, uri))
-            return (int)t->sys_tab[j] - 1;
-        j = (j + 1) & (t->sys_cap - 1);
-    }
-    return -1;
+    return (int)s4s_hidx_find(&t->sys_idx, s4s_hash_str(uri, S4S_HASH_SEED), sys_eq, t, uri, 0);
 }
 
 /* The loaded system for a caller's URI/alias/short name, or -1. */
@@ -184,13 +165,10 @@ static s4s_rc load_systems(s4s_term *t)
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return S4S_ERR_DB;
-    t->sys_cap = 16;
-    while (t->sys_cap < t->nsys * 2)
-        t->sys_cap *= 2;
-    t->sys_tab = s4s_xcalloc(t->sys_cap, sizeof *t->sys_tab);
+    s4s_hidx_init(&t->sys_idx, t->nsys * 2);
     t->gene_sys = -1;
     for (size_t i = 0; i < t->nsys; i++) {
-        sys_index(t, t->sys[i].uri, (uint32_t)i);
+        s4s_hidx_add(&t->sys_idx, s4s_hash_str(t->sys[i].uri, S4S_HASH_SEED), (uint32_t)i);
         if (!strcmp(t->sys[i].uri, s4s_sys_uri(S4S_SYS_HGNC)))
             t->gene_sys = (int)i;
     }
@@ -312,12 +290,13 @@ void s4s_term_close(s4s_term *t)
     sqlite3_finalize(t->q_refseq);
     sqlite3_finalize(t->q_desig);
     sqlite3_close(t->db);
-    for (size_t i = 0; i < t->str_cap; i++)
+    for (size_t i = 0; i < t->str_n; i++)
         free(t->strs[i]);
     free(t->strs);
+    s4s_hidx_free(&t->str_idx);
     free(t->memo);
     free(t->sys);
-    free(t->sys_tab);
+    s4s_hidx_free(&t->sys_idx);
     free(t->source);
     free(t);
 }
@@ -440,7 +419,7 @@ s4s_rc s4s_term_lookup(s4s_term *t, const char *system_uri, const char *code, s4
     int si = sys_resolve(t, system_uri);
     if (si < 0)
         return S4S_OK;
-    uint64_t h = hash_str(code, HASH_SEED ^ (uint64_t)si);
+    uint64_t h = s4s_hash_str(code, S4S_HASH_SEED ^ (uint64_t)si);
     memo *m = memo_slot(t, (uint32_t)si, code, h);
     if (m && m->code) {
         *res = m->r;
