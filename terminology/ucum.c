@@ -407,6 +407,10 @@ bool s4s_ucum_parse(const char *s, size_t n, s4s_ucum_result *r, char *normalize
         else
             bad_char(&p, p.i);
     }
+    /* a zero factor ("0", "/0") or an exponent past double range ("10*999")
+     * would make every conversion divide by zero or overflow */
+    if (r->valid && !(isfinite(r->c.mag) && r->c.mag != 0))
+        fail(&p, 0, "magnitude out of range at %u", NULL, 0);
     if (!r->valid) {
         canon_one(&r->c);
         r->special = false;
