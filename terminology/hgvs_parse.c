@@ -353,11 +353,18 @@ static bool aa_seq(ps *p, uint16_t *off, uint16_t *len)
         char a = 0;
         if (three || lower3) {
             a = aa3_at(p, p->i, lower3);
-            if (!a)
+            if (!a && pk(p) == 'X') {
+                /* the printer writes an ambiguous X as X in 3-letter text too */
+                flag_x(p);
+                a = '#';
+                p->i++;
+            } else if (!a) {
                 break;
-            if (lower3)
-                note(p, H_CASE, "amino acids written in lower case");
-            p->i += 3;
+            } else {
+                if (lower3)
+                    note(p, H_CASE, "amino acids written in lower case");
+                p->i += 3;
+            }
         } else {
             char c = pk(p);
             if (c == '*') {
@@ -864,6 +871,19 @@ static bool ter_tail(ps *p, s4s_hgvs_var *v)
     return true;
 }
 
+/* The new start of an N-terminal extension, "-5": at least one codon
+ * upstream, since -0 would print as ext0, which does not parse back. */
+static bool ext_upstream(ps *p, s4s_hgvs_var *v)
+{
+    if (!number(p, &v->num))
+        return false;
+    if (v->num == 0)
+        return fail(p, "the new start of an extension is at least one codon upstream (ext-1)");
+    v->num = -v->num;
+    v->flags |= S4S_HGVS_V_NUM;
+    return true;
+}
+
 static bool pedit(ps *p, s4s_hgvs_var *v)
 {
     char c = pk(p);
@@ -951,11 +971,7 @@ ext:
     /* N-terminal: ext-5 (new start upstream); C-terminal: extTer17 / ext*? */
     if (pk(p) == '-') {
         p->i++;
-        if (!number(p, &v->num))
-            return false;
-        v->num = -v->num;
-        v->flags |= S4S_HGVS_V_NUM;
-        return true;
+        return ext_upstream(p, v);
     }
     if (aa3_at(p, p->i, false) && aa3_at(p, p->i, false) != '*') {
         /* extVal-5 */
@@ -965,11 +981,7 @@ ext:
             return false;
         if (!expect(p, '-', "before the new start position"))
             return false;
-        if (!number(p, &v->num))
-            return false;
-        v->num = -v->num;
-        v->flags |= S4S_HGVS_V_NUM;
-        return true;
+        return ext_upstream(p, v);
     }
     return ter_tail(p, v);
 }

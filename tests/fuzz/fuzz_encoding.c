@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((r1 == S4S_OK && !enc_utf8(whole.p, whole.len)) || (r2 == S4S_OK && !enc_utf8(pieces.p, pieces.len)))
         abort();
     if ((r1 == S4S_OK) != (r2 == S4S_OK) ||
-        (r1 == S4S_OK && (whole.len != pieces.len || memcmp(whole.p, pieces.p, whole.len))))
+        (r1 == S4S_OK && (whole.len != pieces.len || (whole.len && memcmp(whole.p, pieces.p, whole.len)))))
         abort();
     s4s_buf_free(&whole);
     s4s_buf_free(&pieces);

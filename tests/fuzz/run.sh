@@ -5,8 +5,9 @@
 # seeds, then merges the inputs that add coverage into the committed
 # tests/fuzz/seeds/<name>/ (libFuzzer -merge=1: only new coverage is kept,
 # and no input longer than the harness's max_len).
-# Crash inputs are written to build-fuzz/crash/; the run stops at the first
-# harness that fails, with its status.  Usage: run.sh SECONDS [NAME...]
+# Fork mode: a crash is written to build-fuzz/crash/ and fuzzing goes on;
+# the run fails at the end if any harness crashed.  Usage: run.sh SECONDS
+# [NAME...]
 set -eu
 secs=${1:-60}
 [ $# -gt 0 ] && shift
@@ -18,6 +19,7 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 san="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 make -s -j2 CC=clang BUILD=build-fuzz OUT=build-fuzz INFLATE=zlib OPT="-O1 $san" build-fuzz/libs4s.a build-fuzz/terminology/embed/default_db.o
+rm -rf build-fuzz/crash
 mkdir -p build-fuzz/crash
 for h in $names; do
     case $h in          # longest input worth trying (unit strings are capped at 256, HGVS at 2048)
@@ -31,7 +33,11 @@ for h in $names; do
     seeds=tests/fuzz/seeds/$h work=build-fuzz/corpus/$h
     mkdir -p "$seeds" "$work"
     echo "== fuzz_$h: ${secs}s, max_len $len"
-    "$bin" -max_total_time="$secs" -max_len=$len -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix=build-fuzz/crash/$h- "$work" "$seeds"
+    "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" \
+        -max_len=$len -rss_limit_mb=2048 -artifact_prefix=build-fuzz/crash/$h- "$work" "$seeds" >build-fuzz/fuzz_$h.log 2>&1 || true
+    grep -E '^#[0-9]+: cov' build-fuzz/fuzz_$h.log | tail -n 1   # execs, cov, ft, crashes
     "$bin" -merge=1 -max_len=$len -rss_limit_mb=2048 "$seeds" "$work" 2>&1 | grep -E 'MERGE-OUTER: [0-9]+ new files' || true
 done
+if [ -n "$(ls build-fuzz/crash)" ]; then
+    echo "fuzz: crashes (keep each as a seed once fixed):"; ls build-fuzz/crash; exit 1
+fi
