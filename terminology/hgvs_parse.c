@@ -347,8 +347,13 @@ static bool aa_seq(ps *p, uint16_t *off, uint16_t *len)
 {
     *off = p->h->pool_len;
     size_t st = p->h->pool_len;
-    bool three = aa3_at(p, p->i, false) != 0;
-    bool lower3 = !three && aa3_at(p, p->i, true) && islower((unsigned char)pk(p));
+    /* the mode is that of the first residue after any ambiguous X, which
+     * both modes write as X */
+    size_t q = p->i;
+    while (q < p->n && p->s[q] == 'X' && !aa3_at(p, q, false))
+        q++;
+    bool three = aa3_at(p, q, false) != 0;
+    bool lower3 = !three && aa3_at(p, q, true) && islower((unsigned char)p->s[q]);
     for (;;) {
         char a = 0;
         if (three || lower3) {
@@ -604,7 +609,7 @@ static bool nested_loc(ps *p)
     if (!accession(p, true) || !coord_type(p, true))
         return false;
     char saved = p->kind;
-    p->kind = p->s[p->i - 2];
+    p->kind = (char)tolower((unsigned char)p->s[p->i - 2]); /* "P." is read (and printed) as p. */
     s4s_hgvs_loc l;
     size_t st = p->i;
     bool ok = loc(p, &l);
