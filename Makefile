@@ -94,6 +94,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(EMBED_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(EMBED_OBJ) $(LIB) $(LDLIBS)
 
+# the seed replay compiles the fuzz harnesses in
+$(BUILD)/tests/test_fuzz_seeds: $(wildcard tests/fuzz/fuzz_*.c)
+
 unit: $(UNIT_BIN)
 
 # `make check`: installs missing build packages (root) or names them, builds
@@ -136,9 +139,12 @@ test-oom: oom-bin
 	@sh tests/oom/run.sh $(OOM_DIR)
 
 # --- fuzzing -----------------------------------------------------------------
+# each harness tests/fuzz/fuzz_*.c (or those in FUZZ_HARNESSES) for FUZZ_SECONDS;
+# new coverage is merged into tests/fuzz/seeds/<harness>/
 FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES ?=
 fuzz:
-	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
 
 # --- demo, bench, tables, install ---------------------------------------------
 demo:

@@ -349,17 +349,29 @@ static bool aa_seq(ps *p, uint16_t *off, uint16_t *len)
 {
     *off = p->h->pool_len;
     size_t st = p->h->pool_len;
-    bool three = aa3_at(p, p->i, false) != 0;
-    bool lower3 = !three && aa3_at(p, p->i, true) && islower((unsigned char)pk(p));
+    /* the mode is that of the first residue after any ambiguous X, which
+     * both modes write as X */
+    size_t q = p->i;
+    while (q < p->n && p->s[q] == 'X' && !aa3_at(p, q, false))
+        q++;
+    bool three = aa3_at(p, q, false) != 0;
+    bool lower3 = !three && aa3_at(p, q, true) && islower((unsigned char)p->s[q]);
     for (;;) {
         char a = 0;
         if (three || lower3) {
             a = aa3_at(p, p->i, lower3);
-            if (!a)
+            if (!a && pk(p) == 'X') {
+                /* the printer writes an ambiguous X as X in 3-letter text too */
+                flag_x(p);
+                a = '#';
+                p->i++;
+            } else if (!a) {
                 break;
-            if (lower3)
-                note(p, H_CASE, "amino acids written in lower case");
-            p->i += 3;
+            } else {
+                if (lower3)
+                    note(p, H_CASE, "amino acids written in lower case");
+                p->i += 3;
+            }
         } else {
             char c = pk(p);
             if (c == '*') {
@@ -622,6 +634,7 @@ static bool nested_loc(ps *p)
     if (typed && !coord_type(p, true))
         return false;
     char saved = p->kind;
+    /* "P." is read (and printed) as p. */
     p->kind = typed ? (char)tolower((unsigned char)p->s[p->i - 2]) : 'g';
     s4s_hgvs_loc l;
     size_t st = p->i;
@@ -929,6 +942,19 @@ static bool ter_tail(ps *p, s4s_hgvs_var *v)
     return true;
 }
 
+/* The new start of an N-terminal extension, "-5": at least one codon
+ * upstream, since -0 would print as ext0, which does not parse back. */
+static bool ext_upstream(ps *p, s4s_hgvs_var *v)
+{
+    if (!number(p, &v->num))
+        return false;
+    if (v->num == 0)
+        return fail(p, "the new start of an extension is at least one codon upstream (ext-1)");
+    v->num = -v->num;
+    v->flags |= S4S_HGVS_V_NUM;
+    return true;
+}
+
 static bool pedit(ps *p, s4s_hgvs_var *v)
 {
     char c = pk(p);
@@ -1016,11 +1042,7 @@ ext:
     /* N-terminal: ext-5 (new start upstream); C-terminal: extTer17 / ext*? */
     if (pk(p) == '-') {
         p->i++;
-        if (!number(p, &v->num))
-            return false;
-        v->num = -v->num;
-        v->flags |= S4S_HGVS_V_NUM;
-        return true;
+        return ext_upstream(p, v);
     }
     if (aa3_at(p, p->i, false) && aa3_at(p, p->i, false) != '*') {
         /* extVal-5 */
@@ -1030,11 +1052,7 @@ ext:
             return false;
         if (!expect(p, '-', "before the new start position"))
             return false;
-        if (!number(p, &v->num))
-            return false;
-        v->num = -v->num;
-        v->flags |= S4S_HGVS_V_NUM;
-        return true;
+        return ext_upstream(p, v);
     }
     return ter_tail(p, v);
 }

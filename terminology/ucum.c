@@ -407,6 +407,10 @@ bool s4s_ucum_parse(const char *s, size_t n, s4s_ucum_result *r, char *normalize
         else
             bad_char(&p, p.i);
     }
+    /* a zero factor ("0", "/0") or an exponent past double range ("10*999")
+     * would make every conversion divide by zero or overflow */
+    if (r->valid && !(isfinite(r->c.mag) && r->c.mag != 0))
+        fail(&p, 0, "magnitude out of range at %u", NULL, 0);
     if (!r->valid) {
         canon_one(&r->c);
         r->special = false;
@@ -777,8 +781,10 @@ static int last_digit_exp(const char *s)
         else if (in_frac && is_digit(*s))
             frac++;
     }
-    if (*s)
-        e = atoi(s + 1);
+    if (*s) { /* clamped: "1e-2147483648" must not overflow e - frac */
+        long x = strtol(s + 1, NULL, 10);
+        e = x > 9999 ? 9999 : x < -9999 ? -9999 : (int)x;
+    }
     return e - frac;
 }
 
@@ -832,10 +838,11 @@ s4s_rc s4s_ucum_convert_str(s4s_ucum *u, const char *value, const char *from,
         return rc;
     bool ok;
     double k = sig < 0 ? slope(&a, &b) : 0;
-    if (sig < 0 && k != 0 && isfinite(k)) {
-        /* keep the input's resolution: its last digit's step, converted,
-         * rounded down to a power of ten */
-        double q = pow(10, last_digit_exp(value)) * fabs(k);
+    /* keep the input's resolution: its last digit's step, converted,
+     * rounded down to a power of ten; a step past double range ("0e4010")
+     * falls back to significant digits */
+    double q = sig < 0 && k != 0 && isfinite(k) ? pow(10, last_digit_exp(value)) * fabs(k) : 0;
+    if (isnormal(q)) {
         ok = s4s_ucum_format_fixed(y, -(int)floor(log10(q) + 1e-9), out, outsz);
     } else {
         ok = s4s_ucum_format(y, sig < 0 ? s4s_ucum_sig_digits(value) : sig, out, outsz);
