@@ -820,7 +820,6 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     s4s_counter_init(&st->invalid_units, MAP_KEYS);
     st->ranges = s4s_units_ranges;
     st->n_ranges = s4s_units_n_ranges;
-    *state = st;
     return o->vital_ranges ? load_ranges(st, o->vital_ranges) : S4S_OK;
 }
 

@@ -70,7 +70,6 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     st->term = term;
     s4s_counter_init(&st->repaired, MAX_KINDS);
     s4s_counter_init(&st->flagged, MAX_KINDS);
-    *state = st;
     return S4S_OK;
 }
 
