@@ -411,6 +411,18 @@ static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m,
                           "value moved into the wrapping element");
         break;
     }
+    case S4S_UP_ONE: {
+        if (m->type != S4S_J_ARRAY)
+            break;
+        s4s_node *first = s4s_at(m, 0);
+        if (first && !s4s_get(parent, r->arg))
+            s4s_edit_move(u->rc, first, parent, m, r->arg, KIND, "R4 keeps one: the first item");
+        if (s4s_at(m, 0))
+            to_extension(u, parent, m, path, infer_type(s4s_at(m, 0)));
+        else
+            s4s_edit_remove(u->rc, m, KIND, "list emptied into the R4 element");
+        break;
+    }
     case S4S_UP_ADD:
         if (!s4s_get(parent, r->arg))
             s4s_edit_add_str(u->rc, parent, r->arg, r->arg2, KIND, "R4 requires this element");

@@ -75,7 +75,7 @@ const s4s_up_row s4s_up_rows[] = {
     /* MedicationStatement */
     {D2, S4S_UP_RENAME, "MedicationStatement", "patient", "subject", NULL},
     {D2, S4S_UP_FN, "MedicationStatement", "wasNotTaken", "not-taken", NULL},
-    {D2, S4S_UP_LIST, "MedicationStatement", "reasonNotTaken", "statusReason", NULL},
+    {D2, S4S_UP_RENAME, "MedicationStatement", "reasonNotTaken", "statusReason", NULL},
     {D2, S4S_UP_LIST, "MedicationStatement", "reasonForUseCodeableConcept", "reasonCode", NULL},
     {D2, S4S_UP_LIST, "MedicationStatement", "reasonForUseReference", "reasonReference", NULL},
     {D2, S4S_UP_RENAME, "MedicationStatement", "supportingInformation", "derivedFrom", NULL},
@@ -103,7 +103,7 @@ const s4s_up_row s4s_up_rows[] = {
     {D2, S4S_UP_FN, "Immunization", "performer", "performer-actor", NULL},
     {D2, S4S_UP_EXT, "Immunization", "requester", "Reference", NULL},
     {D2, S4S_UP_RENAME, "Immunization", "explanation.reason", "reasonCode", NULL},
-    {D2, S4S_UP_EXT, "Immunization", "explanation.reasonNotGiven", "CodeableConcept", NULL},
+    {D2, S4S_UP_ONE, "Immunization", "explanation.reasonNotGiven", "statusReason", NULL},
     {D2, S4S_UP_EXT, "Immunization", "vaccinationProtocol", "", NULL},
     {D2, S4S_UP_FN, "Immunization", "explanation", "hoist", NULL},
 
@@ -127,7 +127,7 @@ const s4s_up_row s4s_up_rows[] = {
     {D2, S4S_UP_RENAME, "Procedure", "patient", "subject", NULL},
     {D2, S4S_UP_CODE, "Procedure", "status", "aborted", "stopped"},
     {BOTH, S4S_UP_FN, "Procedure", "notPerformed", "not-done", NULL},
-    {D2, S4S_UP_RENAME, "Procedure", "reasonNotPerformed", "statusReason", NULL},
+    {D2, S4S_UP_ONE, "Procedure", "reasonNotPerformed", "statusReason", NULL},
     {D2, S4S_UP_LIST, "Procedure", "reasonCodeableConcept", "reasonCode", NULL},
     {D2, S4S_UP_LIST, "Procedure", "reasonReference", NULL, NULL},
     {D2, S4S_UP_RENAME, "Procedure", "performer.role", "function", NULL},

@@ -23,6 +23,7 @@ typedef enum s4s_up_op {
     S4S_UP_CC,     /* code string -> CodeableConcept in system arg, named arg2 (NULL: same name) */
     S4S_UP_LIST,   /* single value -> array, named arg (NULL: same name) */
     S4S_UP_NOTE,   /* value -> [{arg2: value}] named arg (arg2 NULL: "text", an Annotation) */
+    S4S_UP_ONE,    /* list -> single value named arg: the first item; more go to an extension */
     S4S_UP_ADD,    /* R4 requires member arg: added with the code arg2 when missing */
     S4S_UP_EXT,    /* no R4 home: cross-version extension with value[x] type arg
                       ("" for a backbone whose members become sub-extensions) */
