@@ -553,10 +553,10 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 {
     (void)o; (void)term;
     up_state *st = s4s_xcalloc(1, sizeof *st);
+    *state = st; /* first: an allocation failure below must still find it to free */
     s4s_counter_init(&st->by_type[0], MAX_KEYS);
     s4s_counter_init(&st->by_type[1], MAX_KEYS);
     s4s_counter_init(&st->to_ext, MAX_KEYS);
-    *state = st;
     return S4S_OK;
 }
 
