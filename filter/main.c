@@ -66,6 +66,8 @@ static const char usage_text[] =
 "      --invariants=error|all check the R4 FHIRPath invariants of error severity\n"
 "                             (default), or warnings and best-practice ones too\n"
 "      --no-invariants        do not check FHIRPath invariants\n"
+"      --no-upgrade           report DSTU2/STU3 resources instead of converting them to R4\n"
+"      --from=dstu2|stu3|auto source version of old resources (default auto: detected)\n"
 "Units:\n"
 "      --convert-vitals       convert vital signs to kg, cm, Cel (originals kept in an extension)\n"
 "      --vital-ranges=FILE    plausible vital-sign ranges (TSV: LOINC, UCUM unit, low, high\n"
@@ -143,7 +145,8 @@ enum {
     O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
     O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV,
-    O_OUT_FMT, O_SPLIT, O_SPLIT_GZ, O_REPORT_FMT, O_REJECT_FMT, O_FAIL_ON
+    O_OUT_FMT, O_SPLIT, O_SPLIT_GZ, O_REPORT_FMT, O_REJECT_FMT, O_FAIL_ON,
+    O_NO_UPGRADE, O_FROM
 };
 
 static const struct option long_opts[] = {
@@ -172,6 +175,8 @@ static const struct option long_opts[] = {
     {"vital-ranges", required_argument, NULL, O_RANGES},
     {"invariants", required_argument, NULL, O_INV},
     {"no-invariants", no_argument, NULL, O_NO_INV},
+    {"no-upgrade", no_argument, NULL, O_NO_UPGRADE},
+    {"from", required_argument, NULL, O_FROM},
     {"max-depth", required_argument, NULL, O_MAX_DEPTH},
     {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
     {"read-size", required_argument, NULL, O_READ_SIZE},
@@ -248,6 +253,13 @@ static int parse_args(int argc, char **argv, cli *c)
             else return usage_error("--invariants must be error or all, not '%s'", optarg);
             break;
         case O_NO_INV: c->o.invariants = S4S_INVARIANTS_OFF; break;
+        case O_NO_UPGRADE: c->o.no_upgrade = true; break;
+        case O_FROM: /* values are the S4S_UP_* bits of rules/tables/upgrade_map.h */
+            if (!strcmp(optarg, "auto")) c->o.upgrade_from = 0;
+            else if (!strcmp(optarg, "dstu2")) c->o.upgrade_from = 1;
+            else if (!strcmp(optarg, "stu3")) c->o.upgrade_from = 2;
+            else return usage_error("--from must be dstu2, stu3 or auto, not '%s'", optarg);
+            break;
         case O_MAX_DEPTH: {
             size_t v;
             if (!parse_size(optarg, &v) || v > 4096)

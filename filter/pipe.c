@@ -510,25 +510,43 @@ static s4s_rc pipe_feed(s4s_pipe *p, const void *buf, size_t len)
     return rc ? fail(p, rc) : S4S_OK;
 }
 
+/* a memory stream and its text, released if an allocation fails while a
+ * family writes into it */
+typedef struct memfile {
+    FILE  *f;
+    char  *text;
+    size_t len;
+} memfile;
+
+static void memfile_drop(void *u)
+{
+    memfile *m = u;
+    if (m->f)
+        fclose(m->f);
+    free(m->text);
+}
+
 /* The families' side files, each composed in memory and then written
  * through its sink, so a write error is caught and counted like any other. */
 static s4s_rc side_outputs(s4s_pipe *p)
 {
     if (!p->io.coverage)
         return S4S_OK;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem)
+    memfile m = {0};
+    m.f = open_memstream(&m.text, &m.len);
+    if (!m.f)
         return S4S_ERR_NOMEM;
+    s4s_oom_hold h;
+    s4s_oom_push(&h, &m, memfile_drop);
     s4s_outputs side = p->io;
-    side.coverage = mem;
+    side.coverage = m.f;
     for (unsigned i = 0; i < s4s_n_rules; i++)
         if (s4s_rules[i]->side_output && s4s_rule_enabled(i, p->o))
             s4s_rules[i]->side_output(p->rule_state[i], &side);
-    fclose(mem);
-    s4s_rc rc = sink_write(p, &p->cov_s, text, len);
-    free(text);
+    s4s_oom_pop(&h);
+    fclose(m.f);
+    s4s_rc rc = sink_write(p, &p->cov_s, m.text, m.len);
+    free(m.text);
     return rc;
 }
 

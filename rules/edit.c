@@ -112,3 +112,19 @@ s4s_node *s4s_edit_insert_copy(s4s_rctx *rc, s4s_node *ref, const s4s_node *src,
     s4s_repair(rc, n, kind, NULL, NULL, "%s", why);
     return n;
 }
+
+s4s_node *s4s_edit_move(s4s_rctx *rc, s4s_node *n, s4s_node *to, s4s_node *ref,
+                        const char *key, const char *kind, const char *why)
+{
+    s4s_node *c = s4s_node_clone(rc->arena, n);
+    c->key = key ? s4s_arena_strndup(rc->arena, key, strlen(key)) : NULL;
+    c->klen = key ? (uint32_t)strlen(key) : 0;
+    c->flags |= S4S_NF_INSERTED;
+    if (ref)
+        s4s_node_insert_after(ref, c);
+    else
+        s4s_node_append(to, c);
+    n->flags |= S4S_NF_REMOVED;
+    s4s_repair(rc, c, kind, NULL, NULL, "%s", why);
+    return c;
+}

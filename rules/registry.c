@@ -2,7 +2,9 @@
  * registry.c - the rule families, in the order they run on each resource,
  * and which of them a run enables.
  *
- * Invariant: the urn:uuid rewrite runs first and is the only family that
+ * Invariant: the DSTU2/STU3 upgrade runs first (unless --no-upgrade or
+ * --no-validate), so every later family sees R4; the urn:uuid rewrite
+ * runs next and is the only family that
  * runs under --no-validate (it is part of the passthrough); nfc (only with
  * --nfc) runs next, so every later family sees normalized text; structure
  * follows (later families may rely on its verdict being recorded, never on
@@ -12,6 +14,7 @@
  */
 #include "rule.h"
 
+extern const s4s_rule s4s_rule_upgrade;  /* upgrade.c: DSTU2/STU3 -> R4 */
 extern const s4s_rule s4s_rule_urnuuid;   /* urnuuid.c: urn:uuid references -> Type/id */
 extern const s4s_rule s4s_rule_nfc;       /* nfc.c: Unicode NFC (--nfc) */
 extern const s4s_rule s4s_rule_structure; /* structure.c: FHIR R4 definitions */
@@ -21,6 +24,7 @@ extern const s4s_rule s4s_rule_variants;  /* variants.c: HGVS and HGNC */
 extern const s4s_rule s4s_rule_invariants; /* invariants.c: R4 FHIRPath constraints */
 
 const s4s_rule *const s4s_rules[] = {
+    &s4s_rule_upgrade,
     &s4s_rule_urnuuid,
     &s4s_rule_nfc,
     &s4s_rule_structure,
@@ -36,6 +40,8 @@ bool s4s_rule_enabled(unsigned i, const s4s_opts *o)
     const s4s_rule *r = s4s_rules[i];
     if (r == &s4s_rule_urnuuid)
         return true;
+    if (r == &s4s_rule_upgrade)
+        return o->validate && !o->no_upgrade;
     if (r == &s4s_rule_nfc)
         return o->validate && o->nfc;
     return o->validate;

@@ -59,6 +59,8 @@ typedef struct s4s_rctx {
     uint64_t        bundle;  /* 1-based number of the enclosing Bundle; 0 if none:
                                 a change marks a Bundle boundary */
     const char     *full_url;/* the Bundle entry's fullUrl, or NULL */
+    const char     *upgraded_from; /* "DSTU2"/"STU3" once the upgrade family converted
+                                      this resource to R4, else NULL */
     const s4s_opts *opts;
     s4s_term       *term;    /* terminology cache, NULL with --no-terminology */
     const char     *rule;    /* name of the rule family now running */
@@ -98,6 +100,13 @@ void      s4s_edit_remove(s4s_rctx *rc, s4s_node *n, const char *kind, const cha
 s4s_node *s4s_edit_insert_json(s4s_rctx *rc, s4s_node *parent, s4s_node *ref,
                                const char *key, const char *json,
                                const char *kind, const char *why);
+
+/* Move `n` (with its subtree) under `to`: inserted after `ref` when ref is
+ * not NULL (ref's parent must be `to`), else appended; it is named `key`
+ * (NULL for an array item).  The original is removed.  One repair records
+ * the move (values are not echoed: they may be free text). */
+s4s_node *s4s_edit_move(s4s_rctx *rc, s4s_node *n, s4s_node *to, s4s_node *ref,
+                        const char *key, const char *kind, const char *why);
 
 /* Insert a deep copy of `src` right after `ref` (same parent). */
 s4s_node *s4s_edit_insert_copy(s4s_rctx *rc, s4s_node *ref, const s4s_node *src,

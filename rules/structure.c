@@ -676,7 +676,8 @@ static void apply(s4s_rctx *rc, void *state)
     check_resource(&w, rc->root, rc->root, false);
     if (!w.errors) return;
     st->with_errors++;
-    if (w.old_hint) {
+    /* a resource the upgrade family converted is judged as the R4 it now is */
+    if (w.old_hint && !rc->upgraded_from) {
         st->old_version++;
         s4s_issue(rc, S4S_SEV_ERROR, "not-supported", NULL,
                   "this looks like DSTU2 (or STU3) content, not FHIR R4 (evidence: %s); "

@@ -117,6 +117,20 @@ if [ -f "$shared/corpus/synthea-r4-bundles.json.gz" ]; then
     done
 fi
 
+# the DSTU2 corpora come out as R4: every resource written, no structural
+# error (issue code structure/required), no version notice, no MedicationOrder
+if [ -d "$shared/corpus/argonaut-dstu2-examples" ] && [ -d "$shared/corpus/s4s-dstu2-demo" ]; then
+    cat "$shared/corpus/argonaut-dstu2-examples"/*.json "$shared/corpus/s4s-dstu2-demo"/*.json |
+        "$bin/s4s-normalize" --quiet --stats="$tmp/d2.json" --report="$tmp/d2.rep" > "$tmp/d2.out" 2>/dev/null
+    n=$(sed -n 's/.*"resources_in":\([0-9]*\),"resources_out":\([0-9]*\),"resources_rejected":0.*/\1 \2/p' "$tmp/d2.json")
+    set -- $n
+    if [ -n "$n" ] && [ "$1" = "$2" ] && [ "$1" -gt 0 ] &&
+       ! grep -q '"severity":"error","code":"\(structure\|required\)"' "$tmp/d2.rep" &&
+       ! grep -q 'looks like DSTU2' "$tmp/d2.rep" && ! grep -q MedicationOrder/ "$tmp/d2.out" &&
+       ! grep -q '"resourceType":"MedicationOrder"' "$tmp/d2.out" &&
+       grep -q '"upgrade":{"DSTU2":{' "$tmp/d2.json"; then ok; else bad "DSTU2 corpora upgrade: $(grep -o '"upgrade":{[^}]*}' "$tmp/d2.json")"; fi
+fi
+
 . "$root/tests/cli_load.sh"
 
 echo "cli: $pass passed, $fail failed"

@@ -47,6 +47,9 @@ typedef struct s4s_opts {
     const char *vital_ranges;        /* --vital-ranges FILE.tsv, NULL: the built-in table */
     /* FHIRPath invariants (rules/invariants.c) */
     s4s_invariants invariants;       /* --invariants=error|all, --no-invariants */
+    /* DSTU2/STU3 -> R4 (rules/upgrade.c) */
+    bool        no_upgrade;          /* --no-upgrade */
+    unsigned    upgrade_from;        /* --from: 0 auto, 1 dstu2, 2 stu3 (S4S_UP_* bits) */
 } s4s_opts;
 
 void s4s_opts_default(s4s_opts *o);

@@ -1,0 +1,606 @@
+/*
+ * upgrade.c - DSTU2 and STU3 resources converted to FHIR R4 before any other
+ * family runs, so every later family (structure, codes, units, invariants)
+ * judges R4.
+ *
+ * A resource is converted when a row of the conversion table
+ * (rules/tables/upgrade_map.c) matches it: every row names something R4 does
+ * not have, so a match is the evidence.  The source version is DSTU2 if a
+ * DSTU2-only row matched, else STU3 (--from= overrides).  The resource gets
+ * one "version-upgrade" repair, each element change its own "upgrade-element"
+ * repair (all through the edit API), and rc->upgraded_from is set so the
+ * structure family validates it as R4 instead of reporting an old version.
+ *
+ * Invariants: nothing is dropped: an element with no R4 home moves into the
+ * standard cross-version extension
+ * http://hl7.org/fhir/{1.0|3.0}/StructureDefinition/extension-<Type.path>
+ * with an information issue naming the path.  Only the resource root is
+ * converted (contained resources keep their shape).  Messages name paths
+ * and codes only.
+ *
+ * State: per-run counters in up_state (only the rules thread touches them).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rule.h"
+#include "tables/upgrade_map.h"
+#include "../filter/base/alloc.h"
+#include "../filter/base/buf.h"
+#include "../filter/base/counter.h"
+#include "../filter/base/jsonw.h"
+
+#define KIND "upgrade-element"
+#define THO "http://terminology.hl7.org/CodeSystem/"
+#define MAX_KEYS 4096
+
+typedef struct up_state {
+    s4s_counter by_type[2];  /* [0] DSTU2, [1] STU3: resources by source type */
+    s4s_counter to_ext;      /* elements moved into extensions, by path */
+} up_state;
+
+typedef struct up {
+    s4s_rctx   *rc;
+    up_state   *st;
+    unsigned    ver;   /* S4S_UP_DSTU2 or S4S_UP_STU3 */
+    const char *type;  /* source resourceType */
+} up;
+
+/* --- small helpers --------------------------------------------------------- */
+
+/* A JSON text with one escaped string value spliced in (`pre` value `post`). */
+static s4s_node *insert_with_str(up *u, s4s_node *parent, s4s_node *ref, const char *key,
+                                 const char *pre, const char *val, size_t n,
+                                 const char *post, const char *why)
+{
+    s4s_buf b;
+    s4s_buf_init(&b, 1u << 20);
+    s4s_node *r = NULL;
+    if (s4s_buf_puts(&b, pre) && s4s_buf_json_str(&b, val, n) && s4s_buf_puts(&b, post) &&
+        s4s_buf_putc(&b, '\0'))
+        r = s4s_edit_insert_json(u->rc, parent, ref, key, b.p, KIND, why);
+    s4s_buf_free(&b);
+    return r;
+}
+
+static s4s_node *array_member(up *u, s4s_node *obj, const char *key)
+{
+    s4s_node *a = s4s_get(obj, key);
+    if (a && a->type == S4S_J_ARRAY)
+        return a;
+    return a ? NULL : s4s_edit_insert_json(u->rc, obj, NULL, key, "[]", KIND, "array added for R4");
+}
+
+/* value[x] type for a member moved into an extension, from its JSON shape */
+static const char *infer_type(const s4s_node *n)
+{
+    switch (n->type) {
+    case S4S_J_TRUE: case S4S_J_FALSE: return "Boolean";
+    case S4S_J_NUMBER: return strchr(n->str, '.') ? "Decimal" : "Integer";
+    case S4S_J_STRING: return "String";
+    case S4S_J_OBJECT:
+        if (s4s_get(n, "reference") || s4s_get(n, "display")) return "Reference";
+        if (s4s_get(n, "start") || s4s_get(n, "end")) return "Period";
+        if (s4s_get(n, "value") || s4s_get(n, "unit")) return "Quantity";
+        return "CodeableConcept";
+    default: return NULL;
+    }
+}
+
+/* One extension per value of member m of `parent` (arrays give one each). */
+static void to_extension(up *u, s4s_node *parent, s4s_node *m, const char *path, const char *vtype)
+{
+    char url[256];
+    snprintf(url, sizeof url, "http://hl7.org/fhir/%s/StructureDefinition/extension-%s.%s",
+             u->ver == S4S_UP_DSTU2 ? "1.0" : "3.0", u->type, path);
+    s4s_node *ext = array_member(u, parent, "extension");
+    if (!ext)
+        return;
+    bool many = m->type == S4S_J_ARRAY;
+    for (s4s_node *v = many ? m->first : m; v; v = many ? v->next : NULL) {
+        if (v->flags & S4S_NF_REMOVED)
+            continue;
+        s4s_node *e = insert_with_str(u, ext, NULL, NULL, "{\"url\":", url, strlen(url), "}",
+                                      "extension added for an element R4 lacks");
+        if (!e)
+            return;
+        if (*vtype) {
+            char key[64];
+            snprintf(key, sizeof key, "value%s", vtype);
+            s4s_edit_move(u->rc, v, e, NULL, key, KIND, "value moved into its extension");
+            continue;
+        }
+        /* a backbone element: each member becomes a sub-extension */
+        s4s_node *sub = array_member(u, e, "extension");
+        S4S_EACH(c, v) {
+            bool cmany = c->type == S4S_J_ARRAY;
+            for (s4s_node *cv = cmany ? c->first : c; cv; cv = cmany ? cv->next : NULL) {
+                const char *t = infer_type(cv);
+                if ((cv->flags & S4S_NF_REMOVED) || !t || !sub)
+                    continue;
+                s4s_node *se = insert_with_str(u, sub, NULL, NULL, "{\"url\":", c->key, c->klen,
+                                               "}", "sub-extension added");
+                char key[64];
+                snprintf(key, sizeof key, "value%s", t);
+                if (se)
+                    s4s_edit_move(u->rc, cv, se, NULL, key, KIND, "value moved into its extension");
+            }
+        }
+        v->flags |= S4S_NF_REMOVED;
+    }
+    if (many)
+        m->flags |= S4S_NF_REMOVED;
+    s4s_issue(u->rc, S4S_SEV_INFO, "informational", ext,
+              "%s.%s has no R4 element: kept in extension %s", u->type, path, url);
+    char key[160];
+    int kn = snprintf(key, sizeof key, "%s.%s", u->type, path);
+    s4s_counter_add(&u->st->to_ext, key, (size_t)kn < sizeof key ? (size_t)kn : sizeof key - 1, 0, 1);
+}
+
+static void rename_member(up *u, s4s_node *parent, s4s_node *m, const char *key, const char *path)
+{
+    if (strcmp(m->key, key) != 0 && s4s_get(parent, key)) {
+        /* both names present: R4 has room for one, the other is kept aside */
+        to_extension(u, parent, m, path, infer_type(m) ? infer_type(m) : "String");
+        return;
+    }
+    s4s_edit_move(u->rc, m, parent, m, key, KIND, "member renamed for R4");
+}
+
+/* m (not an array) becomes the single item of an array named key */
+static void wrap_list(up *u, s4s_node *parent, s4s_node *m, const char *key)
+{
+    if (m->type == S4S_J_ARRAY)
+        return;
+    s4s_node *a = s4s_edit_insert_json(u->rc, parent, m, key, "[]", KIND, "R4 makes this a list");
+    if (a)
+        s4s_edit_move(u->rc, m, a, NULL, NULL, KIND, "value moved into the list");
+}
+
+static void to_cc(up *u, s4s_node *parent, s4s_node *m, const char *system, const char *key)
+{
+    if (!s4s_is_str(m))
+        return;
+    char pre[256];
+    snprintf(pre, sizeof pre, "{\"coding\":[{\"system\":\"%s\",\"code\":", system);
+    if (insert_with_str(u, parent, m, key, pre, m->str, m->len, "}]}",
+                        "code became a CodeableConcept for R4"))
+        s4s_edit_remove(u->rc, m, KIND, "code moved into the CodeableConcept");
+}
+
+/* --- structural changes named in the table -------------------------------- */
+
+static s4s_node *status_member(up *u)
+{
+    s4s_node *s = s4s_get(u->rc->root, "status");
+    return s ? s : s4s_edit_add_str(u->rc, u->rc->root, "status", "", KIND, "status added");
+}
+
+/* wasNotGiven / notGiven / notPerformed / wasNotTaken: true sets the status */
+static void fn_negation(up *u, s4s_node *m, const char *code)
+{
+    if (m->type == S4S_J_TRUE) {
+        s4s_node *s = status_member(u);
+        s4s_edit_set_str(u->rc, s, code, strlen(code), KIND, "negation flag became a status");
+    }
+    if (m->type == S4S_J_TRUE || m->type == S4S_J_FALSE)
+        s4s_edit_remove(u->rc, m, KIND, "negation flag folded into status");
+}
+
+/* DSTU2 AllergyIntolerance.status -> clinicalStatus + verificationStatus */
+static void fn_allergy_status(up *u, s4s_node *parent, s4s_node *m)
+{
+    static const struct { const char *v, *clinical, *verification; } map[] = {
+        {"active", "active", NULL},           {"unconfirmed", "active", "unconfirmed"},
+        {"confirmed", "active", "confirmed"}, {"inactive", "inactive", NULL},
+        {"resolved", "resolved", NULL},       {"refuted", "inactive", "refuted"},
+        {"entered-in-error", NULL, "entered-in-error"},
+    };
+    for (size_t i = 0; s4s_is_str(m) && i < sizeof map / sizeof map[0]; i++) {
+        if (!s4s_str_eq(m, map[i].v))
+            continue;
+        s4s_node *ref = m;
+        if (map[i].verification)
+            insert_with_str(u, parent, ref, "verificationStatus",
+                            "{\"coding\":[{\"system\":\"" THO "allergyintolerance-verification\",\"code\":",
+                            map[i].verification, strlen(map[i].verification), "}]}",
+                            "status became verificationStatus");
+        if (map[i].clinical)
+            insert_with_str(u, parent, ref, "clinicalStatus",
+                            "{\"coding\":[{\"system\":\"" THO "allergyintolerance-clinical\",\"code\":",
+                            map[i].clinical, strlen(map[i].clinical), "}]}",
+                            "status became clinicalStatus");
+        s4s_edit_remove(u->rc, m, KIND, "status split into clinicalStatus and verificationStatus");
+        return;
+    }
+    to_extension(u, parent, m, "status", "Code");
+}
+
+/* DSTU2 Encounter.class code -> R4 Coding in v3 ActCode */
+static void fn_encounter_class(up *u, s4s_node *parent, s4s_node *m)
+{
+    static const struct { const char *v, *act; } map[] = {
+        {"inpatient", "IMP"}, {"outpatient", "AMB"}, {"ambulatory", "AMB"}, {"emergency", "EMER"},
+        {"home", "HH"}, {"field", "FLD"}, {"daytime", "SS"}, {"virtual", "VR"},
+    };
+    for (size_t i = 0; s4s_is_str(m) && i < sizeof map / sizeof map[0]; i++)
+        if (s4s_str_eq(m, map[i].v)) {
+            if (insert_with_str(u, parent, m, "class",
+                                "{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActCode\",\"code\":",
+                                map[i].act, strlen(map[i].act), "}", "class became a v3 ActCode Coding"))
+                s4s_edit_remove(u->rc, m, KIND, "class code moved into the Coding");
+            return;
+        }
+    if (s4s_is_str(m))
+        to_extension(u, parent, m, "class", "Code");
+}
+
+/* DSTU2 HumanName.family (array of parts) -> one string */
+static void fn_family(up *u, s4s_node *names)
+{
+    bool many = names->type == S4S_J_ARRAY;
+    for (s4s_node *h = many ? names->first : names; h; h = many ? h->next : NULL) {
+        s4s_node *f = h->type == S4S_J_OBJECT ? s4s_get(h, "family") : NULL;
+        if (!f || f->type != S4S_J_ARRAY || (h->flags & S4S_NF_REMOVED))
+            continue;
+        s4s_buf b;
+        s4s_buf_init(&b, 1u << 20);
+        S4S_EACH(p, f)
+            if (s4s_is_str(p))
+                (void)((b.len && !s4s_buf_putc(&b, ' ')) || !s4s_buf_put(&b, p->str, p->len));
+        if (!b.over && insert_with_str(u, h, f, "family", "", b.p ? b.p : "", b.len, "",
+                                       "family parts joined into one string"))
+            s4s_edit_remove(u->rc, f, KIND, "family parts moved into one string");
+        s4s_buf_free(&b);
+    }
+}
+
+/* dosage dose[x] and rate[x] -> doseAndRate[0] */
+static void fn_dose_and_rate(up *u, s4s_node *m)
+{
+    static const struct { const char *from, *to; } keys[] = {
+        {"doseQuantity", "doseQuantity"}, {"doseRange", "doseRange"},
+        {"quantityQuantity", "doseQuantity"}, {"quantityRange", "doseRange"},
+        {"rateRatio", "rateRatio"}, {"rateRange", "rateRange"}, {"rateQuantity", "rateQuantity"},
+    };
+    if (m->type != S4S_J_ARRAY)
+        return;
+    S4S_EACH(d, m) {
+        if (d->type != S4S_J_OBJECT)
+            continue;
+        s4s_node *dar = NULL;
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            s4s_node *v = s4s_get(d, keys[i].from);
+            if (!v)
+                continue;
+            if (!dar) {
+                dar = s4s_edit_insert_json(u->rc, d, v, "doseAndRate", "[{}]", KIND,
+                                           "dose and rate moved into doseAndRate");
+                if (!dar)
+                    return;
+            }
+            s4s_edit_move(u->rc, v, dar->first, NULL, keys[i].to, KIND, "moved into doseAndRate");
+        }
+        s4s_node *site = s4s_get(d, "siteCodeableConcept");
+        if (site)
+            s4s_edit_move(u->rc, site, d, site, "site", KIND, "member renamed for R4");
+        s4s_node *add = s4s_get(d, "additionalInstructions");
+        if (add)
+            wrap_list(u, d, add, "additionalInstruction");
+    }
+}
+
+/* DSTU2 Reference -> [{actor: Reference}] */
+static void fn_performer_actor(up *u, s4s_node *parent, s4s_node *m)
+{
+    if (m->type != S4S_J_OBJECT)
+        return;
+    s4s_node *a = s4s_edit_insert_json(u->rc, parent, m, "performer", "[{}]", KIND,
+                                       "performer became a list of actors");
+    if (a)
+        s4s_edit_move(u->rc, m, a->first, NULL, "actor", KIND, "reference moved into performer.actor");
+}
+
+/* Immunization.explanation members move up to the resource */
+static void fn_hoist(up *u, s4s_node *parent, s4s_node *m)
+{
+    if (m->type != S4S_J_OBJECT)
+        return;
+    S4S_EACH(c, m) {
+        s4s_node *have = s4s_get(parent, c->key);
+        if (have && have->type == S4S_J_ARRAY && c->type == S4S_J_ARRAY) {
+            S4S_EACH(i, c)
+                s4s_edit_move(u->rc, i, have, NULL, NULL, KIND, "moved up to the resource");
+        } else if (!have) {
+            s4s_edit_move(u->rc, c, parent, m, c->key, KIND, "moved up to the resource");
+        } else {
+            to_extension(u, parent, c, "explanation", infer_type(c) ? infer_type(c) : "String");
+        }
+    }
+    s4s_edit_remove(u->rc, m, KIND, "emptied explanation removed");
+}
+
+/* Observation.related: has-member -> hasMember, derived-from -> derivedFrom */
+static void fn_related(up *u, s4s_node *parent, s4s_node *m)
+{
+    if (m->type != S4S_J_ARRAY)
+        return;
+    bool rest = false;
+    S4S_EACH(r, m) {
+        s4s_node *t = r->type == S4S_J_OBJECT ? s4s_get(r, "target") : NULL;
+        const char *key = NULL;
+        if (t && s4s_str_eq(s4s_get(r, "type"), "has-member")) key = "hasMember";
+        else if (t && s4s_str_eq(s4s_get(r, "type"), "derived-from")) key = "derivedFrom";
+        s4s_node *to = key ? array_member(u, parent, key) : NULL;
+        if (!to) {
+            rest = true;
+            continue;
+        }
+        s4s_edit_move(u->rc, t, to, NULL, NULL, KIND, "related target moved");
+        r->flags |= S4S_NF_REMOVED;
+    }
+    if (rest)
+        to_extension(u, parent, m, "related", "");
+    else
+        s4s_edit_remove(u->rc, m, KIND, "related emptied");
+}
+
+/* --- the table engine ---------------------------------------------------- */
+
+static bool family_array(const s4s_node *names)
+{
+    bool many = names->type == S4S_J_ARRAY;
+    for (const s4s_node *h = many ? names->first : names; h; h = many ? h->next : NULL) {
+        const s4s_node *f = h->type == S4S_J_OBJECT ? s4s_get(h, "family") : NULL;
+        if (f && f->type == S4S_J_ARRAY)
+            return true;
+    }
+    return false;
+}
+
+/* Is leaf m (the member at the row's path) evidence of an old version? */
+static bool row_matches(const s4s_up_row *r, const s4s_node *m)
+{
+    if (r->op == S4S_UP_TYPE)
+        return true;
+    if (!m || r->op == S4S_UP_ADD)
+        return false;
+    switch (r->op) {
+    case S4S_UP_CODE: return s4s_str_eq(m, r->arg);
+    case S4S_UP_CC:   return s4s_is_str(m);
+    case S4S_UP_LIST: return m->type != S4S_J_ARRAY;
+    case S4S_UP_NOTE: return m->type != S4S_J_ARRAY && m->type != S4S_J_OBJECT;
+    case S4S_UP_FN:
+        if (!strcmp(r->arg, "family-string")) return family_array(m);
+        if (!strcmp(r->arg, "dose-and-rate")) return false; /* shapes R4 shares */
+        if (!strcmp(r->arg, "performer-actor")) return m->type == S4S_J_OBJECT;
+        if (!strcmp(r->arg, "encounter-class")) return s4s_is_str(m);
+        return true;
+    default:          return true;
+    }
+}
+
+typedef struct leaf_ctx {
+    up               *u;
+    const s4s_up_row *r;
+    bool              apply, hit;
+} leaf_ctx;
+
+static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m, const char *leaf)
+{
+    const char *path = r->path;
+    switch (r->op) {
+    case S4S_UP_TYPE:
+        s4s_edit_set_str(u->rc, s4s_get(u->rc->root, "resourceType"), r->arg, strlen(r->arg), KIND,
+                         "resource type renamed for R4");
+        break;
+    case S4S_UP_RENAME: rename_member(u, parent, m, r->arg, path); break;
+    case S4S_UP_CODE:
+        if (r->arg2)
+            s4s_edit_set_str(u->rc, m, r->arg2, strlen(r->arg2), KIND, "code renamed for R4");
+        break;
+    case S4S_UP_CC:   to_cc(u, parent, m, r->arg, r->arg2 ? r->arg2 : leaf); break;
+    case S4S_UP_LIST: wrap_list(u, parent, m, r->arg ? r->arg : leaf); break;
+    case S4S_UP_NOTE: {
+        if (m->type == S4S_J_ARRAY || m->type == S4S_J_OBJECT)
+            break;
+        s4s_node *a = s4s_edit_insert_json(u->rc, parent, m, r->arg, "[{}]", KIND,
+                                           "value wrapped in an R4 element");
+        if (a)
+            s4s_edit_move(u->rc, m, a->first, NULL, r->arg2 ? r->arg2 : "text", KIND,
+                          "value moved into the wrapping element");
+        break;
+    }
+    case S4S_UP_ONE: {
+        if (m->type != S4S_J_ARRAY)
+            break;
+        s4s_node *first = s4s_at(m, 0);
+        if (first && !s4s_get(parent, r->arg))
+            s4s_edit_move(u->rc, first, parent, m, r->arg, KIND, "R4 keeps one: the first item");
+        if (s4s_at(m, 0))
+            to_extension(u, parent, m, path, infer_type(s4s_at(m, 0)));
+        else
+            s4s_edit_remove(u->rc, m, KIND, "list emptied into the R4 element");
+        break;
+    }
+    case S4S_UP_ADD:
+        if (!s4s_get(parent, r->arg))
+            s4s_edit_add_str(u->rc, parent, r->arg, r->arg2, KIND, "R4 requires this element");
+        break;
+    case S4S_UP_EXT: to_extension(u, parent, m, path, r->arg); break;
+    case S4S_UP_FN:
+        if (!strcmp(r->arg, "not-done")) fn_negation(u, m, "not-done");
+        else if (!strcmp(r->arg, "not-taken")) fn_negation(u, m, "not-taken");
+        else if (!strcmp(r->arg, "primary-source")) {
+            if (m->type == S4S_J_TRUE || m->type == S4S_J_FALSE) {
+                if (s4s_edit_insert_json(u->rc, parent, m, "primarySource",
+                                         m->type == S4S_J_TRUE ? "false" : "true", KIND,
+                                         "primarySource is the inverse of reported"))
+                    s4s_edit_remove(u->rc, m, KIND, "reported replaced by primarySource");
+            }
+        }
+        else if (!strcmp(r->arg, "allergy-status")) fn_allergy_status(u, parent, m);
+        else if (!strcmp(r->arg, "encounter-class")) fn_encounter_class(u, parent, m);
+        else if (!strcmp(r->arg, "family-string")) fn_family(u, m);
+        else if (!strcmp(r->arg, "dose-and-rate")) fn_dose_and_rate(u, m);
+        else if (!strcmp(r->arg, "performer-actor")) fn_performer_actor(u, parent, m);
+        else if (!strcmp(r->arg, "hoist")) fn_hoist(u, parent, m);
+        else if (!strcmp(r->arg, "observation-related")) fn_related(u, parent, m);
+        break;
+    }
+}
+
+/* Visit every member at the dotted path below obj (arrays fan out). */
+static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
+{
+    const char *dot = strchr(path, '.');
+    size_t n = dot ? (size_t)(dot - path) : strlen(path);
+    if (n == 0) {
+        c->hit = c->hit || row_matches(c->r, NULL);
+        if (c->apply)
+            apply_row(c->u, c->r, obj, NULL, "");
+        return;
+    }
+    char seg[64];
+    if (n >= sizeof seg)
+        return;
+    memcpy(seg, path, n);
+    seg[n] = '\0';
+    s4s_node *m = s4s_get(obj, seg);
+    if (!m)
+        return;
+    if (!dot) {
+        bool hit = row_matches(c->r, m);
+        c->hit = c->hit || hit;
+        /* functions check shapes themselves: some convert without being evidence */
+        if (c->apply && (hit || c->r->op == S4S_UP_FN))
+            apply_row(c->u, c->r, obj, m, seg);
+        return;
+    }
+    bool many = m->type == S4S_J_ARRAY;
+    for (s4s_node *i = many ? m->first : m; i; i = many ? i->next : NULL)
+        if (!(i->flags & S4S_NF_REMOVED) && i->type == S4S_J_OBJECT)
+            each_leaf(c, i, dot + 1);
+}
+
+/* Source version of the resource: 0 when no row gives evidence. */
+static unsigned detect(up *u)
+{
+    unsigned seen = 0;
+    for (size_t i = 0; i < s4s_up_n_rows; i++) {
+        const s4s_up_row *r = &s4s_up_rows[i];
+        if (strcmp(r->type, u->type) != 0)
+            continue;
+        leaf_ctx c = {.u = u, .r = r};
+        each_leaf(&c, u->rc->root, r->path);
+        if (c.hit)
+            seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
+    }
+    if (!seen)
+        return 0;
+    if (u->rc->opts->upgrade_from)
+        return u->rc->opts->upgrade_from;
+    return (seen & S4S_UP_DSTU2) || !(seen & S4S_UP_STU3) ? S4S_UP_DSTU2 : S4S_UP_STU3;
+}
+
+/* System URIs that R4 moved to terminology.hl7.org; references to renamed types. */
+static void rewrite_uris(up *u, s4s_node *n)
+{
+    S4S_EACH(c, n) {
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
+            rewrite_uris(u, c);
+            continue;
+        }
+        if (!s4s_is_str(c) || !c->key)
+            continue;
+        if (s4s_key_eq(c, "system")) {
+            for (size_t i = 0; i < s4s_up_n_systems; i++)
+                if (s4s_str_eq(c, s4s_up_systems[i].old_uri)) {
+                    s4s_edit_set_str(u->rc, c, s4s_up_systems[i].new_uri,
+                                     strlen(s4s_up_systems[i].new_uri), KIND,
+                                     "code system moved to terminology.hl7.org in R4");
+                    break;
+                }
+            static const char v2[] = "http://hl7.org/fhir/v2/", v3[] = "http://hl7.org/fhir/v3/";
+            bool is2 = !strncmp(c->str, v2, sizeof v2 - 1), is3 = !strncmp(c->str, v3, sizeof v3 - 1);
+            if ((is2 || is3) && !strchr(c->str + sizeof v2 - 1, '/')) {
+                char uri[256];
+                int k = snprintf(uri, sizeof uri, THO "%s-%s", is2 ? "v2" : "v3", c->str + sizeof v2 - 1);
+                if (k > 0 && (size_t)k < sizeof uri)
+                    s4s_edit_set_str(u->rc, c, uri, (size_t)k, KIND,
+                                     "code system moved to terminology.hl7.org in R4");
+            }
+        } else if (s4s_key_eq(c, "reference")) {
+            static const char old[] = "MedicationOrder/";
+            const char *at = strstr(c->str, old);
+            if (at && (at == c->str || at[-1] == '/')) {
+                s4s_buf b;
+                s4s_buf_init(&b, 1u << 20);
+                if (s4s_buf_put(&b, c->str, (size_t)(at - c->str)) &&
+                    s4s_buf_puts(&b, "MedicationRequest/") &&
+                    s4s_buf_puts(&b, at + sizeof old - 1))
+                    s4s_edit_set_str(u->rc, c, b.p, b.len, KIND,
+                                     "MedicationOrder is MedicationRequest in R4");
+                s4s_buf_free(&b);
+            }
+        }
+    }
+}
+
+/* --- the rule ---------------------------------------------------------- */
+
+static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
+{
+    (void)o; (void)term;
+    up_state *st = s4s_xcalloc(1, sizeof *st);
+    *state = st; /* first: an allocation failure below must still find it to free */
+    s4s_counter_init(&st->by_type[0], MAX_KEYS);
+    s4s_counter_init(&st->by_type[1], MAX_KEYS);
+    s4s_counter_init(&st->to_ext, MAX_KEYS);
+    return S4S_OK;
+}
+
+static void apply(s4s_rctx *rc, void *state)
+{
+    if (!rc->root || rc->root->type != S4S_J_OBJECT || !rc->type)
+        return;
+    up u = {.rc = rc, .st = state, .type = rc->type};
+    u.ver = detect(&u);
+    if (!u.ver)
+        return;
+    const char *from = u.ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
+    s4s_repair(rc, NULL, "version-upgrade", from, "R4", "converted from FHIR %s to R4", from);
+    for (size_t i = 0; i < s4s_up_n_rows; i++) {
+        const s4s_up_row *r = &s4s_up_rows[i];
+        if (!(r->from & u.ver) || strcmp(r->type, u.type) != 0)
+            continue;
+        leaf_ctx c = {.u = &u, .r = r, .apply = true};
+        each_leaf(&c, rc->root, r->path);
+    }
+    rewrite_uris(&u, rc->root);
+    s4s_counter_add(&u.st->by_type[u.ver == S4S_UP_DSTU2 ? 0 : 1], u.type, strlen(u.type), 0, 1);
+    rc->type = s4s_get_str(rc->root, "resourceType");
+    rc->upgraded_from = from;
+}
+
+static void stats(void *state, s4s_jw *w)
+{
+    up_state *st = state;
+    s4s_jw_key(w, "upgrade");
+    s4s_jw_obj(w);
+    s4s_counter_write(&st->by_type[0], w, "DSTU2");
+    s4s_counter_write(&st->by_type[1], w, "STU3");
+    s4s_counter_write(&st->to_ext, w, "to_extension");
+    s4s_jw_obj_end(w);
+}
+
+static void fini(void *state)
+{
+    up_state *st = state;
+    s4s_counter_free(&st->by_type[0]);
+    s4s_counter_free(&st->by_type[1]);
+    s4s_counter_free(&st->to_ext);
+    free(st);
+}
+
+const s4s_rule s4s_rule_upgrade = {"upgrade", init, apply, stats, NULL /*side_output*/, fini};
