@@ -1128,7 +1128,8 @@ static bool at_position(const ps *p)
  * the same place) or "c.100A>G^200del" (another change). */
 static bool or_alts(ps *p, s4s_hgvs_var *v)
 {
-    while (pk(p) == '^') {
+    const s4s_hgvs_var *prev = v; /* a fixed array: pointers stay valid */
+    for (; pk(p) == '^'; prev = p->h->vars + p->h->nvars - 1) {
         p->i++;
         s4s_hgvs_var *w = newvar(p, S4S_HGVS_SEP_OR);
         if (!w)
@@ -1143,12 +1144,12 @@ static bool or_alts(ps *p, s4s_hgvs_var *v)
             continue;
         }
         w->loc = v->loc;
-        if (v->edit == S4S_HGVS_E_SUB && p->kind != 'p' && is_base(pk(p), p->kind == 'r') &&
+        if (prev->edit == S4S_HGVS_E_SUB && p->kind != 'p' && is_base(pk(p), p->kind == 'r') &&
             pk2(p) != '>' && !isalpha((unsigned char)pk2(p))) {
-            /* "A>C^G": another new base */
+            /* "A>C^G": another new base for the substitution before it */
             w->edit = S4S_HGVS_E_SUB;
-            w->ref_off = v->ref_off;
-            w->ref_len = v->ref_len;
+            w->ref_off = prev->ref_off;
+            w->ref_len = prev->ref_len;
             if (!bases(p, &w->alt_off, &w->alt_len, true))
                 return false;
             continue;

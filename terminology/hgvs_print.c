@@ -94,15 +94,24 @@ static void ter_tail(out *o, const s4s_hgvs_var *v)
         putnum(o, v->num);
 }
 
-static void edit(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, bool prot)
+/* "A>C^G": an alternative new base after a substitution of the same bases
+ * is written as the base alone (it parses back only in that place) */
+static bool short_alt(const s4s_hgvs *h, const s4s_hgvs_var *v, const s4s_hgvs_var *prev)
+{
+    return v->sep == S4S_HGVS_SEP_OR && !(v->flags & S4S_HGVS_V_HAS_LOC) && prev &&
+           prev->edit == S4S_HGVS_E_SUB && prev->ref_len == v->ref_len &&
+           !memcmp(h->pool + prev->ref_off, h->pool + v->ref_off, v->ref_len);
+}
+
+static void edit(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, const s4s_hgvs_var *prev, bool prot)
 {
     const char *alt = h->pool + v->alt_off;
     switch (v->edit) {
     case S4S_HGVS_E_SUB:
         if (prot)
             aaseq(o, alt, v->alt_len);
-        else if (v->sep == S4S_HGVS_SEP_OR && !(v->flags & S4S_HGVS_V_HAS_LOC))
-            put(o, alt, v->alt_len);   /* "A>C^G" */
+        else if (short_alt(h, v, prev))
+            put(o, alt, v->alt_len);
         else {
             put(o, h->pool + v->ref_off, v->ref_len);
             putc_(o, '>');
@@ -170,7 +179,8 @@ static void edit(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, bool prot)
 /* One change.  "^" alternatives share the parentheses of a predicted
  * change: "(" before the first, ")" after the last (next: the change after
  * v, or NULL). */
-static void var(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, const s4s_hgvs_var *next)
+static void var(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, const s4s_hgvs_var *prev,
+                const s4s_hgvs_var *next)
 {
     bool prot = h->kind == 'p';
     bool open = (v->flags & S4S_HGVS_V_PREDICTED) && v->sep != S4S_HGVS_SEP_OR;
@@ -186,7 +196,7 @@ static void var(out *o, const s4s_hgvs *h, const s4s_hgvs_var *v, const s4s_hgvs
     }
     if (v->flags & S4S_HGVS_V_EDIT_UNC)
         putc_(o, '(');
-    edit(o, h, v, prot);
+    edit(o, h, v, prev, prot);
     if (v->flags & S4S_HGVS_V_EDIT_UNC)
         putc_(o, ')');
     if (close)
@@ -236,7 +246,7 @@ size_t s4s_hgvs_print(const s4s_hgvs *h, char *buf, size_t cap)
                 putc_(&o, '(');
             open = true;
         }
-        var(&o, h, v, k + 1 < h->nvars ? &h->vars[k + 1] : NULL);
+        var(&o, h, v, k ? &h->vars[k - 1] : NULL, k + 1 < h->nvars ? &h->vars[k + 1] : NULL);
     }
     if (open) {
         if (h->group_pred)
