@@ -56,6 +56,9 @@ static const char usage_text[] =
 "      --invariants=error|all check the R4 FHIRPath invariants of error severity\n"
 "                             (default), or warnings and best-practice ones too\n"
 "      --no-invariants        do not check FHIRPath invariants\n"
+"Profiles:\n"
+"      --profile=us-core|none check each resource against its US Core 3.1.1 profile\n"
+"                             (none: only profiles named in meta.profile; default)\n"
 "Units:\n"
 "      --convert-vitals       convert vital signs to kg, cm, Cel (originals kept in an extension)\n"
 "      --vital-ranges=FILE    plausible vital-sign ranges (TSV: LOINC, UCUM unit, low, high\n"
@@ -130,7 +133,8 @@ static double now(void)
 enum {
     O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
-    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV
+    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV,
+    O_PROFILE
 };
 
 static const struct option long_opts[] = {
@@ -153,6 +157,7 @@ static const struct option long_opts[] = {
     {"vital-ranges", required_argument, NULL, O_RANGES},
     {"invariants", required_argument, NULL, O_INV},
     {"no-invariants", no_argument, NULL, O_NO_INV},
+    {"profile", required_argument, NULL, O_PROFILE},
     {"max-depth", required_argument, NULL, O_MAX_DEPTH},
     {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
     {"read-size", required_argument, NULL, O_READ_SIZE},
@@ -205,6 +210,11 @@ static int parse_args(int argc, char **argv, cli *c)
             else return usage_error("--invariants must be error or all, not '%s'", optarg);
             break;
         case O_NO_INV: c->o.invariants = S4S_INVARIANTS_OFF; break;
+        case O_PROFILE:
+            if (!strcmp(optarg, "us-core")) c->o.profile = S4S_PROFILE_US_CORE;
+            else if (!strcmp(optarg, "none")) c->o.profile = S4S_PROFILE_NONE;
+            else return usage_error("--profile must be us-core or none, not '%s'", optarg);
+            break;
         case O_MAX_DEPTH: {
             size_t v;
             if (!parse_size(optarg, &v) || v > 4096)
