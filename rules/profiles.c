@@ -7,7 +7,7 @@
  * --profile=us-core also the one US Core profile for the resource's type,
  * chosen by content where a type has several (the highest-priority profile
  * whose selector pattern its code, else category, contains; else the
- * type's profile without a selector).  A profile named but not known gets
+ * type's profile without a selector; a type's only profile always applies).  A profile named but not known gets
  * one information issue; the resource is then checked against base R4 only.
  *
  * The check walks the profile's kept snapshot elements over the instance:
@@ -359,10 +359,13 @@ static int find_profile(const char *url, size_t n)
 /* the US Core profile for this resource by type and content, or -1 */
 static int select_profile(const prof_state *st, const s4s_node *root, const char *type)
 {
-    int best = -1, deflt = -1;
+    int best = -1, deflt = -1, only = -1;
+    unsigned n = 0;
     for (unsigned i = 0; i < S4S_PROF_N_PROFILES; i++) {
         const s4s_prof *p = &s4s_profs[i];
         if (p->extension || strcmp(p->type, type)) continue;
+        only = (int)i;
+        n++;
         if (!p->selector) { deflt = (int)i; continue; }
         const s4s_node *m = s4s_get(root, p->prio == 2 ? "code" : "category");
         if (!m || !json_match(st->selector[i], m, false)) continue;
@@ -370,6 +373,7 @@ static int select_profile(const prof_state *st, const s4s_node *root, const char
             (p->prio == s4s_profs[best].prio && strlen(p->selector) > strlen(s4s_profs[best].selector)))
             best = (int)i;
     }
+    if (n == 1) return only; /* a type's one profile applies whatever its content */
     return best >= 0 ? best : deflt;
 }
 
