@@ -493,6 +493,9 @@ static void stats(void *state, s4s_jw *w)
 {
     prof_state *st = state;
     if (!st) return;
+    bool any = st->us_core || st->unknown;
+    for (unsigned i = 0; i < S4S_PROF_N_PROFILES; i++) any |= st->checked[i] != 0;
+    if (!any) return; /* a run that involves no profile keeps its stats as before */
     s4s_jw_key(w, "profiles");
     s4s_jw_obj(w);
     s4s_jw_kstr(w, "mode", st->us_core ? "us-core" : "none");
