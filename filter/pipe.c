@@ -406,23 +406,35 @@ static s4s_rc pipe_feed(s4s_pipe *p, const void *buf, size_t len)
 
 /* The families' side files, each composed in memory and then written
  * through its sink, so a write error is caught and counted like any other. */
+typedef struct memstream { FILE *f; char *text; size_t len; } memstream;
+
+/* hold fn: a family ran out of memory while writing into the stream */
+static void memstream_drop(void *v)
+{
+    memstream *m = v;
+    fclose(m->f);
+    free(m->text);
+}
+
 static s4s_rc side_outputs(s4s_pipe *p)
 {
     if (!p->io.coverage)
         return S4S_OK;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem)
+    memstream m = {NULL, NULL, 0};
+    m.f = open_memstream(&m.text, &m.len);
+    if (!m.f)
         return S4S_ERR_NOMEM;
+    s4s_oom_hold h;
+    s4s_oom_push(&h, &m, memstream_drop);
     s4s_outputs side = p->io;
-    side.coverage = mem;
+    side.coverage = m.f;
     for (unsigned i = 0; i < s4s_n_rules; i++)
         if (s4s_rules[i]->side_output && s4s_rule_enabled(i, p->o))
             s4s_rules[i]->side_output(p->rule_state[i], &side);
-    fclose(mem);
-    s4s_rc rc = sink_write(p, &p->cov_s, text, len);
-    free(text);
+    s4s_oom_pop(&h);
+    fclose(m.f);
+    s4s_rc rc = sink_write(p, &p->cov_s, m.text, m.len);
+    free(m.text);
     return rc;
 }
 

@@ -460,7 +460,10 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     (void)term;
     *state = NULL;
     if (!o->validate) return S4S_OK;
+    /* published before it is filled: an allocation failure unwinds to the
+     * pipe, whose fini then frees the half-built state (alloc.h) */
     prof_state *st = s4s_xcalloc(1, sizeof *st);
+    *state = st;
     st->arena = s4s_arena_new(1 << 14);
     st->us_core = o->profile == S4S_PROFILE_US_CORE;
     for (unsigned i = 0; i < S4S_PROF_N_ELEMS; i++) {
@@ -481,11 +484,11 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
         st->con_n[c->elem]++;
         if (s4s_fp_compile(st->arena, c->expr, strlen(c->expr), &st->con_expr[i], err, sizeof err) != S4S_OK) {
             fprintf(stderr, "s4s-normalize: profile constraint %s does not compile: %s\n", c->key, err);
+            *state = NULL;
             fini(st);
             return S4S_ERR_FORMAT;
         }
     }
-    *state = st;
     return S4S_OK;
 }
 
