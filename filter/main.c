@@ -68,6 +68,9 @@ static const char usage_text[] =
 "      --no-invariants        do not check FHIRPath invariants\n"
 "      --no-upgrade           report DSTU2/STU3 resources instead of converting them to R4\n"
 "      --from=dstu2|stu3|auto source version of old resources (default auto: detected)\n"
+"Profiles:\n"
+"      --profile=us-core|none check each resource against its US Core 3.1.1 profile\n"
+"                             (none: only profiles named in meta.profile; default)\n"
 "Units:\n"
 "      --convert-vitals       convert vital signs to kg, cm, Cel (originals kept in an extension)\n"
 "      --vital-ranges=FILE    plausible vital-sign ranges (TSV: LOINC, UCUM unit, low, high\n"
@@ -146,7 +149,8 @@ enum {
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
     O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV,
     O_OUT_FMT, O_SPLIT, O_SPLIT_GZ, O_REPORT_FMT, O_REJECT_FMT, O_FAIL_ON,
-    O_NO_UPGRADE, O_FROM
+    O_NO_UPGRADE, O_FROM,
+    O_PROFILE
 };
 
 static const struct option long_opts[] = {
@@ -177,6 +181,7 @@ static const struct option long_opts[] = {
     {"no-invariants", no_argument, NULL, O_NO_INV},
     {"no-upgrade", no_argument, NULL, O_NO_UPGRADE},
     {"from", required_argument, NULL, O_FROM},
+    {"profile", required_argument, NULL, O_PROFILE},
     {"max-depth", required_argument, NULL, O_MAX_DEPTH},
     {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
     {"read-size", required_argument, NULL, O_READ_SIZE},
@@ -259,6 +264,11 @@ static int parse_args(int argc, char **argv, cli *c)
             else if (!strcmp(optarg, "dstu2")) c->o.upgrade_from = 1;
             else if (!strcmp(optarg, "stu3")) c->o.upgrade_from = 2;
             else return usage_error("--from must be dstu2, stu3 or auto, not '%s'", optarg);
+            break;
+        case O_PROFILE:
+            if (!strcmp(optarg, "us-core")) c->o.profile = S4S_PROFILE_US_CORE;
+            else if (!strcmp(optarg, "none")) c->o.profile = S4S_PROFILE_NONE;
+            else return usage_error("--profile must be us-core or none, not '%s'", optarg);
             break;
         case O_MAX_DEPTH: {
             size_t v;

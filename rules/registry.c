@@ -7,7 +7,7 @@
  * runs next and is the only family that
  * runs under --no-validate (it is part of the passthrough); nfc (only with
  * --nfc) runs next, so every later family sees normalized text; structure
- * follows (later families may rely on its verdict being recorded, never on
+ * follows, then profiles (later families may rely on its verdict being recorded, never on
  * the tree being valid); terminology-aware families follow, variants before
  * codes so codes judges the repaired gene codes.  Stats sections appear in
  * this order.  Adding a family is one row here plus its own file.
@@ -18,6 +18,7 @@ extern const s4s_rule s4s_rule_upgrade;  /* upgrade.c: DSTU2/STU3 -> R4 */
 extern const s4s_rule s4s_rule_urnuuid;   /* urnuuid.c: urn:uuid references -> Type/id */
 extern const s4s_rule s4s_rule_nfc;       /* nfc.c: Unicode NFC (--nfc) */
 extern const s4s_rule s4s_rule_structure; /* structure.c: FHIR R4 definitions */
+extern const s4s_rule s4s_rule_profiles;  /* profiles.c: US Core 3.1.1 profiles */
 extern const s4s_rule s4s_rule_codes;     /* codes.c: system URIs, code syntax, look-ups */
 extern const s4s_rule s4s_rule_units;     /* units.c: UCUM quantities */
 extern const s4s_rule s4s_rule_variants;  /* variants.c: HGVS and HGNC */
@@ -28,6 +29,7 @@ const s4s_rule *const s4s_rules[] = {
     &s4s_rule_urnuuid,
     &s4s_rule_nfc,
     &s4s_rule_structure,
+    &s4s_rule_profiles,
     &s4s_rule_variants, /* before codes: it repairs gene codes (2623 -> HGNC:2623) that codes then looks up */
     &s4s_rule_codes,
     &s4s_rule_units,

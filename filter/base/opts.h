@@ -28,6 +28,11 @@ typedef enum s4s_invariants {
     S4S_INVARIANTS_OFF    /* --no-invariants */
 } s4s_invariants;
 
+typedef enum s4s_profile_mode {
+    S4S_PROFILE_NONE,    /* default: only profiles named in meta.profile */
+    S4S_PROFILE_US_CORE  /* --profile=us-core: the US Core profile per type */
+} s4s_profile_mode;
+
 typedef struct s4s_opts {
     s4s_on_invalid on_invalid;
     bool        validate;            /* false: --no-validate, pure passthrough */
@@ -50,6 +55,8 @@ typedef struct s4s_opts {
     /* DSTU2/STU3 -> R4 (rules/upgrade.c) */
     bool        no_upgrade;          /* --no-upgrade */
     unsigned    upgrade_from;        /* --from: 0 auto, 1 dstu2, 2 stu3 (S4S_UP_* bits) */
+    /* profiles (rules/profiles.c) */
+    s4s_profile_mode profile;        /* --profile=us-core|none */
 } s4s_opts;
 
 void s4s_opts_default(s4s_opts *o);
