@@ -189,8 +189,22 @@ static void push_member(s4s_fp_env *env, s4s_fp_coll *out, const s4s_node *obj, 
 
 static bool upper(char c) { return c >= 'A' && c <= 'Z'; }
 
+/* a TypeInfo's two members */
+static void typeinfo_member(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen, s4s_fp_coll *out)
+{
+    const char *s = nlen == 9 && !memcmp(name, "namespace", 9) ? v->u.ti.ns
+                  : nlen == 4 && !memcmp(name, "name", 4) ? v->u.ti.name : NULL;
+    if (!s) return;
+    fp_val r;
+    sys(&r, FK_STR);
+    r.u.s.p = s;
+    r.u.s.len = (uint32_t)strlen(s);
+    fp_push(env, out, &r);
+}
+
 void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen, s4s_fp_coll *out)
 {
+    if (v->k == FK_TYPE) { typeinfo_member(env, v, name, nlen, out); return; }
     if (v->k != FK_NODE) return;
     const s4s_node *obj = v->n;
     unsigned ctx = v->ctx;
@@ -250,6 +264,7 @@ void fp_all_children(s4s_fp_env *env, const fp_val *v, s4s_fp_coll *out)
 static const char *const sys_names[] = {
     [FK_BOOL] = "Boolean", [FK_INT] = "Integer", [FK_DEC] = "Decimal", [FK_STR] = "String",
     [FK_DATE] = "Date", [FK_DATETIME] = "DateTime", [FK_TIME] = "Time", [FK_QTY] = "Quantity",
+    [FK_TYPE] = "TypeInfo",
 };
 
 const char *fp_type_name(const fp_val *v)
@@ -382,6 +397,7 @@ int fp_equal(s4s_fp_env *env, const fp_val *a, const fp_val *b)
         int c;
         return fp_qty_cmp(env, &x, &y, &c) ? c == 0 : -1;
     }
+    case FK_TYPE: return !strcmp(x.u.ti.ns, y.u.ti.ns) && !strcmp(x.u.ti.name, y.u.ti.name);
     default: return 0;
     }
 }

@@ -52,7 +52,8 @@ typedef struct fp_dt {
 } fp_dt;
 
 typedef enum fp_kind {
-    FK_NODE, FK_BOOL, FK_INT, FK_DEC, FK_STR, FK_DATE, FK_DATETIME, FK_TIME, FK_QTY
+    FK_NODE, FK_BOOL, FK_INT, FK_DEC, FK_STR, FK_DATE, FK_DATETIME, FK_TIME, FK_QTY,
+    FK_TYPE  /* what type() returns: a TypeInfo with namespace and name */
 } fp_kind;
 
 struct s4s_fp_val {
@@ -68,6 +69,7 @@ struct s4s_fp_val {
         struct { const char *p; uint32_t len; } s;
         fp_dt dt;
         struct { fp_dec v; const char *unit; } q; /* unit: UCUM or a calendar word */
+        struct { const char *ns, *name; } ti;     /* static strings: "FHIR"/"System", a type name */
     } u;
 };
 typedef s4s_fp_val fp_val;

@@ -225,6 +225,48 @@ static void test_html(void)
     CHECK_STR(ev("text.div.htmlChecks()", blank), R(B(false)));
 }
 
+/* type(): TypeInfo values, their members and equality */
+static void test_type(void)
+{
+    CHECK_STR(ev("Patient.active.type()", patient),
+              R("{\"type\":\"TypeInfo\",\"value\":{\"namespace\":\"FHIR\",\"name\":\"boolean\"}}"));
+    CHECK_STR(ev("name.first().type().name", patient), R(S("HumanName")));
+    CHECK_STR(ev("(1.5).type().namespace", patient), R(S("System")));
+    CHECK_STR(ev("(1.5).type().name", patient), R(S("Decimal")));
+    CHECK_STR(ev("gender.type() = birthDate.type()", patient), R(B(false)));
+    CHECK_STR(ev("given.type()", patient), R(""));
+    CHECK_STR(ev("name.given.type().count()", patient), R(I(3)));
+}
+
+/* memberOf() without a terminology cache: enumerated sets answer, a whole
+ * system is not evaluated (empty, noted once per value set), never false */
+static void test_memberof(void)
+{
+    const char *c = "{\"resourceType\":\"Condition\",\"severity\":{\"coding\":[{\"system\":\"http://snomed.info/sct\","
+                    "\"code\":\"6736007\"}]},\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"1-8\"}]}}";
+    CHECK_STR(ev("severity.memberOf('http://hl7.org/fhir/ValueSet/condition-severity')", c), R(B(true)));
+    CHECK_STR(ev("severity.coding.memberOf('http://hl7.org/fhir/ValueSet/condition-severity|4.0.1')", c), R(B(true)));
+    CHECK_STR(ev("'6736007'.memberOf('http://hl7.org/fhir/ValueSet/condition-severity')", c), R(B(true)));
+    CHECK_STR(ev("code.memberOf('http://hl7.org/fhir/ValueSet/condition-severity')", c), R(B(false)));
+    CHECK_STR(ev("code.memberOf('http://hl7.org/fhir/ValueSet/condition-sever')", c), R(""));
+    CHECK_STR(ev("(severity | code).memberOf('http://hl7.org/fhir/ValueSet/condition-severity')", c),
+              "{\"error\":\"memberOf() needs a single item, got 2 at position 19\"}");
+    FILE *info = tmpfile();
+    s4s_fp_run_opts o = {.info = info};
+    s4s_buf b;
+    s4s_buf_init(&b, 1 << 20);
+    s4s_fp_run("(code | code.coding).select(memberOf('http://hl7.org/fhir/ValueSet/observation-codes'))", c, &o, &b);
+    CHECK(b.len == 13 && !memcmp(b.p, "{\"result\":[]}", 13));
+    s4s_buf_free(&b);
+    char line[256] = "";
+    unsigned lines = 0;
+    rewind(info);
+    while (fgets(line, sizeof line, info)) lines++;
+    fclose(info);
+    CHECK(lines == 1);
+    CHECK(strstr(line, "value set http://hl7.org/fhir/ValueSet/observation-codes not evaluated") != NULL);
+}
+
 /* every invariant of the R4 definitions compiles */
 static void test_invariants_compile(void)
 {
@@ -282,6 +324,8 @@ int main(int argc, char **argv)
     test_collections();
     test_errors();
     test_html();
+    test_type();
+    test_memberof();
     test_fuzz_seeds();
     return UNIT_DONE();
 }
