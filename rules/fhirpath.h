@@ -97,6 +97,17 @@ typedef void (*s4s_fp_visit)(void *ud, const s4s_fp_val *item, unsigned elem, un
 void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4s_fp_want want,
                  s4s_fp_visit fn, void *ud);
 
+/* The tree node an element item stands for (NULL for an extension-only
+ * primitive). */
+const s4s_node *s4s_fp_item_node(const s4s_fp_val *item);
+
+/* A member whose absence decides e: evaluated with $this an object that
+ * has no member *name (nor a choice "<name>X", nor "_<name>"), e is true
+ * (*truth 1) or empty (*truth -1), whatever else $this holds, so callers
+ * may skip the evaluation.  False when no member of $this decides e
+ * (fhirpath_check.c, from the expression's shape alone). */
+bool s4s_fp_guard(const s4s_fp_expr *e, const char **name, size_t *n, int *truth);
+
 /* A result as a constraint sees it: 1 true, 0 false, -1 empty or not a
  * single boolean (not evaluated). */
 int s4s_fp_truth(const s4s_fp_coll *c);

@@ -937,12 +937,11 @@ void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out
                 fp_push(env, out, &in->v[i]);
         }
         return;
-    case F_UNION: case F_COMBINE:
+    case F_UNION: arg(c, e, 0, focus, &a); fp_union(env, in, &a, out); return;
+    case F_COMBINE:
         arg(c, e, 0, focus, &a);
-        for (uint32_t i = 0; i < in->n; i++)
-            if (e->fn == F_COMBINE || !fp_coll_has(env, out, &in->v[i])) fp_push(env, out, &in->v[i]);
-        for (uint32_t i = 0; i < a.n; i++)
-            if (e->fn == F_COMBINE || !fp_coll_has(env, out, &a.v[i])) fp_push(env, out, &a.v[i]);
+        for (uint32_t i = 0; i < in->n; i++) fp_push(env, out, &in->v[i]);
+        for (uint32_t i = 0; i < a.n; i++) fp_push(env, out, &a.v[i]);
         return;
     case F_IIF: {
         /* called on an input: the criterion sees that single item */
@@ -1003,22 +1002,23 @@ void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out
         const void *key = in->n == 1 && in->v[0].k == FK_NODE ? (const void *)in->v[0].n : NULL;
         for (unsigned i = 0; key && i < env->ndesc; i++)
             if (env->desc_key[i] == key) {
-                for (uint32_t j = 0; j < env->desc_val[i].n; j++) fp_push(env, out, &env->desc_val[i].v[j]);
+                fp_push_all(env, out, &env->desc_val[i]);
                 return;
             }
-        /* tree nodes are distinct, so no equality checks are needed */
-        s4s_fp_coll all = {0}, work = *in;
-        while (work.n && !env->err[0]) {
-            s4s_fp_coll next = {0};
-            for (uint32_t i = 0; i < work.n; i++) fp_all_children(env, &work.v[i], &next);
-            for (uint32_t i = 0; i < next.n; i++) fp_push(env, &all, &next.v[i]);
-            work = next;
+        /* breadth first in one collection: it is its own queue (items are
+         * copied out before pushing may move the array).  Tree nodes are
+         * distinct, so no equality checks are needed. */
+        s4s_fp_coll all = {0};
+        for (uint32_t i = 0; i < in->n; i++) fp_all_children(env, &in->v[i], &all);
+        for (uint32_t i = 0; i < all.n && !env->err[0]; i++) {
+            fp_val it = all.v[i];
+            fp_all_children(env, &it, &all);
         }
         if (key && env->ndesc < sizeof env->desc_key / sizeof env->desc_key[0] && !env->err[0]) {
             env->desc_key[env->ndesc] = key;
             env->desc_val[env->ndesc++] = all;
         }
-        for (uint32_t i = 0; i < all.n; i++) fp_push(env, out, &all.v[i]);
+        fp_push_all(env, out, &all);
         return;
     }
     case F_TRACE:
