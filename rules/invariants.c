@@ -190,15 +190,16 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     (void)term;
     *state = NULL;
     if (!o->validate || o->invariants == S4S_INVARIANTS_OFF) return S4S_OK;
+    /* held by the pipe from here on, so fini frees it if a later
+     * allocation runs out of memory */
     inv_state *st = s4s_xcalloc(1, sizeof *st);
+    *state = st;
     st->arena = s4s_arena_new(1 << 16);
     for (unsigned i = 0; i < S4S_FHIR_N_INV_EXPRS; i++) {
         char err[256];
         const char *src = s4s_fhir_inv_exprs[i];
         if (s4s_fp_compile(st->arena, src, strlen(src), &st->expr[i], err, sizeof err) != S4S_OK) {
             fprintf(stderr, "s4s-normalize: invariant expression does not compile: %s\n", err);
-            s4s_arena_free(st->arena);
-            free(st);
             return S4S_ERR_FORMAT;
         }
     }
@@ -223,7 +224,6 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     compute_live(st);
     st->env.ucum = s4s_ucum_new();
     s4s_counter_init(&st->by_key, 512);
-    *state = st;
     return S4S_OK;
 }
 

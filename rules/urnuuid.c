@@ -216,8 +216,8 @@ typedef struct rstate {
 static s4s_rc urnuuid_init(const s4s_opts *o, s4s_term *term, void **state)
 {
     rstate *st = s4s_xcalloc(1, sizeof *st);
+    *state = st; /* held by the pipe before the next allocation can fail */
     st->map = s4s_refmap_new(o->max_refs);
-    *state = st;
     return S4S_OK;
 }
 
