@@ -60,6 +60,11 @@ struct s4s_pipe {
     s4s_sax        *sax;
     s4s_term       *term;
     void          **rule_state;
+    /* the side files' memory stream while it is composed: owned here so an
+     * allocation that fails meanwhile (and unwinds) does not leak it */
+    FILE           *side_mem;
+    char           *side_text;
+    size_t          side_len;
     s4s_stats       st;
     s4s_buf         out, rej;
     s4s_jw          rep;         /* report lines, buffered like out and rej */
@@ -410,19 +415,19 @@ static s4s_rc side_outputs(s4s_pipe *p)
 {
     if (!p->io.coverage)
         return S4S_OK;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem)
+    p->side_mem = open_memstream(&p->side_text, &p->side_len);
+    if (!p->side_mem)
         return S4S_ERR_NOMEM;
     s4s_outputs side = p->io;
-    side.coverage = mem;
+    side.coverage = p->side_mem;
     for (unsigned i = 0; i < s4s_n_rules; i++)
         if (s4s_rules[i]->side_output && s4s_rule_enabled(i, p->o))
             s4s_rules[i]->side_output(p->rule_state[i], &side);
-    fclose(mem);
-    s4s_rc rc = sink_write(p, &p->cov_s, text, len);
-    free(text);
+    fclose(p->side_mem);
+    p->side_mem = NULL;
+    s4s_rc rc = sink_write(p, &p->cov_s, p->side_text, p->side_len);
+    free(p->side_text);
+    p->side_text = NULL;
     return rc;
 }
 
@@ -519,6 +524,9 @@ void s4s_pipe_free(s4s_pipe *p)
             if (p->rule_state[i] && s4s_rules[i]->fini)
                 s4s_rules[i]->fini(p->rule_state[i]);
     free(p->rule_state);
+    if (p->side_mem)
+        fclose(p->side_mem);
+    free(p->side_text);
     if (p->term)
         s4s_term_close(p->term);
     s4s_sax_free(p->sax);
