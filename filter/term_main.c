@@ -31,7 +31,7 @@ static const struct {
     {"merge-stats",    s4s_merge_stats_cmd,    "merge-stats [--coverage=MERGED.tsv] A.json B.json... > merged.json"},
     {"merge-coverage", s4s_merge_coverage_cmd, "merge-coverage A.tsv B.tsv... > merged.tsv"},
     {"html",     s4s_html_cmd,          "html --stats=FILE [--coverage=FILE] [--report=FILE] [--title=TEXT] > report.html"},
-    {"fhirpath", s4s_term_cmd_fhirpath, "fhirpath [--trace] EXPR [FILE|-]"},
+    {"fhirpath", s4s_term_cmd_fhirpath, "fhirpath [--trace] [--context EXPR] EXPR [FILE|-]"},
 };
 
 /* What `s4s-term COMMAND --help` prints after the usage line; a command

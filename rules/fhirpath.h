@@ -27,6 +27,7 @@
 typedef struct s4s_fp_expr s4s_fp_expr;
 typedef struct s4s_ucum s4s_ucum;
 typedef struct s4s_fp_val s4s_fp_val;
+typedef struct s4s_term s4s_term;   /* terminology/term.h */
 
 #define S4S_FP_ERR 160 /* room for one error message */
 
@@ -49,6 +50,12 @@ typedef struct s4s_fp_env {
     const s4s_node *root;      /* %rootResource (its container); NULL: resource */
     s4s_ucum       *ucum;      /* NULL: quantities with different units do not compare */
     FILE           *trace;     /* trace() output, or NULL */
+    s4s_term       *term;      /* memberOf()'s code systems; NULL: whole-system includes unknown */
+    /* memberOf() could not decide for value set vs (not in the table, or a
+     * code system the cache does not hold): the result is empty and this is
+     * called, if set, so the caller can report it once */
+    void          (*vs_not_evaluated)(void *ud, const char *vs, size_t n);
+    void           *vs_ud;
     char            err[S4S_FP_ERR]; /* runtime error, "" if none */
     unsigned        budget;    /* remaining item operations; 0 = error "too costly" */
     void           *regex;     /* compiled patterns, owned; s4s_fp_env_fini() frees */
@@ -90,6 +97,17 @@ typedef void (*s4s_fp_visit)(void *ud, const s4s_fp_val *item, unsigned elem, un
 void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4s_fp_want want,
                  s4s_fp_visit fn, void *ud);
 
+/* The tree node an element item stands for (NULL for an extension-only
+ * primitive). */
+const s4s_node *s4s_fp_item_node(const s4s_fp_val *item);
+
+/* A member whose absence decides e: evaluated with $this an object that
+ * has no member *name (nor a choice "<name>X", nor "_<name>"), e is true
+ * (*truth 1) or empty (*truth -1), whatever else $this holds, so callers
+ * may skip the evaluation.  False when no member of $this decides e
+ * (fhirpath_check.c, from the expression's shape alone). */
+bool s4s_fp_guard(const s4s_fp_expr *e, const char **name, size_t *n, int *truth);
+
 /* A result as a constraint sees it: 1 true, 0 false, -1 empty or not a
  * single boolean (not evaluated). */
 int s4s_fp_truth(const s4s_fp_coll *c);
@@ -97,13 +115,25 @@ int s4s_fp_truth(const s4s_fp_coll *c);
 /* Append the result as the CLI prints it: [{"type":..,"value":..},...]. */
 void s4s_fp_write_result(s4s_buf *b, const s4s_fp_coll *c);
 
+/* What s4s_fp_run() evaluates with; every field may be NULL. */
+typedef struct s4s_fp_run_opts {
+    s4s_term   *term;     /* memberOf()'s code systems */
+    FILE       *trace;    /* trace() output */
+    FILE       *info;     /* "value set ... not evaluated" notes, once per value set */
+    const char *context;  /* an expression selecting the %context items (NULL: the resource) */
+} s4s_fp_run_opts;
+
 /* Compile expr, evaluate it against the JSON object text json (NULL: no
  * context) and append the one-line answer ({"result":...} or {"error":...},
- * no newline) to out.  Returns the CLI's exit status: 0, 1 (expression
- * error), 2 (input not JSON).  trace() writes to trace when not NULL. */
-int s4s_fp_run(const char *expr, const char *json, FILE *trace, s4s_buf *out);
+ * no newline) to out.  With o->context, expr is evaluated once per item
+ * that o->context selects, as the filter runs an invariant on an element:
+ * %context is the item, %resource the resource holding it (a contained
+ * resource for an item inside one), %rootResource that resource's
+ * container (else %resource); the results are concatenated.  Returns the
+ * CLI's exit status: 0, 1 (expression error), 2 (input not JSON). */
+int s4s_fp_run(const char *expr, const char *json, const s4s_fp_run_opts *o, s4s_buf *out);
 
-/* `s4s-term fhirpath [--trace] EXPR [FILE|-]` (fhirpath_cli.c). */
+/* `s4s-term fhirpath [--trace] [--context EXPR] EXPR [FILE|-]` (fhirpath_cli.c). */
 int s4s_term_cmd_fhirpath(int argc, char **argv);
 
 #endif

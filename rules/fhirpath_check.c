@@ -217,3 +217,78 @@ bool fp_check(s4s_arena *a, fp_ast *root, char *err, size_t errsz)
     mark_memo(root, false);
     return true;
 }
+
+/* --- guards: a member whose absence decides an expression ------------------- */
+
+/* the value of e at a $this without member m, as far as the shape decides */
+enum { A_UNKNOWN, A_EMPTY, A_TRUE, A_FALSE };
+
+/* functions whose result on an empty input is empty, whatever their
+ * arguments (FHIRPath's empty propagation; lambdas never run) */
+static const char *const empty_in_empty_out[] = {
+    "where", "select", "trace", "ofType", "as", "is", "first", "last", "tail", "distinct",
+    "children", "descendants", "resolve", "extension", "getValue", "not", "startsWith",
+    "endsWith", "substring", "matches", "length", "contains", "lower", "upper",
+};
+
+static int absent(const fp_ast *e, const char *m, size_t mn)
+{
+    if (!e) return A_UNKNOWN;
+    switch (e->op) {
+    case OP_MEMBER:
+        if (!e->l) return !e->ts.name && e->nlen == mn && !memcmp(e->name, m, mn) ? A_EMPTY : A_UNKNOWN;
+        return absent(e->l, m, mn) == A_EMPTY ? A_EMPTY : A_UNKNOWN;
+    case OP_CALL: {
+        if (!e->l || absent(e->l, m, mn) != A_EMPTY) return A_UNKNOWN;
+        const char *f = fp_fns[e->fn].name;
+        if (!strcmp(f, "empty") || !strcmp(f, "all")) return A_TRUE;
+        if (!strcmp(f, "exists")) return A_FALSE;
+        for (size_t i = 0; i < sizeof empty_in_empty_out / sizeof empty_in_empty_out[0]; i++)
+            if (!strcmp(f, empty_in_empty_out[i])) return A_EMPTY;
+        return A_UNKNOWN;
+    }
+    case OP_AND: case OP_OR: case OP_IMPLIES: {
+        int l = absent(e->l, m, mn), r = absent(e->r, m, mn);
+        if (e->op == OP_IMPLIES) {
+            if (l == A_FALSE || r == A_TRUE) return A_TRUE;
+            if (l == A_TRUE) return r;
+            return l == A_EMPTY && r != A_UNKNOWN ? A_EMPTY : A_UNKNOWN;
+        }
+        int win = e->op == OP_AND ? A_FALSE : A_TRUE, lose = e->op == OP_AND ? A_TRUE : A_FALSE;
+        if (l == win || r == win) return win;
+        if (l == A_UNKNOWN || r == A_UNKNOWN) return A_UNKNOWN;
+        if (l == lose && r == lose) return lose;
+        return A_EMPTY;
+    }
+    case OP_IN: return absent(e->l, m, mn) == A_EMPTY ? A_EMPTY : A_UNKNOWN;
+    case OP_CONTAINS: return absent(e->r, m, mn) == A_EMPTY ? A_EMPTY : A_UNKNOWN;
+    case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+        return absent(e->l, m, mn) == A_EMPTY || absent(e->r, m, mn) == A_EMPTY ? A_EMPTY : A_UNKNOWN;
+    default:
+        return A_UNKNOWN;
+    }
+}
+
+/* the first member of $this (outside lambdas) whose absence decides e */
+static const fp_ast *find_guard(const fp_ast *root, const fp_ast *e, int *res)
+{
+    if (!e) return NULL;
+    if (e->op == OP_MEMBER && !e->l && !e->ts.name) {
+        int r = absent(root, e->name, e->nlen);
+        if (r == A_TRUE || r == A_EMPTY) { *res = r; return e; }
+    }
+    const fp_ast *g = find_guard(root, e->l, res);
+    if (!g && e->op != OP_CALL) g = find_guard(root, e->r, res);
+    return g;
+}
+
+bool s4s_fp_guard(const s4s_fp_expr *x, const char **name, size_t *n, int *truth)
+{
+    int r = A_UNKNOWN;
+    const fp_ast *g = find_guard(x->root, x->root, &r);
+    if (!g) return false;
+    *name = g->name;
+    *n = g->nlen;
+    *truth = r == A_TRUE ? 1 : -1;
+    return true;
+}

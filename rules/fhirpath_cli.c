@@ -1,7 +1,11 @@
 /*
- * fhirpath_cli.c - `s4s-term fhirpath [--trace] EXPR [FILE|-]`: evaluate
- * EXPR against one JSON resource and print one line,
+ * fhirpath_cli.c - `s4s-term fhirpath [--trace] [--context EXPR] EXPR [FILE|-]`:
+ * evaluate EXPR against one JSON resource (with --context, once per item
+ * the context expression selects) and print one line,
  *   {"result":[{"type":"<type>","value":<value>},...]}
+ * A TypeInfo (type()) prints as {"namespace":"FHIR"|"System","name":"<type>"};
+ * a value set memberOf() cannot decide is noted on stderr as
+ * "information: value set URL not evaluated ...", once per value set.
  * or {"error":"..."} (exit 1 for a syntax, type or evaluation error, 2 when
  * the input cannot be read or is not JSON).  Also the result writer.
  *
@@ -15,6 +19,7 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 #include "../filter/base/alloc.h"
+#include "../terminology/term.h"
 #include "../terminology/ucum.h"
 #include "tables/fhir_r4.h"
 
@@ -63,6 +68,13 @@ void s4s_fp_write_result(s4s_buf *b, const s4s_fp_coll *c)
         case FK_DEC: fp_dec_str(v->u.d, t, sizeof t); s4s_buf_puts(b, t); break;
         case FK_STR: s4s_buf_json_str(b, v->u.s.p, v->u.s.len); break;
         case FK_QTY: fp_qty_str(v, t, sizeof t); s4s_buf_json_str(b, t, strlen(t)); break;
+        case FK_TYPE:
+            s4s_buf_puts(b, "{\"namespace\":");
+            s4s_buf_json_str(b, v->u.ti.ns, strlen(v->u.ti.ns));
+            s4s_buf_puts(b, ",\"name\":");
+            s4s_buf_json_str(b, v->u.ti.name, strlen(v->u.ti.name));
+            s4s_buf_putc(b, '}');
+            break;
         default: fp_dt_str(&v->u.dt, (fp_kind)v->k, t, sizeof t); s4s_buf_json_str(b, t, strlen(t)); break;
         }
         s4s_buf_putc(b, '}');
@@ -103,14 +115,67 @@ static int error_line(s4s_buf *out, const char *msg, int rc)
     return rc;
 }
 
-int s4s_fp_run(const char *expr, const char *json, FILE *trace, s4s_buf *out)
+/* value sets memberOf() could not decide, each noted once */
+typedef struct vs_notes {
+    FILE       *f;
+    const char *seen[16];
+    unsigned    n;
+    s4s_arena  *a;
+} vs_notes;
+
+static void vs_note(void *ud, const char *vs, size_t n)
 {
+    vs_notes *vn = ud;
+    for (unsigned i = 0; i < vn->n; i++)
+        if (strlen(vn->seen[i]) == n && !memcmp(vn->seen[i], vs, n)) return;
+    if (vn->n < sizeof vn->seen / sizeof vn->seen[0]) vn->seen[vn->n++] = s4s_arena_strndup(vn->a, vs, n);
+    if (vn->f) fprintf(vn->f, "information: value set %.*s not evaluated (not expandable from the terminology cache)\n",
+                       (int)n, vs);
+}
+
+/* the resource holding node: its nearest ancestor-or-self with a resourceType */
+static const s4s_node *holder(const s4s_node *n)
+{
+    for (; n; n = n->parent)
+        if (n->type == S4S_J_OBJECT && s4s_get_str(n, "resourceType")) return n;
+    return NULL;
+}
+
+/* evaluate x for each context item into one collection */
+static s4s_rc eval_per_context(const s4s_fp_expr *x, s4s_fp_env *env, const s4s_fp_coll *ctx, s4s_fp_coll *res)
+{
+    s4s_fp_coll all = {0};
+    for (uint32_t i = 0; i < ctx->n; i++) {
+        const fp_val *it = &ctx->v[i];
+        const s4s_node *at = it->k == FK_NODE ? (it->n ? it->n : it->ext) : NULL;
+        const s4s_node *r = holder(at), *p = r ? r->parent : NULL;
+        env->resource = r;
+        /* a contained resource's container is %rootResource */
+        env->root = p && p->type == S4S_J_ARRAY && p->key && !strcmp(p->key, "contained") ? holder(p->parent) : r;
+        s4s_fp_coll one;
+        if (s4s_fp_eval_item(x, env, it, &one) != S4S_OK) return S4S_ERR_INVALID;
+        s4s_fp_val *v = s4s_arena_alloc(env->arena, ((size_t)all.n + one.n + 1) * sizeof *v);
+        if (all.n) memcpy(v, all.v, all.n * sizeof *v);
+        if (one.n) memcpy(v + all.n, one.v, one.n * sizeof *v);
+        all.v = v;
+        all.n += one.n;
+        all.cap = all.n + 1;
+    }
+    *res = all;
+    return S4S_OK;
+}
+
+int s4s_fp_run(const char *expr, const char *json, const s4s_fp_run_opts *o, s4s_buf *out)
+{
+    static const s4s_fp_run_opts none;
+    if (!o) o = &none;
     s4s_arena *a = s4s_arena_new(1 << 16);
     char err[S4S_FP_ERR + 64];
-    s4s_fp_expr *x;
+    s4s_fp_expr *x, *cx = NULL;
     const s4s_node *root = NULL;
     int rc = 0;
-    if (s4s_fp_compile(a, expr, strlen(expr), &x, err, sizeof err) != S4S_OK) {
+    if (s4s_fp_compile(a, expr, strlen(expr), &x, err, sizeof err) != S4S_OK ||
+        (o->context && s4s_fp_compile(a, o->context, strlen(o->context), &cx, err, sizeof err) != S4S_OK)) {
         rc = error_line(out, err, 1);
         goto done;
     }
@@ -125,9 +190,14 @@ int s4s_fp_run(const char *expr, const char *json, FILE *trace, s4s_buf *out)
         root = from_yajl(a, v, NULL);
         yajl_tree_free(v);
     }
-    s4s_fp_env env = {.arena = a, .resource = root, .ucum = s4s_ucum_new(), .trace = trace};
-    s4s_fp_coll res;
-    if (s4s_fp_eval(x, &env, root, S4S_FHIR_NONE, S4S_FHIR_NONE, &res) != S4S_OK) {
+    vs_notes vn = {.f = o->info, .a = a};
+    s4s_fp_env env = {.arena = a, .resource = root, .ucum = s4s_ucum_new(), .trace = o->trace,
+                      .term = o->term, .vs_not_evaluated = vs_note, .vs_ud = &vn};
+    s4s_fp_coll res, ctx;
+    s4s_rc erc = cx ? s4s_fp_eval(cx, &env, root, S4S_FHIR_NONE, S4S_FHIR_NONE, &ctx) : S4S_OK;
+    if (erc == S4S_OK)
+        erc = cx ? eval_per_context(x, &env, &ctx, &res) : s4s_fp_eval(x, &env, root, S4S_FHIR_NONE, S4S_FHIR_NONE, &res);
+    if (erc != S4S_OK) {
         rc = error_line(out, env.err, 1);
     } else {
         s4s_buf_puts(out, "{\"result\":");
@@ -164,11 +234,15 @@ static char *read_all(FILE *f, size_t *n)
 
 int s4s_term_cmd_fhirpath(int argc, char **argv)
 {
-    bool trace = false;
+    s4s_fp_run_opts o = {.info = stderr};
     int i = 1;
-    if (i < argc && !strcmp(argv[i], "--trace")) { trace = true; i++; }
+    for (; i < argc; i++) {
+        if (!strcmp(argv[i], "--trace")) o.trace = stderr;
+        else if (!strcmp(argv[i], "--context") && i + 1 < argc) o.context = argv[++i];
+        else break;
+    }
     if (argc - i < 1 || argc - i > 2) {
-        fprintf(stderr, "usage: s4s-term fhirpath [--trace] EXPR [FILE|-]\n");
+        fprintf(stderr, "usage: s4s-term fhirpath [--trace] [--context EXPR] EXPR [FILE|-]\n");
         return 1;
     }
     const char *src = argv[i], *path = i + 1 < argc ? argv[i + 1] : NULL;
@@ -188,7 +262,10 @@ int s4s_term_cmd_fhirpath(int argc, char **argv)
             goto print;
         }
     }
-    rc = s4s_fp_run(src, text, trace ? stderr : NULL, &out);
+    /* without the cache memberOf() still answers enumerated value sets */
+    if (s4s_term_open(NULL, &o.term) != S4S_OK) o.term = NULL;
+    rc = s4s_fp_run(src, text, &o, &out);
+    s4s_term_close(o.term);
 print:
     s4s_buf_putc(&out, '\n');
     if (fwrite(out.p, 1, out.len, stdout) != out.len && rc == 0) rc = 2;

@@ -41,12 +41,23 @@ void fp_push_slow(s4s_fp_env *env, s4s_fp_coll *c, const fp_val *v)
         return;
     }
     env->budget--;
-    uint32_t cap = c->cap ? c->cap * 2 : 1; /* most collections hold one item */
+    /* most collections hold one item; those that grow often grow large */
+    uint32_t cap = c->cap ? (c->cap < 8 ? 8 : c->cap * 2) : 1;
     fp_val *nv = s4s_arena_alloc(env->arena, cap * sizeof *nv);
     if (c->n) memcpy(nv, c->v, c->n * sizeof *nv);
     c->v = nv;
     c->cap = cap;
     c->v[c->n++] = *v;
+}
+
+void fp_push_all(s4s_fp_env *env, s4s_fp_coll *out, const s4s_fp_coll *from)
+{
+    if (out->n == 0) {
+        *out = *from;
+        out->cap = out->n;
+        return;
+    }
+    for (uint32_t j = 0; j < from->n; j++) fp_push(env, out, &from->v[j]);
 }
 
 static void sys(fp_val *v, fp_kind k)
@@ -189,8 +200,22 @@ static void push_member(s4s_fp_env *env, s4s_fp_coll *out, const s4s_node *obj, 
 
 static bool upper(char c) { return c >= 'A' && c <= 'Z'; }
 
+/* a TypeInfo's two members */
+static void typeinfo_member(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen, s4s_fp_coll *out)
+{
+    const char *s = nlen == 9 && !memcmp(name, "namespace", 9) ? v->u.ti.ns
+                  : nlen == 4 && !memcmp(name, "name", 4) ? v->u.ti.name : NULL;
+    if (!s) return;
+    fp_val r;
+    sys(&r, FK_STR);
+    r.u.s.p = s;
+    r.u.s.len = (uint32_t)strlen(s);
+    fp_push(env, out, &r);
+}
+
 void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen, s4s_fp_coll *out)
 {
+    if (v->k == FK_TYPE) { typeinfo_member(env, v, name, nlen, out); return; }
     if (v->k != FK_NODE) return;
     const s4s_node *obj = v->n;
     unsigned ctx = v->ctx;
@@ -250,6 +275,7 @@ void fp_all_children(s4s_fp_env *env, const fp_val *v, s4s_fp_coll *out)
 static const char *const sys_names[] = {
     [FK_BOOL] = "Boolean", [FK_INT] = "Integer", [FK_DEC] = "Decimal", [FK_STR] = "String",
     [FK_DATE] = "Date", [FK_DATETIME] = "DateTime", [FK_TIME] = "Time", [FK_QTY] = "Quantity",
+    [FK_TYPE] = "TypeInfo",
 };
 
 const char *fp_type_name(const fp_val *v)
@@ -355,8 +381,26 @@ static bool complex_node(const fp_val *v)
     return v->k == FK_NODE && v->n && v->n->type == S4S_J_OBJECT && !fp_qty_type(v->type);
 }
 
+/* the bytes of a value that compares as a plain string: a System String or
+ * a JSON string node not typed as a date or time; false otherwise */
+static bool plain_str(const fp_val *v, const char **p, size_t *n)
+{
+    if (v->k == FK_STR) { *p = v->u.s.p; *n = v->u.s.len; return true; }
+    if (v->k != FK_NODE || !v->n || v->n->type != S4S_J_STRING) return false;
+    unsigned t = v->type;
+    if (t == S4S_FP_date || t == S4S_FP_dateTime || t == S4S_FP_instant || t == S4S_FP_time) return false;
+    *p = v->n->str;
+    *n = v->n->len;
+    return true;
+}
+
 int fp_equal(s4s_fp_env *env, const fp_val *a, const fp_val *b)
 {
+    /* the hot case (unions and `in` over references and uris) without
+     * converting either side */
+    const char *ps, *qs;
+    size_t pn, qn;
+    if (plain_str(a, &ps, &pn) && plain_str(b, &qs, &qn)) return pn == qn && !memcmp(ps, qs, pn);
     if (complex_node(a) || complex_node(b)) {
         if (!(complex_node(a) && complex_node(b))) return 0;
         return json_equal(a->n, b->n);
@@ -382,6 +426,7 @@ int fp_equal(s4s_fp_env *env, const fp_val *a, const fp_val *b)
         int c;
         return fp_qty_cmp(env, &x, &y, &c) ? c == 0 : -1;
     }
+    case FK_TYPE: return !strcmp(x.u.ti.ns, y.u.ti.ns) && !strcmp(x.u.ti.name, y.u.ti.name);
     default: return 0;
     }
 }
@@ -613,6 +658,45 @@ static void arith(fp_ctx *c, const fp_ast *e, const fp_val *x, const fp_val *y, 
             sys_names[y->k] ? sys_names[y->k] : "node");
 }
 
+/* l | r without duplicates, in order.  Plain strings equal only plain
+ * strings, byte for byte (see plain_str), so large unions (dom-3 unites
+ * every reference and uri of a resource) dedupe those through a hash set
+ * in the arena and compare only the other items pairwise. */
+void fp_union(s4s_fp_env *env, const s4s_fp_coll *l, const s4s_fp_coll *r, s4s_fp_coll *out)
+{
+    const s4s_fp_coll *side[2] = {l, r};
+    uint32_t n = l->n + r->n, cap = 32;
+    if (n < 16) {
+        for (unsigned k = 0; k < 2; k++)
+            for (uint32_t i = 0; i < side[k]->n; i++)
+                if (!fp_coll_has(env, out, &side[k]->v[i])) fp_push(env, out, &side[k]->v[i]);
+        return;
+    }
+    while (cap < 2 * n) cap *= 2;
+    struct slot { const char *p; size_t n; } *set = s4s_arena_zalloc(env->arena, cap * sizeof *set);
+    s4s_fp_coll other = {0}; /* the items that are not plain strings, kept so far */
+    for (unsigned k = 0; k < 2; k++)
+        for (uint32_t i = 0; i < side[k]->n; i++) {
+            const fp_val *v = &side[k]->v[i];
+            const char *p;
+            size_t len;
+            if (!plain_str(v, &p, &len)) {
+                if (fp_coll_has(env, &other, v)) continue;
+                fp_push(env, &other, v);
+                fp_push(env, out, v);
+                continue;
+            }
+            uint32_t h = 2166136261u;
+            for (size_t j = 0; j < len; j++) h = (h ^ (uint8_t)p[j]) * 16777619u;
+            uint32_t at = h & (cap - 1);
+            while (set[at].p && !(set[at].n == len && !memcmp(set[at].p, p, len))) at = (at + 1) & (cap - 1);
+            if (set[at].p) continue;
+            set[at].p = p;
+            set[at].n = len;
+            fp_push(env, out, v);
+        }
+}
+
 static void binary(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
 {
     s4s_fp_env *env = c->env;
@@ -621,10 +705,7 @@ static void binary(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_
     fp_eval(c, e->r, focus, &r);
     if (env->err[0]) return;
     switch (e->op) {
-    case OP_UNION:
-        for (uint32_t i = 0; i < l.n; i++) if (!fp_coll_has(env, out, &l.v[i])) fp_push(env, out, &l.v[i]);
-        for (uint32_t i = 0; i < r.n; i++) if (!fp_coll_has(env, out, &r.v[i])) fp_push(env, out, &r.v[i]);
-        return;
+    case OP_UNION: fp_union(env, &l, &r, out); return;
     case OP_EQ: case OP_NE: {
         if (l.n == 0 || r.n == 0) return;
         int res = 1;
@@ -702,7 +783,7 @@ void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *
     if (!e->memo) { eval_node(c, e, focus, out); return; }
     for (unsigned i = 0; i < env->nmemo; i++)
         if (env->memo_key[i] == e) {
-            for (uint32_t j = 0; j < env->memo_val[i].n; j++) fp_push(env, out, &env->memo_val[i].v[j]);
+            fp_push_all(env, out, &env->memo_val[i]);
             return;
         }
     s4s_fp_coll r = {0};
@@ -711,7 +792,7 @@ void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *
         env->memo_key[env->nmemo] = e;
         env->memo_val[env->nmemo++] = r;
     }
-    for (uint32_t j = 0; j < r.n; j++) fp_push(env, out, &r.v[j]);
+    fp_push_all(env, out, &r);
 }
 
 static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
@@ -946,6 +1027,11 @@ void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4
     node_item(&root, resource, NULL, NULL);
     if (want(ud, S4S_FHIR_NONE, root.type)) fn(ud, &root, S4S_FHIR_NONE, root.type, root.ctx, resource, resource);
     if (resource->type == S4S_J_OBJECT) walk_obj(&w, resource, root.ctx, resource, 0);
+}
+
+const s4s_node *s4s_fp_item_node(const s4s_fp_val *item)
+{
+    return item->k == FK_NODE ? item->n : NULL;
 }
 
 int s4s_fp_truth(const s4s_fp_coll *c)

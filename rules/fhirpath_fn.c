@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unicode/ustring.h>
 #include "tables/fhir_r4.h"
+#include "tables/fhir_valuesets.h"
+#include "../terminology/term.h"
 #include "../filter/base/alloc.h"
 
 enum {
@@ -30,7 +32,8 @@ enum {
     F_LENGTH, F_TOCHARS, F_TRIM, F_SPLIT, F_JOIN, F_ENCODE, F_DECODE, F_ABS, F_CEILING,
     F_EXP, F_FLOOR, F_LN, F_LOG, F_POWER, F_ROUND, F_SQRT, F_TRUNCATE, F_CHILDREN,
     F_DESCENDANTS, F_TRACE, F_NOW, F_TODAY, F_TIMEOFDAY, F_AGGREGATE, F_IS, F_AS, F_NOT,
-    F_EXTENSION, F_HASVALUE, F_GETVALUE, F_RESOLVE, F_CONFORMSTO, F_HTMLCHECKS,
+    F_EXTENSION, F_HASVALUE, F_GETVALUE, F_RESOLVE, F_CONFORMSTO, F_HTMLCHECKS, F_TYPE,
+    F_MEMBEROF,
 };
 
 const fp_fninfo fp_fns[] = {
@@ -76,6 +79,7 @@ const fp_fninfo fp_fns[] = {
     [F_EXTENSION] = {"extension", 1, 1, 0, 0}, [F_HASVALUE] = {"hasValue", 0, 0, 0, 0},
     [F_GETVALUE] = {"getValue", 0, 0, 0, 0}, [F_RESOLVE] = {"resolve", 0, 0, 0, 0},
     [F_CONFORMSTO] = {"conformsTo", 1, 1, 0, 0}, [F_HTMLCHECKS] = {"htmlChecks", 0, 0, 0, 0},
+    [F_TYPE] = {"type", 0, 0, 0, 0}, [F_MEMBEROF] = {"memberOf", 1, 1, 0, 0},
 };
 const unsigned fp_n_fns = sizeof fp_fns / sizeof fp_fns[0];
 
@@ -576,13 +580,15 @@ static const char *ref_string(const fp_val *v, size_t *n)
 
 /* only what the resource itself holds: "#id" (contained), "#" (the
  * container), or a reference to the resource's own Type/id; others (Bundle
- * entries, servers) are beyond a streaming filter and give empty */
+ * entries, servers) are beyond a streaming filter and give empty.  Local
+ * references are the container's: a contained resource's "#x" names a
+ * sibling, its "#" the container (%rootResource). */
 static void fn_resolve(fp_ctx *c, const s4s_fp_coll *in, s4s_fp_coll *out)
 {
     s4s_fp_env *env = c->env;
-    const s4s_node *root = env->resource;
+    const s4s_node *root = env->resource, *top = env->root ? env->root : env->resource;
     if (!root) return;
-    const s4s_node *cont = s4s_get(root, "contained");
+    const s4s_node *cont = s4s_get(top, "contained");
     const char *rt = s4s_get_str(root, "resourceType"), *rid = s4s_get_str(root, "id");
     fp_val v;
     for (uint32_t i = 0; i < in->n; i++) {
@@ -599,7 +605,7 @@ static void fn_resolve(fp_ctx *c, const s4s_fp_coll *in, s4s_fp_coll *out)
             continue;
         }
         if (n == 1) {
-            fp_node_item(&v, root);
+            fp_node_item(&v, top);
             fp_push(env, out, &v);
             continue;
         }
@@ -634,6 +640,104 @@ static void fn_conformsto(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, con
     fp_tspec ts = {.fhir = (uint16_t)fp_fhir_type_by_name(u + sizeof base - 1, un - (sizeof base - 1)), .sys = -1};
     if (ts.fhir == S4S_FHIR_NONE) return;
     fp_bool(c->env, out, fp_is_type(&in->v[0], &ts));
+}
+
+/* the value set table's row for url (a "|version" suffix ignored), or NULL */
+static const s4s_fhir_vset *vs_find(const char *url, size_t n)
+{
+    const char *bar = memchr(url, '|', n);
+    if (bar) n = (size_t)(bar - url);
+    size_t lo = 0, hi = S4S_FHIR_N_VSETS;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *u = s4s_fhir_vsets[mid].url;
+        int c = strncmp(u, url, n);
+        if (c == 0 && u[n]) c = 1;
+        if (c < 0) lo = mid + 1;
+        else if (c > 0) hi = mid;
+        else return &s4s_fhir_vsets[mid];
+    }
+    return NULL;
+}
+
+static bool code_listed(const s4s_fhir_vset_inc *inc, const char *code)
+{
+    uint32_t lo = inc->first, hi = inc->first + inc->ncodes;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(s4s_fhir_vset_codes[mid], code);
+        if (c == 0) return true;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return false;
+}
+
+/* one code (system NULL: a bare code, matched against every include):
+ * 1 member, 0 not, -1 undecidable (a whole system the cache does not hold) */
+static int vs_member(s4s_fp_env *env, const s4s_fhir_vset *vs, const char *system, const char *code)
+{
+    int r = 0;
+    for (uint32_t i = vs->first; i < vs->first + vs->n; i++) {
+        const s4s_fhir_vset_inc *inc = &s4s_fhir_vset_incs[i];
+        if (system && strcmp(system, inc->system)) continue;
+        if (inc->ncodes) {
+            if (code_listed(inc, code)) return 1;
+            continue;
+        }
+        s4s_term_result res;
+        if (!env->term || s4s_term_lookup(env->term, inc->system, code, &res) != S4S_OK ||
+            res.status == S4S_TS_NOT_LOADED) {
+            r = -1;
+            continue;
+        }
+        if (res.status != S4S_TS_NOT_FOUND) return 1;
+    }
+    return r;
+}
+
+/* a string member of a Coding, NUL-terminated in the arena */
+static const char *coding_str(s4s_fp_env *env, const s4s_node *coding, const char *key)
+{
+    const s4s_node *n = s4s_get(coding, key);
+    return n && n->type == S4S_J_STRING ? s4s_arena_strndup(env->arena, n->str, n->len) : NULL;
+}
+
+/* memberOf(vs) of one code, Coding or CodeableConcept: true when a coding
+ * is in the set, false when none is and every one was decidable */
+static void fn_memberof(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, const s4s_fp_coll *focus,
+                        s4s_fp_coll *out)
+{
+    s4s_fp_env *env = c->env;
+    s4s_fp_coll a = {0};
+    const char *u;
+    size_t un;
+    arg(c, e, 0, focus, &a);
+    if (in->n == 0 || !single_str(c, e, &a, &u, &un)) return;
+    if (in->n > 1) { fp_fail(env, e, "memberOf() needs a single item, got %u", in->n); return; }
+    const s4s_fhir_vset *vs = vs_find(u, un);
+    const fp_val *v = &in->v[0];
+    int r = vs ? 0 : -1;
+    fp_val p;
+    if (vs && v->k == FK_NODE && v->n && v->n->type == S4S_J_OBJECT &&
+        (v->type == S4S_FT_Coding || v->type == S4S_FT_CodeableConcept)) {
+        const s4s_node *codings = v->type == S4S_FT_Coding ? NULL : s4s_get(v->n, "coding");
+        const s4s_node *one = v->type == S4S_FT_Coding ? v->n
+                            : codings && codings->type == S4S_J_ARRAY ? codings->first : NULL;
+        for (const s4s_node *k = one; k && r != 1; k = codings ? k->next : NULL) {
+            if (k->type != S4S_J_OBJECT || (k->flags & S4S_NF_REMOVED)) continue;
+            const char *system = coding_str(env, k, "system"), *code = coding_str(env, k, "code");
+            if (!system || !code) continue;
+            int m = vs_member(env, vs, system, code);
+            if (m != 0) r = m;
+        }
+    } else if (vs && fp_prim(v, &p) && p.k == FK_STR) {
+        r = vs_member(env, vs, NULL, s4s_arena_strndup(env->arena, p.u.s.p, p.u.s.len));
+    } else if (vs) {
+        return; /* not a coded item: empty */
+    }
+    if (r >= 0) fp_bool(env, out, r == 1);
+    else if (env->vs_not_evaluated) env->vs_not_evaluated(env->vs_ud, u, un);
 }
 
 static void now(s4s_fp_env *env, fp_kind k, s4s_fp_coll *out)
@@ -833,12 +937,11 @@ void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out
                 fp_push(env, out, &in->v[i]);
         }
         return;
-    case F_UNION: case F_COMBINE:
+    case F_UNION: arg(c, e, 0, focus, &a); fp_union(env, in, &a, out); return;
+    case F_COMBINE:
         arg(c, e, 0, focus, &a);
-        for (uint32_t i = 0; i < in->n; i++)
-            if (e->fn == F_COMBINE || !fp_coll_has(env, out, &in->v[i])) fp_push(env, out, &in->v[i]);
-        for (uint32_t i = 0; i < a.n; i++)
-            if (e->fn == F_COMBINE || !fp_coll_has(env, out, &a.v[i])) fp_push(env, out, &a.v[i]);
+        for (uint32_t i = 0; i < in->n; i++) fp_push(env, out, &in->v[i]);
+        for (uint32_t i = 0; i < a.n; i++) fp_push(env, out, &a.v[i]);
         return;
     case F_IIF: {
         /* called on an input: the criterion sees that single item */
@@ -899,22 +1002,23 @@ void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out
         const void *key = in->n == 1 && in->v[0].k == FK_NODE ? (const void *)in->v[0].n : NULL;
         for (unsigned i = 0; key && i < env->ndesc; i++)
             if (env->desc_key[i] == key) {
-                for (uint32_t j = 0; j < env->desc_val[i].n; j++) fp_push(env, out, &env->desc_val[i].v[j]);
+                fp_push_all(env, out, &env->desc_val[i]);
                 return;
             }
-        /* tree nodes are distinct, so no equality checks are needed */
-        s4s_fp_coll all = {0}, work = *in;
-        while (work.n && !env->err[0]) {
-            s4s_fp_coll next = {0};
-            for (uint32_t i = 0; i < work.n; i++) fp_all_children(env, &work.v[i], &next);
-            for (uint32_t i = 0; i < next.n; i++) fp_push(env, &all, &next.v[i]);
-            work = next;
+        /* breadth first in one collection: it is its own queue (items are
+         * copied out before pushing may move the array).  Tree nodes are
+         * distinct, so no equality checks are needed. */
+        s4s_fp_coll all = {0};
+        for (uint32_t i = 0; i < in->n; i++) fp_all_children(env, &in->v[i], &all);
+        for (uint32_t i = 0; i < all.n && !env->err[0]; i++) {
+            fp_val it = all.v[i];
+            fp_all_children(env, &it, &all);
         }
         if (key && env->ndesc < sizeof env->desc_key / sizeof env->desc_key[0] && !env->err[0]) {
             env->desc_key[env->ndesc] = key;
             env->desc_val[env->ndesc++] = all;
         }
-        for (uint32_t i = 0; i < all.n; i++) fp_push(env, out, &all.v[i]);
+        fp_push_all(env, out, &all);
         return;
     }
     case F_TRACE:
@@ -976,6 +1080,16 @@ void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out
     }
     case F_RESOLVE: fn_resolve(c, in, out); return;
     case F_CONFORMSTO: fn_conformsto(c, e, in, focus, out); return;
+    case F_TYPE:
+        for (uint32_t i = 0; i < in->n; i++) {
+            fp_val t;
+            sysv(&t, FK_TYPE);
+            t.u.ti.ns = in->v[i].k == FK_NODE ? "FHIR" : "System";
+            t.u.ti.name = fp_type_name(&in->v[i]);
+            fp_push(env, out, &t);
+        }
+        return;
+    case F_MEMBEROF: fn_memberof(c, e, in, focus, out); return;
     case F_HTMLCHECKS: {
         const char *s;
         size_t n;

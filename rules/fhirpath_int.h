@@ -52,7 +52,8 @@ typedef struct fp_dt {
 } fp_dt;
 
 typedef enum fp_kind {
-    FK_NODE, FK_BOOL, FK_INT, FK_DEC, FK_STR, FK_DATE, FK_DATETIME, FK_TIME, FK_QTY
+    FK_NODE, FK_BOOL, FK_INT, FK_DEC, FK_STR, FK_DATE, FK_DATETIME, FK_TIME, FK_QTY,
+    FK_TYPE  /* what type() returns: a TypeInfo with namespace and name */
 } fp_kind;
 
 struct s4s_fp_val {
@@ -68,6 +69,7 @@ struct s4s_fp_val {
         struct { const char *p; uint32_t len; } s;
         fp_dt dt;
         struct { fp_dec v; const char *unit; } q; /* unit: UCUM or a calendar word */
+        struct { const char *ns, *name; } ti;     /* static strings: "FHIR"/"System", a type name */
     } u;
 };
 typedef s4s_fp_val fp_val;
@@ -142,6 +144,9 @@ typedef struct fp_ctx {
 void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out);
 void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out);
 void fp_push_slow(s4s_fp_env *env, s4s_fp_coll *c, const fp_val *v);
+/* append the items of a cached collection; an empty out shares its array
+ * (cap = n, so a later push copies instead of writing into the cache) */
+void fp_push_all(s4s_fp_env *env, s4s_fp_coll *out, const s4s_fp_coll *from);
 /* append v; every push spends one unit of env->budget */
 static inline void fp_push(s4s_fp_env *env, s4s_fp_coll *c, const fp_val *v)
 {
@@ -166,6 +171,8 @@ int  fp_compare(s4s_fp_env *env, const fp_val *a, const fp_val *b, bool *ok); /*
 bool fp_is_type(const fp_val *v, const fp_tspec *ts);
 const char *fp_type_name(const fp_val *v);
 bool fp_coll_has(s4s_fp_env *env, const s4s_fp_coll *c, const fp_val *v); /* by equality */
+/* l | r: distinct items in order of first occurrence */
+void fp_union(s4s_fp_env *env, const s4s_fp_coll *l, const s4s_fp_coll *r, s4s_fp_coll *out);
 
 /* --- values (fhirpath_value.c) ---------------------------------------- */
 /* A node item as a System value (booleans, numbers, strings, dates,

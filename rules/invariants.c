@@ -36,6 +36,7 @@ typedef struct range { uint16_t first, n; } range;
 typedef struct inv_state {
     s4s_arena   *arena;                           /* compiled expressions */
     s4s_fp_expr *expr[S4S_FHIR_N_INV_EXPRS];
+    struct { const char *name; size_t n; int truth; } guard[S4S_FHIR_N_INV_EXPRS]; /* name NULL: none */
     range        by_elem[S4S_FHIR_N_ELEMS];
     range        by_ctx[S4S_FHIR_N_CTX];
     range        by_type[S4S_FHIR_N_TYPES];
@@ -65,6 +66,21 @@ static range rows_of(const char *path)
     return r;
 }
 
+/* an object item without member m (nor a choice mX, nor _m): its guarded
+ * expressions are decided without evaluation (s4s_fp_guard) */
+static bool lacks(const s4s_fp_val *item, const char *m, size_t mn)
+{
+    const s4s_node *obj = s4s_fp_item_node(item);
+    if (!obj || obj->type != S4S_J_OBJECT) return false;
+    S4S_EACH(k, obj) {
+        const char *key = k->key;
+        size_t kl = k->klen;
+        if (kl > 1 && key[0] == '_') key++, kl--;
+        if (kl >= mn && !memcmp(key, m, mn) && (kl == mn || (key[mn] >= 'A' && key[mn] <= 'Z'))) return false;
+    }
+    return true;
+}
+
 static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_node *at,
                      uint16_t *done, unsigned *ndone)
 {
@@ -78,6 +94,10 @@ static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_n
         if (*ndone < 64) done[(*ndone)++] = inv->key;
         s4s_fp_coll out;
         st->evaluated++;
+        if (st->guard[inv->expr].name && lacks(item, st->guard[inv->expr].name, st->guard[inv->expr].n)) {
+            st->not_evaluated += st->guard[inv->expr].truth < 0;
+            continue;
+        }
         int t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;
         if (t < 0) { st->not_evaluated++; continue; }
         if (t == 1) continue;
@@ -170,6 +190,8 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     (void)term;
     *state = NULL;
     if (!o->validate || o->invariants == S4S_INVARIANTS_OFF) return S4S_OK;
+    /* held by the pipe from here on, so fini frees it if a later
+     * allocation runs out of memory */
     inv_state *st = s4s_xcalloc(1, sizeof *st);
     *state = st; /* the pipe frees it (fini), also when a later allocation fails */
     st->arena = s4s_arena_new(1 << 16);
@@ -181,6 +203,11 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
             return S4S_ERR_FORMAT;
         }
     }
+    /* contained.*, reference.* ...: most elements lack the member that
+     * decides the expression (dom-2..5 on every resource) */
+    for (unsigned i = 0; i < S4S_FHIR_N_INV_EXPRS; i++)
+        if (!s4s_fp_guard(st->expr[i], &st->guard[i].name, &st->guard[i].n, &st->guard[i].truth))
+            st->guard[i].name = NULL;
     for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++)
         st->by_elem[i] = rows_of(S4S_FHIR_STR(s4s_fhir_elems[i].path));
     for (unsigned i = 0; i < S4S_FHIR_N_CTX; i++)

@@ -22,6 +22,7 @@ extern const s4s_rule s4s_rule_profiles;  /* profiles.c: US Core 3.1.1 profiles 
 extern const s4s_rule s4s_rule_codes;     /* codes.c: system URIs, code syntax, look-ups */
 extern const s4s_rule s4s_rule_units;     /* units.c: UCUM quantities */
 extern const s4s_rule s4s_rule_variants;  /* variants.c: HGVS and HGNC */
+extern const s4s_rule s4s_rule_content;  /* content.c: HTML in strings, Attachment size/hash */
 extern const s4s_rule s4s_rule_invariants; /* invariants.c: R4 FHIRPath constraints */
 
 const s4s_rule *const s4s_rules[] = {
@@ -33,6 +34,7 @@ const s4s_rule *const s4s_rules[] = {
     &s4s_rule_variants, /* before codes: it repairs gene codes (2623 -> HGNC:2623) that codes then looks up */
     &s4s_rule_codes,
     &s4s_rule_units,
+    &s4s_rule_content,
     &s4s_rule_invariants,
 };
 const unsigned s4s_n_rules = sizeof s4s_rules / sizeof s4s_rules[0];

@@ -225,6 +225,107 @@ static void test_html(void)
     CHECK_STR(ev("text.div.htmlChecks()", blank), R(B(false)));
 }
 
+/* type(): TypeInfo values, their members and equality */
+static void test_type(void)
+{
+    CHECK_STR(ev("Patient.active.type()", patient),
+              R("{\"type\":\"TypeInfo\",\"value\":{\"namespace\":\"FHIR\",\"name\":\"boolean\"}}"));
+    CHECK_STR(ev("name.first().type().name", patient), R(S("HumanName")));
+    CHECK_STR(ev("(1.5).type().namespace", patient), R(S("System")));
+    CHECK_STR(ev("(1.5).type().name", patient), R(S("Decimal")));
+    CHECK_STR(ev("gender.type() = birthDate.type()", patient), R(B(false)));
+    CHECK_STR(ev("given.type()", patient), R(""));
+    CHECK_STR(ev("name.given.type().count()", patient), R(I(3)));
+}
+
+/* memberOf() without a terminology cache: enumerated sets answer, a whole
+ * system is not evaluated (empty, noted once per value set), never false */
+static void test_memberof(void)
+{
+    const char *c = "{\"resourceType\":\"Condition\",\"severity\":{\"coding\":[{\"system\":\"http://snomed.info/sct\","
+                    "\"code\":\"6736007\"}]},\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"1-8\"}]}}";
+    CHECK_STR(ev("severity.memberOf('http://hl7.org/fhir/ValueSet/condition-severity')", c), R(B(true)));
+    CHECK_STR(ev("severity.coding.memberOf('http://hl7.org/fhir/ValueSet/condition-severity|4.0.1')", c), R(B(true)));
+    CHECK_STR(ev("'6736007'.memberOf('http://hl7.org/fhir/ValueSet/condition-severity')", c), R(B(true)));
+    CHECK_STR(ev("code.memberOf('http://hl7.org/fhir/ValueSet/condition-severity')", c), R(B(false)));
+    CHECK_STR(ev("code.memberOf('http://hl7.org/fhir/ValueSet/condition-sever')", c), R(""));
+    CHECK_STR(ev("(severity | code).memberOf('http://hl7.org/fhir/ValueSet/condition-severity')", c),
+              "{\"error\":\"memberOf() needs a single item, got 2 at position 19\"}");
+    FILE *info = tmpfile();
+    s4s_fp_run_opts o = {.info = info};
+    s4s_buf b;
+    s4s_buf_init(&b, 1 << 20);
+    s4s_fp_run("(code | code.coding).select(memberOf('http://hl7.org/fhir/ValueSet/observation-codes'))", c, &o, &b);
+    CHECK(b.len == 13 && !memcmp(b.p, "{\"result\":[]}", 13));
+    s4s_buf_free(&b);
+    char line[256] = "";
+    unsigned lines = 0;
+    rewind(info);
+    while (fgets(line, sizeof line, info)) lines++;
+    fclose(info);
+    CHECK(lines == 1);
+    CHECK(strstr(line, "value set http://hl7.org/fhir/ValueSet/observation-codes not evaluated") != NULL);
+}
+
+/* which member's absence decides an expression (invariants.c skips those) */
+static const char *guard_of(const char *src)
+{
+    static char out[96];
+    s4s_arena *a = s4s_arena_new(1 << 12);
+    s4s_fp_expr *x;
+    char err[S4S_FP_ERR];
+    const char *m;
+    size_t n;
+    int t;
+    snprintf(out, sizeof out, "error");
+    if (s4s_fp_compile(a, src, strlen(src), &x, err, sizeof err) == S4S_OK) {
+        if (s4s_fp_guard(x, &m, &n, &t)) snprintf(out, sizeof out, "%.*s %d", (int)n, m, t);
+        else snprintf(out, sizeof out, "none");
+    }
+    s4s_arena_free(a);
+    return out;
+}
+
+static void test_guards(void)
+{
+    CHECK_STR(guard_of("contained.contained.empty()"), "contained 1");
+    CHECK_STR(guard_of("contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()"), "contained 1");
+    CHECK_STR(guard_of("reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)"),
+              "reference -1");
+    CHECK_STR(guard_of("low.empty() or high.empty() or (low <= high)"), "low 1");
+    CHECK_STR(guard_of("duration.exists() implies duration >= 0"), "duration 1");
+    CHECK_STR(guard_of("hasValue() or (children().count() > id.count())"), "none");
+    CHECK_STR(guard_of("extension.exists() != value.exists()"), "none");
+    CHECK_STR(guard_of("name.exists()"), "none");
+    CHECK_STR(guard_of("name.count() = 0"), "none");
+    CHECK_STR(guard_of("Patient.name.empty()"), "none");          /* a type, not a member */
+    CHECK_STR(guard_of("where(x.empty()).exists().not()"), "none");   /* x is the item's */
+    CHECK_STR(guard_of("a.empty() and b.exists()"), "none");
+    /* what a guard promises, evaluated: no `reference` -> empty, no `low` -> true */
+    CHECK_STR(ev("reference.startsWith('#').not() or (reference.substring(1) in %rootResource.contained.id)",
+                 "{\"display\":\"x\"}"), R(""));
+    CHECK_STR(ev("low.empty() or high.empty() or (low <= high)", "{\"high\":{\"value\":1}}"), R(B(true)));
+}
+
+/* large unions (hashed) and shared cached collections keep their meaning */
+static void test_large_collections(void)
+{
+    static const char ids[] =
+        "{\"resourceType\":\"Patient\",\"identifier\":["
+        "{\"value\":\"a\"},{\"value\":\"b\"},{\"value\":\"a\"},{\"value\":\"c\"},{\"value\":\"d\"},"
+        "{\"value\":\"e\"},{\"value\":\"f\"},{\"value\":\"b\"},{\"value\":\"g\"},{\"value\":\"h\"},"
+        "{\"value\":\"i\"},{\"value\":\"j\"},{\"value\":\"k\"},{\"value\":\"\"},{\"value\":\"\"}],"
+        "\"birthDate\":\"1974-12-25\"}";
+    CHECK_STR(ev("(identifier.value | identifier.value).count()", ids), R(I(12)));
+    CHECK_STR(ev("(identifier.value | identifier.value | birthDate | birthDate | @1974-12-25).count()", ids), R(I(13)));
+    CHECK_STR(ev("(identifier.value | 'a' | 'z').count()", ids), R(I(13)));
+    CHECK_STR(ev("identifier.value.union(identifier.value).first()", ids), R("{\"type\":\"string\",\"value\":\"a\"}"));
+    CHECK_STR(ev("descendants().count()", ids), R(I(31)));
+    CHECK_STR(ev("descendants().combine(descendants()).count()", ids), R(I(62)));
+    CHECK_STR(ev("(descendants() | descendants()).count() = descendants().count()", ids), R(B(false)));
+    CHECK_STR(ev("descendants().where($this = 'a').count() + descendants().ofType(string).count()", ids), R(I(17)));
+}
+
 /* every invariant of the R4 definitions compiles */
 static void test_invariants_compile(void)
 {
@@ -282,6 +383,10 @@ int main(int argc, char **argv)
     test_collections();
     test_errors();
     test_html();
+    test_type();
+    test_memberof();
+    test_guards();
+    test_large_collections();
     test_fuzz_seeds();
     return UNIT_DONE();
 }
