@@ -77,17 +77,6 @@ void fp_bool(s4s_fp_env *env, s4s_fp_coll *out, bool b)
 
 /* --- the R4 model ---------------------------------------------------------- */
 
-static const s4s_fhir_key *lookup(unsigned ctx, const char *name, size_t n)
-{
-    uint32_t h = s4s_fhir_hash(ctx, name, n);
-    for (uint32_t i = h & (S4S_FHIR_HASH_SIZE - 1);; i = (i + 1) & (S4S_FHIR_HASH_SIZE - 1)) {
-        const s4s_fhir_key *k = &s4s_fhir_keys[i];
-        if (k->len == 0) return NULL;
-        if (k->ctx == ctx && k->len == n && memcmp(S4S_FHIR_STR(k->name), name, n) == 0)
-            return k;
-    }
-}
-
 unsigned fp_fhir_type_by_name(const char *s, size_t n)
 {
     for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) {
@@ -232,13 +221,13 @@ void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen
         if (klen < nlen || memcmp(key, name, nlen)) continue;
         const s4s_fhir_key *k = NULL;
         if (klen == nlen) {
-            if (ctx != S4S_FHIR_NONE) k = lookup(ctx, key, klen);
+            if (ctx != S4S_FHIR_NONE) k = s4s_fhir_key_lookup(ctx, key, klen);
             if (k && (s4s_fhir_elems[k->elem].flags & S4S_FE_CHOICE)) continue; /* valueX named "value..." */
         } else {
             /* a choice: value -> valueQuantity */
             if (!upper(key[nlen])) continue;
             if (ctx != S4S_FHIR_NONE) {
-                k = lookup(ctx, key, klen);
+                k = s4s_fhir_key_lookup(ctx, key, klen);
                 if (!k || !(s4s_fhir_elems[k->elem].flags & S4S_FE_CHOICE)) continue;
                 const char *en = S4S_FHIR_STR(s4s_fhir_elems[k->elem].name);
                 if (strlen(en) != nlen) continue;
@@ -265,7 +254,7 @@ void fp_all_children(s4s_fp_env *env, const fp_val *v, s4s_fp_coll *out)
         size_t klen = m->klen;
         if (klen == 12 && !memcmp(key, "resourceType", 12)) continue;
         if (klen > 1 && key[0] == '_') { key++; klen--; }
-        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? lookup(ctx, key, klen) : NULL;
+        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? s4s_fhir_key_lookup(ctx, key, klen) : NULL;
         push_member(env, out, obj, m, key, klen, k);
     }
 }
@@ -993,7 +982,7 @@ static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_nod
             !(klen == 17 && !memcmp(key, "modifierExtension", 17)))
             continue;
         if (under) { key++; klen--; }
-        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? lookup(ctx, key, klen) : NULL;
+        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? s4s_fhir_key_lookup(ctx, key, klen) : NULL;
         if (under) {
             /* the extensions of a primitive; an extension-only primitive is
              * an element of its own */

@@ -10,16 +10,21 @@
 #include "fhirtypes.h"
 #include "tables/fhir_r4.h"
 
-unsigned s4s_fhir_resource_type(const char *name, size_t n)
+const s4s_fhir_key *s4s_fhir_key_lookup(unsigned ctx, const char *name, size_t n)
 {
-    uint32_t h = s4s_fhir_hash(S4S_FHIR_CTX_RESOURCES, name, n);
+    uint32_t h = s4s_fhir_hash(ctx, name, n);
     for (uint32_t i = h & (S4S_FHIR_HASH_SIZE - 1);; i = (i + 1) & (S4S_FHIR_HASH_SIZE - 1)) {
         const s4s_fhir_key *k = &s4s_fhir_keys[i];
-        if (k->len == 0) return S4S_FHIR_NONE;
-        if (k->ctx == S4S_FHIR_CTX_RESOURCES && k->len == n &&
-            memcmp(S4S_FHIR_STR(k->name), name, n) == 0)
-            return k->type;
+        if (k->len == 0) return NULL;
+        if (k->ctx == ctx && k->len == n && memcmp(S4S_FHIR_STR(k->name), name, n) == 0)
+            return k;
     }
+}
+
+unsigned s4s_fhir_resource_type(const char *name, size_t n)
+{
+    const s4s_fhir_key *k = s4s_fhir_key_lookup(S4S_FHIR_CTX_RESOURCES, name, n);
+    return k ? k->type : S4S_FHIR_NONE;
 }
 
 static bool type_name_like(const char *s, size_t n)

@@ -9,6 +9,7 @@
 #ifndef S4S_REFS_H
 #define S4S_REFS_H
 #include <stddef.h>
+#include "tables/fhir_r4.h"
 
 typedef enum s4s_ref_kind {
     S4S_REF_INVALID,   /* none of the forms */
@@ -30,6 +31,9 @@ typedef struct s4s_ref {
 
 void s4s_ref_parse(const char *s, size_t n, s4s_ref *out);
 
+/* The member `name` of the R4 context ctx (a type or backbone element), or
+ * NULL: one probe sequence in the generated hash table. */
+const s4s_fhir_key *s4s_fhir_key_lookup(unsigned ctx, const char *name, size_t n);
 /* Resource type id of name, or S4S_FHIR_NONE (abstract types included). */
 unsigned s4s_fhir_resource_type(const char *name, size_t n);
 

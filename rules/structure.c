@@ -57,17 +57,6 @@ static void check_resource(walk *w, const s4s_node *obj, const s4s_node *contain
 
 /* --- table lookups --------------------------------------------------------- */
 
-static const s4s_fhir_key *lookup(unsigned ctx, const char *name, size_t n)
-{
-    uint32_t h = s4s_fhir_hash(ctx, name, n);
-    for (uint32_t i = h & (S4S_FHIR_HASH_SIZE - 1);; i = (i + 1) & (S4S_FHIR_HASH_SIZE - 1)) {
-        const s4s_fhir_key *k = &s4s_fhir_keys[i];
-        if (k->len == 0) return NULL;
-        if (k->ctx == ctx && k->len == n && memcmp(S4S_FHIR_STR(k->name), name, n) == 0)
-            return k;
-    }
-}
-
 static const char *tname(unsigned t) { return S4S_FHIR_STR(s4s_fhir_types[t].name); }
 static bool is_prim(unsigned t) { return t < S4S_FP_N_; }
 
@@ -558,7 +547,7 @@ static void check_object(walk *w, const s4s_node *obj, unsigned ctx, const s4s_n
         size_t klen = m->klen;
         bool under = klen > 1 && key[0] == '_';
         if (under) { key++; klen--; }
-        const s4s_fhir_key *k = lookup(ctx, key, klen);
+        const s4s_fhir_key *k = s4s_fhir_key_lookup(ctx, key, klen);
         if (!k) { unknown_member(w, m, ctx, res); continue; }
         const s4s_fhir_elem *e = &s4s_fhir_elems[k->elem];
         unsigned bit = k->elem - c->first;
