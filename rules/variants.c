@@ -276,7 +276,9 @@ static void do_hgvs(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *obs, s4s_no
         return;
     }
     st->valid++;
-    char norm[S4S_HGVS_POOL];
+    /* never write a form the parser would refuse: 1-letter amino acids
+     * printed as 3 can outgrow the input cap */
+    char norm[S4S_HGVS_MAX_INPUT + 1];
     if (s4s_hgvs_print(h, norm, sizeof norm) >= sizeof norm)
         return;
     report_notes(rc, st, h, code_node, orig);
@@ -332,7 +334,7 @@ static void do_hgvs(s4s_rctx *rc, vstate *st, obsinfo *oi, s4s_node *obs, s4s_no
             return;
         }
         st->valid++;
-        char pn[S4S_HGVS_POOL];
+        char pn[S4S_HGVS_MAX_INPUT + 1];
         if (s4s_hgvs_print(hp, pn, sizeof pn) >= sizeof pn)
             return;
         for (unsigned k = 0; k < hp->nnotes; k++)

@@ -78,6 +78,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s4s_hgvs_print(&h, small, cap) != n || strlen(small) >= cap || strncmp(small, out, strlen(small)))
         abort();
 
+    /* 1-letter amino acids printed as 3 may outgrow the input cap: such a
+     * form is never written back (rules/variants.c), so it need not parse */
+    if (n > S4S_HGVS_MAX_INPUT)
+        return 0;
     if (s4s_hgvs_parse(out, n, &h2) != S4S_OK)
         abort();
     hgvs_notes_ok(&h2, true);
