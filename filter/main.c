@@ -450,13 +450,13 @@ int main(int argc, char **argv)
     s4s_pipe_free(p);
     FILE *fs[] = {io.out, io.reject, io.report, io.coverage, stats_f};
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++)
-        if (fs[i] && fs[i] != stderr && fs[i] != stdout && fclose(fs[i]) && exit_st == EXIT_OK)
+        if (fs[i] && fs[i] != stderr && fs[i] != stdout && fclose(fs[i]) && exit_st != -1)
             exit_st = EXIT_FATAL;
     if (html_f) {
         bool ok = write_html(&c, html_f, argv + optind, argc - optind, stats_mem, stats_len, cov_mem, cov_len);
         if (html_f != stderr && fclose(html_f))
             ok = false;
-        if (!ok && exit_st == EXIT_OK)
+        if (!ok && exit_st != -1)
             exit_st = EXIT_FATAL;
     }
     free(stats_mem);

@@ -53,6 +53,14 @@ if [ -w /dev/full ]; then
         if [ $st = 2 ] && grep -q "^s4s-normalize: $n: write error after 0 bytes: " "$tmp/err"; then ok
         else bad "write error ${a:-stdout}: status $st, $(head -c 200 "$tmp/err")"; fi
     done
+    # the HTML page and the other formats: exit 2 even when the data had errors (else 3)
+    for a in --html-report=/dev/full "--report-format=csv --report=/dev/full" \
+             "--reject-format=envelope --on-invalid=reject --reject=/dev/full"; do
+        "$bin/s4s-normalize" $a < "$tmp/bad.ndjson" > /dev/null 2> "$tmp/err"
+        st=$?
+        if [ $st = 2 ] && grep -q "No space left on device" "$tmp/err"; then ok
+        else bad "write error $a: status $st, $(head -c 200 "$tmp/err")"; fi
+    done
 fi
 # a write that stops part way (file size limit): the count is what the file got
 ( trap '' XFSZ; ulimit -f 4; exec "$bin/s4s-normalize" --no-validate < "$tmp/many.ndjson" > "$tmp/lim.out" 2> "$tmp/err" )
