@@ -22,6 +22,7 @@ s4s_rc s4s_cb_issues(const s4s_callbacks *cb, const char *file, const s4s_res *r
             .rule = e->rule ? e->rule : "input", .expression = e->path, .message = e->msg,
             .repair_kind = e->repair,
             .repair_old = e->repair ? e->old_val : NULL, .repair_new = e->repair ? e->new_val : NULL,
+            .count = e->count ? e->count : 1,
         };
         s4s_rc rc = cb->issue(cb->u, &i);
         if (rc)

@@ -43,6 +43,8 @@ static const char usage_text[] =
 "      --split-by-type=DIR    write DIR/<Type>.ndjson per resource type instead of stdout\n"
 "      --split-gzip           with --split-by-type: gzip them, DIR/<Type>.ndjson.gz\n"
 "      --report-format=FMT    outcome (default: OperationOutcome NDJSON) or csv\n"
+"      --report-level=LEVEL   error, warning, information (default: all but routine\n"
+"                             urn:uuid rewrites, one counted repair per resource) or all\n"
 "                             (one row per issue, with a header)\n"
 "      --reject-format=FMT    raw (default: bytes as received) or envelope: JSON lines\n"
 "                             {source:{file,line,offset},reason,data_base64}\n"
@@ -150,7 +152,7 @@ enum {
     O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV,
     O_OUT_FMT, O_SPLIT, O_SPLIT_GZ, O_REPORT_FMT, O_REJECT_FMT, O_FAIL_ON,
     O_NO_UPGRADE, O_FROM,
-    O_PROFILE
+    O_PROFILE, O_REPORT_LEVEL
 };
 
 static const struct option long_opts[] = {
@@ -164,6 +166,7 @@ static const struct option long_opts[] = {
     {"split-by-type", required_argument, NULL, O_SPLIT},
     {"split-gzip", no_argument, NULL, O_SPLIT_GZ},
     {"report-format", required_argument, NULL, O_REPORT_FMT},
+    {"report-level", required_argument, NULL, O_REPORT_LEVEL},
     {"reject-format", required_argument, NULL, O_REJECT_FMT},
     {"fail-on", required_argument, NULL, O_FAIL_ON},
     {"on-invalid", required_argument, NULL, O_ON_INVALID},
@@ -225,6 +228,13 @@ static int parse_args(int argc, char **argv, cli *c)
             if (!strcmp(optarg, "outcome")) c->fmt.report_format = S4S_REPORT_OUTCOME;
             else if (!strcmp(optarg, "csv")) c->fmt.report_format = S4S_REPORT_CSV;
             else return usage_error("--report-format must be outcome or csv, not '%s'", optarg);
+            break;
+        case O_REPORT_LEVEL:
+            if (!strcmp(optarg, "error")) c->o.report_level = S4S_LEVEL_ERROR;
+            else if (!strcmp(optarg, "warning")) c->o.report_level = S4S_LEVEL_WARNING;
+            else if (!strcmp(optarg, "information")) c->o.report_level = S4S_LEVEL_INFO;
+            else if (!strcmp(optarg, "all")) c->o.report_level = S4S_LEVEL_ALL;
+            else return usage_error("--report-level must be error, warning, information or all, not '%s'", optarg);
             break;
         case O_REJECT_FMT:
             if (!strcmp(optarg, "raw")) c->fmt.reject_format = S4S_REJECT_RAW;

@@ -241,13 +241,14 @@ static s4s_rc process(void *u, s4s_res *r)
     }
     if (rc.issues && (p->io.report || p->io.cb || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
         s4s_issue_paths(&rc);
-    if (rc.issues && p->io.report) {
+    const s4s_issue_rec *shown = p->io.report ? s4s_report_next(rc.issues, p->o->report_level) : NULL;
+    if (shown) {
         if (p->io.report_format == S4S_REPORT_CSV) {
             s4s_report_csv_rows(&p->rep.b, p->src_name, rc.type, rc.id, r->off, r->line,
-                                reject, rc.issues);
+                                reject, shown, p->o->report_level);
         } else {
             s4s_report_write(&p->rep, p->io.name_sources ? p->src_name : NULL, rc.type, rc.id,
-                             r->off, r->line, reject, rc.issues);
+                             r->off, r->line, reject, shown, p->o->report_level);
             s4s_jw_line(&p->rep);
         }
         s4s_rc rep_rc = flush_buf(p, &p->rep.b, &p->rep_s, false);

@@ -40,8 +40,27 @@ static void ext_num(s4s_jw *w, const char *name, const char *vkey, uint64_t v)
     s4s_jw_obj_end(w);
 }
 
+bool s4s_report_keeps(const s4s_issue_rec *r, s4s_report_level lv)
+{
+    switch (lv) {
+    case S4S_LEVEL_ERROR:   return r->sev <= S4S_SEV_ERROR;
+    case S4S_LEVEL_WARNING: return r->sev <= S4S_SEV_WARNING;
+    case S4S_LEVEL_INFO:    return !r->routine;
+    case S4S_LEVEL_ALL:     return true;
+    }
+    return true;
+}
+
+const s4s_issue_rec *s4s_report_next(const s4s_issue_rec *r, s4s_report_level lv)
+{
+    while (r && !s4s_report_keeps(r, lv))
+        r = r->next;
+    return r;
+}
+
 void s4s_report_write(s4s_jw *w, const char *file, const char *type, const char *id,
-                      uint64_t off, uint64_t line, bool rejected, const s4s_issue_rec *issues)
+                      uint64_t off, uint64_t line, bool rejected, const s4s_issue_rec *issues,
+                      s4s_report_level lv)
 {
     char ref[512];
     snprintf(ref, sizeof ref, "%s/%s", type ? type : "(unknown)", id ? id : "(no id)");
@@ -58,7 +77,7 @@ void s4s_report_write(s4s_jw *w, const char *file, const char *type, const char 
     s4s_jw_arr_end(w);
     s4s_jw_key(w, "issue");
     s4s_jw_arr(w);
-    for (const s4s_issue_rec *r = issues; r; r = r->next) {
+    for (const s4s_issue_rec *r = s4s_report_next(issues, lv); r; r = s4s_report_next(r->next, lv)) {
         s4s_jw_obj(w);
         s4s_jw_kstr(w, "severity", s4s_sev_str(r->sev));
         s4s_jw_kstr(w, "code", r->code);

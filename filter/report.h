@@ -19,8 +19,15 @@
 #include "base/jsonw.h"
 #include "../rules/rule.h"
 
+/* Whether the report carries r at --report-level lv. */
+bool s4s_report_keeps(const s4s_issue_rec *r, s4s_report_level lv);
+/* The first issue from `issues` on that the report carries, or NULL. */
+const s4s_issue_rec *s4s_report_next(const s4s_issue_rec *issues, s4s_report_level lv);
+
+/* One line for the issues the level keeps; call only when there is one. */
 void s4s_report_write(s4s_jw *w, const char *file, const char *type, const char *id,
-                      uint64_t off, uint64_t line, bool rejected, const s4s_issue_rec *issues);
+                      uint64_t off, uint64_t line, bool rejected, const s4s_issue_rec *issues,
+                      s4s_report_level lv);
 const char *s4s_sev_str(s4s_sev s);
 
 #endif

@@ -71,6 +71,8 @@ typedef struct s4s_issue_info {
     const char *expression;      /* FHIRPath with indices, or NULL */
     const char *message;         /* never free text from the record */
     const char *repair_kind, *repair_old, *repair_new;  /* repairs; else NULL */
+    unsigned    count;           /* changes this repair stands for: 1, or more for a
+                                    tally of routine urn:uuid rewrites (--report-level) */
 } s4s_issue_info;
 
 /* One quarantined unit. */

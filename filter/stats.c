@@ -47,10 +47,13 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
     else
         s->c.resources_out++;
     for (const s4s_issue_rec *r = issues; r; r = r->next) {
-        s->c.issues_by_sev[r->sev]++;
+        /* a tally counts as the changes it stands for, so the stats are
+         * the same at every --report-level */
+        unsigned n = r->count ? r->count : 1;
+        s->c.issues_by_sev[r->sev] += n;
         if (r->repair) {
-            s->c.repairs++;
-            s4s_counter_add(&s->repairs, r->repair, strlen(r->repair), 0, 1);
+            s->c.repairs += n;
+            s4s_counter_add(&s->repairs, r->repair, strlen(r->repair), 0, n);
             continue;
         }
         s4s_counter_add(&s->by_code, r->code, strlen(r->code), 0, 1);

@@ -3,7 +3,8 @@
  * is recorded as a repair, so nothing changes silently.
  *
  * Invariants: each s4s_edit_* call records exactly one repair (the _noecho
- * variant records kind and path but never the values); inserted
+ * variant records kind and path but never the values; the _tallied one
+ * counts, and its caller records the count as one repair); inserted
  * nodes are flagged S4S_NF_INSERTED, changed ones S4S_NF_EDITED, removed
  * ones S4S_NF_REMOVED (kept linked so indices of siblings stay stable).
  */
@@ -27,6 +28,14 @@ void s4s_edit_set_str_noecho(s4s_rctx *rc, s4s_node *n, const char *val, size_t 
     s4s_node_set(rc->arena, n, S4S_J_STRING, val, len);
     n->flags |= S4S_NF_EDITED;
     s4s_repair(rc, n, kind, NULL, NULL, "%s", why);
+}
+
+void s4s_edit_set_str_tallied(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
+                              unsigned *tally)
+{
+    s4s_node_set(rc->arena, n, S4S_J_STRING, val, len);
+    n->flags |= S4S_NF_EDITED;
+    (*tally)++;
 }
 
 void s4s_edit_set_num(s4s_rctx *rc, s4s_node *n, const char *lexeme,

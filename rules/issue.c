@@ -76,6 +76,20 @@ void s4s_repair(s4s_rctx *rc, const s4s_node *at, const char *kind,
     rc->n_repairs++;
 }
 
+void s4s_repair_tally(s4s_rctx *rc, const char *kind, unsigned n, const char *fmt, ...)
+{
+    if (!n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    s4s_issue_rec *r = push(rc, S4S_SEV_INFO, "informational", NULL, rc->root, rc->off, fmt, ap);
+    va_end(ap);
+    r->repair = kind;
+    r->count = n;
+    r->routine = true;
+    rc->n_repairs += n;
+}
+
 void s4s_issue_paths(s4s_rctx *rc)
 {
     for (s4s_issue_rec *r = rc->issues; r; r = r->next)

@@ -46,6 +46,8 @@ typedef struct s4s_issue_rec {
     const char *old_val;   /* repairs only */
     const char *new_val;   /* repairs only */
     const char *repair;    /* repair kind (e.g. "ucum-unit"); NULL for plain issues */
+    unsigned    count;     /* changes a tally repair stands for (s4s_repair_tally); 0 = one */
+    bool        routine;   /* a tally of routine rewrites: reported only at --report-level=all */
     uint64_t    off;       /* input byte offset of the node */
 } s4s_issue_rec;
 
@@ -82,13 +84,23 @@ void s4s_repair(s4s_rctx *rc, const s4s_node *at, const char *kind,
                 const char *old_val, const char *new_val, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-/* Mutate-and-record helpers.  Each records exactly one repair. */
+/* Record `n` routine changes of one kind as a single repair (nothing when n
+ * is 0), counted n times in stats and left out of the report below
+ * --report-level=all.  Pairs with s4s_edit_set_str_tallied. */
+void s4s_repair_tally(s4s_rctx *rc, const char *kind, unsigned n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Mutate-and-record helpers.  Each records exactly one repair, except the
+ * _tallied one, whose changes the caller records with s4s_repair_tally
+ * before its apply returns. */
 void      s4s_edit_set_str(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
                            const char *kind, const char *why);
 /* The same, for values that must not appear in the report (they may be
  * free text): the repair records kind and path, never old or new. */
 void      s4s_edit_set_str_noecho(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
                                   const char *kind, const char *why);
+void      s4s_edit_set_str_tallied(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
+                                   unsigned *tally);
 void      s4s_edit_set_num(s4s_rctx *rc, s4s_node *n, const char *lexeme,
                            const char *kind, const char *why);
 s4s_node *s4s_edit_add_str(s4s_rctx *rc, s4s_node *obj, const char *key,

@@ -11,7 +11,8 @@
  * most 3/4 full; a key is a 96-bit fingerprint (collision odds ~2^-57 over a
  * million entries); type names are interned in a small fixed array; the id
  * pool is a capped s4s_buf.  Runs under --no-validate too (it is the one
- * rewrite the passthrough does).
+ * rewrite the passthrough does).  A rewrite is routine: below
+ * --report-level=all a resource's rewrites are one tally repair.
  */
 #include "urnuuid.h"
 #include "rule.h"
@@ -201,9 +202,13 @@ static void walk(s4s_rctx *rc, s4s_refmap *m, s4s_node *n, unsigned *done, unsig
         const char *type = m->types[e->type - 1];
         const char *id = e->id_off == ID_SAME ? c->str + 9 : m->pool.p + e->id_off;
         char *v = s4s_arena_printf(rc->arena, "%s/%.*s", type, (int)e->id_len, id);
-        s4s_edit_set_str(rc, c, v, strlen(v), "urn-uuid-reference",
-                         "urn:uuid reference rewritten to the Type/id of the entry it names");
-        (*done)++;
+        if (rc->opts->report_level == S4S_LEVEL_ALL) {
+            s4s_edit_set_str(rc, c, v, strlen(v), "urn-uuid-reference",
+                             "urn:uuid reference rewritten to the Type/id of the entry it names");
+            (*done)++;
+        } else {
+            s4s_edit_set_str_tallied(rc, c, v, strlen(v), done);
+        }
     }
 }
 
@@ -232,6 +237,10 @@ static void urnuuid_apply(s4s_rctx *rc, void *state)
     }
     unsigned done = 0, unresolved = 0;
     walk(rc, st->map, rc->root, &done, &unresolved);
+    if (rc->opts->report_level != S4S_LEVEL_ALL)
+        s4s_repair_tally(rc, "urn-uuid-reference", done,
+                         "%u urn:uuid references rewritten to the Type/id of the entries they name",
+                         done);
     st->rewritten += done;
     st->unresolved += unresolved;
     if (!rc->full_url)

@@ -33,6 +33,15 @@ typedef enum s4s_profile_mode {
     S4S_PROFILE_US_CORE  /* --profile=us-core: the US Core profile per type */
 } s4s_profile_mode;
 
+/* What the --report stream carries; stats count everything at any level. */
+typedef enum s4s_report_level {
+    S4S_LEVEL_ERROR,   /* errors (and fatal ones) */
+    S4S_LEVEL_WARNING, /* and warnings */
+    S4S_LEVEL_INFO,    /* default: and information and repairs, except routine
+                          reference rewrites (one counted summary per resource) */
+    S4S_LEVEL_ALL      /* and each routine rewrite on its own, with its path */
+} s4s_report_level;
+
 typedef struct s4s_opts {
     s4s_on_invalid on_invalid;
     bool        validate;            /* false: --no-validate, pure passthrough */
@@ -57,6 +66,7 @@ typedef struct s4s_opts {
     unsigned    upgrade_from;        /* --from: 0 auto, 1 dstu2, 2 stu3 (S4S_UP_* bits) */
     /* profiles (rules/profiles.c) */
     s4s_profile_mode profile;        /* --profile=us-core|none */
+    s4s_report_level report_level;   /* --report-level */
 } s4s_opts;
 
 void s4s_opts_default(s4s_opts *o);
