@@ -168,11 +168,14 @@ static s4s_rc stopped_by_callback(s4s_pipe *p, s4s_rc rc)
 }
 
 /* A cleaned resource in the chosen output format, to out or its type's file. */
-static s4s_rc put_resource(s4s_pipe *p, const s4s_node *root, const char *type, const char *id)
+static s4s_rc put_resource(s4s_pipe *p, const s4s_node *root, const s4s_buf *raw,
+                           const char *type, const char *id)
 {
     size_t at = p->out.len;
     if (p->io.out_format == S4S_OUT_PGCOPY) {
         s4s_pgcopy_row(&p->out, &p->scratch, root, type, id);
+    } else if (raw && s4s_write_compact(&p->out, raw->p, raw->len)) {
+        s4s_buf_putc(&p->out, '\n');
     } else {
         s4s_write_node(&p->out, root);
         s4s_buf_putc(&p->out, '\n');
@@ -237,7 +240,11 @@ static s4s_rc process(void *u, s4s_res *r)
         }
         out_rc = flush_buf(p, &p->rej, &p->rej_s, false);
     } else {
-        out_rc = put_resource(p, r->root, rc.type, rc.id);
+        /* unchanged (every change is a recorded repair: edit.c): its bytes
+         * as received, compacted, cost less than writing the tree and are
+         * the same bytes (s4s_write_compact) */
+        bool as_received = r->raw && !r->spilled && !rc.n_repairs;
+        out_rc = put_resource(p, r->root, as_received ? r->raw : NULL, rc.type, rc.id);
     }
     if (rc.issues && (p->io.report || p->io.cb || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
         s4s_issue_paths(&rc);
@@ -309,10 +316,11 @@ static s4s_rc on_resource(void *u, s4s_res *r)
     s4s_rc rc;
     if (p->stage && !r->shared && !p->spill_inline) {
         s4s_arena *next;
-        /* a complete resource is quarantined as received only under
-         * --on-invalid=reject/fail; otherwise its raw bytes are not needed */
+        /* a complete resource's raw bytes serve its quarantine copy
+         * (--on-invalid=reject/fail) and the NDJSON output when no rule
+         * changes it */
         s4s_res h = *r;
-        if (h.root && p->o->on_invalid == S4S_INVALID_KEEP)
+        if (h.root && p->o->on_invalid == S4S_INVALID_KEEP && p->io.out_format != S4S_OUT_NDJSON)
             h.raw = NULL;
         rc = s4s_stage_push(p->stage, &h, &next);
         s4s_asm_set_arena(p->as, next);

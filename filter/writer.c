@@ -8,6 +8,7 @@
  */
 #include "writer.h"
 
+#include <stdint.h>
 #include <string.h>
 
 bool s4s_write_node(s4s_buf *b, const s4s_node *n)
@@ -68,6 +69,83 @@ bool s4s_compact(s4s_buf *b, const char *p, size_t n, s4s_compact_state *st)
             s4s_buf_put(b, p + run, i - run);
             run = i + 1;
         }
+    }
+    return s4s_buf_put(b, p + run, n - run);
+}
+
+/* Word-at-a-time tests on 8 bytes: a byte below 0x21 (space, control),
+ * or a byte equal to c.  Bytes >= 0x80 (UTF-8) never match. */
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+static inline uint64_t below_21(uint64_t w) { return (w - ONES * 0x21) & ~w & HIGHS; }
+static inline uint64_t has_byte(uint64_t w, unsigned char c)
+{
+    uint64_t x = w ^ (ONES * c);
+    return (x - ONES) & ~x & HIGHS;
+}
+
+/* Whether the escape at p[0] ('\\') is spelled as s4s_buf_json_str spells
+ * it: the short forms, or \u00xx (lower-case hex) for another control byte. */
+static bool canonical_escape(const char *p, size_t left)
+{
+    if (left < 2)
+        return false;
+    switch (p[1]) {
+    case '"': case '\\': case 'b': case 'f': case 'n': case 'r': case 't':
+        return true;
+    case 'u': {
+        static const char hex[] = "0123456789abcdef";
+        if (left < 6 || p[2] != '0' || p[3] != '0' || (p[4] != '0' && p[4] != '1'))
+            return false;
+        const char *d = memchr(hex, p[5], 16);
+        if (!d)
+            return false;
+        unsigned v = (unsigned)(p[4] - '0') * 16 + (unsigned)(d - hex);
+        return v != '\b' && v != '\t' && v != '\n' && v != '\f' && v != '\r';
+    }
+    }
+    return false;
+}
+
+bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
+{
+    size_t start = b->len, run = 0, i = 0;
+    bool in_str = false;
+    while (i < n) {
+        /* skip 8 bytes that hold nothing this state looks at */
+        uint64_t w;
+        if (i + 8 <= n) {
+            memcpy(&w, p + i, 8);
+            uint64_t hit = in_str ? has_byte(w, '"') | has_byte(w, '\\')
+                                  : has_byte(w, '"') | below_21(w);
+            if (!hit) {
+                i += 8;
+                continue;
+            }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* the lowest flagged byte is a real match */
+            i += (size_t)__builtin_ctzll(hit) >> 3;
+#endif
+        }
+        char c = p[i];
+        if (in_str) {
+            if (c == '\\') {
+                if (!canonical_escape(p + i, n - i)) {
+                    b->len = start;
+                    return false;
+                }
+                i++; /* the escaped byte is never the end of the string */
+            } else if (c == '"') {
+                in_str = false;
+            }
+        } else if (c == '"') {
+            in_str = true;
+        } else if ((unsigned char)c <= ' ') {
+            if (!s4s_buf_put(b, p + run, i - run))
+                return false;
+            run = i + 1;
+        }
+        i++;
     }
     return s4s_buf_put(b, p + run, n - run);
 }

@@ -27,5 +27,12 @@ bool s4s_compact(s4s_buf *b, const char *p, size_t n, s4s_compact_state *st);
  * they are one line (a final CR of a CRLF line dropped), compacted to one
  * line otherwise.  Broken JSON stays byte for byte where it can. */
 bool s4s_write_raw_line(s4s_buf *b, const char *p, size_t n);
+/* The raw bytes of a complete, valid resource that no rule changed, as the
+ * clean output: whitespace between tokens dropped, nothing else touched.
+ * Only for bytes the parser accepted (a string holds no raw control byte).
+ * Returns false, having appended nothing, when a string escape is not
+ * spelled as s4s_write_node would spell it (\/, \u00e9...): the caller
+ * writes the tree, so the output is the same whichever way it is made. */
+bool s4s_write_compact(s4s_buf *b, const char *p, size_t n);
 
 #endif

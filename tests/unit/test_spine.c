@@ -104,6 +104,42 @@ static void test_compact(void)
     s4s_buf_free(&b);
 }
 
+/* s4s_write_compact gives the bytes the tree writer would, or declines */
+static void test_write_compact(void)
+{
+    static const struct { const char *in, *out; } t[] = {
+        {"{\"a\":1}", "{\"a\":1}"},
+        /* whitespace between tokens, kept inside strings; long plain runs
+         * cross the 8-byte words at every alignment */
+        {" {\n \"resourceType\" : \"Observation\",\t\"v\": [ 1.50 , -0.0e1 ],\r\n"
+         "  \"t\": \"a  b\\\"c\\\\\\\\d  e\" } ",
+         "{\"resourceType\":\"Observation\",\"v\":[1.50,-0.0e1],\"t\":\"a  b\\\"c\\\\\\\\d  e\"}"},
+        {"{\"x\":\"\\t\\n\\r\\b\\f\\u0001\\u001f\\u0000\"}",
+         "{\"x\":\"\\t\\n\\r\\b\\f\\u0001\\u001f\\u0000\"}"},
+        {"{\"x\":\"caf\xc3\xa9 \xe2\x82\xac\"}", "{\"x\":\"caf\xc3\xa9 \xe2\x82\xac\"}"},
+        /* spelled otherwise than the writer spells them: declined */
+        {"{\"x\":\"\\/\"}", NULL},
+        {"{\"x\":\"\\u00e9\"}", NULL},
+        {"{\"x\":\"\\u001F\"}", NULL},
+        {"{\"x\":\"\\u0009\"}", NULL},
+        {"{\"x\":\"\\u0041\"}", NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        s4s_buf b;
+        s4s_buf_init(&b, 1 << 20);
+        s4s_buf_puts(&b, "keep");
+        bool ok = s4s_write_compact(&b, t[i].in, strlen(t[i].in));
+        s4s_buf_putc(&b, 0);
+        CHECK(ok == (t[i].out != NULL));
+        if (t[i].out) {
+            CHECK_STR(b.p + 4, t[i].out);
+        } else {
+            CHECK_STR(b.p, "keep"); /* nothing appended */
+        }
+        s4s_buf_free(&b);
+    }
+}
+
 static void test_urnuuid(void)
 {
     s4s_refmap *m = s4s_refmap_new(2);
@@ -205,6 +241,7 @@ int main(void)
     test_counter();
     test_text();
     test_compact();
+    test_write_compact();
     test_urnuuid();
     test_input();
     test_invariant_splits();
