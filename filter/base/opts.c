@@ -15,4 +15,5 @@ void s4s_opts_default(s4s_opts *o)
     o->max_depth = 64;
     o->max_resource_bytes = (size_t)64 << 20;
     o->max_refs = (size_t)2 << 20;
+    o->max_bundle_refs = (size_t)64 << 10;
 }
