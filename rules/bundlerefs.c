@@ -303,6 +303,15 @@ static void hold(bstate *st, s4s_rctx *rc, const s4s_node *c, uint32_t k1, uint3
     stop(st, rc);
 }
 
+/* the urn:uuid family found the fullUrl c names on two entries (and said so) */
+static bool ambiguous(const s4s_rctx *rc, const s4s_node *c)
+{
+    for (const s4s_issue_rec *r = rc->issues; r; r = r->next)
+        if (r->node == c && !strcmp(r->code, "multiple-matches"))
+            return true;
+    return false;
+}
+
 static void walk(bstate *st, s4s_rctx *rc, const s4s_node *n, enum mode m, size_t base, bool first)
 {
     for (const s4s_node *c = n->first; c && !st->full; c = c->next) {
@@ -318,15 +327,33 @@ static void walk(bstate *st, s4s_rctx *rc, const s4s_node *n, enum mode m, size_
         bool urn;
         if (!ref_keys(rc, m, c->str, c->len, base, &k1, &k2, &urn))
             continue;
-        if (fp_has(&st->seen, k1) || fp_has(&st->seen, k2))
+        if (fp_has(&st->seen, k1) || fp_has(&st->seen, k2) || ambiguous(rc, c))
             continue;
         hold(st, rc, c, k1, k2, urn, first);
     }
 }
 
+/* In a transaction only urn: references are checked, and the urn:uuid
+ * family, which runs before, has rewritten every urn:uuid reference to an
+ * earlier entry with a type and id; the rest it left as they were.  So the
+ * entries remembered there are only those it cannot resolve (urn:oid
+ * fullUrls, entries without type or id): a huge transaction Bundle costs
+ * nothing per entry, and its cap is the urn:uuid map's. */
+static bool remember(const s4s_rctx *rc, enum mode m)
+{
+    const char *u = rc->full_url;
+    return m != M_TRANSACTION ||
+           (u && !strncmp(u, "urn:", 4) && (strncmp(u, "urn:uuid:", 9) || !rc->type || !rc->id));
+}
+
 /* This entry as a target: of references before it, and after it. */
 static void record_entry(bstate *st, const s4s_rctx *rc, enum mode m)
 {
+    bool keep = remember(rc, m);
+    if (m == M_TRANSACTION && !st->full && st->nres > st->max_seen)
+        stop(st, rc); /* the urn:uuid map is full: it rewrites no more */
+    if (!keep && !st->want.len)
+        return; /* nothing waits: no key to compute */
     uint32_t k[2] = {0, 0};
     const char *u = rc->full_url;
     if (u && (m != M_TRANSACTION || !strncmp(u, "urn:", 4)))
@@ -338,7 +365,7 @@ static void record_entry(bstate *st, const s4s_rctx *rc, enum mode m)
             continue;
         if (fp_has(&st->want, k[i]))
             fp_add(&st->found, k[i], SIZE_MAX); /* a subset of want: bounded by it */
-        if (!st->full && !fp_add(&st->seen, k[i], st->max_seen))
+        if (keep && !st->full && !fp_add(&st->seen, k[i], st->max_seen))
             stop(st, rc);
     }
 }
