@@ -25,10 +25,12 @@
  * remembered per Bundle; past either, this Bundle's later references are not
  * checked, which is said once (information, too-costly).  Entries and
  * wanted targets are 32-bit fingerprints: a false match can hide an issue,
- * never invent one.  Nothing is kept for a Bundle whose type rules it out;
- * one whose type follows its entries is recorded in full and judged by its
- * type at its end.  Runs last (registry.c), so a resource's verdict
- * (written or quarantined) is final when it is recorded.
+ * never invent one.  Nothing is kept for a Bundle whose type rules it out,
+ * and in a transaction only the entries the urn:uuid family cannot resolve
+ * (remember()); one whose type follows its entries is recorded in full and
+ * judged by its type at its end.  Runs last (registry.c): after the urn:uuid
+ * rewrite, and a resource's verdict (written or quarantined) is final when
+ * it is recorded.
  */
 #include "rule.h"
 #include "refs.h"
