@@ -12,6 +12,8 @@
  *    once, as a resource or as a quarantined unit.
  *  - No resource with a member name twice in one object is handed over
  *    unquarantined: each object is checked when it closes.
+ *  - A Bundle that closes is followed by one bundle_end marker; its `type`
+ *    travels with each entry once seen (a short copy: the codes are short).
  */
 #include "assemble.h"
 #include "base/alloc.h"
@@ -30,7 +32,7 @@
 #define DUP_SCAN_MAX 32
 
 enum unit_kind { U_NONE, U_OBJECT, U_BUNDLE, U_OTHER };
-enum pend { P_NONE, P_RESOURCETYPE, P_ENTRY, P_FULLURL, P_RESOURCE };
+enum pend { P_NONE, P_RESOURCETYPE, P_ENTRY, P_FULLURL, P_RESOURCE, P_TYPE };
 
 struct s4s_asm {
     const s4s_opts *o;
@@ -72,6 +74,8 @@ struct s4s_asm {
     s4s_buf         full_url;
     bool            have_url;
     bool            splitting;   /* delivering the entries of an assembled Bundle */
+    char            bundle_type[32]; /* the Bundle's `type` (cut to fit: no code is longer) */
+    bool            have_type;
     bool            odd_capture; /* capturing an entry.resource that is an array */
     s4s_buf         odd_raw;     /* an entry.resource that is a scalar, as text */
 };
@@ -243,6 +247,7 @@ static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled
         .reason = a->why, .reason_code = a->why_code, .reason_off = a->why_off,
         .raw = raw, .spilled = spilled, .full_url = url,
         .bundle = a->unit == U_BUNDLE ? a->bundles : 0,
+        .bundle_type = a->unit == U_BUNDLE && a->have_type ? a->bundle_type : NULL,
         .shared = a->splitting,
     };
     if (!a->why && raw && s4s_text_lone_surrogate(raw->p, raw->len)) {
@@ -260,6 +265,32 @@ static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled
     return true;
 }
 
+static void set_type(s4s_asm *a, const char *v, size_t n)
+{
+    if (!v || !s4s_text_utf8_ok(v, n))
+        return;
+    n = n < sizeof a->bundle_type - 1 ? n : sizeof a->bundle_type - 1;
+    memcpy(a->bundle_type, v, n);
+    a->bundle_type[n] = '\0';
+    a->have_type = true;
+}
+
+/* The marker after a Bundle's last entry (no resource: nothing to quarantine). */
+static bool bundle_closed(s4s_asm *a, uint64_t off)
+{
+    s4s_res r = {
+        .arena = a->arena, .off = off, .line = s4s_rawcap_line(a->cap, off),
+        .bundle = a->bundles, .bundle_type = a->have_type ? a->bundle_type : NULL,
+        .bundle_end = true,
+    };
+    s4s_rc rc = a->on_res(a->u, &r);
+    if (rc != S4S_OK) {
+        a->rc = rc;
+        return false;
+    }
+    return true;
+}
+
 /* A Bundle assembled whole (resourceType came after entry): emit each
  * entry.resource; their raw bytes are the re-serialized original tree. */
 static bool split_bundle(s4s_asm *a)
@@ -267,6 +298,9 @@ static bool split_bundle(s4s_asm *a)
     s4s_node *entries = s4s_get(a->root, "entry");
     a->bundles++;
     a->unit = U_BUNDLE;
+    a->have_type = false;
+    const char *type = s4s_get_str(a->root, "type");
+    set_type(a, type, type ? strlen(type) : 0);
     s4s_buf raw;
     s4s_buf_init(&raw, a->o->max_resource_bytes);
     s4s_oom_hold h; /* freed if an allocation fails (alloc.h) */
@@ -294,7 +328,7 @@ static bool split_bundle(s4s_asm *a)
     a->splitting = false;
     s4s_oom_pop(&h);
     s4s_buf_free(&raw);
-    return ok;
+    return ok && bundle_closed(a, a->root->off);
 }
 
 static bool end_resource(s4s_asm *a, uint64_t off)
@@ -436,6 +470,8 @@ static bool scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t of
         a->res_raw = &a->odd_raw;
         return true;
     }
+    if (a->unit == U_BUNDLE && a->pend == P_TYPE && t == S4S_J_STRING && a->depth == 1)
+        set_type(a, v, n);
     if (a->unit == U_BUNDLE && a->pend == P_FULLURL && t == S4S_J_STRING && a->depth == 3) {
         s4s_buf_clear(&a->full_url);
         a->have_url = s4s_text_utf8_ok(v, n) && s4s_buf_put(&a->full_url, v, n) &&
@@ -469,6 +505,8 @@ static bool key(s4s_asm *a, const char *k, size_t n, uint64_t off)
             a->pend = P_RESOURCE;
     } else if (a->unit == U_BUNDLE && a->depth == 1 && n == 5 && !memcmp(k, "entry", 5)) {
         a->pend = P_ENTRY; /* the Bundle's second "entry" */
+    } else if (a->unit == U_BUNDLE && a->depth == 1 && n == 4 && !memcmp(k, "type", 4)) {
+        a->pend = P_TYPE; /* after the entries */
     }
     return true;
 }
@@ -489,7 +527,11 @@ static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
         return true;
     }
     if (a->building && a->pend == P_ENTRY && t == S4S_J_ARRAY) {
-        /* switch to streaming: drop the shell built so far */
+        /* switch to streaming: drop the shell built so far (its type kept) */
+        const s4s_node *type = s4s_get(a->root, "type");
+        a->have_type = false;
+        if (type && type->type == S4S_J_STRING)
+            set_type(a, type->str, type->len);
         s4s_rawcap_abort(a->cap);
         s4s_arena_reset(a->arena);
         a->building = false;
@@ -589,7 +631,9 @@ static bool close_value(s4s_asm *a, uint64_t off)
             a->unit = U_NONE;
             return ok;
         }
+        bool ok = a->unit != U_BUNDLE || bundle_closed(a, off);
         a->unit = U_NONE;
+        return ok;
     }
     return true;
 }

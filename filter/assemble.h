@@ -8,7 +8,9 @@
  * arena and handed to the callback, then the arena is reset.
  * Units that cannot be resources (broken NDJSON lines, top-level scalars,
  * invalid UTF-8, too deep, too large) are handed over too, with a reason,
- * so the pipeline can quarantine them: nothing is dropped.
+ * so the pipeline can quarantine them: nothing is dropped.  When a Bundle
+ * closes, a marker (bundle_end) follows its last entry, so checks that span
+ * the Bundle can conclude; a Bundle cut short by broken JSON gets none.
  *
  * Events come from sax.c through its callbacks table (sax.h); assemble
  * depends on sax, never the other way round.
@@ -39,6 +41,10 @@ typedef struct s4s_res {
     bool           spilled;    /* raw went to the spill function already */
     const char    *full_url;   /* Bundle entry fullUrl, or NULL */
     uint64_t       bundle;     /* 1-based number of the enclosing Bundle, 0 if none */
+    const char    *bundle_type;/* that Bundle's `type` once seen (it may follow the
+                                  entries), or NULL */
+    bool           bundle_end; /* not a resource: the Bundle `bundle` has closed
+                                  (root, raw and reason are NULL) */
     bool           shared;     /* arena shared with resources still to come (a split
                                   Bundle): it must not be handed over */
 } s4s_res;

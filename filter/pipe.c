@@ -83,6 +83,7 @@ struct s4s_pipe {
     const char     *src_name;    /* the input being read (s4s_pipe_next_source) */
     bool            src_fed;     /* bytes of it reached the parser */
     bool            had_errors;
+    s4s_rc          late_rc;     /* what stopped the issues of a Bundle's end */
     s4s_rc          rc;
     char            err[512];
 };
@@ -194,15 +195,98 @@ static s4s_rc put_resource(s4s_pipe *p, const s4s_node *root, const s4s_buf *raw
     return rc;
 }
 
+/* --on-invalid=fail: the message naming the first error of a resource */
+static s4s_rc stop_at_error(s4s_pipe *p, const char *type, const char *id, uint64_t off,
+                            const s4s_issue_rec *issues)
+{
+    const s4s_issue_rec *e = issues;
+    while (e && e->sev > S4S_SEV_ERROR)
+        e = e->next;
+    snprintf(p->err, sizeof p->err, "stopped at the first error (--on-invalid=fail): %s/%s at byte %llu: %s%s%s",
+             type ? type : "(unknown)", id ? id : "(no id)",
+             (unsigned long long)(e ? e->off : off), e && e->path ? e->path : "",
+             e && e->path ? ": " : "", e ? e->msg : "");
+    return S4S_ERR_INVALID;
+}
+
+/* The report line (or CSV rows) of one resource's issues, those that
+ * --report-level keeps; nothing when it keeps none. */
+static s4s_rc report_issues(s4s_pipe *p, const char *type, const char *id, uint64_t off,
+                            uint64_t line, bool rejected, const s4s_issue_rec *issues)
+{
+    s4s_report_level lv = p->o->report_level;
+    const s4s_issue_rec *shown = p->io.report ? s4s_report_next(issues, lv) : NULL;
+    if (!shown)
+        return S4S_OK;
+    if (p->io.report_format == S4S_REPORT_CSV) {
+        s4s_report_csv_rows(&p->rep.b, p->src_name, type, id, off, line, rejected, shown, lv);
+    } else {
+        s4s_report_write(&p->rep, p->io.name_sources ? p->src_name : NULL, type, id, off, line,
+                         rejected, shown, lv);
+        s4s_jw_line(&p->rep);
+    }
+    return flush_buf(p, &p->rep.b, &p->rep_s, false);
+}
+
+/* rc->late: issues about a resource written (or quarantined) earlier, raised
+ * when its Bundle ended.  They get a report line of their own and count in
+ * stats and exit status; what was written stays as it is. */
+static void late_issues(s4s_rctx *rc, const s4s_late_res *who)
+{
+    s4s_pipe *p = rc->late_u;
+    if (rc->issues && !p->late_rc) {
+        bool has_err = rc->n_by_sev[S4S_SEV_ERROR] + rc->n_by_sev[S4S_SEV_FATAL] > 0;
+        if (has_err)
+            p->had_errors = true;
+        s4s_rc out_rc = report_issues(p, who->type, who->id, who->off, who->line, who->rejected,
+                                      rc->issues);
+        if (p->io.cb && !out_rc) {
+            s4s_res r = {.off = who->off, .line = who->line};
+            out_rc = s4s_cb_issues(p->io.cb, p->src_name, &r, who->type, who->id, who->rejected,
+                                   rc->issues);
+            if (out_rc)
+                stopped_by_callback(p, out_rc);
+        }
+        s4s_stats_issues(&p->st, rc->issues);
+        if (!out_rc && has_err && p->o->on_invalid == S4S_INVALID_FAIL)
+            out_rc = stop_at_error(p, who->type, who->id, who->off, rc->issues);
+        p->late_rc = out_rc;
+    }
+    rc->issues = rc->issues_tail = NULL;
+    memset(rc->n_by_sev, 0, sizeof rc->n_by_sev);
+    rc->n_repairs = 0;
+}
+
+/* The marker after a Bundle's last entry: the families that span a Bundle
+ * conclude. */
+static s4s_rc bundle_end(s4s_pipe *p, s4s_res *r)
+{
+    s4s_rctx rc = {
+        .arena = r->arena, .off = r->off, .line = r->line, .opts = p->o, .term = p->term,
+        .bundle = r->bundle, .bundle_type = r->bundle_type, .late = late_issues, .late_u = p,
+    };
+    p->late_rc = S4S_OK;
+    for (unsigned i = 0; i < s4s_n_rules && !p->late_rc; i++) {
+        if (!s4s_rule_enabled(i, p->o))
+            continue;
+        rc.rule = s4s_rules[i]->name;
+        s4s_rule_bundle_end(i, &rc, p->rule_state[i]);
+    }
+    return p->late_rc;
+}
+
 /* Rules, then out or reject, report, stats: on the stage thread when it
  * runs, else inline.  Touches only what no other thread touches meanwhile
  * (p->out, p->rej, p->rep, p->st, rule states). */
 static s4s_rc process(void *u, s4s_res *r)
 {
     s4s_pipe *p = u;
+    if (r->bundle_end)
+        return bundle_end(p, r);
     s4s_rctx rc = {
-        .arena = r->arena, .root = r->root, .off = r->off, .opts = p->o, .term = p->term,
-        .bundle = r->bundle, .full_url = r->full_url,
+        .arena = r->arena, .root = r->root, .off = r->off, .line = r->line, .opts = p->o,
+        .term = p->term, .bundle = r->bundle, .full_url = r->full_url,
+        .bundle_type = r->bundle_type,
     };
     if (r->root) {
         rc.type = s4s_get_str(r->root, "resourceType");
@@ -219,7 +303,7 @@ static s4s_rc process(void *u, s4s_res *r)
     bool has_err = rc.n_by_sev[S4S_SEV_ERROR] + rc.n_by_sev[S4S_SEV_FATAL] > 0;
     /* under fail the offending resource is quarantined too, so the counts
      * still add up when the run stops */
-    bool reject = !r->root || (has_err && p->o->on_invalid != S4S_INVALID_KEEP);
+    bool reject = !r->root || s4s_rctx_rejects(&rc);
     if (has_err)
         p->had_errors = true;
 
@@ -248,20 +332,9 @@ static s4s_rc process(void *u, s4s_res *r)
     }
     if (rc.issues && (p->io.report || p->io.cb || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
         s4s_issue_paths(&rc);
-    const s4s_issue_rec *shown = p->io.report ? s4s_report_next(rc.issues, p->o->report_level) : NULL;
-    if (shown) {
-        if (p->io.report_format == S4S_REPORT_CSV) {
-            s4s_report_csv_rows(&p->rep.b, p->src_name, rc.type, rc.id, r->off, r->line,
-                                reject, shown, p->o->report_level);
-        } else {
-            s4s_report_write(&p->rep, p->io.name_sources ? p->src_name : NULL, rc.type, rc.id,
-                             r->off, r->line, reject, shown, p->o->report_level);
-            s4s_jw_line(&p->rep);
-        }
-        s4s_rc rep_rc = flush_buf(p, &p->rep.b, &p->rep_s, false);
-        if (!out_rc)
-            out_rc = rep_rc;
-    }
+    s4s_rc rep_rc = report_issues(p, rc.type, rc.id, r->off, r->line, reject, rc.issues);
+    if (!out_rc)
+        out_rc = rep_rc;
     if (p->io.cb && !out_rc) {
         out_rc = s4s_cb_resource_done(p->io.cb, p->src_name, r, &rc, reject, &p->scratch);
         if (out_rc)
@@ -272,16 +345,8 @@ static s4s_rc process(void *u, s4s_res *r)
     atomic_store_explicit(&p->live_rejected, p->st.c.resources_rejected, memory_order_relaxed);
     if (out_rc)
         return out_rc;
-    if (has_err && p->o->on_invalid == S4S_INVALID_FAIL) {
-        const s4s_issue_rec *e = rc.issues;
-        while (e && e->sev > S4S_SEV_ERROR)
-            e = e->next;
-        snprintf(p->err, sizeof p->err, "stopped at the first error (--on-invalid=fail): %s/%s at byte %llu: %s%s%s",
-                 rc.type ? rc.type : "(unknown)", rc.id ? rc.id : "(no id)",
-                 (unsigned long long)(e ? e->off : r->off), e && e->path ? e->path : "",
-                 e && e->path ? ": " : "", e ? e->msg : "");
-        return S4S_ERR_INVALID;
-    }
+    if (has_err && p->o->on_invalid == S4S_INVALID_FAIL)
+        return stop_at_error(p, rc.type, rc.id, r->off, rc.issues);
     return S4S_OK;
 }
 

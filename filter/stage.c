@@ -96,7 +96,7 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
 {
     s4s_res j = *r;
     /* what points outside the arena (sax's capture and messages,
-     * assemble's fullUrl buffer) is copied into it */
+     * assemble's fullUrl and Bundle type buffers) is copied into it */
     if (r->raw) {
         s4s_buf *b = s4s_arena_zalloc(r->arena, sizeof *b);
         b->p = s4s_arena_alloc(r->arena, r->raw->len ? r->raw->len : 1);
@@ -106,6 +106,8 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
     }
     if (r->full_url)
         j.full_url = s4s_arena_strndup(r->arena, r->full_url, strlen(r->full_url));
+    if (r->bundle_type)
+        j.bundle_type = s4s_arena_strndup(r->arena, r->bundle_type, strlen(r->bundle_type));
     if (r->reason) /* may live in sax's message buffer */
         j.reason = s4s_arena_strndup(r->arena, r->reason, strlen(r->reason));
     pthread_mutex_lock(&s->mu);

@@ -46,6 +46,11 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
         s->c.resources_rejected++;
     else
         s->c.resources_out++;
+    s4s_stats_issues(s, issues);
+}
+
+void s4s_stats_issues(s4s_stats *s, const s4s_issue_rec *issues)
+{
     for (const s4s_issue_rec *r = issues; r; r = r->next) {
         /* a tally counts as the changes it stands for, so the stats are
          * the same at every --report-level */

@@ -26,6 +26,9 @@ void s4s_stats_init(s4s_stats *s);
 void s4s_stats_free(s4s_stats *s);
 /* account one resource and its issues */
 void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s_issue_rec *issues);
+/* account issues only: those raised about a resource after it was counted
+ * (at the end of its Bundle) */
+void s4s_stats_issues(s4s_stats *s, const s4s_issue_rec *issues);
 /* writes the common members into an open object; the rule families'
  * sections (references, structure, ...) follow from their stats hooks */
 void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s);

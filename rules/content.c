@@ -16,8 +16,8 @@
  *
  * Invariants: reads the tree only; the data is decoded in 3-byte steps
  * straight into SHA-1, so nothing is allocated per attachment.
- * Not done here: references that should resolve inside a document or
- * transaction Bundle (the pipeline hands rules one resource at a time).
+ * References that should resolve inside a Bundle are bundlerefs.c's: they
+ * need the whole Bundle, which the pipeline hands over entry by entry.
  */
 #include "rule.h"
 

@@ -9,8 +9,10 @@
  * --nfc) runs next, so every later family sees normalized text; structure
  * follows, then profiles (later families may rely on its verdict being recorded, never on
  * the tree being valid); terminology-aware families follow, variants before
- * codes so codes judges the repaired gene codes.  Stats sections appear in
- * this order.  Adding a family is one row here plus its own file.
+ * codes so codes judges the repaired gene codes; bundle-ref runs last, so
+ * the verdict it keeps for a resource (written or quarantined) is final.
+ * Stats sections appear in this order.  Adding a family is one row here
+ * plus its own file (and a line in s4s_rule_bundle_end if it spans Bundles).
  */
 #include "rule.h"
 
@@ -24,6 +26,8 @@ extern const s4s_rule s4s_rule_units;     /* units.c: UCUM quantities */
 extern const s4s_rule s4s_rule_variants;  /* variants.c: HGVS and HGNC */
 extern const s4s_rule s4s_rule_content;  /* content.c: HTML in strings, Attachment size/hash */
 extern const s4s_rule s4s_rule_invariants; /* invariants.c: R4 FHIRPath constraints */
+extern const s4s_rule s4s_rule_bundlerefs; /* bundlerefs.c: references unresolved in a Bundle */
+void s4s_bundlerefs_end(s4s_rctx *rc, void *state);
 
 const s4s_rule *const s4s_rules[] = {
     &s4s_rule_upgrade,
@@ -36,6 +40,7 @@ const s4s_rule *const s4s_rules[] = {
     &s4s_rule_units,
     &s4s_rule_content,
     &s4s_rule_invariants,
+    &s4s_rule_bundlerefs,
 };
 const unsigned s4s_n_rules = sizeof s4s_rules / sizeof s4s_rules[0];
 
@@ -49,4 +54,10 @@ bool s4s_rule_enabled(unsigned i, const s4s_opts *o)
     if (r == &s4s_rule_nfc)
         return o->validate && o->nfc;
     return o->validate;
+}
+
+void s4s_rule_bundle_end(unsigned i, s4s_rctx *rc, void *state)
+{
+    if (s4s_rules[i] == &s4s_rule_bundlerefs)
+        s4s_bundlerefs_end(rc, state);
 }

@@ -51,16 +51,27 @@ typedef struct s4s_issue_rec {
     uint64_t    off;       /* input byte offset of the node */
 } s4s_issue_rec;
 
+/* An earlier resource that issues raised at the end of its Bundle are
+ * about (the stream has written it already). */
+typedef struct s4s_late_res {
+    const char *type, *id;   /* as in its s4s_rctx */
+    uint64_t    off, line;   /* its first byte */
+    bool        rejected;    /* it was quarantined (s4s_rctx_rejects) */
+} s4s_late_res;
+
 /* Per-resource context handed to each rule. */
-typedef struct s4s_rctx {
+typedef struct s4s_rctx s4s_rctx;
+struct s4s_rctx {
     s4s_arena      *arena;   /* the resource arena: allocate freely */
     s4s_node       *root;    /* the resource object */
     const char     *type;    /* resourceType or NULL */
     const char     *id;      /* id or NULL */
     uint64_t        off;     /* offset of the resource's '{' */
+    uint64_t        line;    /* its 1-based input line */
     uint64_t        bundle;  /* 1-based number of the enclosing Bundle; 0 if none:
                                 a change marks a Bundle boundary */
     const char     *full_url;/* the Bundle entry's fullUrl, or NULL */
+    const char     *bundle_type; /* the enclosing Bundle's `type` once seen, or NULL */
     const char     *upgraded_from; /* "DSTU2"/"STU3" once the upgrade family converted
                                       this resource to R4, else NULL */
     const s4s_opts *opts;
@@ -69,7 +80,19 @@ typedef struct s4s_rctx {
     s4s_issue_rec  *issues, *issues_tail;
     unsigned        n_by_sev[4];
     unsigned        n_repairs;
-} s4s_rctx;
+    /* At the end of a Bundle only (root NULL): reports the issues raised on
+     * rc so far as those of `who`, then empties rc's issue list. */
+    void          (*late)(s4s_rctx *rc, const s4s_late_res *who);
+    void           *late_u;  /* the pipeline's */
+};
+
+/* The resource is quarantined when its rules are done: an error under
+ * --on-invalid=reject or fail.  The pipeline decides by this too. */
+static inline bool s4s_rctx_rejects(const s4s_rctx *rc)
+{
+    return rc->n_by_sev[S4S_SEV_ERROR] + rc->n_by_sev[S4S_SEV_FATAL] > 0 &&
+           rc->opts->on_invalid != S4S_INVALID_KEEP;
+}
 
 /* Raise an issue at node `at` (NULL means the resource root). */
 void s4s_issue(s4s_rctx *rc, s4s_sev sev, const char *code, const s4s_node *at,
@@ -152,5 +175,8 @@ typedef struct s4s_rule {
 extern const s4s_rule *const s4s_rules[];
 extern const unsigned s4s_n_rules;
 bool s4s_rule_enabled(unsigned i, const s4s_opts *o);
+/* A Bundle has ended (rc->bundle, rc->bundle_type, rc->late set; no
+ * resource): family i concludes what spans the Bundle, with its state. */
+void s4s_rule_bundle_end(unsigned i, s4s_rctx *rc, void *state);
 
 #endif

@@ -16,4 +16,5 @@ void s4s_opts_default(s4s_opts *o)
     o->max_resource_bytes = (size_t)64 << 20;
     o->max_refs = (size_t)2 << 20;
     o->report_level = S4S_LEVEL_INFO;
+    o->max_bundle_refs = (size_t)64 << 10;
 }

@@ -50,6 +50,7 @@ typedef struct s4s_opts {
     unsigned    max_depth;           /* --max-depth */
     size_t      max_resource_bytes;  /* --max-resource-bytes */
     size_t      max_refs;            /* urn:uuid map capacity per Bundle */
+    size_t      max_bundle_refs;     /* unresolved references held until a Bundle ends */
     /* terminology (rules/codes.c) */
     const char *terminology;         /* --terminology FILE.db, NULL: embedded */
     bool        no_terminology;      /* --no-terminology */

@@ -1,9 +1,10 @@
 /*
  * test_spine.c - unit tests of the spine pieces: arena, capped buffer and
  * escaper, counter, UTF-8 and surrogate checks, compaction, the urn:uuid
- * map, the gzip/BOM input layer, and the pipeline invariant at every split
- * of the input.
+ * map, the gzip/BOM input layer, the pipeline invariant at every split
+ * of the input, and the caps of the Bundle reference check.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -234,6 +235,74 @@ static void test_invariant_splits(void)
     fclose(null);
 }
 
+/* The bundle-ref family's caps: references waiting for later entries, and
+ * entries remembered.  Past a cap the Bundle's later references are not
+ * checked, which is said once (never silently, never a false "not found"). */
+static char *run_bundle_refs(size_t max_pend, size_t max_seen)
+{
+    static const char doc[] =
+        "{\"resourceType\":\"Bundle\",\"type\":\"document\",\"entry\":["
+        "{\"fullUrl\":\"urn:uuid:c\",\"resource\":{\"resourceType\":\"Composition\",\"id\":\"c\","
+        "\"subject\":{\"reference\":\"Patient/a\"},\"author\":[{\"reference\":\"Practitioner/b\"},"
+        "{\"reference\":\"Practitioner/gone\"}]}},"
+        "{\"fullUrl\":\"urn:uuid:a\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"a\"}},"
+        "{\"fullUrl\":\"urn:uuid:b\",\"resource\":{\"resourceType\":\"Practitioner\",\"id\":\"b\","
+        "\"organization\":{\"reference\":\"Organization/gone\"}}}]}\n";
+    char *rep = NULL;
+    size_t len = 0;
+    FILE *r = open_memstream(&rep, &len), *null = fopen("/dev/null", "w");
+    s4s_opts o;
+    s4s_opts_default(&o);
+    o.max_bundle_refs = max_pend;
+    o.max_refs = max_seen;
+    o.no_terminology = true;
+    s4s_outputs io = {.out = null, .report = r};
+    s4s_pipe *p;
+    CHECK(s4s_pipe_new(&o, &io, &p) == S4S_OK);
+    CHECK(s4s_pipe_feed(p, doc, sizeof doc - 1) == S4S_OK);
+    CHECK(s4s_pipe_finish(p) == S4S_OK);
+    s4s_pipe_free(p);
+    fclose(null);
+    fclose(r);
+    return rep;
+}
+
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (; (s = strstr(s, what)); s++)
+        n++;
+    return n;
+}
+
+static void test_bundle_refs_caps(void)
+{
+    /* no cap reached: the two missing targets, nothing else */
+    char *rep = run_bundle_refs(64, 64);
+    CHECK(count(rep, "[bundle-ref]") == 2);
+    CHECK(count(rep, "reference Practitioner/gone names no entry") == 1);
+    CHECK(count(rep, "reference Organization/gone names no entry") == 1);
+    CHECK(count(rep, "too-costly") == 0);
+    free(rep);
+    /* two references may wait: the third (Practitioner/gone) is not checked,
+     * said once on the Composition; later entries still resolve the two */
+    rep = run_bundle_refs(2, 64);
+    CHECK(count(rep, "[bundle-ref]") == 1);
+    CHECK(count(rep, "\"severity\":\"information\",\"code\":\"too-costly\"") == 1);
+    const char *d = strstr(rep, "[bundle-ref]");
+    while (d && d > rep && strncmp(d, "\"diagnostics\":\"", 15))
+        d--;
+    CHECK(d && !strncmp(d, "\"diagnostics\":\"Composition/c @", 30)); /* where it happened */
+    CHECK(count(rep, "names no entry") == 0);
+    free(rep);
+    /* two entries remembered: the third entry's reference is not checked */
+    rep = run_bundle_refs(64, 2);
+    CHECK(count(rep, "too-costly") == 1);
+    CHECK(count(rep, "reference Practitioner/gone names no entry") == 1);
+    CHECK(count(rep, "Organization/gone") == 0);
+    free(rep);
+}
+
 int main(void)
 {
     test_arena();
@@ -245,5 +314,6 @@ int main(void)
     test_urnuuid();
     test_input();
     test_invariant_splits();
+    test_bundle_refs_caps();
     return UNIT_DONE();
 }
