@@ -42,6 +42,8 @@
 typedef struct up_state {
     s4s_counter by_type[2];  /* [0] DSTU2, [1] STU3: resources by source type */
     s4s_counter to_ext;      /* elements moved into extensions, by path */
+    uint64_t    bundle;      /* the Bundle whose version bundle_ver was last settled */
+    unsigned    bundle_ver;  /*   by a row only one version has */
 } up_state;
 
 typedef struct up {
@@ -635,6 +637,24 @@ static bool family_array(const s4s_node *names)
     return false;
 }
 
+/* Does m have the JSON shape of value[x] type vtype ("" a backbone)?  An
+ * EXT row is evidence only then: STU3 may reuse a DSTU2 name with another
+ * type (Goal.statusReason: CodeableConcept in DSTU2, string in STU3). */
+static bool ext_shape_ok(const char *vtype, const s4s_node *m)
+{
+    const s4s_node *v = m->type == S4S_J_ARRAY ? s4s_at(m, 0) : m;
+    if (!v)
+        return false;
+    if (!strcmp(vtype, "Boolean"))
+        return v->type == S4S_J_TRUE || v->type == S4S_J_FALSE;
+    if (!strcmp(vtype, "Decimal") || !strcmp(vtype, "Integer"))
+        return v->type == S4S_J_NUMBER;
+    if (!strcmp(vtype, "String") || !strcmp(vtype, "Code") || !strcmp(vtype, "Date") ||
+        !strcmp(vtype, "DateTime") || !strcmp(vtype, "Uri"))
+        return v->type == S4S_J_STRING;
+    return v->type == S4S_J_OBJECT;
+}
+
 /* Is leaf m (the member at the row's path) evidence of an old version? */
 static bool row_matches(const s4s_up_row *r, const s4s_node *m)
 {
@@ -647,6 +667,7 @@ static bool row_matches(const s4s_up_row *r, const s4s_node *m)
     case S4S_UP_CC:   return s4s_is_str(m);
     case S4S_UP_LIST: return m->type != S4S_J_ARRAY;
     case S4S_UP_NOTE: return m->type != S4S_J_ARRAY && m->type != S4S_J_OBJECT;
+    case S4S_UP_EXT:  return ext_shape_ok(r->arg, m);
     case S4S_UP_FN:
         if (!strcmp(r->arg, "family-string")) return family_array(m);
         if (!strcmp(r->arg, "dose-and-rate")) return false; /* shapes R4 shares */
@@ -718,6 +739,7 @@ static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m,
             s4s_edit_add_str(u->rc, parent, r->arg, r->arg2, KIND, "R4 requires this element");
         break;
     case S4S_UP_EXT: to_extension(u, parent, m, path, r->arg); break;
+    case S4S_UP_HINT: break;
     case S4S_UP_FN:
         if (!strcmp(r->arg, "not-done")) fn_negation(u, m, "not-done");
         else if (!strcmp(r->arg, "not-taken")) fn_negation(u, m, "not-taken");
@@ -785,24 +807,47 @@ static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
             each_leaf(c, i, dot + 1);
 }
 
-/* Source version of the resource: 0 when no row gives evidence. */
-static unsigned detect(up *u)
+/* Source version of the resource: 0 when no row gives evidence.  dflt: the
+ * container's version for a contained resource, else 0. */
+static unsigned detect(up *u, unsigned dflt)
 {
-    unsigned seen = 0;
+    unsigned seen = 0, hint = 0;
     for (size_t i = 0; i < s4s_up_n_rows; i++) {
         const s4s_up_row *r = &s4s_up_rows[i];
         if (strcmp(r->type, u->type) != 0)
             continue;
         leaf_ctx c = {.u = u, .r = r};
         each_leaf(&c, u->root, r->path);
-        if (c.hit)
+        if (c.hit && r->op == S4S_UP_HINT)
+            hint |= r->from;
+        else if (c.hit)
             seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
     }
     if (!seen)
         return 0;
     if (u->rc->opts->upgrade_from)
         return u->rc->opts->upgrade_from;
-    return (seen & S4S_UP_DSTU2) || !(seen & S4S_UP_STU3) ? S4S_UP_DSTU2 : S4S_UP_STU3;
+    if (seen & S4S_UP_DSTU2) {
+        if (u->rc->bundle) {
+            u->st->bundle = u->rc->bundle;
+            u->st->bundle_ver = S4S_UP_DSTU2;
+        }
+        return S4S_UP_DSTU2;
+    }
+    unsigned ver = (seen & S4S_UP_STU3) || hint == S4S_UP_STU3 ? S4S_UP_STU3 : 0;
+    if (ver && u->rc->bundle) {
+        u->st->bundle = u->rc->bundle;
+        u->st->bundle_ver = ver;
+    }
+    if (ver)
+        return ver;
+    /* only rows both versions share: the container's version, else the last
+     * one named in this Bundle, else the older shape */
+    if (dflt)
+        return dflt;
+    if (u->rc->bundle && u->rc->bundle == u->st->bundle)
+        return u->st->bundle_ver;
+    return S4S_UP_DSTU2;
 }
 
 /* System URIs that R4 moved to terminology.hl7.org. */
@@ -869,9 +914,9 @@ static void rename_refs(s4s_rctx *rc, s4s_node *n)
 }
 
 /* Detect and convert one resource (u->root); the source version or 0. */
-static unsigned convert(up *u, s4s_node *at)
+static unsigned convert(up *u, s4s_node *at, unsigned dflt)
 {
-    u->ver = detect(u);
+    u->ver = detect(u, dflt);
     if (!u->ver)
         return 0;
     const char *from = u->ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
@@ -906,14 +951,14 @@ static void apply(s4s_rctx *rc, void *state)
     if (!rc->root || rc->root->type != S4S_J_OBJECT || !rc->type)
         return;
     up u = {.rc = rc, .st = state, .root = rc->root, .type = rc->type};
-    unsigned ver = convert(&u, NULL);
+    unsigned ver = convert(&u, NULL, 0);
     /* each contained resource on its own: an R4 container may hold old ones */
     s4s_node *cont = s4s_get(rc->root, "contained");
     if (cont && cont->type == S4S_J_ARRAY)
         S4S_EACH(c, cont) {
             const char *t = c->type == S4S_J_OBJECT ? s4s_get_str(c, "resourceType") : NULL;
             up cu = {.rc = rc, .st = state, .root = c, .type = t};
-            if (t && convert(&cu, c) && !ver)
+            if (t && convert(&cu, c, u.ver) && !ver)
                 ver = cu.ver;
         }
     rename_refs(rc, rc->root);

@@ -86,7 +86,6 @@ const s4s_up_row s4s_up_rows[] = {
     {D2, S4S_UP_FN, "MedicationStatement", "dosage", "dose-and-rate", NULL},
     {D2, S4S_UP_RENAME, "MedicationStatement", "dosage.timing.repeat.periodUnits", "periodUnit", NULL},
     {D2, S4S_UP_RENAME, "MedicationStatement", "dosage.timing.repeat.durationUnits", "durationUnit", NULL},
-    {S3, S4S_UP_RENAME, "MedicationStatement", "context", "encounter", NULL},
     {S3, S4S_UP_RENAME, "MedicationStatement", "reasonNotTaken", "statusReason", NULL},
     {S3, S4S_UP_EXT, "MedicationStatement", "taken", "Code", NULL},
     {S3, S4S_UP_FN, "MedicationStatement", "dosage", "dose-and-rate", NULL},
@@ -188,6 +187,9 @@ const s4s_up_row s4s_up_rows[] = {
     {D2, S4S_UP_EXT, "Goal", "statusReason", "CodeableConcept", NULL},
     {D2, S4S_UP_FN, "Goal", "outcome", "goal-outcome", NULL},
     {S3, S4S_UP_LIST, "Goal", "target", NULL, NULL},
+    {S3, S4S_UP_HINT, "Goal", "expressedBy", NULL, NULL},
+    {S3, S4S_UP_HINT, "Goal", "outcomeCode", NULL, NULL},
+    {S3, S4S_UP_HINT, "Goal", "outcomeReference", NULL, NULL},
 
     /* Medication: DSTU2 product.* and STU3 package.batch move up; the
        package itself and the brand flags have no R4 home */
@@ -202,6 +204,9 @@ const s4s_up_row s4s_up_rows[] = {
     {BOTH, S4S_UP_EXT, "Medication", "isBrand", "Boolean", NULL},
     {S3, S4S_UP_EXT, "Medication", "isOverTheCounter", "Boolean", NULL},
     {S3, S4S_UP_EXT, "Medication", "image", "Attachment", NULL},
+    {S3, S4S_UP_HINT, "Medication", "form", NULL, NULL},
+    {S3, S4S_UP_HINT, "Medication", "ingredient", NULL, NULL},
+    {S3, S4S_UP_HINT, "Medication", "status", NULL, NULL},
 
     /* MedicationAdministration */
     {D2, S4S_UP_RENAME, "MedicationAdministration", "patient", "subject", NULL},
@@ -221,6 +226,9 @@ const s4s_up_row s4s_up_rows[] = {
     {D2, S4S_UP_EXT, "MedicationAdministration", "dosage.rateRange", "Range", NULL},
     {S3, S4S_UP_EXT, "MedicationAdministration", "definition", "Reference", NULL},
     {S3, S4S_UP_EXT, "MedicationAdministration", "performer.onBehalfOf", "Reference", NULL},
+    {S3, S4S_UP_HINT, "MedicationAdministration", "subject", NULL, NULL},
+    {S3, S4S_UP_HINT, "MedicationAdministration", "context", NULL, NULL},
+    {S3, S4S_UP_HINT, "MedicationAdministration", "performer", NULL, NULL},
 
     /* Location */
     {BOTH, S4S_UP_LIST, "Location", "type", NULL, NULL},
@@ -289,6 +297,9 @@ const s4s_up_row s4s_up_rows[] = {
     {S3, S4S_UP_FN, "Claim", "item.detail.subDetail.net", "money", NULL},
     {BOTH, S4S_UP_FN, "Claim", "total", "money", NULL},
     {D2, S4S_UP_ADD, "Claim", "", "status", "active"},
+    {S3, S4S_UP_HINT, "Claim", "status", NULL, NULL},
+    {S3, S4S_UP_HINT, "Claim", "billablePeriod", NULL, NULL},
+    {S3, S4S_UP_HINT, "Claim", "insurance", NULL, NULL},
 
     /* ExplanationOfBenefit: DSTU2 held little more than the claim and its
        outcome; STU3 needs the sequence renames, insurance and totals */
@@ -329,6 +340,9 @@ const s4s_up_row s4s_up_rows[] = {
     {S3, S4S_UP_EXT, "ExplanationOfBenefit", "benefitBalance.subCategory", "CodeableConcept", NULL},
     {D2, S4S_UP_ADD, "ExplanationOfBenefit", "", "status", "active"},
     {BOTH, S4S_UP_ADD, "ExplanationOfBenefit", "", "use", "claim"},
+    {S3, S4S_UP_HINT, "ExplanationOfBenefit", "status", NULL, NULL},
+    {S3, S4S_UP_HINT, "ExplanationOfBenefit", "patient", NULL, NULL},
+    {S3, S4S_UP_HINT, "ExplanationOfBenefit", "type", NULL, NULL},
 
     /* ReferralRequest (STU3; Synthea contains one in each ExplanationOfBenefit) */
     {S3, S4S_UP_CODE, "ReferralRequest", "status", "suspended", "on-hold"},
