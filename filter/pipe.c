@@ -5,7 +5,10 @@
  * Invariants:
  *  - Each resource handed over by assemble is accounted exactly once: written
  *    to out, or quarantined to reject (raw bytes, compacted), in input order;
- *    so resources_in == resources_out + resources_rejected.
+ *    so resources_in == resources_out + resources_rejected.  The one
+ *    exception is no resource: a searchset entry whose search.mode is
+ *    "outcome" (the server's OperationOutcome) goes only to the report,
+ *    disposition "reported", and is counted in outcome_entries.
  *  - Output buffers (out, reject, report) are flushed when they pass
  *    FLUSH_AT, so memory does not grow with the input; a write error stops
  *    the run, and its message (file, bytes it got, errno) is made on the
@@ -191,6 +194,50 @@ static s4s_rc put_resource(s4s_pipe *p, const s4s_node *root, const char *type, 
     return rc;
 }
 
+/* A searchset entry with search.mode "outcome": the server's message about
+ * the search, not patient data.  No rule runs on it; its issues' severity and
+ * code (codes only: never diagnostics text) go to the report as
+ * information. */
+static s4s_rc server_outcome(s4s_pipe *p, s4s_res *r, s4s_rctx *rc)
+{
+    rc->rule = "input";
+    s4s_issue(rc, S4S_SEV_INFO, "informational", NULL,
+              "Bundle entry with search.mode outcome: the server's OperationOutcome is "
+              "reported, not written");
+    s4s_node *issues = s4s_get(r->root, "issue");
+    if (issues && issues->type == S4S_J_ARRAY)
+        S4S_EACH(i, issues) {
+            const char *sev = i->type == S4S_J_OBJECT ? s4s_get_str(i, "severity") : NULL;
+            const char *code = i->type == S4S_J_OBJECT ? s4s_get_str(i, "code") : NULL;
+            char sv[33], cv[33]; /* codes, cut short: a malformed one may be long */
+            snprintf(sv, sizeof sv, "%s", sev ? sev : "(none)");
+            snprintf(cv, sizeof cv, "%s", code ? code : "(none)");
+            s4s_issue(rc, S4S_SEV_INFO, "informational", i, "server issue: severity %s, code %s",
+                      sv, cv);
+        }
+    s4s_rc out_rc = S4S_OK;
+    if (p->io.report || p->io.cb)
+        s4s_issue_paths(rc);
+    if (p->io.report) {
+        if (p->io.report_format == S4S_REPORT_CSV)
+            s4s_report_csv_rows(&p->rep.b, p->src_name, rc->type, rc->id, r->off, r->line,
+                                "reported", rc->issues);
+        else {
+            s4s_report_write(&p->rep, p->io.name_sources ? p->src_name : NULL, rc->type, rc->id,
+                             r->off, r->line, "reported", rc->issues);
+            s4s_jw_line(&p->rep);
+        }
+        out_rc = flush_buf(p, &p->rep.b, &p->rep_s, false);
+    }
+    if (p->io.cb && !out_rc) {
+        out_rc = s4s_cb_resource_done(p->io.cb, p->src_name, r, rc, false, &p->scratch);
+        if (out_rc)
+            stopped_by_callback(p, out_rc);
+    }
+    s4s_stats_outcome(&p->st, rc->issues);
+    return out_rc;
+}
+
 /* Rules, then out or reject, report, stats: on the stage thread when it
  * runs, else inline.  Touches only what no other thread touches meanwhile
  * (p->out, p->rej, p->rep, p->st, rule states). */
@@ -204,6 +251,8 @@ static s4s_rc process(void *u, s4s_res *r)
     if (r->root) {
         rc.type = s4s_get_str(r->root, "resourceType");
         rc.id = s4s_get_str(r->root, "id");
+        if (r->outcome && rc.type && !strcmp(rc.type, "OperationOutcome"))
+            return server_outcome(p, r, &rc);
         run_rules(p, &rc);
     } else {
         rc.rule = "input";
@@ -244,10 +293,10 @@ static s4s_rc process(void *u, s4s_res *r)
     if (rc.issues && p->io.report) {
         if (p->io.report_format == S4S_REPORT_CSV) {
             s4s_report_csv_rows(&p->rep.b, p->src_name, rc.type, rc.id, r->off, r->line,
-                                reject, rc.issues);
+                                reject ? "rejected" : "written", rc.issues);
         } else {
             s4s_report_write(&p->rep, p->io.name_sources ? p->src_name : NULL, rc.type, rc.id,
-                             r->off, r->line, reject, rc.issues);
+                             r->off, r->line, reject ? "rejected" : "written", rc.issues);
             s4s_jw_line(&p->rep);
         }
         s4s_rc rep_rc = flush_buf(p, &p->rep.b, &p->rep_s, false);

@@ -41,7 +41,8 @@ static void ext_num(s4s_jw *w, const char *name, const char *vkey, uint64_t v)
 }
 
 void s4s_report_write(s4s_jw *w, const char *file, const char *type, const char *id,
-                      uint64_t off, uint64_t line, bool rejected, const s4s_issue_rec *issues)
+                      uint64_t off, uint64_t line, const char *disposition,
+                      const s4s_issue_rec *issues)
 {
     char ref[512];
     snprintf(ref, sizeof ref, "%s/%s", type ? type : "(unknown)", id ? id : "(no id)");
@@ -54,7 +55,7 @@ void s4s_report_write(s4s_jw *w, const char *file, const char *type, const char 
     ext_num(w, "source-line", "valueInteger", line);
     if (file)
         ext_str(w, "source-file", "valueString", file);
-    ext_str(w, "disposition", "valueCode", rejected ? "rejected" : "written");
+    ext_str(w, "disposition", "valueCode", disposition);
     s4s_jw_arr_end(w);
     s4s_jw_key(w, "issue");
     s4s_jw_arr(w);
