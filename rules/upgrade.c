@@ -6,7 +6,10 @@
  * A resource is converted when a row of the conversion table
  * (rules/tables/upgrade_map.c) matches it: every row names something R4 does
  * not have, so a match is the evidence.  The source version is DSTU2 if a
- * DSTU2-only row matched, else STU3 (--from= overrides).  The resource gets
+ * DSTU2-only row matched, else STU3 if an STU3-only row or an STU3 HINT row
+ * (a member DSTU2 lacks) matched; a resource matched only by rows both
+ * versions share takes its container's version, else the version last
+ * settled in the same Bundle, else DSTU2 (--from= overrides all).  It gets
  * one "version-upgrade" repair, each element change its own "upgrade-element"
  * repair (all through the edit API), and rc->upgraded_from is set so the
  * structure family validates it as R4 instead of reporting an old version.
@@ -23,7 +26,8 @@
  * in a Bundle is rewritten like any other.  Messages name paths and codes
  * only.
  *
- * State: per-run counters in up_state (only the rules thread touches them).
+ * State: per-run counters and the last Bundle's settled version in up_state
+ * (only the rules thread touches them).
  */
 #include <stdio.h>
 #include <stdlib.h>
