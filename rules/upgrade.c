@@ -46,6 +46,8 @@
 typedef struct up_state {
     s4s_counter by_type[2];  /* [0] DSTU2, [1] STU3: resources by source type */
     s4s_counter to_ext;      /* elements moved into extensions, by path */
+    const s4s_up_row **renames; /* the table's TYPE rows, for references */
+    size_t      n_renames;
     uint64_t    bundle;      /* the Bundle whose version bundle_ver was last settled */
     unsigned    bundle_ver;  /*   by a row only one version has */
 } up_state;
@@ -887,19 +889,17 @@ static void rewrite_systems(up *u, s4s_node *n)
  * "https://x/fhir/MedicationOrder/1") -> the R4 type.  Run on every
  * resource: R4 has none of the old type names, so the rewrite never needs
  * to know the target ("#id" and urn:uuid references never match). */
-static void rename_refs(s4s_rctx *rc, s4s_node *n)
+static void rename_refs(s4s_rctx *rc, const up_state *st, s4s_node *n)
 {
     S4S_EACH(c, n) {
         if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
-            rename_refs(rc, c);
+            rename_refs(rc, st, c);
             continue;
         }
         if (!s4s_is_str(c) || !c->key || !s4s_key_eq(c, "reference"))
             continue;
-        for (size_t i = 0; i < s4s_up_n_rows; i++) {
-            const s4s_up_row *r = &s4s_up_rows[i];
-            if (r->op != S4S_UP_TYPE)
-                continue;
+        for (size_t i = 0; i < st->n_renames; i++) {
+            const s4s_up_row *r = st->renames[i];
             size_t tl = strlen(r->type);
             const char *at = strstr(c->str, r->type);
             if (!at || at[tl] != '/' || (at != c->str && at[-1] != '/'))
@@ -947,6 +947,10 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     s4s_counter_init(&st->by_type[0], MAX_KEYS);
     s4s_counter_init(&st->by_type[1], MAX_KEYS);
     s4s_counter_init(&st->to_ext, MAX_KEYS);
+    st->renames = s4s_xcalloc(s4s_up_n_rows, sizeof *st->renames);
+    for (size_t i = 0; i < s4s_up_n_rows; i++)
+        if (s4s_up_rows[i].op == S4S_UP_TYPE)
+            st->renames[st->n_renames++] = &s4s_up_rows[i];
     return S4S_OK;
 }
 
@@ -965,7 +969,7 @@ static void apply(s4s_rctx *rc, void *state)
             if (t && convert(&cu, c, u.ver) && !ver)
                 ver = cu.ver;
         }
-    rename_refs(rc, rc->root);
+    rename_refs(rc, state, rc->root);
     if (!ver)
         return;
     rc->type = s4s_get_str(rc->root, "resourceType");
@@ -989,6 +993,7 @@ static void fini(void *state)
     s4s_counter_free(&st->by_type[0]);
     s4s_counter_free(&st->by_type[1]);
     s4s_counter_free(&st->to_ext);
+    free(st->renames);
     free(st);
 }
 
