@@ -95,12 +95,17 @@ static const char *infer_type(const s4s_node *n)
     case S4S_J_STRING: return "String";
     case S4S_J_OBJECT:
         if (s4s_get(n, "coding") || s4s_get(n, "text")) return "CodeableConcept";
-        if (s4s_get(n, "reference") || s4s_get(n, "display")) return "Reference";
+        if (s4s_get(n, "reference") || s4s_get(n, "display") || s4s_get(n, "identifier"))
+            return "Reference";
         if (s4s_get(n, "start") || s4s_get(n, "end")) return "Period";
+        if (s4s_get(n, "currency")) return "Money";
+        if (s4s_is_str(s4s_get(n, "value"))) return "Identifier";
         if (s4s_get(n, "value") || s4s_get(n, "unit")) return "Quantity";
         if (s4s_get(n, "numerator") || s4s_get(n, "denominator")) return "Ratio";
         if (s4s_get(n, "low") || s4s_get(n, "high")) return "Range";
         if (s4s_get(n, "code") || s4s_get(n, "system")) return "Coding";
+        if (s4s_get(n, "contentType") || s4s_get(n, "url") || s4s_get(n, "data"))
+            return "Attachment";
         return NULL;
     default: return NULL;
     }
@@ -917,6 +922,18 @@ static void rename_refs(s4s_rctx *rc, const up_state *st, s4s_node *n)
     }
 }
 
+/* Extension values of type Money anywhere (Synthea STU3 puts dozens on each
+ * ExplanationOfBenefit) lose their Quantity shape like Money elements. */
+static void money_values(up *u, s4s_node *n)
+{
+    S4S_EACH(c, n) {
+        if (c->key && s4s_key_eq(c, "valueMoney"))
+            fn_money(u, c, "extension.valueMoney");
+        else if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
+            money_values(u, c);
+    }
+}
+
 /* Detect and convert one resource (u->root); the source version or 0. */
 static unsigned convert(up *u, s4s_node *at, unsigned dflt)
 {
@@ -933,6 +950,7 @@ static unsigned convert(up *u, s4s_node *at, unsigned dflt)
         each_leaf(&c, u->root, r->path);
     }
     rewrite_systems(u, u->root);
+    money_values(u, u->root);
     s4s_counter_add(&u->st->by_type[u->ver == S4S_UP_DSTU2 ? 0 : 1], u->type, strlen(u->type), 0, 1);
     return u->ver;
 }

@@ -377,6 +377,8 @@ const s4s_up_system s4s_up_systems[] = {
     {"http://hl7.org/fhir/observation-statistics", THO "observation-statistics"},
     {"http://hl7.org/fhir/referencerange-meaning", THO "referencerange-meaning"},
     {"http://hl7.org/fhir/adjudication", THO "adjudication"},
+    {"http://hl7.org/fhir/claiminformationcategory", THO "claiminformationcategory"},
+    {"http://hl7.org/fhir/claimcareteamrole", THO "claimcareteamrole"},
     {"http://hl7.org/fhir/ex-claimtype", THO "claim-type"},
     {"http://hl7.org/fhir/processpriority", THO "processpriority"},
     {"http://hl7.org/fhir/payeetype", THO "payeetype"},
