@@ -6,8 +6,9 @@
  *  - At most one resource is being built; its nodes live in `arena`, which is
  *    reset after every hand-over, so memory is bounded by the largest
  *    resource (and the node budget caps even that).
- *  - A streamed Bundle's shell is skipped, never built: only entry.fullUrl
- *    and entry.resource are kept, and only until the entry closes.
+ *  - A streamed Bundle's shell is skipped, never built: only entry.fullUrl,
+ *    entry.search.mode and entry.resource are kept, and only until the entry
+ *    closes (the mode usually follows the resource).
  *  - Every top-level value and every entry.resource is handed over exactly
  *    once, as a resource or as a quarantined unit.
  *  - No resource with a member name twice in one object is handed over
@@ -32,7 +33,7 @@
 #define DUP_SCAN_MAX 32
 
 enum unit_kind { U_NONE, U_OBJECT, U_BUNDLE, U_OTHER };
-enum pend { P_NONE, P_RESOURCETYPE, P_ENTRY, P_FULLURL, P_RESOURCE, P_TYPE };
+enum pend { P_NONE, P_RESOURCETYPE, P_ENTRY, P_FULLURL, P_RESOURCE, P_TYPE, P_SEARCH, P_MODE };
 
 struct s4s_asm {
     const s4s_opts *o;
@@ -73,6 +74,8 @@ struct s4s_asm {
     bool            res_spilled;
     s4s_buf         full_url;
     bool            have_url;
+    bool            in_search;   /* inside this entry's search object */
+    bool            outcome;     /* this entry's search.mode is "outcome" */
     bool            splitting;   /* delivering the entries of an assembled Bundle */
     char            bundle_type[32]; /* the Bundle's `type` (cut to fit: no code is longer) */
     bool            have_type;
@@ -249,6 +252,7 @@ static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled
         .bundle = a->unit == U_BUNDLE ? a->bundles : 0,
         .bundle_type = a->unit == U_BUNDLE && a->have_type ? a->bundle_type : NULL,
         .shared = a->splitting,
+        .outcome = a->unit == U_BUNDLE && a->outcome,
     };
     if (!a->why && raw && s4s_text_lone_surrogate(raw->p, raw->len)) {
         r.root = NULL;
@@ -320,12 +324,15 @@ static bool split_bundle(s4s_asm *a)
             if (res->type != S4S_J_OBJECT)
                 mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", res->off);
             const char *url = s4s_get_str(e, "fullUrl");
+            s4s_node *search = s4s_get(e, "search");
+            a->outcome = search && s4s_str_eq(s4s_get(search, "mode"), "outcome");
             if (!(ok = deliver(a, res, raw.over ? NULL : &raw, false, res->off,
                                s4s_rawcap_line(a->cap, a->res_off), url)))
                 break;
         }
     }
     a->splitting = false;
+    a->outcome = false;
     s4s_oom_pop(&h);
     s4s_buf_free(&raw);
     return ok && bundle_closed(a, a->root->off);
@@ -392,6 +399,8 @@ static void begin_unit(s4s_asm *a, enum unit_kind k)
     a->in_entries = false;
     a->have_res = false;
     a->have_url = false;
+    a->in_search = false;
+    a->outcome = false;
 }
 
 /* An entry holds "resource" twice: the first, waiting for the entry to end,
@@ -472,6 +481,8 @@ static bool scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t of
     }
     if (a->unit == U_BUNDLE && a->pend == P_TYPE && t == S4S_J_STRING && a->depth == 1)
         set_type(a, v, n);
+    if (a->unit == U_BUNDLE && a->pend == P_MODE && t == S4S_J_STRING && a->depth == 4)
+        a->outcome = n == 7 && !memcmp(v, "outcome", 7);
     if (a->unit == U_BUNDLE && a->pend == P_FULLURL && t == S4S_J_STRING && a->depth == 3) {
         s4s_buf_clear(&a->full_url);
         a->have_url = s4s_text_utf8_ok(v, n) && s4s_buf_put(&a->full_url, v, n) &&
@@ -503,6 +514,11 @@ static bool key(s4s_asm *a, const char *k, size_t n, uint64_t off)
             a->pend = P_FULLURL;
         else if (n == 8 && !memcmp(k, "resource", 8))
             a->pend = P_RESOURCE;
+        else if (n == 6 && !memcmp(k, "search", 6))
+            a->pend = P_SEARCH;
+    } else if (a->unit == U_BUNDLE && a->depth == 4 && a->in_search && n == 4 &&
+               !memcmp(k, "mode", 4)) {
+        a->pend = P_MODE;
     } else if (a->unit == U_BUNDLE && a->depth == 1 && n == 5 && !memcmp(k, "entry", 5)) {
         a->pend = P_ENTRY; /* the Bundle's second "entry" */
     } else if (a->unit == U_BUNDLE && a->depth == 1 && n == 4 && !memcmp(k, "type", 4)) {
@@ -563,11 +579,15 @@ static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
             a->have_res = false;
             a->have_url = false;
             a->entry_dup = false;
+            a->in_search = false;
+            a->outcome = false;
         } else if (a->depth == 2 && a->pend == P_ENTRY && t == S4S_J_ARRAY) {
             /* which entry array was meant is unknown: this one is quarantined */
             a->in_entries = true;
             a->entries = 0;
             a->entries_dup = true;
+        } else if (a->depth == 4 && a->pend == P_SEARCH && t == S4S_J_OBJECT) {
+            a->in_search = true;
         } else if (a->depth == 4 && a->pend == P_RESOURCE) {
             if (a->have_res && !second_resource(a))
                 return false;
@@ -607,6 +627,8 @@ static bool close_value(s4s_asm *a, uint64_t off)
         return true;
     }
     if (a->unit == U_BUNDLE) {
+        if (a->depth == 3)
+            a->in_search = false;
         if (a->depth == 3 && a->odd_capture) {
             a->odd_capture = false;
             s4s_rawcap_end(a->cap, off, &a->res_raw, &a->res_spilled);

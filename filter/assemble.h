@@ -47,6 +47,8 @@ typedef struct s4s_res {
                                   (root, raw and reason are NULL) */
     bool           shared;     /* arena shared with resources still to come (a split
                                   Bundle): it must not be handed over */
+    bool           outcome;    /* its Bundle entry has search.mode "outcome" (a
+                                  server's OperationOutcome, not data) */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);

@@ -5,7 +5,10 @@
  * Invariants:
  *  - Each resource handed over by assemble is accounted exactly once: written
  *    to out, or quarantined to reject (raw bytes, compacted), in input order;
- *    so resources_in == resources_out + resources_rejected.
+ *    so resources_in == resources_out + resources_rejected.  The one
+ *    exception is no resource: a searchset entry whose search.mode is
+ *    "outcome" (the server's OperationOutcome) goes only to the report,
+ *    disposition "reported", and is counted in outcome_entries.
  *  - Output buffers (out, reject, report) are flushed when they pass
  *    FLUSH_AT, so memory does not grow with the input; a write error stops
  *    the run, and its message (file, bytes it got, errno) is made on the
@@ -212,17 +215,17 @@ static s4s_rc stop_at_error(s4s_pipe *p, const char *type, const char *id, uint6
 /* The report line (or CSV rows) of one resource's issues, those that
  * --report-level keeps; nothing when it keeps none. */
 static s4s_rc report_issues(s4s_pipe *p, const char *type, const char *id, uint64_t off,
-                            uint64_t line, bool rejected, const s4s_issue_rec *issues)
+                            uint64_t line, const char *disposition, const s4s_issue_rec *issues)
 {
     s4s_report_level lv = p->o->report_level;
     const s4s_issue_rec *shown = p->io.report ? s4s_report_next(issues, lv) : NULL;
     if (!shown)
         return S4S_OK;
     if (p->io.report_format == S4S_REPORT_CSV) {
-        s4s_report_csv_rows(&p->rep.b, p->src_name, type, id, off, line, rejected, shown, lv);
+        s4s_report_csv_rows(&p->rep.b, p->src_name, type, id, off, line, disposition, shown, lv);
     } else {
         s4s_report_write(&p->rep, p->io.name_sources ? p->src_name : NULL, type, id, off, line,
-                         rejected, shown, lv);
+                         disposition, shown, lv);
         s4s_jw_line(&p->rep);
     }
     return flush_buf(p, &p->rep.b, &p->rep_s, false);
@@ -238,8 +241,8 @@ static void late_issues(s4s_rctx *rc, const s4s_late_res *who)
         bool has_err = rc->n_by_sev[S4S_SEV_ERROR] + rc->n_by_sev[S4S_SEV_FATAL] > 0;
         if (has_err)
             p->had_errors = true;
-        s4s_rc out_rc = report_issues(p, who->type, who->id, who->off, who->line, who->rejected,
-                                      rc->issues);
+        s4s_rc out_rc = report_issues(p, who->type, who->id, who->off, who->line,
+                                      who->rejected ? "rejected" : "written", rc->issues);
         if (p->io.cb && !out_rc) {
             s4s_res r = {.off = who->off, .line = who->line};
             out_rc = s4s_cb_issues(p->io.cb, p->src_name, &r, who->type, who->id, who->rejected,
@@ -275,6 +278,39 @@ static s4s_rc bundle_end(s4s_pipe *p, s4s_res *r)
     return p->late_rc;
 }
 
+/* A searchset entry with search.mode "outcome": the server's message about
+ * the search, not patient data.  No rule runs on it; its issues' severity and
+ * code (codes only: never diagnostics text) go to the report as
+ * information. */
+static s4s_rc server_outcome(s4s_pipe *p, s4s_res *r, s4s_rctx *rc)
+{
+    rc->rule = "input";
+    s4s_issue(rc, S4S_SEV_INFO, "informational", NULL,
+              "Bundle entry with search.mode outcome: the server's OperationOutcome is "
+              "reported, not written");
+    s4s_node *issues = s4s_get(r->root, "issue");
+    if (issues && issues->type == S4S_J_ARRAY)
+        S4S_EACH(i, issues) {
+            const char *sev = i->type == S4S_J_OBJECT ? s4s_get_str(i, "severity") : NULL;
+            const char *code = i->type == S4S_J_OBJECT ? s4s_get_str(i, "code") : NULL;
+            char sv[33], cv[33]; /* codes, cut short: a malformed one may be long */
+            snprintf(sv, sizeof sv, "%s", sev ? sev : "(none)");
+            snprintf(cv, sizeof cv, "%s", code ? code : "(none)");
+            s4s_issue(rc, S4S_SEV_INFO, "informational", i, "server issue: severity %s, code %s",
+                      sv, cv);
+        }
+    if (p->io.report || p->io.cb)
+        s4s_issue_paths(rc);
+    s4s_rc out_rc = report_issues(p, rc->type, rc->id, r->off, r->line, "reported", rc->issues);
+    if (p->io.cb && !out_rc) {
+        out_rc = s4s_cb_resource_done(p->io.cb, p->src_name, r, rc, false, &p->scratch);
+        if (out_rc)
+            stopped_by_callback(p, out_rc);
+    }
+    s4s_stats_outcome(&p->st, rc->issues);
+    return out_rc;
+}
+
 /* Rules, then out or reject, report, stats: on the stage thread when it
  * runs, else inline.  Touches only what no other thread touches meanwhile
  * (p->out, p->rej, p->rep, p->st, rule states). */
@@ -291,6 +327,8 @@ static s4s_rc process(void *u, s4s_res *r)
     if (r->root) {
         rc.type = s4s_get_str(r->root, "resourceType");
         rc.id = s4s_get_str(r->root, "id");
+        if (r->outcome && rc.type && !strcmp(rc.type, "OperationOutcome"))
+            return server_outcome(p, r, &rc);
         run_rules(p, &rc);
     } else {
         rc.rule = "input";
@@ -332,7 +370,8 @@ static s4s_rc process(void *u, s4s_res *r)
     }
     if (rc.issues && (p->io.report || p->io.cb || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
         s4s_issue_paths(&rc);
-    s4s_rc rep_rc = report_issues(p, rc.type, rc.id, r->off, r->line, reject, rc.issues);
+    s4s_rc rep_rc = report_issues(p, rc.type, rc.id, r->off, r->line, reject ? "rejected" : "written",
+                                  rc.issues);
     if (!out_rc)
         out_rc = rep_rc;
     if (p->io.cb && !out_rc) {

@@ -59,8 +59,8 @@ const s4s_issue_rec *s4s_report_next(const s4s_issue_rec *r, s4s_report_level lv
 }
 
 void s4s_report_write(s4s_jw *w, const char *file, const char *type, const char *id,
-                      uint64_t off, uint64_t line, bool rejected, const s4s_issue_rec *issues,
-                      s4s_report_level lv)
+                      uint64_t off, uint64_t line, const char *disposition,
+                      const s4s_issue_rec *issues, s4s_report_level lv)
 {
     char ref[512];
     snprintf(ref, sizeof ref, "%s/%s", type ? type : "(unknown)", id ? id : "(no id)");
@@ -73,7 +73,7 @@ void s4s_report_write(s4s_jw *w, const char *file, const char *type, const char 
     ext_num(w, "source-line", "valueInteger", line);
     if (file)
         ext_str(w, "source-file", "valueString", file);
-    ext_str(w, "disposition", "valueCode", rejected ? "rejected" : "written");
+    ext_str(w, "disposition", "valueCode", disposition);
     s4s_jw_arr_end(w);
     s4s_jw_key(w, "issue");
     s4s_jw_arr(w);

@@ -47,7 +47,7 @@ void s4s_report_csv_header(s4s_buf *b)
 }
 
 void s4s_report_csv_rows(s4s_buf *b, const char *file, const char *type, const char *id,
-                         uint64_t off, uint64_t line, bool rejected,
+                         uint64_t off, uint64_t line, const char *disposition,
                          const s4s_issue_rec *issues, s4s_report_level lv)
 {
     for (const s4s_issue_rec *r = s4s_report_next(issues, lv); r; r = s4s_report_next(r->next, lv)) {
@@ -61,7 +61,7 @@ void s4s_report_csv_rows(s4s_buf *b, const char *file, const char *type, const c
         s4s_buf_putc(b, ',');
         field(b, id);
         s4s_buf_putc(b, ',');
-        field(b, rejected ? "rejected" : "written");
+        field(b, disposition);
         s4s_buf_putc(b, ',');
         field(b, s4s_sev_str(r->sev));
         s4s_buf_putc(b, ',');

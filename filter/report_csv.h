@@ -20,7 +20,7 @@
 
 void s4s_report_csv_header(s4s_buf *b);
 void s4s_report_csv_rows(s4s_buf *b, const char *file, const char *type, const char *id,
-                         uint64_t off, uint64_t line, bool rejected,
+                         uint64_t off, uint64_t line, const char *disposition,
                          const s4s_issue_rec *issues, s4s_report_level lv);
 
 #endif

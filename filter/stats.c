@@ -3,7 +3,9 @@
  *
  * Invariant: resources_in == resources_out + resources_rejected after every
  * call of s4s_stats_resource (each call adds 1 to in and 1 to exactly one of
- * the other two).  Tables are bounded (s4s_counter caps).
+ * the other two).  A searchset entry with search.mode "outcome" is no
+ * resource: s4s_stats_outcome counts it in outcome_entries and its issues
+ * with the rest.  Tables are bounded (s4s_counter caps).
  */
 #include "stats.h"
 #include "base/alloc.h"
@@ -49,6 +51,12 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
     s4s_stats_issues(s, issues);
 }
 
+void s4s_stats_outcome(s4s_stats *s, const s4s_issue_rec *issues)
+{
+    s->outcome_entries++;
+    s4s_stats_issues(s, issues);
+}
+
 void s4s_stats_issues(s4s_stats *s, const s4s_issue_rec *issues)
 {
     for (const s4s_issue_rec *r = issues; r; r = r->next) {
@@ -80,6 +88,8 @@ void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s)
     s4s_jw_kuint(w, "resources_in", s->c.resources_in);
     s4s_jw_kuint(w, "resources_out", s->c.resources_out);
     s4s_jw_kuint(w, "resources_rejected", s->c.resources_rejected);
+    if (s->outcome_entries) /* only when there were any: other runs' stats stay as they were */
+        s4s_jw_kuint(w, "outcome_entries", s->outcome_entries);
     s4s_jw_key(w, "elapsed_s");
     s4s_jw_fixed(w, elapsed_s, 3);
 

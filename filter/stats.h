@@ -20,6 +20,8 @@ typedef struct s4s_stats {
                               order (NULL for "(other)"): the summary shows it */
     size_t      n_examples;
     s4s_counter repairs;   /* repairs by kind */
+    uint64_t    outcome_entries; /* searchset entries with search.mode "outcome":
+                                    reported, outside resources_in */
 } s4s_stats;
 
 void s4s_stats_init(s4s_stats *s);
@@ -29,6 +31,8 @@ void s4s_stats_resource(s4s_stats *s, const char *type, bool rejected, const s4s
 /* account issues only: those raised about a resource after it was counted
  * (at the end of its Bundle) */
 void s4s_stats_issues(s4s_stats *s, const s4s_issue_rec *issues);
+/* account a searchset outcome entry: its issues, not a resource */
+void s4s_stats_outcome(s4s_stats *s, const s4s_issue_rec *issues);
 /* writes the common members into an open object; the rule families'
  * sections (references, structure, ...) follow from their stats hooks */
 void s4s_stats_write(const s4s_stats *s, s4s_jw *w, double elapsed_s);

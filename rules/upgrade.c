@@ -6,7 +6,10 @@
  * A resource is converted when a row of the conversion table
  * (rules/tables/upgrade_map.c) matches it: every row names something R4 does
  * not have, so a match is the evidence.  The source version is DSTU2 if a
- * DSTU2-only row matched, else STU3 (--from= overrides).  The resource gets
+ * DSTU2-only row matched, else STU3 if an STU3-only row or an STU3 HINT row
+ * (a member DSTU2 lacks) matched; a resource matched only by rows both
+ * versions share takes its container's version, else the version last
+ * settled in the same Bundle, else DSTU2 (--from= overrides all).  It gets
  * one "version-upgrade" repair, each element change its own "upgrade-element"
  * repair (all through the edit API), and rc->upgraded_from is set so the
  * structure family validates it as R4 instead of reporting an old version.
@@ -14,11 +17,17 @@
  * Invariants: nothing is dropped: an element with no R4 home moves into the
  * standard cross-version extension
  * http://hl7.org/fhir/{1.0|3.0}/StructureDefinition/extension-<Type.path>
- * with an information issue naming the path.  Only the resource root is
- * converted (contained resources keep their shape).  Messages name paths
- * and codes only.
+ * with an information issue naming the path.  Each contained resource is
+ * detected and converted on its own (its `#id` references are left alone).
+ * References to a type the table renames (MedicationOrder/1 ->
+ * MedicationRequest/1) are rewritten in every resource of the stream,
+ * converted or not: the new name follows from the old type name alone, so
+ * no memory of earlier entries is needed and a reference to an entry later
+ * in a Bundle is rewritten like any other.  Messages name paths and codes
+ * only.
  *
- * State: per-run counters in up_state (only the rules thread touches them).
+ * State: per-run counters and the last Bundle's settled version in up_state
+ * (only the rules thread touches them).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,11 +46,16 @@
 typedef struct up_state {
     s4s_counter by_type[2];  /* [0] DSTU2, [1] STU3: resources by source type */
     s4s_counter to_ext;      /* elements moved into extensions, by path */
+    const s4s_up_row **renames; /* the table's TYPE rows, for references */
+    size_t      n_renames;
+    uint64_t    bundle;      /* the Bundle whose version bundle_ver was last settled */
+    unsigned    bundle_ver;  /*   by a row only one version has */
 } up_state;
 
 typedef struct up {
     s4s_rctx   *rc;
     up_state   *st;
+    s4s_node   *root;  /* the resource converted: rc->root or one of its contained */
     unsigned    ver;   /* S4S_UP_DSTU2 or S4S_UP_STU3 */
     const char *type;  /* source resourceType */
 } up;
@@ -71,7 +85,8 @@ static s4s_node *array_member(up *u, s4s_node *obj, const char *key)
     return a ? NULL : s4s_edit_insert_json(u->rc, obj, NULL, key, "[]", KIND, "array added for R4");
 }
 
-/* value[x] type for a member moved into an extension, from its JSON shape */
+/* value[x] type for a member moved into an extension, from its JSON shape;
+ * NULL for an object that is no datatype (a backbone element) */
 static const char *infer_type(const s4s_node *n)
 {
     switch (n->type) {
@@ -79,11 +94,49 @@ static const char *infer_type(const s4s_node *n)
     case S4S_J_NUMBER: return strchr(n->str, '.') ? "Decimal" : "Integer";
     case S4S_J_STRING: return "String";
     case S4S_J_OBJECT:
-        if (s4s_get(n, "reference") || s4s_get(n, "display")) return "Reference";
+        if (s4s_get(n, "coding") || s4s_get(n, "text")) return "CodeableConcept";
+        if (s4s_get(n, "reference") || s4s_get(n, "display") || s4s_get(n, "identifier"))
+            return "Reference";
         if (s4s_get(n, "start") || s4s_get(n, "end")) return "Period";
+        if (s4s_get(n, "currency")) return "Money";
+        if (s4s_is_str(s4s_get(n, "value"))) return "Identifier";
         if (s4s_get(n, "value") || s4s_get(n, "unit")) return "Quantity";
-        return "CodeableConcept";
+        if (s4s_get(n, "numerator") || s4s_get(n, "denominator")) return "Ratio";
+        if (s4s_get(n, "low") || s4s_get(n, "high")) return "Range";
+        if (s4s_get(n, "code") || s4s_get(n, "system")) return "Coding";
+        if (s4s_get(n, "contentType") || s4s_get(n, "url") || s4s_get(n, "data"))
+            return "Attachment";
+        return NULL;
     default: return NULL;
+    }
+}
+
+/* Each member of backbone object v becomes a sub-extension of `ext` (an
+ * extension object), nested backbones recursively. */
+static void backbone_ext(up *u, s4s_node *ext, s4s_node *v)
+{
+    s4s_node *sub = array_member(u, ext, "extension");
+    S4S_EACH(c, v) {
+        bool cmany = c->type == S4S_J_ARRAY;
+        for (s4s_node *cv = cmany ? c->first : c; cv && sub; cv = cmany ? cv->next : NULL) {
+            if (cv->flags & S4S_NF_REMOVED)
+                continue;
+            const char *t = infer_type(cv);
+            if (!t && cv->type != S4S_J_OBJECT)
+                continue;
+            s4s_node *se = insert_with_str(u, sub, NULL, NULL, "{\"url\":", c->key, c->klen,
+                                           "}", "sub-extension added");
+            if (!se)
+                continue;
+            if (!t) {
+                backbone_ext(u, se, cv);
+                cv->flags |= S4S_NF_REMOVED;
+                continue;
+            }
+            char key[64];
+            snprintf(key, sizeof key, "value%s", t);
+            s4s_edit_move(u->rc, cv, se, NULL, key, KIND, "value moved into its extension");
+        }
     }
 }
 
@@ -104,28 +157,16 @@ static void to_extension(up *u, s4s_node *parent, s4s_node *m, const char *path,
                                       "extension added for an element R4 lacks");
         if (!e)
             return;
-        if (*vtype) {
+        /* vtype "": a backbone; NULL: each value's type from its shape */
+        const char *t = vtype && *vtype ? vtype
+                      : vtype && v->type == S4S_J_OBJECT ? NULL : infer_type(v);
+        if (t) {
             char key[64];
-            snprintf(key, sizeof key, "value%s", vtype);
+            snprintf(key, sizeof key, "value%s", t);
             s4s_edit_move(u->rc, v, e, NULL, key, KIND, "value moved into its extension");
             continue;
         }
-        /* a backbone element: each member becomes a sub-extension */
-        s4s_node *sub = array_member(u, e, "extension");
-        S4S_EACH(c, v) {
-            bool cmany = c->type == S4S_J_ARRAY;
-            for (s4s_node *cv = cmany ? c->first : c; cv; cv = cmany ? cv->next : NULL) {
-                const char *t = infer_type(cv);
-                if ((cv->flags & S4S_NF_REMOVED) || !t || !sub)
-                    continue;
-                s4s_node *se = insert_with_str(u, sub, NULL, NULL, "{\"url\":", c->key, c->klen,
-                                               "}", "sub-extension added");
-                char key[64];
-                snprintf(key, sizeof key, "value%s", t);
-                if (se)
-                    s4s_edit_move(u->rc, cv, se, NULL, key, KIND, "value moved into its extension");
-            }
-        }
+        backbone_ext(u, e, v); /* a backbone element: members become sub-extensions */
         v->flags |= S4S_NF_REMOVED;
     }
     if (many)
@@ -141,7 +182,7 @@ static void rename_member(up *u, s4s_node *parent, s4s_node *m, const char *key,
 {
     if (strcmp(m->key, key) != 0 && s4s_get(parent, key)) {
         /* both names present: R4 has room for one, the other is kept aside */
-        to_extension(u, parent, m, path, infer_type(m) ? infer_type(m) : "String");
+        to_extension(u, parent, m, path, NULL);
         return;
     }
     s4s_edit_move(u->rc, m, parent, m, key, KIND, "member renamed for R4");
@@ -172,8 +213,8 @@ static void to_cc(up *u, s4s_node *parent, s4s_node *m, const char *system, cons
 
 static s4s_node *status_member(up *u)
 {
-    s4s_node *s = s4s_get(u->rc->root, "status");
-    return s ? s : s4s_edit_add_str(u->rc, u->rc->root, "status", "", KIND, "status added");
+    s4s_node *s = s4s_get(u->root, "status");
+    return s ? s : s4s_edit_add_str(u->rc, u->root, "status", "", KIND, "status added");
 }
 
 /* wasNotGiven / notGiven / notPerformed / wasNotTaken: true sets the status */
@@ -301,23 +342,46 @@ static void fn_performer_actor(up *u, s4s_node *parent, s4s_node *m)
         s4s_edit_move(u->rc, m, a->first, NULL, "actor", KIND, "reference moved into performer.actor");
 }
 
-/* Immunization.explanation members move up to the resource */
-static void fn_hoist(up *u, s4s_node *parent, s4s_node *m)
+/* true when the space-separated word list `list` holds name (NULL: any) */
+static bool in_list(const char *list, const char *name, size_t n)
+{
+    if (!list)
+        return true;
+    for (const char *w = list; *w; ) {
+        size_t l = strcspn(w, " ");
+        if (l == n && !memcmp(w, name, n))
+            return true;
+        w += l + (w[l] == ' ');
+    }
+    return false;
+}
+
+/* Members of backbone m (Immunization.explanation, Medication.product; only
+ * those named in `only` when not NULL) move up to the resource; m goes once
+ * empty. */
+static void fn_hoist(up *u, s4s_node *parent, s4s_node *m, const char *path, const char *only)
 {
     if (m->type != S4S_J_OBJECT)
         return;
     S4S_EACH(c, m) {
+        if (!in_list(only, c->key, c->klen))
+            continue;
         s4s_node *have = s4s_get(parent, c->key);
         if (have && have->type == S4S_J_ARRAY && c->type == S4S_J_ARRAY) {
             S4S_EACH(i, c)
                 s4s_edit_move(u->rc, i, have, NULL, NULL, KIND, "moved up to the resource");
+            c->flags |= S4S_NF_REMOVED;
         } else if (!have) {
             s4s_edit_move(u->rc, c, parent, m, c->key, KIND, "moved up to the resource");
         } else {
-            to_extension(u, parent, c, "explanation", infer_type(c) ? infer_type(c) : "String");
+            to_extension(u, parent, c, path, NULL);
         }
     }
-    s4s_edit_remove(u->rc, m, KIND, "emptied explanation removed");
+    bool left = false;
+    S4S_EACH(c, m)
+        left = true;
+    if (!left)
+        s4s_edit_remove(u->rc, m, KIND, "emptied element removed");
 }
 
 /* Observation.related: has-member -> hasMember, derived-from -> derivedFrom */
@@ -345,6 +409,232 @@ static void fn_related(up *u, s4s_node *parent, s4s_node *m)
         s4s_edit_remove(u->rc, m, KIND, "related emptied");
 }
 
+/* A Coding (system/code, no coding list): DSTU2 used it where R4 has a
+ * CodeableConcept */
+static bool is_coding(const s4s_node *n)
+{
+    return n->type == S4S_J_OBJECT && !s4s_get(n, "coding") && !s4s_get(n, "text") &&
+           (s4s_get(n, "code") || s4s_get(n, "system"));
+}
+
+static bool has_coding(const s4s_node *m)
+{
+    if (m->type != S4S_J_ARRAY)
+        return is_coding(m);
+    S4S_EACH(c, m)
+        if (is_coding(c))
+            return true;
+    return false;
+}
+
+static void wrap_coding(up *u, s4s_node *parent, s4s_node *c)
+{
+    s4s_node *cc = s4s_edit_insert_json(u->rc, parent, c, c->key, "{\"coding\":[]}", KIND,
+                                        "Coding became a CodeableConcept for R4");
+    if (cc)
+        s4s_edit_move(u->rc, c, s4s_get(cc, "coding"), NULL, NULL, KIND,
+                      "Coding moved into the CodeableConcept");
+}
+
+/* Coding (or a list of them) -> CodeableConcept(s), in place */
+static void fn_coding_cc(up *u, s4s_node *parent, s4s_node *m)
+{
+    if (m->type != S4S_J_ARRAY) {
+        if (is_coding(m))
+            wrap_coding(u, parent, m);
+        return;
+    }
+    S4S_EACH(c, m)
+        if (is_coding(c))
+            wrap_coding(u, m, c);
+}
+
+/* DSTU2/STU3 Money is a Quantity (value, unit, system urn:iso:std:iso:4217,
+ * code); R4 Money is value + currency (bound to ISO 4217 itself). */
+static bool is_old_money(const s4s_node *m)
+{
+    return m->type == S4S_J_OBJECT &&
+           (s4s_get(m, "code") || s4s_get(m, "system") || s4s_get(m, "unit"));
+}
+
+static void fn_money(up *u, s4s_node *m, const char *path)
+{
+    static const char iso[] = "urn:iso:std:iso:4217";
+    bool many = m->type == S4S_J_ARRAY;
+    for (s4s_node *v = many ? m->first : m; v; v = many ? v->next : NULL) {
+        if ((v->flags & S4S_NF_REMOVED) || !is_old_money(v))
+            continue;
+        s4s_node *code = s4s_get(v, "code"), *sys = s4s_get(v, "system"), *unit = s4s_get(v, "unit");
+        bool iso_sys = !sys || s4s_str_eq(sys, iso);
+        s4s_node *src = code && s4s_is_str(code) && iso_sys ? code
+                      : !code && unit && s4s_is_str(unit) && iso_sys ? unit : NULL;
+        s4s_node *cur = src ? s4s_edit_move(u->rc, src, v, src, "currency", KIND,
+                                            "Money code became currency") : NULL;
+        if (cur && sys)
+            s4s_edit_remove(u->rc, sys, KIND, "ISO 4217 is the system of Money.currency in R4");
+        if (unit && unit != src && cur && s4s_is_str(unit) && unit->len == cur->len &&
+            !memcmp(unit->str, cur->str, cur->len))
+            s4s_edit_remove(u->rc, unit, KIND, "unit repeated the currency");
+        char sub[160];
+        static const char *const keys[] = {"code", "system", "unit"};
+        static const char *const types[] = {"Code", "Uri", "String"};
+        for (size_t i = 0; i < 3; i++) {
+            s4s_node *left = s4s_get(v, keys[i]);
+            if (!left)
+                continue;
+            snprintf(sub, sizeof sub, "%s.%s", path, keys[i]);
+            to_extension(u, v, left, sub, types[i]);
+        }
+    }
+}
+
+/* Goal.status (DSTU2, STU3) -> lifecycleStatus, with the progress part in
+ * achievementStatus; a progress code R4 lacks is kept in an extension */
+static void fn_goal_status(up *u, s4s_node *parent, s4s_node *m)
+{
+    static const struct { const char *v, *life, *ach; } map[] = {
+        {"proposed", "proposed", NULL},   {"planned", "planned", NULL},
+        {"accepted", "accepted", NULL},   {"rejected", "rejected", NULL},
+        {"on-hold", "on-hold", NULL},     {"cancelled", "cancelled", NULL},
+        {"entered-in-error", "entered-in-error", NULL},
+        {"in-progress", "active", "in-progress"}, {"sustaining", "active", "sustaining"},
+        {"achieved", "completed", "achieved"},    {"on-target", "active", ""},
+        {"ahead-of-target", "active", ""},        {"behind-target", "active", ""},
+    };
+    if (!s4s_is_str(m))
+        return;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (!s4s_str_eq(m, map[i].v))
+            continue;
+        if (map[i].ach && !*map[i].ach) {
+            to_extension(u, parent, m, "status", "Code");
+            s4s_edit_add_str(u->rc, parent, "lifecycleStatus", map[i].life, KIND,
+                             "status became lifecycleStatus");
+            return;
+        }
+        s4s_node *ls = s4s_edit_move(u->rc, m, parent, m, "lifecycleStatus", KIND,
+                                     "status became lifecycleStatus");
+        if (strcmp(map[i].v, map[i].life) != 0)
+            s4s_edit_set_str(u->rc, ls, map[i].life, strlen(map[i].life), KIND,
+                             "status code mapped to the R4 lifecycle");
+        if (map[i].ach)
+            insert_with_str(u, parent, ls, "achievementStatus",
+                            "{\"coding\":[{\"system\":\"" THO "goal-achievement\",\"code\":",
+                            map[i].ach, strlen(map[i].ach), "}]}",
+                            "progress part of status became achievementStatus");
+        return;
+    }
+    s4s_edit_move(u->rc, m, parent, m, "lifecycleStatus", KIND, "status became lifecycleStatus");
+}
+
+/* DSTU2 Goal.targetDate / targetQuantity -> target[0].dueDate / detailQuantity */
+static void fn_goal_target(up *u, s4s_node *parent, s4s_node *m)
+{
+    const char *key = s4s_key_eq(m, "targetDate") ? "dueDate" : "detailQuantity";
+    s4s_node *t = s4s_get(parent, "target");
+    if (!t)
+        t = s4s_edit_insert_json(u->rc, parent, m, "target", "[{}]", KIND, "target added for R4");
+    s4s_node *item = t && t->type == S4S_J_ARRAY ? s4s_at(t, 0) : NULL;
+    if (item && item->type == S4S_J_OBJECT && !s4s_get(item, key))
+        s4s_edit_move(u->rc, m, item, NULL, key, KIND, "moved into Goal.target");
+    else
+        to_extension(u, parent, m, s4s_key_eq(m, "targetDate") ? "targetDate" : "targetQuantity", NULL);
+}
+
+/* DSTU2 Goal.outcome[].result[x] -> outcomeCode[] / outcomeReference[] */
+static void fn_goal_outcome(up *u, s4s_node *parent, s4s_node *m)
+{
+    if (m->type != S4S_J_ARRAY)
+        return;
+    bool rest = false;
+    S4S_EACH(o, m) {
+        unsigned live = 0;
+        if (o->type == S4S_J_OBJECT)
+            S4S_EACH(c, o)
+                live++;
+        s4s_node *cc = o->type == S4S_J_OBJECT ? s4s_get(o, "resultCodeableConcept") : NULL;
+        s4s_node *ref = o->type == S4S_J_OBJECT ? s4s_get(o, "resultReference") : NULL;
+        s4s_node *to = live == 1 && (cc || ref)
+                     ? array_member(u, parent, cc ? "outcomeCode" : "outcomeReference") : NULL;
+        if (!to) {
+            rest = true;
+            continue;
+        }
+        s4s_edit_move(u->rc, cc ? cc : ref, to, NULL, NULL, KIND, "outcome result moved");
+        o->flags |= S4S_NF_REMOVED;
+    }
+    if (rest)
+        to_extension(u, parent, m, "outcome", "");
+    else
+        s4s_edit_remove(u->rc, m, KIND, "outcome emptied");
+}
+
+/* a string -> CodeableConcept with that text, in place (Goal.description) */
+static void fn_text_cc(up *u, s4s_node *parent, s4s_node *m)
+{
+    if (!s4s_is_str(m))
+        return;
+    s4s_node *cc = s4s_edit_insert_json(u->rc, parent, m, m->key, "{}", KIND,
+                                        "text became a CodeableConcept for R4");
+    if (cc)
+        s4s_edit_move(u->rc, m, cc, NULL, "text", KIND, "text moved into the CodeableConcept");
+}
+
+/* STU3 requester {agent, onBehalfOf} -> the agent Reference */
+static void fn_requester_agent(up *u, s4s_node *parent, s4s_node *m)
+{
+    s4s_node *ag = m->type == S4S_J_OBJECT ? s4s_get(m, "agent") : NULL;
+    if (!ag)
+        return;
+    s4s_node *ob = s4s_get(m, "onBehalfOf");
+    if (ob)
+        to_extension(u, parent, ob, "requester.onBehalfOf", "Reference");
+    s4s_edit_move(u->rc, ag, parent, m, "requester", KIND, "requester.agent became requester");
+    s4s_edit_remove(u->rc, m, KIND, "requester.agent moved up");
+}
+
+/* STU3 ExplanationOfBenefit.insurance (one) -> insurance[] with focal */
+static void fn_eob_insurance(up *u, s4s_node *parent, s4s_node *m)
+{
+    if (m->type != S4S_J_OBJECT)
+        return;
+    wrap_list(u, parent, m, "insurance");
+    s4s_node *a = s4s_get(parent, "insurance");
+    s4s_node *item = a && a->type == S4S_J_ARRAY ? s4s_at(a, 0) : NULL;
+    if (item && item->type == S4S_J_OBJECT && !s4s_get(item, "focal"))
+        s4s_edit_insert_json(u->rc, item, NULL, "focal", "true", KIND,
+                             "the only insurance is the focal one");
+}
+
+/* STU3 ExplanationOfBenefit.totalCost / totalBenefit -> total[] with an
+ * adjudication category */
+static void fn_eob_total(up *u, s4s_node *parent, s4s_node *m, const char *category)
+{
+    s4s_node *total = array_member(u, parent, "total");
+    s4s_node *t = total ? insert_with_str(u, total, NULL, NULL,
+                                          "{\"category\":{\"coding\":[{\"system\":\"" THO
+                                          "adjudication\",\"code\":", category, strlen(category),
+                                          "}]}}", "total added for R4") : NULL;
+    if (t)
+        s4s_edit_move(u->rc, m, t, NULL, "amount", KIND, "amount moved into total");
+}
+
+/* a CodeableConcept of one code -> that code (STU3 ExplanationOfBenefit.outcome) */
+static void fn_cc_code(up *u, s4s_node *parent, s4s_node *m, const char *path)
+{
+    if (m->type != S4S_J_OBJECT)
+        return;
+    s4s_node *cs = s4s_get(m, "coding");
+    s4s_node *c0 = cs && cs->type == S4S_J_ARRAY ? s4s_at(cs, 0) : NULL;
+    const char *code = c0 && c0->type == S4S_J_OBJECT ? s4s_get_str(c0, "code") : NULL;
+    if (code && !s4s_at(cs, 1) &&
+        insert_with_str(u, parent, m, m->key, "", code, strlen(code), "",
+                        "CodeableConcept became a code for R4"))
+        s4s_edit_remove(u->rc, m, KIND, "code taken from the CodeableConcept");
+    else
+        to_extension(u, parent, m, path, "CodeableConcept");
+}
+
 /* --- the table engine ---------------------------------------------------- */
 
 static bool family_array(const s4s_node *names)
@@ -356,6 +646,24 @@ static bool family_array(const s4s_node *names)
             return true;
     }
     return false;
+}
+
+/* Does m have the JSON shape of value[x] type vtype ("" a backbone)?  An
+ * EXT row is evidence only then: STU3 may reuse a DSTU2 name with another
+ * type (Goal.statusReason: CodeableConcept in DSTU2, string in STU3). */
+static bool ext_shape_ok(const char *vtype, const s4s_node *m)
+{
+    const s4s_node *v = m->type == S4S_J_ARRAY ? s4s_at(m, 0) : m;
+    if (!v)
+        return false;
+    if (!strcmp(vtype, "Boolean"))
+        return v->type == S4S_J_TRUE || v->type == S4S_J_FALSE;
+    if (!strcmp(vtype, "Decimal") || !strcmp(vtype, "Integer"))
+        return v->type == S4S_J_NUMBER;
+    if (!strcmp(vtype, "String") || !strcmp(vtype, "Code") || !strcmp(vtype, "Date") ||
+        !strcmp(vtype, "DateTime") || !strcmp(vtype, "Uri"))
+        return v->type == S4S_J_STRING;
+    return v->type == S4S_J_OBJECT;
 }
 
 /* Is leaf m (the member at the row's path) evidence of an old version? */
@@ -370,11 +678,25 @@ static bool row_matches(const s4s_up_row *r, const s4s_node *m)
     case S4S_UP_CC:   return s4s_is_str(m);
     case S4S_UP_LIST: return m->type != S4S_J_ARRAY;
     case S4S_UP_NOTE: return m->type != S4S_J_ARRAY && m->type != S4S_J_OBJECT;
+    case S4S_UP_EXT:  return ext_shape_ok(r->arg, m);
     case S4S_UP_FN:
         if (!strcmp(r->arg, "family-string")) return family_array(m);
         if (!strcmp(r->arg, "dose-and-rate")) return false; /* shapes R4 shares */
         if (!strcmp(r->arg, "performer-actor")) return m->type == S4S_J_OBJECT;
         if (!strcmp(r->arg, "encounter-class")) return s4s_is_str(m);
+        if (!strcmp(r->arg, "coding-cc")) return has_coding(m);
+        if (!strcmp(r->arg, "money")) {
+            if (m->type != S4S_J_ARRAY)
+                return is_old_money(m);
+            S4S_EACH(v, m)
+                if (is_old_money(v))
+                    return true;
+            return false;
+        }
+        if (!strcmp(r->arg, "text-cc")) return s4s_is_str(m);
+        if (!strcmp(r->arg, "requester-agent")) return m->type == S4S_J_OBJECT && s4s_get(m, "agent");
+        if (!strcmp(r->arg, "eob-insurance") || !strcmp(r->arg, "cc-code"))
+            return m->type == S4S_J_OBJECT;
         return true;
     default:          return true;
     }
@@ -391,7 +713,7 @@ static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m,
     const char *path = r->path;
     switch (r->op) {
     case S4S_UP_TYPE:
-        s4s_edit_set_str(u->rc, s4s_get(u->rc->root, "resourceType"), r->arg, strlen(r->arg), KIND,
+        s4s_edit_set_str(u->rc, s4s_get(u->root, "resourceType"), r->arg, strlen(r->arg), KIND,
                          "resource type renamed for R4");
         break;
     case S4S_UP_RENAME: rename_member(u, parent, m, r->arg, path); break;
@@ -414,11 +736,11 @@ static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m,
     case S4S_UP_ONE: {
         if (m->type != S4S_J_ARRAY)
             break;
-        s4s_node *first = s4s_at(m, 0);
-        if (first && !s4s_get(parent, r->arg))
+        s4s_node *first = s4s_at(m, 0), *have = s4s_get(parent, r->arg);
+        if (first && (!have || have == m))
             s4s_edit_move(u->rc, first, parent, m, r->arg, KIND, "R4 keeps one: the first item");
         if (s4s_at(m, 0))
-            to_extension(u, parent, m, path, infer_type(s4s_at(m, 0)));
+            to_extension(u, parent, m, path, NULL);
         else
             s4s_edit_remove(u->rc, m, KIND, "list emptied into the R4 element");
         break;
@@ -428,6 +750,7 @@ static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m,
             s4s_edit_add_str(u->rc, parent, r->arg, r->arg2, KIND, "R4 requires this element");
         break;
     case S4S_UP_EXT: to_extension(u, parent, m, path, r->arg); break;
+    case S4S_UP_HINT: break;
     case S4S_UP_FN:
         if (!strcmp(r->arg, "not-done")) fn_negation(u, m, "not-done");
         else if (!strcmp(r->arg, "not-taken")) fn_negation(u, m, "not-taken");
@@ -444,7 +767,19 @@ static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m,
         else if (!strcmp(r->arg, "family-string")) fn_family(u, m);
         else if (!strcmp(r->arg, "dose-and-rate")) fn_dose_and_rate(u, m);
         else if (!strcmp(r->arg, "performer-actor")) fn_performer_actor(u, parent, m);
-        else if (!strcmp(r->arg, "hoist")) fn_hoist(u, parent, m);
+        else if (!strcmp(r->arg, "hoist")) fn_hoist(u, parent, m, path, r->arg2);
+        else if (!strcmp(r->arg, "coding-cc")) fn_coding_cc(u, parent, m);
+        else if (!strcmp(r->arg, "money")) fn_money(u, m, path);
+        else if (!strcmp(r->arg, "goal-status")) fn_goal_status(u, parent, m);
+        else if (!strcmp(r->arg, "goal-target")) fn_goal_target(u, parent, m);
+        else if (!strcmp(r->arg, "goal-outcome")) fn_goal_outcome(u, parent, m);
+        else if (!strcmp(r->arg, "text-cc")) fn_text_cc(u, parent, m);
+        else if (!strcmp(r->arg, "requester-agent")) fn_requester_agent(u, parent, m);
+        else if (!strcmp(r->arg, "eob-organization"))
+            rename_member(u, parent, m, u->ver == S4S_UP_DSTU2 ? "insurer" : "provider", path);
+        else if (!strcmp(r->arg, "eob-insurance")) fn_eob_insurance(u, parent, m);
+        else if (!strcmp(r->arg, "eob-total")) fn_eob_total(u, parent, m, r->arg2);
+        else if (!strcmp(r->arg, "cc-code")) fn_cc_code(u, parent, m, path);
         else if (!strcmp(r->arg, "observation-related")) fn_related(u, parent, m);
         break;
     }
@@ -483,68 +818,141 @@ static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
             each_leaf(c, i, dot + 1);
 }
 
-/* Source version of the resource: 0 when no row gives evidence. */
-static unsigned detect(up *u)
+/* Source version of the resource: 0 when no row gives evidence.  dflt: the
+ * container's version for a contained resource, else 0. */
+static unsigned detect(up *u, unsigned dflt)
 {
-    unsigned seen = 0;
+    unsigned seen = 0, hint = 0;
     for (size_t i = 0; i < s4s_up_n_rows; i++) {
         const s4s_up_row *r = &s4s_up_rows[i];
         if (strcmp(r->type, u->type) != 0)
             continue;
         leaf_ctx c = {.u = u, .r = r};
-        each_leaf(&c, u->rc->root, r->path);
-        if (c.hit)
+        each_leaf(&c, u->root, r->path);
+        if (c.hit && r->op == S4S_UP_HINT)
+            hint |= r->from;
+        else if (c.hit)
             seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
     }
     if (!seen)
         return 0;
     if (u->rc->opts->upgrade_from)
         return u->rc->opts->upgrade_from;
-    return (seen & S4S_UP_DSTU2) || !(seen & S4S_UP_STU3) ? S4S_UP_DSTU2 : S4S_UP_STU3;
+    if (seen & S4S_UP_DSTU2) {
+        if (u->rc->bundle) {
+            u->st->bundle = u->rc->bundle;
+            u->st->bundle_ver = S4S_UP_DSTU2;
+        }
+        return S4S_UP_DSTU2;
+    }
+    unsigned ver = (seen & S4S_UP_STU3) || hint == S4S_UP_STU3 ? S4S_UP_STU3 : 0;
+    if (ver && u->rc->bundle) {
+        u->st->bundle = u->rc->bundle;
+        u->st->bundle_ver = ver;
+    }
+    if (ver)
+        return ver;
+    /* only rows both versions share: the container's version, else the last
+     * one named in this Bundle, else the older shape */
+    if (dflt)
+        return dflt;
+    if (u->rc->bundle && u->rc->bundle == u->st->bundle)
+        return u->st->bundle_ver;
+    return S4S_UP_DSTU2;
 }
 
-/* System URIs that R4 moved to terminology.hl7.org; references to renamed types. */
-static void rewrite_uris(up *u, s4s_node *n)
+/* System URIs that R4 moved to terminology.hl7.org. */
+static void rewrite_systems(up *u, s4s_node *n)
 {
     S4S_EACH(c, n) {
         if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
-            rewrite_uris(u, c);
+            rewrite_systems(u, c);
             continue;
         }
-        if (!s4s_is_str(c) || !c->key)
+        if (!s4s_is_str(c) || !c->key || !s4s_key_eq(c, "system"))
             continue;
-        if (s4s_key_eq(c, "system")) {
-            for (size_t i = 0; i < s4s_up_n_systems; i++)
-                if (s4s_str_eq(c, s4s_up_systems[i].old_uri)) {
-                    s4s_edit_set_str(u->rc, c, s4s_up_systems[i].new_uri,
-                                     strlen(s4s_up_systems[i].new_uri), KIND,
-                                     "code system moved to terminology.hl7.org in R4");
-                    break;
-                }
-            static const char v2[] = "http://hl7.org/fhir/v2/", v3[] = "http://hl7.org/fhir/v3/";
-            bool is2 = !strncmp(c->str, v2, sizeof v2 - 1), is3 = !strncmp(c->str, v3, sizeof v3 - 1);
-            if ((is2 || is3) && !strchr(c->str + sizeof v2 - 1, '/')) {
-                char uri[256];
-                int k = snprintf(uri, sizeof uri, THO "%s-%s", is2 ? "v2" : "v3", c->str + sizeof v2 - 1);
-                if (k > 0 && (size_t)k < sizeof uri)
-                    s4s_edit_set_str(u->rc, c, uri, (size_t)k, KIND,
-                                     "code system moved to terminology.hl7.org in R4");
+        for (size_t i = 0; i < s4s_up_n_systems; i++)
+            if (s4s_str_eq(c, s4s_up_systems[i].old_uri)) {
+                s4s_edit_set_str(u->rc, c, s4s_up_systems[i].new_uri,
+                                 strlen(s4s_up_systems[i].new_uri), KIND,
+                                 "code system moved to terminology.hl7.org in R4");
+                break;
             }
-        } else if (s4s_key_eq(c, "reference")) {
-            static const char old[] = "MedicationOrder/";
-            const char *at = strstr(c->str, old);
-            if (at && (at == c->str || at[-1] == '/')) {
-                s4s_buf b;
-                s4s_buf_init(&b, 1u << 20);
-                if (s4s_buf_put(&b, c->str, (size_t)(at - c->str)) &&
-                    s4s_buf_puts(&b, "MedicationRequest/") &&
-                    s4s_buf_puts(&b, at + sizeof old - 1))
-                    s4s_edit_set_str(u->rc, c, b.p, b.len, KIND,
-                                     "MedicationOrder is MedicationRequest in R4");
-                s4s_buf_free(&b);
-            }
+        static const char v2[] = "http://hl7.org/fhir/v2/", v3[] = "http://hl7.org/fhir/v3/";
+        bool is2 = !strncmp(c->str, v2, sizeof v2 - 1), is3 = !strncmp(c->str, v3, sizeof v3 - 1);
+        if ((is2 || is3) && !strchr(c->str + sizeof v2 - 1, '/')) {
+            char uri[256];
+            int k = snprintf(uri, sizeof uri, THO "%s-%s", is2 ? "v2" : "v3", c->str + sizeof v2 - 1);
+            if (k > 0 && (size_t)k < sizeof uri)
+                s4s_edit_set_str(u->rc, c, uri, (size_t)k, KIND,
+                                 "code system moved to terminology.hl7.org in R4");
         }
     }
+}
+
+/* Reference.reference naming a type the table renames ("MedicationOrder/1",
+ * "https://x/fhir/MedicationOrder/1") -> the R4 type.  Run on every
+ * resource: R4 has none of the old type names, so the rewrite never needs
+ * to know the target ("#id" and urn:uuid references never match). */
+static void rename_refs(s4s_rctx *rc, const up_state *st, s4s_node *n)
+{
+    S4S_EACH(c, n) {
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
+            rename_refs(rc, st, c);
+            continue;
+        }
+        if (!s4s_is_str(c) || !c->key || !s4s_key_eq(c, "reference"))
+            continue;
+        for (size_t i = 0; i < st->n_renames; i++) {
+            const s4s_up_row *r = st->renames[i];
+            size_t tl = strlen(r->type);
+            const char *at = strstr(c->str, r->type);
+            if (!at || at[tl] != '/' || (at != c->str && at[-1] != '/'))
+                continue;
+            s4s_buf b;
+            s4s_buf_init(&b, 1u << 20);
+            char why[160];
+            snprintf(why, sizeof why, "%s is %s in R4", r->type, r->arg);
+            if (s4s_buf_put(&b, c->str, (size_t)(at - c->str)) && s4s_buf_puts(&b, r->arg) &&
+                s4s_buf_puts(&b, at + tl))
+                s4s_edit_set_str(rc, c, b.p, b.len, KIND, why);
+            s4s_buf_free(&b);
+            break;
+        }
+    }
+}
+
+/* Extension values of type Money anywhere (Synthea STU3 puts dozens on each
+ * ExplanationOfBenefit) lose their Quantity shape like Money elements. */
+static void money_values(up *u, s4s_node *n)
+{
+    S4S_EACH(c, n) {
+        if (c->key && s4s_key_eq(c, "valueMoney"))
+            fn_money(u, c, "extension.valueMoney");
+        else if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
+            money_values(u, c);
+    }
+}
+
+/* Detect and convert one resource (u->root); the source version or 0. */
+static unsigned convert(up *u, s4s_node *at, unsigned dflt)
+{
+    u->ver = detect(u, dflt);
+    if (!u->ver)
+        return 0;
+    const char *from = u->ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
+    s4s_repair(u->rc, at, "version-upgrade", from, "R4", "converted from FHIR %s to R4", from);
+    for (size_t i = 0; i < s4s_up_n_rows; i++) {
+        const s4s_up_row *r = &s4s_up_rows[i];
+        if (!(r->from & u->ver) || strcmp(r->type, u->type) != 0)
+            continue;
+        leaf_ctx c = {.u = u, .r = r, .apply = true};
+        each_leaf(&c, u->root, r->path);
+    }
+    rewrite_systems(u, u->root);
+    money_values(u, u->root);
+    s4s_counter_add(&u->st->by_type[u->ver == S4S_UP_DSTU2 ? 0 : 1], u->type, strlen(u->type), 0, 1);
+    return u->ver;
 }
 
 /* --- the rule ---------------------------------------------------------- */
@@ -557,6 +965,10 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     s4s_counter_init(&st->by_type[0], MAX_KEYS);
     s4s_counter_init(&st->by_type[1], MAX_KEYS);
     s4s_counter_init(&st->to_ext, MAX_KEYS);
+    st->renames = s4s_xcalloc(s4s_up_n_rows, sizeof *st->renames);
+    for (size_t i = 0; i < s4s_up_n_rows; i++)
+        if (s4s_up_rows[i].op == S4S_UP_TYPE)
+            st->renames[st->n_renames++] = &s4s_up_rows[i];
     return S4S_OK;
 }
 
@@ -564,23 +976,22 @@ static void apply(s4s_rctx *rc, void *state)
 {
     if (!rc->root || rc->root->type != S4S_J_OBJECT || !rc->type)
         return;
-    up u = {.rc = rc, .st = state, .type = rc->type};
-    u.ver = detect(&u);
-    if (!u.ver)
+    up u = {.rc = rc, .st = state, .root = rc->root, .type = rc->type};
+    unsigned ver = convert(&u, NULL, 0);
+    /* each contained resource on its own: an R4 container may hold old ones */
+    s4s_node *cont = s4s_get(rc->root, "contained");
+    if (cont && cont->type == S4S_J_ARRAY)
+        S4S_EACH(c, cont) {
+            const char *t = c->type == S4S_J_OBJECT ? s4s_get_str(c, "resourceType") : NULL;
+            up cu = {.rc = rc, .st = state, .root = c, .type = t};
+            if (t && convert(&cu, c, u.ver) && !ver)
+                ver = cu.ver;
+        }
+    rename_refs(rc, state, rc->root);
+    if (!ver)
         return;
-    const char *from = u.ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
-    s4s_repair(rc, NULL, "version-upgrade", from, "R4", "converted from FHIR %s to R4", from);
-    for (size_t i = 0; i < s4s_up_n_rows; i++) {
-        const s4s_up_row *r = &s4s_up_rows[i];
-        if (!(r->from & u.ver) || strcmp(r->type, u.type) != 0)
-            continue;
-        leaf_ctx c = {.u = &u, .r = r, .apply = true};
-        each_leaf(&c, rc->root, r->path);
-    }
-    rewrite_uris(&u, rc->root);
-    s4s_counter_add(&u.st->by_type[u.ver == S4S_UP_DSTU2 ? 0 : 1], u.type, strlen(u.type), 0, 1);
     rc->type = s4s_get_str(rc->root, "resourceType");
-    rc->upgraded_from = from;
+    rc->upgraded_from = ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
 }
 
 static void stats(void *state, s4s_jw *w)
@@ -600,6 +1011,7 @@ static void fini(void *state)
     s4s_counter_free(&st->by_type[0]);
     s4s_counter_free(&st->by_type[1]);
     s4s_counter_free(&st->to_ext);
+    free(st->renames);
     free(st);
 }
 

@@ -139,6 +139,27 @@ if [ -d "$shared/corpus/argonaut-dstu2-examples" ] && [ -d "$shared/corpus/s4s-d
        grep -q '"upgrade":{"DSTU2":{' "$tmp/d2.json"; then ok; else bad "DSTU2 corpora upgrade: $(grep -o '"upgrade":{[^}]*}' "$tmp/d2.json")"; fi
 fi
 
+# no loss in the conversion (tests/noloss.py: external codings, numbers,
+# dates of the input are all in the output) over the DSTU2 corpora and the
+# inputs of the upgrade cases
+if command -v python3 >/dev/null 2>&1; then
+    if [ -f "$tmp/d2.out" ]; then
+        cat "$shared/corpus/argonaut-dstu2-examples"/*.json "$shared/corpus/s4s-dstu2-demo"/*.json > "$tmp/d2.in"
+        if python3 "$root/tests/noloss.py" "$tmp/d2.in" "$tmp/d2.out" "$tmp/d2.rep" > "$tmp/nl.txt"; then
+            ok; else bad "DSTU2 corpora lose data: $(head -3 "$tmp/nl.txt")"; fi
+    fi
+    for c in "$root"/tests/cases/upgrade/*.test; do
+        args=$(sed -n 's/^args: //p' "$c")
+        case $args in *report-format=csv*) continue ;; esac
+        awk '/^=== input$/ { m = 1; next } /^=== / { m = 0 } m' "$c" > "$tmp/nl.in"
+        "$bin/s4s-normalize" --quiet --report="$tmp/nl.rep" $args < "$tmp/nl.in" > "$tmp/nl.out" 2>/dev/null
+        if python3 "$root/tests/noloss.py" "$tmp/nl.in" "$tmp/nl.out" "$tmp/nl.rep" > "$tmp/nl.txt"; then
+            ok; else bad "$(basename "$c") loses data: $(head -3 "$tmp/nl.txt")"; fi
+    done
+else
+    echo "SKIP no-loss checks: python3 is not installed"
+fi
+
 . "$root/tests/cli_load.sh"
 
 echo "cli: $pass passed, $fail failed"

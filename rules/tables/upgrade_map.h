@@ -6,7 +6,8 @@
  * Invariants: rows of one source type are applied in table order (value
  * renames before the conversions that read the value); every row names a
  * member that R4 does not have, or a value shape R4 does not allow, so a
- * matching row is also evidence that a resource is DSTU2 or STU3.
+ * matching row is also evidence that a resource is DSTU2 or STU3 (HINT rows
+ * only choose between the two).
  * Ownership: static data.
  */
 #ifndef S4S_UPGRADE_MAP_H
@@ -27,7 +28,9 @@ typedef enum s4s_up_op {
     S4S_UP_ADD,    /* R4 requires member arg: added with the code arg2 when missing */
     S4S_UP_EXT,    /* no R4 home: cross-version extension with value[x] type arg
                       ("" for a backbone whose members become sub-extensions) */
-    S4S_UP_FN      /* a structural change: arg names the function in upgrade.c */
+    S4S_UP_FN,     /* a structural change: arg names the function in upgrade.c */
+    S4S_UP_HINT    /* no change and no evidence: the member, when another row gives
+                      evidence both versions share, says which version it is */
 } s4s_up_op;
 
 typedef struct s4s_up_row {
