@@ -80,6 +80,8 @@ static const char usage_text[] =
 "Limits:\n"
 "      --max-depth=N          deepest JSON nesting inside a resource (default 64)\n"
 "      --max-resource-bytes=N largest resource or string, K/M/G suffixes (default 64M)\n"
+"      --max-refs=N           Bundle entries whose fullUrl is held in memory (default 2M;\n"
+"                             K/M suffixes); later ones go to a temporary file\n"
 "      --read-size=N          bytes per read() (default 256K; tests use tiny sizes)\n"
 "Other:\n"
 "  -q, --quiet                no progress line and no summary on a terminal\n"
@@ -152,7 +154,7 @@ enum {
     O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV,
     O_OUT_FMT, O_SPLIT, O_SPLIT_GZ, O_REPORT_FMT, O_REJECT_FMT, O_FAIL_ON,
     O_NO_UPGRADE, O_FROM,
-    O_PROFILE, O_REPORT_LEVEL
+    O_PROFILE, O_REPORT_LEVEL, O_MAX_REFS
 };
 
 static const struct option long_opts[] = {
@@ -187,6 +189,7 @@ static const struct option long_opts[] = {
     {"profile", required_argument, NULL, O_PROFILE},
     {"max-depth", required_argument, NULL, O_MAX_DEPTH},
     {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
+    {"max-refs", required_argument, NULL, O_MAX_REFS},
     {"read-size", required_argument, NULL, O_READ_SIZE},
     {"quiet", no_argument, NULL, 'q'},
     {"summary", no_argument, NULL, O_SUMMARY},
@@ -290,6 +293,10 @@ static int parse_args(int argc, char **argv, cli *c)
         case O_MAX_BYTES:
             if (!parse_size(optarg, &c->o.max_resource_bytes) || c->o.max_resource_bytes > ((size_t)1 << 32))
                 return usage_error("--max-resource-bytes needs a size up to 4G, not '%s'", optarg);
+            break;
+        case O_MAX_REFS:
+            if (!parse_size(optarg, &c->o.max_refs) || !c->o.max_refs || c->o.max_refs > ((size_t)1 << 28))
+                return usage_error("--max-refs needs a count from 1 to 256M, not '%s'", optarg);
             break;
         case O_READ_SIZE:
             if (!parse_size(optarg, &c->read_size) || c->read_size > ((size_t)64 << 20))

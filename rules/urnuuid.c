@@ -10,11 +10,15 @@
  * entry, its references left as they are).  The table is a power of two, at
  * most 3/4 full; a key is a 96-bit fingerprint (collision odds ~2^-57 over a
  * million entries); type names are interned in a small fixed array; the id
- * pool is a capped s4s_buf.  Runs under --no-validate too (it is the one
+ * pool is a capped s4s_buf.  When the table or the pool is full, this
+ * Bundle's later entries go to the spill (refspill.c, on disk) and the
+ * table takes no more until the next Bundle, so a key is in one place only.
+ * Runs under --no-validate too (it is the one
  * rewrite the passthrough does).  A rewrite is routine: below
  * --report-level=all a resource's rewrites are one tally repair.
  */
 #include "urnuuid.h"
+#include "refspill.h"
 #include "rule.h"
 #include "../filter/base/alloc.h"
 #include "../filter/base/buf.h"
@@ -41,6 +45,10 @@ struct s4s_refmap {
     char   *types[MAX_TYPES];
     unsigned ntypes;
     s4s_buf pool;
+    s4s_refspill *spill;  /* opened at the first overflow, kept for the run */
+    bool    spilling;     /* this Bundle's entries go to the spill */
+    bool    spill_broken; /* the spill failed once: overflow is not recorded */
+    size_t  spilled;      /* entries put in the spill, over the run */
 };
 
 s4s_refmap *s4s_refmap_new(size_t max_entries)
@@ -62,6 +70,7 @@ void s4s_refmap_free(s4s_refmap *m)
         return;
     for (unsigned i = 0; i < m->ntypes; i++)
         free(m->types[i]);
+    s4s_refspill_close(m->spill);
     free(m->tab);
     s4s_buf_free(&m->pool);
     free(m);
@@ -73,6 +82,9 @@ void s4s_refmap_reset(s4s_refmap *m)
         memset(m->tab, 0, m->cap * sizeof *m->tab);
     m->len = 0;
     s4s_buf_clear(&m->pool);
+    m->spilling = false;
+    if (m->spill && s4s_refspill_reset(m->spill))
+        m->spill_broken = true;
 }
 
 /* 96-bit fingerprint, 8 bytes a step (fullUrls are ~45 bytes) */
@@ -129,6 +141,33 @@ static void grow(s4s_refmap *m)
     m->cap = ncap;
 }
 
+/* This Bundle's later entries go to the spill; false when it cannot. */
+static bool start_spill(s4s_refmap *m)
+{
+    if (m->spill_broken || (!m->spill && s4s_refspill_open(&m->spill))) {
+        m->spill_broken = true;
+        return false;
+    }
+    m->spilling = true;
+    return true;
+}
+
+static s4s_refput spill_put(s4s_refmap *m, uint64_t h1, uint32_t h2, unsigned t, const char *id,
+                            size_t idl)
+{
+    switch (s4s_refspill_put(m->spill, h1, h2, t, id, idl)) {
+    case S4S_SPILL_ADDED:
+        m->spilled++;
+        return S4S_REFPUT_OK;
+    case S4S_SPILL_DUPLICATE:
+        return S4S_REFPUT_DUPLICATE;
+    case S4S_SPILL_FAILED:
+        break;
+    }
+    m->spill_broken = true;
+    return S4S_REFPUT_FULL;
+}
+
 s4s_refput s4s_refmap_put(s4s_refmap *m, const char *url, const char *type, const char *id)
 {
     uint64_t h1;
@@ -139,8 +178,6 @@ s4s_refput s4s_refmap_put(s4s_refmap *m, const char *url, const char *type, cons
         e->type = T_DUP;
         return S4S_REFPUT_DUPLICATE;
     }
-    if (m->len >= m->max)
-        return S4S_REFPUT_FULL;
     unsigned t = T_NONE;
     size_t idl = 0;
     if (type && id) {
@@ -149,6 +186,13 @@ s4s_refput s4s_refmap_put(s4s_refmap *m, const char *url, const char *type, cons
         if (!t || idl > 0xFFFF)
             return S4S_REFPUT_FULL;
     }
+    const char *uuid = strncmp(url, "urn:uuid:", 9) == 0 ? url + 9 : NULL;
+    bool same = t == T_NONE || (uuid && !strcmp(uuid, id));
+    if (!m->spilling && (m->len >= m->max || (!same && m->pool.len + idl > m->pool.max)))
+        if (!start_spill(m))
+            return S4S_REFPUT_FULL;
+    if (m->spilling)
+        return m->spill_broken ? S4S_REFPUT_FULL : spill_put(m, h1, h2, t, same ? NULL : id, idl);
     if ((m->len + 1) * 4 > m->cap * 3) { /* at most 3/4 full */
         grow(m);
         e = find(m->tab, m->cap, h1, h2);
@@ -159,16 +203,45 @@ s4s_refput s4s_refmap_put(s4s_refmap *m, const char *url, const char *type, cons
     e->type = (uint16_t)t;
     e->id_len = (uint16_t)idl;
     e->id_off = ID_SAME;
-    const char *uuid = strncmp(url, "urn:uuid:", 9) == 0 ? url + 9 : NULL;
-    if (t != T_NONE && !(uuid && !strcmp(uuid, id))) {
+    if (!same) {
         e->id_off = (uint32_t)m->pool.len;
-        if (m->pool.len > 0xFFFF0000u || !s4s_buf_put(&m->pool, id, idl)) {
-            e->type = 0; /* pool full: forget the entry */
-            return S4S_REFPUT_FULL;
-        }
+        s4s_buf_put(&m->pool, id, idl); /* fits: checked above */
     }
     m->len++;
     return S4S_REFPUT_OK;
+}
+
+s4s_refget s4s_refmap_get(s4s_refmap *m, const char *ref, size_t n, const char **type,
+                          const char **id, size_t *idl)
+{
+    uint64_t h1;
+    uint32_t h2;
+    hashes(ref, n, &h1, &h2);
+    const ent *e = find(m->tab, m->cap, h1, h2);
+    unsigned t = e->type;
+    const char *sid = NULL;
+    size_t sidl = e->id_len;
+    if (t && t != T_DUP && t != T_NONE && e->id_off != ID_SAME)
+        sid = m->pool.p + e->id_off;
+    if (!t && m->spilling && !m->spill_broken)
+        t = s4s_refspill_get(m->spill, h1, h2, &sid, &sidl);
+    if (t == T_DUP)
+        return S4S_REFGET_AMBIGUOUS;
+    if (!t || t == T_NONE)
+        return S4S_REFGET_NONE;
+    *type = m->types[t - 1];
+    if (!sid) { /* the id is the fullUrl's uuid */
+        sid = ref + 9;
+        sidl = n - 9;
+    }
+    *id = sid;
+    *idl = sidl;
+    return S4S_REFGET_FOUND;
+}
+
+size_t s4s_refmap_spilled(const s4s_refmap *m)
+{
+    return m->spilled;
 }
 
 static void walk(s4s_rctx *rc, s4s_refmap *m, s4s_node *n, unsigned *done, unsigned *unresolved)
@@ -183,25 +256,22 @@ static void walk(s4s_rctx *rc, s4s_refmap *m, s4s_node *n, unsigned *done, unsig
         if (c->type != S4S_J_STRING || c->klen != 9 || memcmp(c->key, "reference", 9) ||
             c->len < 9 || memcmp(c->str, "urn:uuid:", 9))
             continue;
-        uint64_t h1;
-        uint32_t h2;
-        hashes(c->str, c->len, &h1, &h2);
-        ent *e = find(m->tab, m->cap, h1, h2);
-        if (e->type == T_DUP) {
+        const char *type, *id;
+        size_t idl;
+        s4s_refget g = s4s_refmap_get(m, c->str, c->len, &type, &id, &idl);
+        if (g == S4S_REFGET_AMBIGUOUS) {
             (*unresolved)++;
             s4s_issue(rc, S4S_SEV_WARNING, "multiple-matches", c,
                       "urn:uuid reference names a fullUrl that more than one entry of this Bundle has; left as is");
             continue;
         }
-        if (!e->type || e->type == T_NONE) {
+        if (g == S4S_REFGET_NONE) {
             (*unresolved)++;
             s4s_issue(rc, S4S_SEV_WARNING, "not-found", c,
                       "urn:uuid reference names no earlier entry of this Bundle (forward or missing); left as is");
             continue;
         }
-        const char *type = m->types[e->type - 1];
-        const char *id = e->id_off == ID_SAME ? c->str + 9 : m->pool.p + e->id_off;
-        char *v = s4s_arena_printf(rc->arena, "%s/%.*s", type, (int)e->id_len, id);
+        char *v = s4s_arena_printf(rc->arena, "%s/%.*s", type, (int)idl, id);
         if (rc->opts->report_level == S4S_LEVEL_ALL) {
             s4s_edit_set_str(rc, c, v, strlen(v), "urn-uuid-reference",
                              "urn:uuid reference rewritten to the Type/id of the entry it names");
@@ -269,6 +339,7 @@ static void urnuuid_stats(void *state, s4s_jw *w)
     s4s_jw_kuint(w, "urn_uuid_rewritten", st->rewritten);
     s4s_jw_kuint(w, "urn_uuid_unresolved", st->unresolved);
     s4s_jw_kuint(w, "map_full", st->map_full);
+    s4s_jw_kuint(w, "map_spilled", s4s_refmap_spilled(st->map));
     s4s_jw_obj_end(w);
 }
 

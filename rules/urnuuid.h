@@ -6,9 +6,11 @@
  * bytes (a 96-bit fingerprint of the fullUrl, a type index, an id offset); an
  * id equal to the fullUrl's uuid (the usual case) costs no string storage.
  * A fullUrl given by two entries is marked ambiguous and never resolves.
- * The map stops growing at its capacity; later fullUrls are then reported
- * as unresolvable rather than guessed.
- * Ownership: the map owns its table and id pool.  The rule family itself
+ * Past its capacity (entries or id bytes) the rest of the Bundle's entries
+ * go to an on-disk spill (refspill.h), so every entry resolves; only if the
+ * spill fails are later fullUrls reported as unresolvable, never guessed.
+ * Ownership: the map owns its table, id pool and spill; what
+ * s4s_refmap_get() hands out is valid until the next call on the map.  The rule family itself
  * (s4s_rule_urnuuid, listed in registry.c) owns one map per run.
  */
 #ifndef S4S_URNUUID_H
@@ -20,7 +22,7 @@ typedef struct s4s_refmap s4s_refmap;
 
 typedef enum s4s_refput {
     S4S_REFPUT_OK,        /* recorded */
-    S4S_REFPUT_FULL,      /* capacity reached: not recorded */
+    S4S_REFPUT_FULL,      /* capacity reached and the spill failed: not recorded */
     S4S_REFPUT_DUPLICATE  /* an earlier entry has this fullUrl: now ambiguous */
 } s4s_refput;
 
@@ -30,5 +32,16 @@ void        s4s_refmap_reset(s4s_refmap *m);
 /* type and id may be NULL (an entry that cannot be a target): the fullUrl
  * is still remembered, so a later entry repeating it is a duplicate. */
 s4s_refput  s4s_refmap_put(s4s_refmap *m, const char *full_url, const char *type, const char *id);
+
+typedef enum s4s_refget {
+    S4S_REFGET_NONE,      /* no earlier entry has this fullUrl */
+    S4S_REFGET_FOUND,     /* *type, *id (idl bytes, not NUL-terminated) */
+    S4S_REFGET_AMBIGUOUS  /* more than one entry has it */
+} s4s_refget;
+/* The entry whose fullUrl is ref[0..n) (an urn:uuid: reference). */
+s4s_refget  s4s_refmap_get(s4s_refmap *m, const char *ref, size_t n, const char **type,
+                           const char **id, size_t *idl);
+/* Entries that went to the spill over the run. */
+size_t      s4s_refmap_spilled(const s4s_refmap *m);
 
 #endif

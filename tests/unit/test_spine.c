@@ -141,18 +141,51 @@ static void test_write_compact(void)
     }
 }
 
+/* the type/id a reference resolves to, "-" for none, "?" for ambiguous */
+static const char *resolve(s4s_refmap *m, const char *ref, char *buf, size_t n)
+{
+    const char *t, *id;
+    size_t idl;
+    switch (s4s_refmap_get(m, ref, strlen(ref), &t, &id, &idl)) {
+    case S4S_REFGET_NONE: return "-";
+    case S4S_REFGET_AMBIGUOUS: return "?";
+    case S4S_REFGET_FOUND: break;
+    }
+    snprintf(buf, n, "%s/%.*s", t, (int)idl, id);
+    return buf;
+}
+
 static void test_urnuuid(void)
 {
+    char b[64];
     s4s_refmap *m = s4s_refmap_new(2);
     CHECK(s4s_refmap_put(m, "urn:uuid:a", "Patient", "a") == S4S_REFPUT_OK);
     CHECK(s4s_refmap_put(m, "urn:uuid:b", "Encounter", "e1") == S4S_REFPUT_OK);
-    CHECK(s4s_refmap_put(m, "urn:uuid:c", "Patient", "c") == S4S_REFPUT_FULL); /* capacity */
-    /* a repeated fullUrl is a duplicate even in a full map */
+    /* past the table's capacity: into the spill on disk, still resolved */
+    CHECK(s4s_refmap_put(m, "urn:uuid:c", "Patient", "c") == S4S_REFPUT_OK);
+    CHECK(s4s_refmap_put(m, "urn:uuid:f", "Observation", "o-9") == S4S_REFPUT_OK);
+    CHECK(s4s_refmap_put(m, "urn:uuid:g", NULL, NULL) == S4S_REFPUT_OK);
+    CHECK(s4s_refmap_spilled(m) == 3);
+    CHECK_STR(resolve(m, "urn:uuid:a", b, sizeof b), "Patient/a");
+    CHECK_STR(resolve(m, "urn:uuid:b", b, sizeof b), "Encounter/e1");
+    CHECK_STR(resolve(m, "urn:uuid:c", b, sizeof b), "Patient/c");
+    CHECK_STR(resolve(m, "urn:uuid:f", b, sizeof b), "Observation/o-9");
+    CHECK_STR(resolve(m, "urn:uuid:g", b, sizeof b), "-"); /* no Type/id: not a target */
+    CHECK_STR(resolve(m, "urn:uuid:x", b, sizeof b), "-");
+    /* a repeated fullUrl is a duplicate in the table and in the spill */
     CHECK(s4s_refmap_put(m, "urn:uuid:a", "Patient", "a2") == S4S_REFPUT_DUPLICATE);
+    CHECK(s4s_refmap_put(m, "urn:uuid:f", "Patient", "f") == S4S_REFPUT_DUPLICATE);
+    CHECK_STR(resolve(m, "urn:uuid:a", b, sizeof b), "?");
+    CHECK_STR(resolve(m, "urn:uuid:f", b, sizeof b), "?");
+    /* a new Bundle: nothing resolves, the table takes entries again */
     s4s_refmap_reset(m);
+    CHECK_STR(resolve(m, "urn:uuid:c", b, sizeof b), "-");
     CHECK(s4s_refmap_put(m, "urn:uuid:c", "Patient", "c") == S4S_REFPUT_OK);
     CHECK(s4s_refmap_put(m, "urn:uuid:d", NULL, NULL) == S4S_REFPUT_OK);
     CHECK(s4s_refmap_put(m, "urn:uuid:d", "Patient", "d") == S4S_REFPUT_DUPLICATE);
+    CHECK(s4s_refmap_put(m, "urn:uuid:h", "Patient", "h") == S4S_REFPUT_OK); /* spilled */
+    CHECK_STR(resolve(m, "urn:uuid:h", b, sizeof b), "Patient/h");
+    CHECK(s4s_refmap_spilled(m) == 4);
     s4s_refmap_free(m);
 }
 
