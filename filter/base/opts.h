@@ -28,6 +28,8 @@ typedef enum s4s_invariants {
     S4S_INVARIANTS_OFF    /* --no-invariants */
 } s4s_invariants;
 
+#define S4S_MAX_PACKAGES 16          /* --package is repeatable up to this */
+
 typedef enum s4s_profile_mode {
     S4S_PROFILE_NONE,    /* default: only profiles named in meta.profile */
     S4S_PROFILE_US_CORE  /* --profile=us-core: the US Core profile per type */
@@ -57,6 +59,8 @@ typedef struct s4s_opts {
     unsigned    upgrade_from;        /* --from: 0 auto, 1 dstu2, 2 stu3 (S4S_UP_* bits) */
     /* profiles (rules/profiles.c) */
     s4s_profile_mode profile;        /* --profile=us-core|none */
+    const char *packages[S4S_MAX_PACKAGES]; /* --package=FILE.tgz, in order (not owned) */
+    unsigned    npackages;
 } s4s_opts;
 
 void s4s_opts_default(s4s_opts *o);
