@@ -14,15 +14,15 @@
  * Building, per StructureDefinition with a snapshot: an element is kept when
  * it (or a descendant) says more than its base: min above base min, max
  * below base max, fixed or pattern value, a slice, an extension profile, a
- * required or extensible binding base R4 does not already make required, or
+ * required or extensible binding base R4 does not already have, or
  * a constraint whose key base R4 lacks (rules/invariants.c runs those).
  * Slices get a match pattern from value/pattern discriminators ("@type:T"
  * for a type discriminator on a choice), else none (not evaluated).
  * Package profiles have no selector: they are checked when meta.profile
  * names them.  Value sets: the package's expansion, else its compose of
  * enumerated codes and complete package code systems, else the built-in
- * US Core tables', else the R4 value-set table's enumerated includes; else
- * none ("not evaluated" at run time).
+ * US Core tables' expansion of that URL, else the R4 value-set table's
+ * enumerated includes; else none ("not evaluated" at run time).
  * Ownership: a loaded set owns one arena holding every array and string.
  */
 #include "profset.h"
@@ -33,7 +33,6 @@
 #include <yajl/yajl_tree.h>
 #include <zlib.h>
 #include "tables/fhir_invariants.h"
-#include "tables/fhir_r4.h"
 #include "tables/fhir_valuesets.h"
 #include "../filter/base/alloc.h"
 #include "../filter/base/arena.h"
@@ -317,10 +316,21 @@ static bool expand_builtin(loader *L, codes *c, const char *url)
     return false;
 }
 
+static bool expand_here(loader *L, codes *c, const char *url, unsigned depth);
+
+/* the package's own expansion, else the built-in tables' for the same URL */
 static bool expand(loader *L, codes *c, const char *url, unsigned depth)
 {
+    unsigned had = c->n;
+    if (depth <= 8 && expand_here(L, c, url, depth)) return true;
+    c->n = had;
+    return expand_builtin(L, c, url);
+}
+
+static bool expand_here(loader *L, codes *c, const char *url, unsigned depth)
+{
     yajl_val vs = find_res(L, "ValueSet", url);
-    if (!vs || depth > 8) return !vs && depth <= 8 && expand_builtin(L, c, url);
+    if (!vs) return false;
     yajl_val exp = get(get(vs, "expansion"), "contains");
     if (arr_len(exp)) {
         contains(L, c, exp);
@@ -430,15 +440,14 @@ static bool base_has_key(const char *key)
     return false;
 }
 
-/* base R4 already binds path (required) to vs: the structure family checks it */
-static bool base_required(const char *path, const char *vs)
+/* base R4 binds path to vs with this strength already: nothing more to check */
+static int cmp_str_key(const void *k, const void *e) { return strcmp(k, *(const char *const *)e); }
+
+static bool base_binding(loader *L, const char *path, const char *strength, const char *vs)
 {
-    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) {
-        const s4s_fhir_elem *b = &s4s_fhir_elems[i];
-        if (b->vs == S4S_FHIR_NONE || strcmp(S4S_FHIR_STR(b->path), path)) continue;
-        return !strcmp(S4S_FHIR_STR(s4s_fhir_vss[b->vs].url), vs);
-    }
-    return false;
+    const char *key = s4s_arena_printf(L->a, "%s|%s|%s", path, strength, vs);
+    return bsearch(key, s4s_prof_r4_bindings, S4S_PROF_N_R4_BINDINGS, sizeof *s4s_prof_r4_bindings,
+                   cmp_str_key) != NULL;
 }
 
 static bool is_array(yajl_val e)
@@ -636,7 +645,7 @@ static bool add_profile(loader *L, yajl_val sd)
             char *bare = s4s_arena_strndup(L->a, vs, strcspn(vs, "|"));
             const char *bpath = gets(base, "path") ? gets(base, "path") : gets(e, "path");
             bool req = !strcmp(strength, "required");
-            if (!(req && base_required(bpath, bare))) {
+            if (!base_binding(L, bpath, strength, bare)) {
                 t->vs = vs_index(L, bare);
                 t->vs_extensible = !req;
             }

@@ -68,5 +68,9 @@ extern const uint16_t s4s_prof_kids[];
 extern const s4s_prof_con s4s_prof_cons[];
 extern const s4s_prof_vs s4s_prof_vss[];
 extern const char *const s4s_prof_codes[];
+/* base R4's required and extensible bindings, "path|strength|valueSet",
+ * sorted (strcmp): a package's binding equal to its base is not kept */
+extern const char *const s4s_prof_r4_bindings[];
+#define S4S_PROF_N_R4_BINDINGS 526u
 
 #endif
