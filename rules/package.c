@@ -204,7 +204,11 @@ static const char *gets(yajl_val o, const char *k)
 
 static size_t arr_len(yajl_val v) { return v && YAJL_IS_ARRAY(v) ? v->u.array.len : 0; }
 
-/* compact JSON of v (key order as in the source: patterns match by content) */
+typedef struct kv { const char *k; yajl_val v; } kv;
+static int cmp_kv(const void *x, const void *y) { return strcmp(((const kv *)x)->k, ((const kv *)y)->k); }
+
+/* compact JSON of v with sorted keys, as the generator writes it, so
+ * messages quoting a pattern read the same from a package */
 static void to_json(s4s_buf *b, yajl_val v)
 {
     switch (v->type) {
@@ -212,16 +216,22 @@ static void to_json(s4s_buf *b, yajl_val v)
     case yajl_t_number: s4s_buf_puts(b, v->u.number.r); break;
     case yajl_t_true: s4s_buf_puts(b, "true"); break;
     case yajl_t_false: s4s_buf_puts(b, "false"); break;
-    case yajl_t_object:
+    case yajl_t_object: {
+        size_t n = v->u.object.len;
+        kv *ord = s4s_xmalloc((n ? n : 1) * sizeof *ord);
+        for (size_t i = 0; i < n; i++) ord[i] = (kv){v->u.object.keys[i], v->u.object.values[i]};
+        qsort(ord, n, sizeof *ord, cmp_kv);
         s4s_buf_putc(b, '{');
-        for (size_t i = 0; i < v->u.object.len; i++) {
+        for (size_t i = 0; i < n; i++) {
             if (i) s4s_buf_putc(b, ',');
-            s4s_buf_json_str(b, v->u.object.keys[i], strlen(v->u.object.keys[i]));
+            s4s_buf_json_str(b, ord[i].k, strlen(ord[i].k));
             s4s_buf_putc(b, ':');
-            to_json(b, v->u.object.values[i]);
+            to_json(b, ord[i].v);
         }
         s4s_buf_putc(b, '}');
+        free(ord);
         break;
+    }
     case yajl_t_array:
         s4s_buf_putc(b, '[');
         for (size_t i = 0; i < v->u.array.len; i++) {
@@ -647,7 +657,10 @@ static bool add_profile(loader *L, yajl_val sd)
             bool req = !strcmp(strength, "required");
             if (!base_binding(L, bpath, strength, bare)) {
                 t->vs = vs_index(L, bare);
-                t->vs_extensible = !req;
+                yajl_val ts = get(e, "type");
+                const char *t0 = arr_len(ts) == 1 ? gets(ts->u.array.values[0], "code") : NULL;
+                t->vs_flags = (uint8_t)((req ? 0 : S4S_BIND_EXTENSIBLE) |
+                                        (t0 && !strcmp(t0, "string") ? S4S_BIND_STRING : 0));
             }
         }
         yajl_val sl = get(e, "slicing");

@@ -235,7 +235,7 @@ static void check_binding(prof_state *st, const s4s_prof_elem *e, const s4s_node
 {
     const s4s_prof_set *set = st->es->s;
     const s4s_prof_vs *vs = &set->vss[e->vs];
-    const char *strength = e->vs_extensible ? "extensible" : "required";
+    const char *strength = e->vs_flags & S4S_BIND_EXTENSIBLE ? "extensible" : "required";
     if (vs->n < 0) {
         not_evaluated(st, st->es, (unsigned)e->vs, v,
                       s4s_arena_printf(st->rc->arena, "%s binding of %s", strength, e->id));
@@ -256,8 +256,11 @@ static void check_binding(prof_state *st, const s4s_prof_elem *e, const s4s_node
         }
     }
     if (!any || ok) return;
-    s4s_sev sev = e->vs_extensible ? S4S_SEV_WARNING : S4S_SEV_ERROR;
-    if (s4s_is_str(bad))
+    s4s_sev sev = e->vs_flags & S4S_BIND_EXTENSIBLE ? S4S_SEV_WARNING : S4S_SEV_ERROR;
+    if (s4s_is_str(bad) && (e->vs_flags & S4S_BIND_STRING))
+        prof_issue(st, sev, "code-invalid", bad, NULL, "%s%sthe value of %s is not in the %s value set %s",
+              via_of(st), via_sep(st), e->id, strength, vs->url);
+    else if (s4s_is_str(bad))
         prof_issue(st, sev, "code-invalid", bad, NULL, "%s%scode '%s' of %s is not in the %s value set %s",
               via_of(st), via_sep(st), bad->str, e->id, strength, vs->url);
     else

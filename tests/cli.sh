@@ -140,6 +140,7 @@ if [ -d "$shared/corpus/argonaut-dstu2-examples" ] && [ -d "$shared/corpus/s4s-d
 fi
 
 . "$root/tests/cli_load.sh"
+. "$root/tests/cli_package.sh"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

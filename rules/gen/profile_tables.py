@@ -309,7 +309,8 @@ class Gen:
                 bpath = e.get('base', {}).get('path', e['path'])
                 if self.base_binds.get(bpath) != (b['strength'], vs):
                     row['vs'] = self.vs_id(vs)
-                    row['ext'] = 1 if b['strength'] == 'extensible' else 0
+                    row['ext'] = (1 if b['strength'] == 'extensible' else 0) | \
+                        (2 if [t['code'] for t in e.get('type', [])] == ['string'] else 0)
             row['slicing'] = 0
             if e.get('slicing'):
                 row['slicing'] = {'open': 1, 'closed': 2, 'openAtEnd': 1}[e['slicing'].get('rules', 'open')]
@@ -459,6 +460,8 @@ class Gen:
 #define S4S_PROF_ANY 0xFFFFFFFFu
 
 enum { S4S_SLICING_NONE, S4S_SLICING_OPEN, S4S_SLICING_CLOSED };
+/* a string's value is free text (Address.state): never echoed */
+enum { S4S_BIND_EXTENSIBLE = 1, S4S_BIND_STRING = 2 };
 
 typedef struct s4s_prof {
     const char *url, *id, *type;
@@ -480,7 +483,7 @@ typedef struct s4s_prof_elem {
     uint16_t    kids, nkids, slices, nslices; /* into s4s_prof_kids */
     int16_t     vs;           /* binding: index into s4s_prof_vs, or -1 */
     uint8_t     slicing;      /* S4S_SLICING_* */
-    uint8_t     vs_extensible; /* the binding is extensible (else required) */
+    uint8_t     vs_flags;     /* S4S_BIND_*: extensible (else required); on a string */
 } s4s_prof_elem;
 
 typedef struct s4s_prof_con {

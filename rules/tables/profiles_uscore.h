@@ -26,6 +26,8 @@
 #define S4S_PROF_ANY 0xFFFFFFFFu
 
 enum { S4S_SLICING_NONE, S4S_SLICING_OPEN, S4S_SLICING_CLOSED };
+/* a string's value is free text (Address.state): never echoed */
+enum { S4S_BIND_EXTENSIBLE = 1, S4S_BIND_STRING = 2 };
 
 typedef struct s4s_prof {
     const char *url, *id, *type;
@@ -47,7 +49,7 @@ typedef struct s4s_prof_elem {
     uint16_t    kids, nkids, slices, nslices; /* into s4s_prof_kids */
     int16_t     vs;           /* binding: index into s4s_prof_vs, or -1 */
     uint8_t     slicing;      /* S4S_SLICING_* */
-    uint8_t     vs_extensible; /* the binding is extensible (else required) */
+    uint8_t     vs_flags;     /* S4S_BIND_*: extensible (else required); on a string */
 } s4s_prof_elem;
 
 typedef struct s4s_prof_con {
