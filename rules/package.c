@@ -18,8 +18,9 @@
  * a constraint whose key base R4 lacks (rules/invariants.c runs those).
  * Slices get a match pattern from value/pattern discriminators ("@type:T"
  * for a type discriminator on a choice), else none (not evaluated).
- * Package profiles have no selector: they are checked when meta.profile
- * names them.  Value sets: the package's expansion, else its compose of
+ * Package profiles have no selector (named_only): they are checked when
+ * meta.profile names them; their version is the StructureDefinition's, else
+ * the package's.  Value sets: the package's expansion, else its compose of
  * enumerated codes and complete package code systems, else the built-in
  * US Core tables' expansion of that URL, else the R4 value-set table's
  * enumerated includes; else none ("not evaluated" at run time).
@@ -39,7 +40,7 @@
 #include "../filter/base/buf.h"
 
 const s4s_prof_set s4s_prof_builtin = {
-    .name = "US Core " S4S_PROF_VERSION, .version = S4S_PROF_VERSION,
+    .name = "US Core " S4S_PROF_VERSION " and the R4 vital signs",
     .profs = s4s_profs, .elems = s4s_prof_elems, .kids = s4s_prof_kids, .cons = s4s_prof_cons,
     .vss = s4s_prof_vss, .codes = s4s_prof_codes,
     .nprofs = S4S_PROF_N_PROFILES, .nelems = S4S_PROF_N_ELEMS, .ncons = S4S_PROF_N_CONS, .nvs = S4S_PROF_N_VS,
@@ -740,9 +741,10 @@ static bool add_profile(loader *L, yajl_val sd)
         }
     }
     GROW(L, profs, nprofs, capprofs);
-    L->profs[L->nprofs++] = (s4s_prof){sdup(L, url), sdup(L, id), sdup(L, type), NULL, (uint16_t)first,
-                                       (uint16_t)(L->nelems - first), 0,
-                                       !strcmp(type, "Extension")};
+    const char *version = gets(sd, "version");
+    L->profs[L->nprofs++] = (s4s_prof){sdup(L, url), sdup(L, id), sdup(L, type), version ? sdup(L, version) : NULL,
+                                       NULL, (uint16_t)first, (uint16_t)(L->nelems - first), 0,
+                                       !strcmp(type, "Extension"), 1};
     free(r);
     free(tmp);
     free(ext);
@@ -818,7 +820,8 @@ s4s_rc s4s_package_load(const char *path, s4s_prof_set **out, char *err, size_t 
     expand_all(&L);
     s4s_prof_set *s = s4s_arena_zalloc(L.a, sizeof *s);
     s->name = sdup(&L, path);
-    s->version = L.version;
+    for (unsigned i = 0; i < L.nprofs; i++)
+        if (!L.profs[i].version) L.profs[i].version = L.version;
     s->profs = keep_arr(&L, L.profs, L.nprofs, sizeof *L.profs);
     s->elems = keep_arr(&L, L.elems, L.nelems, sizeof *L.elems);
     s->kids = keep_arr(&L, L.kids, L.nkids, sizeof *L.kids);

@@ -1,11 +1,12 @@
 /*
  * profiles.c - rule family "profiles": checks resources against profile
- * sets (profset.h): the built-in US Core 3.1.1 tables and the packages
+ * sets (profset.h): the built-in tables (US Core 3.1.1 and the FHIR R4
+ * vital-signs profiles) and the packages
  * given with --package (rules/package.c), all in one representation.
  *
  * Which profiles: every profile named in meta.profile that a set knows (a
  * later package before an earlier one, packages before the built-in tables;
- * a canonical with a "|version" other than its set's is not known); with
+ * a canonical with a "|version" other than the profile's is not known); with
  * --profile=us-core also the one US Core profile for the resource's type,
  * chosen by content where a type has several (package profiles have no
  * selector, so this stays the built-in tables' choice; the highest-priority profile
@@ -58,6 +59,7 @@ typedef struct set_state {
     int32_t      *ext_prof;                  /* type_profile resolved, -1 */
     uint32_t     *con_first;
     uint16_t     *con_n;
+    uint16_t     *con_ctx;                   /* R4 children context of a backbone element, or NONE */
     bool         *slicing_ok;                /* every slice has a match */
     s4s_fp_expr **con_expr;
     bool         *vs_reported;
@@ -320,7 +322,7 @@ static void check_constraints(prof_state *st, unsigned ei, const val *v)
         const s4s_prof_con *c = &ss->s->cons[i];
         s4s_fp_coll out;
         unsigned type = choice_type(ELEM(st, ei)->name, v->key);
-        int t = s4s_fp_eval(ss->con_expr[i], &st->env, v->n, type, S4S_FHIR_NONE, &out) == S4S_OK
+        int t = s4s_fp_eval(ss->con_expr[i], &st->env, v->n, type, ss->con_ctx[ei], &out) == S4S_OK
                     ? s4s_fp_truth(&out) : -1;
         if (t != 0) continue; /* true, or not evaluated */
         prof_issue(st, c->error ? S4S_SEV_ERROR : S4S_SEV_WARNING, "invariant", v->n, NULL,
@@ -415,14 +417,15 @@ static void check_value(prof_state *st, unsigned ei, const val *v)
 /* --- selection ----------------------------------------------------------- */
 
 /* the profile with this canonical (later sets first): set * EXT_STRIDE +
- * index, or -1; version (NULL: any) must be its set's */
+ * index, or -1; version (NULL: any) must be the profile's */
 static int32_t find_profile(const prof_state *st, const char *url, size_t n, const char *version, size_t vn)
 {
     for (unsigned k = st->nsets; k-- > 0;) {
         const s4s_prof_set *set = st->sets[k].s;
         for (unsigned i = 0; i < set->nprofs; i++) {
-            if (strlen(set->profs[i].url) != n || memcmp(set->profs[i].url, url, n)) continue;
-            if (version && set->version && (strlen(set->version) != vn || memcmp(set->version, version, vn)))
+            const s4s_prof *p = &set->profs[i];
+            if (strlen(p->url) != n || memcmp(p->url, url, n)) continue;
+            if (version && p->version && (strlen(p->version) != vn || memcmp(p->version, version, vn)))
                 continue;
             return (int32_t)(k * EXT_STRIDE + i);
         }
@@ -439,7 +442,7 @@ static int select_profile(const prof_state *st, const s4s_node *root, const char
     unsigned n = 0;
     for (unsigned i = 0; i < ss->s->nprofs; i++) {
         const s4s_prof *p = &profs[i];
-        if (p->extension || strcmp(p->type, type)) continue;
+        if (p->extension || p->named_only || strcmp(p->type, type)) continue;
         only = (int)i;
         n++;
         if (!p->selector) { deflt = (int)i; continue; }
@@ -523,7 +526,7 @@ static void fini(void *state)
             yajl_tree_free(ss->match[i]);
         }
         for (unsigned i = 0; ss->selector && i < ss->s->nprofs; i++) yajl_tree_free(ss->selector[i]);
-        void *arrs[] = {ss->fixed, ss->pattern, ss->match, ss->selector, ss->ext_prof, ss->con_first, ss->con_n,
+        void *arrs[] = {ss->fixed, ss->pattern, ss->match, ss->selector, ss->ext_prof, ss->con_first, ss->con_n, ss->con_ctx,
                         ss->slicing_ok, ss->con_expr, ss->vs_reported, ss->checked, ss->errors, ss->warnings};
         for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++) free(arrs[i]);
         if (ss->s != &s4s_prof_builtin) s4s_package_free((s4s_prof_set *)ss->s);
@@ -536,6 +539,24 @@ static void fini(void *state)
 static yajl_val parse(const char *json)
 {
     return json ? yajl_tree_parse(json, NULL, 0) : NULL;
+}
+
+/* the R4 children context of the element with snapshot id `id` (slice
+ * names dropped: "Observation.component:SystolicBP" is Observation.component),
+ * so a constraint on a backbone element resolves its choices (vs-3's
+ * `value`); S4S_FHIR_NONE for a typed element, whose type says it */
+static unsigned backbone_ctx(s4s_arena *a, const char *id)
+{
+    size_t n = strlen(id);
+    char *path = s4s_arena_alloc(a, n + 1), *o = path;
+    for (const char *p = id; *p;) {
+        if (*p == ':') { p += strcspn(p, "."); continue; }
+        *o++ = *p++;
+    }
+    *o = 0;
+    for (unsigned c = 0; c < S4S_FHIR_N_CTX; c++)
+        if (!strcmp(S4S_FHIR_STR(s4s_fhir_ctxs[c].path), path)) return c;
+    return S4S_FHIR_NONE;
 }
 
 static void *cells(size_t n, size_t size) { return s4s_xcalloc(n ? n : 1, size); }
@@ -552,6 +573,7 @@ static s4s_rc prepare(prof_state *st, set_state *ss)
     ss->ext_prof = cells(set->nelems, sizeof *ss->ext_prof);
     ss->con_first = cells(set->nelems, sizeof *ss->con_first);
     ss->con_n = cells(set->nelems, sizeof *ss->con_n);
+    ss->con_ctx = cells(set->nelems, sizeof *ss->con_ctx);
     ss->slicing_ok = cells(set->nelems, sizeof *ss->slicing_ok);
     ss->con_expr = cells(set->ncons, sizeof *ss->con_expr);
     ss->vs_reported = cells(set->nvs, sizeof *ss->vs_reported);
@@ -569,10 +591,14 @@ static s4s_rc prepare(prof_state *st, set_state *ss)
             if (!set->elems[set->kids[e->slices + s]].match) ss->slicing_ok[i] = false;
     }
     for (unsigned i = 0; i < set->nprofs; i++) ss->selector[i] = parse(set->profs[i].selector);
+    for (unsigned i = 0; i < set->nelems; i++) ss->con_ctx[i] = S4S_FHIR_NONE;
     for (unsigned i = 0; i < set->ncons; i++) {
         const s4s_prof_con *c = &set->cons[i];
         char err[256];
-        if (!ss->con_n[c->elem]) ss->con_first[c->elem] = i;
+        if (!ss->con_n[c->elem]) {
+            ss->con_first[c->elem] = i;
+            ss->con_ctx[c->elem] = (uint16_t)backbone_ctx(st->arena, set->elems[c->elem].id);
+        }
         ss->con_n[c->elem]++;
         if (s4s_fp_compile(st->arena, c->expr, strlen(c->expr), &ss->con_expr[i], err, sizeof err) != S4S_OK) {
             fprintf(stderr, "s4s-normalize: %s: profile constraint %s does not compile: %s\n", set->name, c->key, err);

@@ -18,7 +18,6 @@
 
 typedef struct s4s_prof_set {
     const char          *name;     /* for messages: "US Core 3.1.1" or the package file */
-    const char          *version;  /* a "|version" in meta.profile must equal it; NULL: any */
     const s4s_prof      *profs;
     const s4s_prof_elem *elems;
     const uint16_t      *kids;

@@ -24,13 +24,21 @@ when its compose is extensional (concept lists, or whole code systems whose
 complete content is in the package or in the R4 definitions), else none
 ("not evaluated" at run time).
 
-The FHIR R4 vital-signs profiles (bodyweight, ...) are not among the
-sources; the US Core profiles built on them (pulse oximetry, pediatric)
-carry their full snapshots, so they are checked as published.
+The FHIR R4 vital-signs profiles (vitalsigns, bp, bodyweight, ...) are not
+among the sources (profiles-others.json is absent).  They are built here
+from VITAL_SIGNS (facts of the FHIR R4 "Vital Signs" page) over the snapshot
+of US Core's pediatric-bmi-for-age, which is derived from
+http://hl7.org/fhir/StructureDefinition/vitalsigns (4.0.1) and carries its
+elements and constraints vs-1..vs-3: each profile gets its LOINC code as the
+Observation.code pattern and its units as a fixed valueQuantity.code or a
+required binding to the R4 unit value set; bp gets its two component
+slices.  The generic `vitalsigns` profile has no code of its own, so it is
+checked only when meta.profile names it (named_only).
 
 Whether every constraint compiles is checked by tests/unit/test_profiles.c.
 Output is deterministic.  Run from the repository root.
 """
+import copy
 import gzip
 import json
 import re
@@ -175,9 +183,86 @@ def expand(url, vss, css, depth=0):
     return sorted(codes)
 
 
+# FHIR R4 4.0.1 "Vital Signs" (http://hl7.org/fhir/R4/observation-vitalsigns.html,
+# CC0): profile id -> (LOINC code, UCUM unit fixed, or the required unit
+# value set).  Component profile bp: systolic 8480-6 and diastolic 8462-4,
+# each mm[Hg].
+R4_SD = 'http://hl7.org/fhir/StructureDefinition/'
+VITAL_SIGNS = {
+    'vitalsigns': (None, None, 'http://hl7.org/fhir/ValueSet/ucum-vitals-common'),
+    'resprate':   ('9279-1', '/min', None),
+    'heartrate':  ('8867-4', '/min', None),
+    'oxygensat':  ('2708-6', '%', None),
+    'bodytemp':   ('8310-5', None, 'http://hl7.org/fhir/ValueSet/ucum-bodytemp'),
+    'bodyheight': ('8302-2', None, 'http://hl7.org/fhir/ValueSet/ucum-bodylength'),
+    'headcircum': ('9843-4', None, 'http://hl7.org/fhir/ValueSet/ucum-bodylength'),
+    'bodyweight': ('29463-7', None, 'http://hl7.org/fhir/ValueSet/ucum-bodyweight'),
+    'bmi':        ('39156-5', 'kg/m2', None),
+    'bp':         ('85354-9', None, None),
+}
+BP_COMPONENTS = (('SystolicBP', '8480-6'), ('DiastolicBP', '8462-4'))
+VS_TEMPLATE = 'http://hl7.org/fhir/us/core/StructureDefinition/pediatric-bmi-for-age'
+
+
+def loinc(code):
+    return {'coding': [{'system': 'http://loinc.org', 'code': code}]}
+
+
+def vital_signs(template):
+    """The R4 vital-signs StructureDefinitions, built over the template."""
+    out = []
+    for vid, (code, unit, units_vs) in sorted(VITAL_SIGNS.items()):
+        sd = copy.deepcopy(template)
+        sd.update({'id': vid, 'url': R4_SD + vid, 'version': '4.0.1', 'named_only': code is None})
+        els = []
+        for e in sd['snapshot']['element']:
+            e = dict(e)
+            if e['id'] == 'Observation.code':
+                e.pop('patternCodeableConcept', None)
+                if code:
+                    e['patternCodeableConcept'] = loinc(code)
+            elif e['id'] == 'Observation.value[x]:valueQuantity.code':
+                e.pop('fixedCode', None)
+                if unit:
+                    e['fixedCode'] = unit
+                elif units_vs:
+                    e['binding'] = {'strength': 'required', 'valueSet': units_vs}
+            elif e['id'] == 'Observation.component' and vid == 'bp':
+                e['slicing'] = {'discriminator': [{'type': 'pattern', 'path': 'code'}], 'rules': 'open'}
+                e['min'] = 2
+            els.append(e)
+            if e['id'] == 'Observation.component.referenceRange' and vid == 'bp':
+                els.extend(bp_slices())
+        sd['snapshot']['element'] = els
+        out.append(sd)
+    return out
+
+
+def bp_slices():
+    base = 'Observation.component'
+    out = []
+    for name, code in BP_COMPONENTS:
+        sid = base + ':' + name
+
+        def el(sub, path, lo, hi, **kw):
+            e = {'id': sid + sub, 'path': base + path, 'min': lo, 'max': hi,
+                 'base': {'path': base + path, 'min': 0, 'max': '*' if not path else '1'}}
+            e.update(kw)
+            return e
+        out += [el('', '', 1, '1', sliceName=name),
+                el('.code', '.code', 1, '1', patternCodeableConcept=loinc(code)),
+                el('.value[x]', '.value[x]', 0, '1', type=[{'code': 'Quantity'}]),
+                el('.value[x].value', '.value[x].value', 1, '1'),
+                el('.value[x].unit', '.value[x].unit', 1, '1'),
+                el('.value[x].system', '.value[x].system', 1, '1', fixedUri='http://unitsofmeasure.org'),
+                el('.value[x].code', '.value[x].code', 1, '1', fixedCode='mm[Hg]')]
+    return out
+
+
 class Gen:
     def __init__(self):
         self.sds, self.pvs, self.pcs = load_package()
+        self.sds += vital_signs(next(sd for sd in self.sds if sd['url'] == VS_TEMPLATE))
         self.base_keys, self.base_binds, r4cs, r4vs = base_r4()
         self.css = dict(r4cs)
         self.css.update(self.pcs)
@@ -378,8 +463,8 @@ class Gen:
                 sel, prio = compact(p), pr
                 break
         self.profiles.append({'url': sd['url'], 'id': sd['id'], 'type': sd['type'], 'first': first,
-                              'n': len(kept), 'selector': sel, 'prio': prio,
-                              'extension': sd['type'] == 'Extension'})
+                              'n': len(kept), 'selector': sel, 'prio': prio, 'version': sd.get('version'),
+                              'extension': sd['type'] == 'Extension', 'named_only': sd.get('named_only', False)})
 
     def code_selector(self, e):
         """A code bound (required or extensible) to a one-code value set
@@ -435,7 +520,7 @@ class Gen:
               ' *         ../shared/sources/fhir-r4/{profiles-resources,profiles-types,valuesets,v3-codesystems,v2-tables}.json.gz (FHIR R4 4.0.1 definitions, CC0).'
         h = '''/*
  * profiles_uscore.h - generated: the US Core %s profiles and extensions
- * (snapshot elements that constrain base R4, slices, required and
+ * and the FHIR R4 vital-signs profiles (snapshot elements that constrain base R4, slices, required and
  * extensible bindings with their expansions, constraints), for rules/profiles.c.
  *
  * Generated by rules/gen/profile_tables.py (`make tables`); do not edit.
@@ -465,10 +550,12 @@ enum { S4S_BIND_EXTENSIBLE = 1, S4S_BIND_STRING = 2 };
 
 typedef struct s4s_prof {
     const char *url, *id, *type;
+    const char *version;   /* a "|version" in meta.profile must equal it; NULL: any */
     const char *selector;  /* JSON pattern its code (prio 2) or category (1) requires; NULL */
     uint16_t    first, n;  /* its elements */
     uint8_t     prio;
     uint8_t     extension; /* an extension definition */
+    uint8_t     named_only; /* checked only when meta.profile names it */
 } s4s_prof;
 
 typedef struct s4s_prof_elem {
@@ -517,9 +604,9 @@ extern const char *const s4s_prof_r4_bindings[];
                ' * %s\n */\n#include <stddef.h>\n#include "profiles_uscore.h"\n' % src]
         out.append('\nconst s4s_prof s4s_profs[%d] = {\n' % len(self.profiles))
         for p in self.profiles:
-            out.append('    {%s, %s, %s, %s, %d, %d, %d, %d},\n' % (
-                cstr(p['url']), cstr(p['id']), cstr(p['type']), cstr(p['selector']),
-                p['first'], p['n'], p['prio'], 1 if p['extension'] else 0))
+            out.append('    {%s, %s, %s, %s, %s, %d, %d, %d, %d, %d},\n' % (
+                cstr(p['url']), cstr(p['id']), cstr(p['type']), cstr(p['version']), cstr(p['selector']),
+                p['first'], p['n'], p['prio'], 1 if p['extension'] else 0, 1 if p['named_only'] else 0))
         out.append('};\n\nconst s4s_prof_elem s4s_prof_elems[%d] = {\n' % len(self.elems))
         for r in self.elems:
             out.append('    {%s, %s, %s, %s, %s, %s, %du, %du, %d, %d, %d, %d, %d, %d, %d, %d, %d},\n' % (
