@@ -269,10 +269,14 @@ static yajl_val find_res(const loader *L, const char *type, const char *url)
     return NULL;
 }
 
-typedef struct codes { const char **v; unsigned n, cap; } codes;
+typedef struct codes { const char **v; unsigned n, cap; bool over; } codes;
 
 static void add_code(loader *L, codes *c, const char *sys, const char *code)
 {
+    if (c->n >= S4S_PKG_MAX_CODES) { /* past the cap the set is not expanded (expand_all) */
+        c->over = true;
+        return;
+    }
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 32;
         c->v = s4s_xrealloc(c->v, c->cap * sizeof *c->v);
@@ -392,7 +396,7 @@ static void expand_all(loader *L)
 {
     for (unsigned i = 0; i < L->nvs; i++) {
         codes c = {0};
-        if (expand(L, &c, L->vss[i].url, 0)) {
+        if (expand(L, &c, L->vss[i].url, 0) && !c.over && L->ncodes + c.n <= S4S_PKG_MAX_CODES) {
             qsort(c.v, c.n, sizeof *c.v, cmp_str);
             L->vss[i].first = L->ncodes;
             for (unsigned k = 0; k < c.n; k++) {
@@ -769,6 +773,11 @@ static s4s_rc on_member(void *ud, const char *member, char *data, size_t n, char
     const char *rt = gets(v, "resourceType");
     if (!strcmp(member, "package/package.json") && gets(v, "version")) L->version = sdup(L, gets(v, "version"));
     if (rt && (!strcmp(rt, "StructureDefinition") || !strcmp(rt, "ValueSet") || !strcmp(rt, "CodeSystem"))) {
+        if (L->ndocs == S4S_PKG_MAX_DOCS) {
+            yajl_tree_free(v);
+            snprintf(err, errsz, "%s: member %s: more than %u definitions", L->path, member, S4S_PKG_MAX_DOCS);
+            return S4S_ERR_LIMIT;
+        }
         GROW(L, docs, ndocs, capdocs);
         L->docs[L->ndocs++] = v;
     } else {

@@ -35,6 +35,8 @@ extern const s4s_prof_set s4s_prof_builtin;
 #define S4S_PKG_TOTAL_MAX    ((size_t)1 << 30)   /* the whole uncompressed tar */
 #define S4S_PKG_MAX_PROFILES 4096u
 #define S4S_PKG_MAX_ELEMS    60000u              /* kids index with uint16_t */
+#define S4S_PKG_MAX_DOCS     100000u             /* StructureDefinitions, ValueSets, CodeSystems */
+#define S4S_PKG_MAX_CODES    (1u << 22)          /* expanded codes, all value sets together */
 
 /* Load the StructureDefinitions (with snapshots) and ValueSets of the npm
  * package (gzip'd tar, members package/NAME.json) at path.  On failure returns
