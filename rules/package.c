@@ -88,13 +88,15 @@ s4s_rc s4s_tar_walk(const char *path, size_t member_max, s4s_tar_fn fn, void *ud
     }
     s4s_rc rc = S4S_OK;
     unsigned char h[512];
-    char name[260] = "(first header)", skip[4096];
+    char name[260] = "", skip[4096];
+    bool header = true; /* the error is in a header (after `name`), not in member `name` */
     size_t total = 0;
     const char *why = NULL;
     s4s_buf data;
     s4s_buf_init(&data, member_max + 512);
     for (;;) {
         int got = gzread(f, h, sizeof h);
+        header = true;
         if (got == 0) break; /* end of file without the zero blocks: tolerated, as tar does */
         if (got != (int)sizeof h) {
             why = got < 0 ? gzerror(f, &got) : "truncated header";
@@ -118,6 +120,7 @@ s4s_rc s4s_tar_walk(const char *path, size_t member_max, s4s_tar_fn fn, void *ud
         size_t pl = h[345] && !memcmp(h + 257, "ustar", 5) ? strnlen((char *)h + 345, 155) : 0;
         size_t nl = strnlen((char *)h, 100);
         snprintf(name, sizeof name, "%.*s%s%.*s", (int)pl, (char *)h + 345, pl ? "/" : "", (int)nl, (char *)h);
+        header = false;
         total += 512 + (size_t)((size + 511) / 512 * 512);
         if (size > S4S_PKG_TOTAL_MAX || total > S4S_PKG_TOTAL_MAX) {
             why = "the package is larger than its cap";
@@ -152,7 +155,11 @@ s4s_rc s4s_tar_walk(const char *path, size_t member_max, s4s_tar_fn fn, void *ud
         }
         if (rc) break;
     }
-    if (rc) snprintf(err, errsz, "%s: member %s: %s", path, name, why ? why : "unreadable");
+    if (rc && header)
+        snprintf(err, errsz, "%s: %s%s%s: %s", path, name[0] ? "the header after member " : "the first member",
+                 name, name[0] ? "" : "'s header", why ? why : "unreadable");
+    else if (rc)
+        snprintf(err, errsz, "%s: member %s: %s", path, name, why ? why : "unreadable");
 out:
     s4s_buf_free(&data);
     gzclose(f);

@@ -109,22 +109,25 @@ static void test_tar(void)
     /* the tar cut inside a header */
     write_tgz(tmpl, good, 4, 512 + 512 + 100, false);
     CHECK(walk(tmpl, 1 << 20, &s, err, sizeof err) == S4S_ERR_FORMAT);
-    CHECK(strstr(err, "truncated header") != NULL);
+    CHECK(strstr(err, "the header after member package/package.json: truncated header") != NULL);
 
-    /* a bad header checksum names the member before it */
+    /* a bad header checksum names the member before it, or says it is the first */
     const member sum[] = {
         {"package/package.json", "{}", false},
         {"package/StructureDefinition-x.json", "{}", true},
     };
     write_tgz(tmpl, sum, 2, 0, false);
     CHECK(walk(tmpl, 1 << 20, &s, err, sizeof err) == S4S_ERR_FORMAT);
-    CHECK(strstr(err, "bad header checksum") != NULL);
+    CHECK(strstr(err, ": the header after member package/package.json: bad header checksum") != NULL);
     CHECK(s.n == 1);
+    write_tgz(tmpl, sum + 1, 1, 0, false);
+    CHECK(walk(tmpl, 1 << 20, &s, err, sizeof err) == S4S_ERR_FORMAT);
+    CHECK(strstr(err, ": the first member's header: bad header checksum") != NULL);
 
     /* the gzip stream itself cut in half */
     write_tgz(tmpl, good, 4, 0, true);
     CHECK(walk(tmpl, 1 << 20, &s, err, sizeof err) != S4S_OK);
-    CHECK(strstr(err, "member ") != NULL);
+    CHECK(strstr(err, "member") != NULL);
 
     /* the loader: JSON that does not parse names its member */
     const member broken[] = {{"package/StructureDefinition-x.json", "{\"resourceType\":", false}};
