@@ -7,12 +7,13 @@
  * Which profiles: every profile named in meta.profile that a set knows (a
  * later package before an earlier one, packages before the built-in tables;
  * a canonical with a "|version" other than the profile's is not known); with
- * --profile=us-core also the one US Core profile for the resource's type,
- * chosen by content where a type has several (package profiles have no
- * selector, so this stays the built-in tables' choice; the highest-priority profile
- * whose selector pattern its code, else category, contains; else the
- * type's profile without a selector; a type's only profile always applies).  A profile named but not known gets
- * one information issue; the resource is then checked against base R4 only.
+ * --profile=us-core also the one built-in profile for the resource's type,
+ * chosen by content where a type has several (the highest-priority profile
+ * whose selector pattern its code, else category, contains; else the type's
+ * profile without a selector; a type's only profile always applies; a
+ * named_only profile, such as every package profile and the generic R4
+ * vitalsigns, never).  A profile named but not known gets one information
+ * issue; the resource is then checked against base R4 only.
  *
  * The check walks the profile's kept snapshot elements over the instance:
  * cardinality (min above base, max below base), fixed (exact) and pattern
@@ -223,14 +224,22 @@ static bool coding_in(const s4s_prof_set *set, const s4s_prof_vs *vs, const s4s_
     return vs_has(set, vs, s4s_get_str(c, "system"), code->str, code->len);
 }
 
-static void not_evaluated(prof_state *st, set_state *ss, unsigned vi, const s4s_node *at, const char *what)
+/* vi of set ss cannot be expanded here: counted, reported once per run;
+ * elem is the bound element, or NULL for a memberOf() in a constraint */
+static void not_evaluated(prof_state *st, set_state *ss, unsigned vi, const s4s_node *at, bool extensible,
+                          const char *elem)
 {
     st->not_evaluated++;
     if (ss->vs_reported[vi]) return;
     ss->vs_reported[vi] = true;
-    prof_issue(st, S4S_SEV_INFO, "informational", at, NULL,
-               "%s%s%s to %s not evaluated: the value set is not expanded here",
-               via_of(st), via_sep(st), what, ss->s->vss[vi].url);
+    if (elem)
+        prof_issue(st, S4S_SEV_INFO, "informational", at, NULL,
+                   "%s%s%s binding of %s to %s not evaluated: the value set is not expanded here",
+                   via_of(st), via_sep(st), extensible ? "extensible" : "required", elem, ss->s->vss[vi].url);
+    else
+        prof_issue(st, S4S_SEV_INFO, "informational", at, NULL,
+                   "memberOf(%s) in a constraint not evaluated: the value set is not expanded here",
+                   ss->s->vss[vi].url);
 }
 
 static void check_binding(prof_state *st, const s4s_prof_elem *e, const s4s_node *v)
@@ -239,8 +248,7 @@ static void check_binding(prof_state *st, const s4s_prof_elem *e, const s4s_node
     const s4s_prof_vs *vs = &set->vss[e->vs];
     const char *strength = e->vs_flags & S4S_BIND_EXTENSIBLE ? "extensible" : "required";
     if (vs->n < 0) {
-        not_evaluated(st, st->es, (unsigned)e->vs, v,
-                      s4s_arena_printf(st->rc->arena, "%s binding of %s", strength, e->id));
+        not_evaluated(st, st->es, (unsigned)e->vs, v, e->vs_flags & S4S_BIND_EXTENSIBLE, e->id);
         return;
     }
     bool any = false, ok = false;
@@ -295,7 +303,7 @@ static void member_of_open(void *ud, const char *url, size_t n)
     for (unsigned k = st->nsets; k-- > 0;)
         for (unsigned i = 0; i < st->sets[k].s->nvs; i++)
             if (strlen(st->sets[k].s->vss[i].url) == n && !memcmp(st->sets[k].s->vss[i].url, url, n)) {
-                not_evaluated(st, &st->sets[k], i, st->rc->root, "memberOf()");
+                not_evaluated(st, &st->sets[k], i, st->rc->root, false, NULL);
                 return;
             }
 }
