@@ -24,7 +24,9 @@
  * enumerated codes and complete package code systems, else the built-in
  * US Core tables' expansion of that URL, else the R4 value-set table's
  * enumerated includes; else none ("not evaluated" at run time).
- * Ownership: a loaded set owns one arena holding every array and string.
+ * Ownership: a loaded set owns one arena holding every array and string;
+ * while loading, an allocation failure releases what the load holds
+ * (alloc.h holds) before unwinding.
  */
 #include "profset.h"
 
@@ -79,6 +81,8 @@ static bool wanted(const char *name)
     return n > 13 && !strncmp(name, "package/", 8) && !strchr(name + 8, '/') && !strcmp(name + n - 5, ".json");
 }
 
+static void gz_drop(void *f) { gzclose(f); }
+
 s4s_rc s4s_tar_walk(const char *path, size_t member_max, s4s_tar_fn fn, void *ud, char *err, size_t errsz)
 {
     gzFile f = gzopen(path, "rb");
@@ -94,6 +98,10 @@ s4s_rc s4s_tar_walk(const char *path, size_t member_max, s4s_tar_fn fn, void *ud
     const char *why = NULL;
     s4s_buf data;
     s4s_buf_init(&data, member_max + 512);
+    /* an allocation failure (in fn too) unwinds past here: release both */
+    s4s_oom_hold hf, hd;
+    s4s_oom_push(&hf, f, gz_drop);
+    s4s_oom_push(&hd, &data, s4s_buf_drop);
     for (;;) {
         int got = gzread(f, h, sizeof h);
         header = true;
@@ -161,6 +169,8 @@ s4s_rc s4s_tar_walk(const char *path, size_t member_max, s4s_tar_fn fn, void *ud
     else if (rc)
         snprintf(err, errsz, "%s: member %s: %s", path, name, why ? why : "unreadable");
 out:
+    s4s_oom_pop(&hd);
+    s4s_oom_pop(&hf);
     s4s_buf_free(&data);
     gzclose(f);
     return rc;
@@ -403,6 +413,8 @@ static void expand_all(loader *L)
 {
     for (unsigned i = 0; i < L->nvs; i++) {
         codes c = {0};
+        s4s_oom_hold h;
+        s4s_oom_push(&h, &c.v, s4s_free_at);
         if (expand(L, &c, L->vss[i].url, 0) && !c.over && L->ncodes + c.n <= S4S_PKG_MAX_CODES) {
             qsort(c.v, c.n, sizeof *c.v, cmp_str);
             L->vss[i].first = L->ncodes;
@@ -413,6 +425,7 @@ static void expand_all(loader *L)
             }
             L->vss[i].n = (int32_t)(L->ncodes - L->vss[i].first);
         }
+        s4s_oom_pop(&h);
         free(c.v);
     }
 }
@@ -628,6 +641,12 @@ static bool add_profile(loader *L, yajl_val sd)
         return false;
     }
     row *r = s4s_xcalloc(n, sizeof *r);
+    s4s_prof_elem *tmp = NULL;
+    uint8_t *ext = NULL;
+    s4s_oom_hold hr, ht, he;
+    s4s_oom_push(&hr, &r, s4s_free_at);
+    s4s_oom_push(&ht, &tmp, s4s_free_at);
+    s4s_oom_push(&he, &ext, s4s_free_at);
     unsigned nr = 0;
     for (size_t i = 0; i < n; i++) {
         yajl_val e = els->u.array.values[i];
@@ -638,8 +657,8 @@ static bool add_profile(loader *L, yajl_val sd)
         nr++;
     }
     /* what each element says beyond its base */
-    s4s_prof_elem *tmp = s4s_xcalloc(nr ? nr : 1, sizeof *tmp);
-    uint8_t *ext = s4s_xcalloc(nr ? nr : 1, 1);
+    tmp = s4s_xcalloc(nr ? nr : 1, sizeof *tmp);
+    ext = s4s_xcalloc(nr ? nr : 1, 1);
     for (unsigned i = 0; i < nr; i++) {
         yajl_val e = r[i].e, base = get(e, "base"), mn = get(e, "min"), bmn = get(base, "min");
         bool slice = r[i].slice && strchr(r[i].id, '.');
@@ -756,6 +775,9 @@ static bool add_profile(loader *L, yajl_val sd)
     L->profs[L->nprofs++] = (s4s_prof){sdup(L, url), sdup(L, id), sdup(L, type), version ? sdup(L, version) : NULL,
                                        NULL, (uint16_t)first, (uint16_t)(L->nelems - first), 0,
                                        !strcmp(type, "Extension"), 1};
+    s4s_oom_pop(&he);
+    s4s_oom_pop(&ht);
+    s4s_oom_pop(&hr);
     free(r);
     free(tmp);
     free(ext);
@@ -771,6 +793,7 @@ static s4s_rc on_member(void *ud, const char *member, char *data, size_t n, char
     loader *L = ud;
     (void)n;
     char yerr[160];
+    GROW(L, docs, ndocs, capdocs); /* room first: the tree is then never left unowned */
     yajl_val v = yajl_tree_parse(data, yerr, sizeof yerr);
     if (!v) {
         yerr[strcspn(yerr, "\n")] = 0;
@@ -785,7 +808,6 @@ static s4s_rc on_member(void *ud, const char *member, char *data, size_t n, char
             snprintf(err, errsz, "%s: member %s: more than %u definitions", L->path, member, S4S_PKG_MAX_DOCS);
             return S4S_ERR_LIMIT;
         }
-        GROW(L, docs, ndocs, capdocs);
         L->docs[L->ndocs++] = v;
     } else {
         yajl_tree_free(v);
@@ -805,6 +827,14 @@ static void loader_free(loader *L)
     free(L->codes);
 }
 
+/* everything, the arena too: a failed load, or the unwinding of one */
+static void loader_drop(void *p)
+{
+    loader *L = p;
+    loader_free(L);
+    s4s_arena_free(L->a);
+}
+
 /* copy a growable array into the arena */
 static void *keep_arr(loader *L, const void *p, size_t n, size_t size)
 {
@@ -817,6 +847,8 @@ s4s_rc s4s_package_load(const char *path, s4s_prof_set **out, char *err, size_t 
 {
     *out = NULL;
     loader L = {.a = s4s_arena_new(1 << 16), .path = path};
+    s4s_oom_hold h;
+    s4s_oom_push(&h, &L, loader_drop);
     s4s_rc rc = s4s_tar_walk(path, S4S_PKG_MEMBER_MAX, on_member, &L, err, errsz);
     for (unsigned i = 0; !rc && !L.err[0] && i < L.ndocs; i++)
         if (!strcmp(gets(L.docs[i], "resourceType"), "StructureDefinition")) add_profile(&L, L.docs[i]);
@@ -829,8 +861,8 @@ s4s_rc s4s_package_load(const char *path, s4s_prof_set **out, char *err, size_t 
         rc = S4S_ERR_FORMAT;
     }
     if (rc) {
-        loader_free(&L);
-        s4s_arena_free(L.a);
+        s4s_oom_pop(&h);
+        loader_drop(&L);
         return rc;
     }
     expand_all(&L);
@@ -849,6 +881,7 @@ s4s_rc s4s_package_load(const char *path, s4s_prof_set **out, char *err, size_t 
     s->ncons = L.ncons;
     s->nvs = L.nvs;
     s->owned = L.a;
+    s4s_oom_pop(&h);
     loader_free(&L);
     *out = s;
     return S4S_OK;

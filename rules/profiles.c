@@ -528,14 +528,15 @@ static void fini(void *state)
     if (!st) return;
     for (unsigned k = 0; k < st->nsets; k++) {
         set_state *ss = &st->sets[k];
-        for (unsigned i = 0; ss->fixed && i < ss->s->nelems; i++) {
-            yajl_tree_free(ss->fixed[i]);
-            yajl_tree_free(ss->pattern[i]);
-            yajl_tree_free(ss->match[i]);
-        }
+        /* each array checked alone: an allocation failure in prepare()
+         * leaves the later ones NULL */
+        yajl_val *trees[] = {ss->fixed, ss->pattern, ss->match};
+        for (size_t t = 0; t < sizeof trees / sizeof *trees; t++)
+            for (unsigned i = 0; trees[t] && i < ss->s->nelems; i++) yajl_tree_free(trees[t][i]);
         for (unsigned i = 0; ss->selector && i < ss->s->nprofs; i++) yajl_tree_free(ss->selector[i]);
-        void *arrs[] = {ss->fixed, ss->pattern, ss->match, ss->selector, ss->ext_prof, ss->con_first, ss->con_n, ss->con_ctx,
-                        ss->slicing_ok, ss->con_expr, ss->vs_reported, ss->checked, ss->errors, ss->warnings};
+        void *arrs[] = {ss->fixed, ss->pattern, ss->match, ss->selector, ss->ext_prof, ss->con_first, ss->con_n,
+                        ss->con_ctx, ss->slicing_ok, ss->con_expr, ss->vs_reported, ss->checked, ss->errors,
+                        ss->warnings};
         for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++) free(arrs[i]);
         if (ss->s != &s4s_prof_builtin) s4s_package_free((s4s_prof_set *)ss->s);
     }
