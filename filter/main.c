@@ -73,6 +73,8 @@ static const char usage_text[] =
 "Profiles:\n"
 "      --profile=us-core|none check each resource against its US Core 3.1.1 profile\n"
 "                             (none: only profiles named in meta.profile; default)\n"
+"      --package=FILE.tgz     load the profiles and value sets of a FHIR npm package\n"
+"                             (repeatable, up to 16); checked when meta.profile names them\n"
 "Units:\n"
 "      --convert-vitals       convert vital signs to kg, cm, Cel (originals kept in an extension)\n"
 "      --vital-ranges=FILE    plausible vital-sign ranges (TSV: LOINC, UCUM unit, low, high\n"
@@ -154,7 +156,7 @@ enum {
     O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV,
     O_OUT_FMT, O_SPLIT, O_SPLIT_GZ, O_REPORT_FMT, O_REJECT_FMT, O_FAIL_ON,
     O_NO_UPGRADE, O_FROM,
-    O_PROFILE, O_REPORT_LEVEL, O_MAX_REFS
+    O_PROFILE, O_REPORT_LEVEL, O_MAX_REFS, O_PACKAGE
 };
 
 static const struct option long_opts[] = {
@@ -187,6 +189,7 @@ static const struct option long_opts[] = {
     {"no-upgrade", no_argument, NULL, O_NO_UPGRADE},
     {"from", required_argument, NULL, O_FROM},
     {"profile", required_argument, NULL, O_PROFILE},
+    {"package", required_argument, NULL, O_PACKAGE},
     {"max-depth", required_argument, NULL, O_MAX_DEPTH},
     {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
     {"max-refs", required_argument, NULL, O_MAX_REFS},
@@ -282,6 +285,11 @@ static int parse_args(int argc, char **argv, cli *c)
             if (!strcmp(optarg, "us-core")) c->o.profile = S4S_PROFILE_US_CORE;
             else if (!strcmp(optarg, "none")) c->o.profile = S4S_PROFILE_NONE;
             else return usage_error("--profile must be us-core or none, not '%s'", optarg);
+            break;
+        case O_PACKAGE:
+            if (c->o.npackages == S4S_MAX_PACKAGES)
+                return usage_error("--package is allowed at most 16 times (%s is one more)", optarg);
+            c->o.packages[c->o.npackages++] = optarg;
             break;
         case O_MAX_DEPTH: {
             size_t v;

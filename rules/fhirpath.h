@@ -55,6 +55,11 @@ typedef struct s4s_fp_env {
      * code system the cache does not hold): the result is empty and this is
      * called, if set, so the caller can report it once */
     void          (*vs_not_evaluated)(void *ud, const char *vs, size_t n);
+    /* value sets the caller knows beyond the table (a profile package's),
+     * if set: 1 member, 0 not, -1 undecidable, -2 not known (the table is
+     * asked then); system NULL for a bare code; code NULL only asks
+     * whether the set is known (-2 or not) */
+    int           (*vs_member)(void *ud, const char *vs, size_t n, const char *system, const char *code);
     void           *vs_ud;
     char            err[S4S_FP_ERR]; /* runtime error, "" if none */
     unsigned        budget;    /* remaining item operations; 0 = error "too costly" */

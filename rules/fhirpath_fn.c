@@ -703,6 +703,37 @@ static const char *coding_str(s4s_fp_env *env, const s4s_node *coding, const cha
     return n && n->type == S4S_J_STRING ? s4s_arena_strndup(env->arena, n->str, n->len) : NULL;
 }
 
+/* memberOf() over a value set the caller knows (env->vs_member); false
+ * when it does not know the set */
+static bool caller_memberof(fp_ctx *c, const fp_val *v, const char *u, size_t un, s4s_fp_coll *out)
+{
+    s4s_fp_env *env = c->env;
+    int r = 0;
+    fp_val p;
+    if (v->k == FK_NODE && v->n && v->n->type == S4S_J_OBJECT &&
+        (v->type == S4S_FT_Coding || v->type == S4S_FT_CodeableConcept)) {
+        const s4s_node *codings = v->type == S4S_FT_Coding ? NULL : s4s_get(v->n, "coding");
+        const s4s_node *one = v->type == S4S_FT_Coding ? v->n
+                            : codings && codings->type == S4S_J_ARRAY ? codings->first : NULL;
+        if (env->vs_member(env->vs_ud, u, un, NULL, NULL) == -2) return false;
+        for (const s4s_node *k = one; k && r != 1; k = codings ? k->next : NULL) {
+            if (k->type != S4S_J_OBJECT || (k->flags & S4S_NF_REMOVED)) continue;
+            const char *system = coding_str(env, k, "system"), *code = coding_str(env, k, "code");
+            if (!system || !code) continue;
+            int m = env->vs_member(env->vs_ud, u, un, system, code);
+            if (m != 0) r = m;
+        }
+    } else if (fp_prim(v, &p) && p.k == FK_STR) {
+        r = env->vs_member(env->vs_ud, u, un, NULL, s4s_arena_strndup(env->arena, p.u.s.p, p.u.s.len));
+        if (r == -2) return false;
+    } else {
+        return env->vs_member(env->vs_ud, u, un, NULL, NULL) != -2; /* not a coded item: empty */
+    }
+    if (r >= 0) fp_bool(env, out, r == 1);
+    else if (env->vs_not_evaluated) env->vs_not_evaluated(env->vs_ud, u, un);
+    return true;
+}
+
 /* memberOf(vs) of one code, Coding or CodeableConcept: true when a coding
  * is in the set, false when none is and every one was decidable */
 static void fn_memberof(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, const s4s_fp_coll *focus,
@@ -715,8 +746,9 @@ static void fn_memberof(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, const
     arg(c, e, 0, focus, &a);
     if (in->n == 0 || !single_str(c, e, &a, &u, &un)) return;
     if (in->n > 1) { fp_fail(env, e, "memberOf() needs a single item, got %u", in->n); return; }
-    const s4s_fhir_vset *vs = vs_find(u, un);
     const fp_val *v = &in->v[0];
+    if (env->vs_member && caller_memberof(c, v, u, un, out)) return;
+    const s4s_fhir_vset *vs = vs_find(u, un);
     int r = vs ? 0 : -1;
     fp_val p;
     if (vs && v->k == FK_NODE && v->n && v->n->type == S4S_J_OBJECT &&

@@ -1,14 +1,19 @@
 /*
- * profiles.c - rule family "profiles": checks resources against the US Core
- * 3.1.1 profiles of rules/tables/profiles_uscore.h.
+ * profiles.c - rule family "profiles": checks resources against profile
+ * sets (profset.h): the built-in tables (US Core 3.1.1 and the FHIR R4
+ * vital-signs profiles) and the packages
+ * given with --package (rules/package.c), all in one representation.
  *
- * Which profiles: every profile named in meta.profile that the tables know
- * (a canonical with a "|version" other than the tables' is not known); with
- * --profile=us-core also the one US Core profile for the resource's type,
+ * Which profiles: every profile named in meta.profile that a set knows (a
+ * later package before an earlier one, packages before the built-in tables;
+ * a canonical with a "|version" other than the profile's is not known); with
+ * --profile=us-core also the one built-in profile for the resource's type,
  * chosen by content where a type has several (the highest-priority profile
- * whose selector pattern its code, else category, contains; else the
- * type's profile without a selector; a type's only profile always applies).  A profile named but not known gets
- * one information issue; the resource is then checked against base R4 only.
+ * whose selector pattern its code, else category, contains; else the type's
+ * profile without a selector; a type's only profile always applies; a
+ * named_only profile, such as every package profile and the generic R4
+ * vitalsigns, never).  A profile named but not known gets one information
+ * issue; the resource is then checked against base R4 only.
  *
  * The check walks the profile's kept snapshot elements over the instance:
  * cardinality (min above base, max below base), fixed (exact) and pattern
@@ -16,17 +21,21 @@
  * discriminator pattern it contains; counts per slice; a value no slice takes
  * is an error under closed slicing), extension profiles (an extension slice
  * is checked against its definition, complex ones such as us-core-race with
- * their sub-extension slices), required bindings against the generated
- * expansions, and the profile's own constraints by the FHIRPath engine.
- * A binding whose value set has no expansion here is "not evaluated": one
- * information issue per value set per run, never an error.
+ * their sub-extension slices), required bindings against the expansions
+ * (an error outside), extensible ones too (a warning when no coding, or the
+ * bare code, is in the expansion; a CodeableConcept with text only is
+ * not judged), and the profile's own constraints by the FHIRPath engine,
+ * whose memberOf() sees the sets' value sets.  A binding whose value set
+ * has no expansion here is "not evaluated": one information issue per
+ * value set per run, never an error.
  *
  * Invariants: issues carry the profile id as their rule tag (diagnostics
  * "[us-core-patient]"), the snapshot element id (slice names included) in
  * the message and a plain FHIRPath as expression; messages name element
  * ids, codes, systems and canonical URLs only.  The family changes nothing.
- * Ownership: the state (parsed patterns, compiled constraints, counters) is
- * created by init and freed by fini; apply() runs on one thread at a time.
+ * Ownership: the state (loaded packages, parsed patterns, compiled
+ * constraints, counters) is created by init and freed by fini; apply() runs
+ * on one thread at a time.
  */
 #include "rule.h"
 
@@ -34,34 +43,47 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 #include "fhirpath.h"
+#include "profset.h"
 #include "tables/fhir_r4.h"
-#include "tables/profiles_uscore.h"
 #include "../filter/base/alloc.h"
 #include "../filter/base/jsonw.h"
 
 #define MAX_SLICES 32   /* per sliced element; the tables have fewer */
+#define MAX_SETS   (1 + S4S_MAX_PACKAGES)
+#define EXT_STRIDE (1 << 20) /* ext_prof: set * EXT_STRIDE + profile */
+
+/* one profile set with what init derived from it (arrays sized by the set) */
+typedef struct set_state {
+    const s4s_prof_set *s;
+    yajl_val     *fixed, *pattern, *match;   /* per element */
+    yajl_val     *selector;                  /* per profile */
+    int32_t      *ext_prof;                  /* type_profile resolved, -1 */
+    uint32_t     *con_first;
+    uint16_t     *con_n;
+    uint16_t     *con_ctx;                   /* R4 children context of a backbone element, or NONE */
+    bool         *slicing_ok;                /* every slice has a match */
+    s4s_fp_expr **con_expr;
+    bool         *vs_reported;
+    uint64_t     *checked, *errors, *warnings; /* per profile */
+} set_state;
 
 typedef struct prof_state {
     s4s_arena   *arena;                          /* compiled constraints */
-    yajl_val     fixed[S4S_PROF_N_ELEMS];
-    yajl_val     pattern[S4S_PROF_N_ELEMS];
-    yajl_val     match[S4S_PROF_N_ELEMS];
-    yajl_val     selector[S4S_PROF_N_PROFILES];
-    int16_t      ext_prof[S4S_PROF_N_ELEMS];     /* type_profile as a profile index, -1 */
-    uint16_t     con_first[S4S_PROF_N_ELEMS], con_n[S4S_PROF_N_ELEMS];
-    bool         slicing_ok[S4S_PROF_N_ELEMS];   /* every slice has a match */
-    s4s_fp_expr *con_expr[S4S_PROF_N_CONS];
-    bool         vs_reported[S4S_PROF_N_VS];
+    set_state    sets[MAX_SETS];                 /* [0] the built-in tables */
+    unsigned     nsets;
     bool         us_core;                        /* --profile=us-core */
     s4s_fp_env   env;
-    uint64_t     checked[S4S_PROF_N_PROFILES], errors[S4S_PROF_N_PROFILES],
-                 warnings[S4S_PROF_N_PROFILES];
     uint64_t     unknown, not_evaluated;
     /* per apply() */
     s4s_rctx    *rc;
-    unsigned     cur;                            /* profile being checked */
+    set_state   *top;                            /* the set of the profile being checked */
+    unsigned     cur;                            /* that profile */
+    set_state   *es;                             /* the set whose elements the walk is in */
     const char  *via;                            /* extension profile id, or NULL */
 } prof_state;
+
+#define ELEM(st, i) (&(st)->es->s->elems[i])
+#define KID(st, i)  ((st)->es->s->kids[i])
 
 /* --- JSON patterns ------------------------------------------------------- */
 
@@ -114,15 +136,15 @@ static void prof_issue(prof_state *st, s4s_sev sev, const char *code, const s4s_
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     const char *family = rc->rule;
-    rc->rule = s4s_profs[st->cur].id;
+    rc->rule = st->top->s->profs[st->cur].id;
     /* the template groups stats by kind; the text is built from table data,
      * element ids and codes only */
     if (path) s4s_issue_path(rc, sev, code, path, at ? at->off : rc->off, "%s", msg);
     else s4s_issue(rc, sev, code, at, "%s", msg);
     rc->issues_tail->tmpl = fmt;
     rc->rule = family;
-    if (sev == S4S_SEV_ERROR) st->errors[st->cur]++;
-    else if (sev == S4S_SEV_WARNING) st->warnings[st->cur]++;
+    if (sev == S4S_SEV_ERROR) st->top->errors[st->cur]++;
+    else if (sev == S4S_SEV_WARNING) st->top->warnings[st->cur]++;
 }
 
 static const char *via_of(const prof_state *st) { return st->via ? st->via : ""; }
@@ -179,9 +201,9 @@ static const char *missing_path(prof_state *st, const s4s_node *obj, const char 
 
 static int cmp_code(const void *k, const void *e) { return strcmp(k, *(const char *const *)e); }
 
-static bool vs_has(const s4s_prof_vs *vs, const char *sys, const char *code, size_t clen)
+static bool vs_has(const s4s_prof_set *set, const s4s_prof_vs *vs, const char *sys, const char *code, size_t clen)
 {
-    const char *const *codes = s4s_prof_codes + vs->first;
+    const char *const *codes = set->codes + vs->first;
     if (sys) {
         char key[512];
         if (snprintf(key, sizeof key, "%s|%.*s", sys, (int)clen, code) >= (int)sizeof key) return false;
@@ -194,48 +216,96 @@ static bool vs_has(const s4s_prof_vs *vs, const char *sys, const char *code, siz
     return false;
 }
 
-static bool coding_in(const s4s_prof_vs *vs, const s4s_node *c, bool *any)
+static bool coding_in(const s4s_prof_set *set, const s4s_prof_vs *vs, const s4s_node *c, bool *any)
 {
     const s4s_node *code = s4s_get(c, "code");
     if (!s4s_is_str(code)) return false;
     *any = true;
-    return vs_has(vs, s4s_get_str(c, "system"), code->str, code->len);
+    return vs_has(set, vs, s4s_get_str(c, "system"), code->str, code->len);
+}
+
+/* vi of set ss cannot be expanded here: counted, reported once per run;
+ * elem is the bound element, or NULL for a memberOf() in a constraint */
+static void not_evaluated(prof_state *st, set_state *ss, unsigned vi, const s4s_node *at, bool extensible,
+                          const char *elem)
+{
+    st->not_evaluated++;
+    if (ss->vs_reported[vi]) return;
+    ss->vs_reported[vi] = true;
+    if (elem)
+        prof_issue(st, S4S_SEV_INFO, "informational", at, NULL,
+                   "%s%s%s binding of %s to %s not evaluated: the value set is not expanded here",
+                   via_of(st), via_sep(st), extensible ? "extensible" : "required", elem, ss->s->vss[vi].url);
+    else
+        prof_issue(st, S4S_SEV_INFO, "informational", at, NULL,
+                   "memberOf(%s) in a constraint not evaluated: the value set is not expanded here",
+                   ss->s->vss[vi].url);
 }
 
 static void check_binding(prof_state *st, const s4s_prof_elem *e, const s4s_node *v)
 {
-    const s4s_prof_vs *vs = &s4s_prof_vss[e->vs];
+    const s4s_prof_set *set = st->es->s;
+    const s4s_prof_vs *vs = &set->vss[e->vs];
+    const char *strength = e->vs_flags & S4S_BIND_EXTENSIBLE ? "extensible" : "required";
     if (vs->n < 0) {
-        st->not_evaluated++;
-        if (!st->vs_reported[e->vs]) {
-            st->vs_reported[e->vs] = true;
-            prof_issue(st, S4S_SEV_INFO, "informational", v, NULL,
-                  "%s%srequired binding of %s to %s not evaluated: the value set is not expanded here",
-                  via_of(st), via_sep(st), e->id, vs->url);
-        }
+        not_evaluated(st, st->es, (unsigned)e->vs, v, e->vs_flags & S4S_BIND_EXTENSIBLE, e->id);
         return;
     }
     bool any = false, ok = false;
     const s4s_node *bad = v;
     if (s4s_is_str(v)) {
         any = true;
-        ok = vs_has(vs, NULL, v->str, v->len);
+        ok = vs_has(set, vs, NULL, v->str, v->len);
     } else if (v->type == S4S_J_OBJECT) {
         const s4s_node *cod = s4s_get(v, "coding");
         if (cod && cod->type == S4S_J_ARRAY) {
-            S4S_EACH(c, cod) if (c->type == S4S_J_OBJECT && coding_in(vs, c, &any)) ok = true;
+            S4S_EACH(c, cod) if (c->type == S4S_J_OBJECT && coding_in(set, vs, c, &any)) ok = true;
         } else {
-            ok = coding_in(vs, v, &any);
+            ok = coding_in(set, vs, v, &any);
             bad = s4s_get(v, "code");
         }
     }
     if (!any || ok) return;
-    if (s4s_is_str(bad))
-        prof_issue(st, S4S_SEV_ERROR, "code-invalid", bad, NULL, "%s%scode '%s' of %s is not in the required value set %s",
-              via_of(st), via_sep(st), bad->str, e->id, vs->url);
+    s4s_sev sev = e->vs_flags & S4S_BIND_EXTENSIBLE ? S4S_SEV_WARNING : S4S_SEV_ERROR;
+    if (s4s_is_str(bad) && (e->vs_flags & S4S_BIND_STRING))
+        prof_issue(st, sev, "code-invalid", bad, NULL, "%s%sthe value of %s is not in the %s value set %s",
+              via_of(st), via_sep(st), e->id, strength, vs->url);
+    else if (s4s_is_str(bad))
+        prof_issue(st, sev, "code-invalid", bad, NULL, "%s%scode '%s' of %s is not in the %s value set %s",
+              via_of(st), via_sep(st), bad->str, e->id, strength, vs->url);
     else
-        prof_issue(st, S4S_SEV_ERROR, "code-invalid", v, NULL, "%s%sno code of %s is in the required value set %s",
-              via_of(st), via_sep(st), e->id, vs->url);
+        prof_issue(st, sev, "code-invalid", v, NULL, "%s%sno code of %s is in the %s value set %s",
+              via_of(st), via_sep(st), e->id, strength, vs->url);
+}
+
+/* memberOf() in a constraint: the sets' value sets (env->vs_member) */
+static int member_of(void *ud, const char *url, size_t n, const char *system, const char *code)
+{
+    prof_state *st = ud;
+    const char *bar = memchr(url, '|', n);
+    if (bar) n = (size_t)(bar - url);
+    for (unsigned k = st->nsets; k-- > 0;) {
+        set_state *ss = &st->sets[k];
+        for (unsigned i = 0; i < ss->s->nvs; i++) {
+            const s4s_prof_vs *vs = &ss->s->vss[i];
+            if (strlen(vs->url) != n || memcmp(vs->url, url, n)) continue;
+            if (vs->n < 0) return -1;
+            return code ? vs_has(ss->s, vs, system, code, strlen(code)) : 0;
+        }
+    }
+    return -2;
+}
+
+/* memberOf() could not decide: "not evaluated" once per value set */
+static void member_of_open(void *ud, const char *url, size_t n)
+{
+    prof_state *st = ud;
+    for (unsigned k = st->nsets; k-- > 0;)
+        for (unsigned i = 0; i < st->sets[k].s->nvs; i++)
+            if (strlen(st->sets[k].s->vss[i].url) == n && !memcmp(st->sets[k].s->vss[i].url, url, n)) {
+                not_evaluated(st, &st->sets[k], i, st->rc->root, false, NULL);
+                return;
+            }
 }
 
 /* --- constraints --------------------------------------------------------- */
@@ -255,15 +325,16 @@ static unsigned choice_type(const char *elem_name, const char *key)
 
 static void check_constraints(prof_state *st, unsigned ei, const val *v)
 {
-    for (unsigned i = st->con_first[ei]; i < (unsigned)st->con_first[ei] + st->con_n[ei]; i++) {
-        const s4s_prof_con *c = &s4s_prof_cons[i];
+    set_state *ss = st->es;
+    for (unsigned i = ss->con_first[ei]; i < ss->con_first[ei] + ss->con_n[ei]; i++) {
+        const s4s_prof_con *c = &ss->s->cons[i];
         s4s_fp_coll out;
-        unsigned type = choice_type(s4s_prof_elems[ei].name, v->key);
-        int t = s4s_fp_eval(st->con_expr[i], &st->env, v->n, type, S4S_FHIR_NONE, &out) == S4S_OK
+        unsigned type = choice_type(ELEM(st, ei)->name, v->key);
+        int t = s4s_fp_eval(ss->con_expr[i], &st->env, v->n, type, ss->con_ctx[ei], &out) == S4S_OK
                     ? s4s_fp_truth(&out) : -1;
         if (t != 0) continue; /* true, or not evaluated */
         prof_issue(st, c->error ? S4S_SEV_ERROR : S4S_SEV_WARNING, "invariant", v->n, NULL,
-              "%s%sconstraint %s on %s failed: %s", via_of(st), via_sep(st), c->key, s4s_prof_elems[ei].id, c->human);
+              "%s%sconstraint %s on %s failed: %s", via_of(st), via_sep(st), c->key, ELEM(st, ei)->id, c->human);
     }
 }
 
@@ -273,19 +344,19 @@ static void check_value(prof_state *st, unsigned ei, const val *v);
 
 static bool slice_takes(const prof_state *st, unsigned si, const val *v)
 {
-    const char *m = s4s_prof_elems[si].match;
+    const char *m = ELEM(st, si)->match;
     if (!strncmp(m, "@type:", 6)) { /* type discriminator on a choice element */
-        const char *name = s4s_prof_elems[si].name;
+        const char *name = ELEM(st, si)->name;
         size_t nl = strlen(name) - 3;
         const char *t = m + 6, *k = v->key + nl;
         return (k[0] == t[0] || k[0] == t[0] + 'A' - 'a') && !strcmp(k + 1, t + 1);
     }
-    return json_match(st->match[si], v->n, false);
+    return json_match(st->es->match[si], v->n, false);
 }
 
 static void check_kid(prof_state *st, const s4s_node *obj, unsigned ki)
 {
-    const s4s_prof_elem *k = &s4s_prof_elems[ki];
+    const s4s_prof_elem *k = ELEM(st, ki);
     val *vals;
     bool ext_only;
     unsigned n = values_of(st->rc->arena, obj, k->name, &vals, &ext_only);
@@ -295,17 +366,17 @@ static void check_kid(prof_state *st, const s4s_node *obj, unsigned ki)
     if (n > k->max)
         prof_issue(st, S4S_SEV_ERROR, "structure", vals[k->max].n, NULL,
               "%s%s%s allows at most %u, found %u", via_of(st), via_sep(st), k->id, k->max, n);
-    if (k->nslices && st->slicing_ok[ki]) {
+    if (k->nslices && st->es->slicing_ok[ki]) {
         unsigned cnt[MAX_SLICES] = {0};
         for (unsigned i = 0; i < n; i++) {
             bool taken = false;
             for (unsigned s = 0; s < k->nslices && s < MAX_SLICES && !taken; s++) {
-                unsigned si = s4s_prof_kids[k->slices + s];
+                unsigned si = KID(st, k->slices + s);
                 if (!slice_takes(st, si, &vals[i])) continue;
                 taken = true;
-                if (++cnt[s] > s4s_prof_elems[si].max)
+                if (++cnt[s] > ELEM(st, si)->max)
                     prof_issue(st, S4S_SEV_ERROR, "structure", vals[i].n, NULL, "%s%sslice %s allows at most %u",
-                          via_of(st), via_sep(st), s4s_prof_elems[si].id, s4s_prof_elems[si].max);
+                          via_of(st), via_sep(st), ELEM(st, si)->id, ELEM(st, si)->max);
                 check_value(st, si, &vals[i]);
             }
             if (!taken && k->slicing == S4S_SLICING_CLOSED)
@@ -313,7 +384,7 @@ static void check_kid(prof_state *st, const s4s_node *obj, unsigned ki)
                       "%s%sa value of %s matches none of its slices (closed slicing)", via_of(st), via_sep(st), k->id);
         }
         for (unsigned s = 0; s < k->nslices && s < MAX_SLICES; s++) {
-            const s4s_prof_elem *se = &s4s_prof_elems[s4s_prof_kids[k->slices + s]];
+            const s4s_prof_elem *se = ELEM(st, KID(st, k->slices + s));
             if (n && cnt[s] < se->min)
                 prof_issue(st, S4S_SEV_ERROR, "required", obj, missing_path(st, obj, k->name),
                       "%s%sslice %s is required (min %u), found %u", via_of(st), via_sep(st), se->id, se->min, cnt[s]);
@@ -327,63 +398,80 @@ static void check_kid(prof_state *st, const s4s_node *obj, unsigned ki)
 
 static void check_value(prof_state *st, unsigned ei, const val *v)
 {
-    const s4s_prof_elem *e = &s4s_prof_elems[ei];
-    if (st->fixed[ei] && !json_match(st->fixed[ei], v->n, true))
+    const s4s_prof_elem *e = ELEM(st, ei);
+    set_state *ss = st->es;
+    if (ss->fixed[ei] && !json_match(ss->fixed[ei], v->n, true))
         prof_issue(st, S4S_SEV_ERROR, "value", v->n, NULL, "%s%s%s does not have the fixed value %s",
               via_of(st), via_sep(st), e->id, e->fixed);
-    if (st->pattern[ei] && !json_match(st->pattern[ei], v->n, false))
+    if (ss->pattern[ei] && !json_match(ss->pattern[ei], v->n, false))
         prof_issue(st, S4S_SEV_ERROR, "value", v->n, NULL, "%s%s%s does not match the pattern %s",
               via_of(st), via_sep(st), e->id, e->pattern);
     if (e->vs >= 0) check_binding(st, e, v->n);
-    if (st->con_n[ei]) check_constraints(st, ei, v);
-    if (st->ext_prof[ei] >= 0) {
-        const s4s_prof *xp = &s4s_profs[st->ext_prof[ei]];
+    if (ss->con_n[ei]) check_constraints(st, ei, v);
+    if (ss->ext_prof[ei] >= 0) {
+        set_state *xs = &st->sets[ss->ext_prof[ei] / EXT_STRIDE];
+        const s4s_prof *xp = &xs->s->profs[ss->ext_prof[ei] % EXT_STRIDE];
         const char *via = st->via;
         st->via = xp->id;
+        st->es = xs;
         check_value(st, xp->first, v);
+        st->es = ss;
         st->via = via;
     }
     if (v->n->type == S4S_J_OBJECT)
-        for (unsigned i = 0; i < e->nkids; i++) check_kid(st, v->n, s4s_prof_kids[e->kids + i]);
+        for (unsigned i = 0; i < e->nkids; i++) check_kid(st, v->n, KID(st, e->kids + i));
 }
 
 /* --- selection ----------------------------------------------------------- */
 
-static int find_profile(const char *url, size_t n)
+/* the profile with this canonical (later sets first): set * EXT_STRIDE +
+ * index, or -1; version (NULL: any) must be the profile's */
+static int32_t find_profile(const prof_state *st, const char *url, size_t n, const char *version, size_t vn)
 {
-    for (unsigned i = 0; i < S4S_PROF_N_PROFILES; i++)
-        if (strlen(s4s_profs[i].url) == n && !memcmp(s4s_profs[i].url, url, n)) return (int)i;
+    for (unsigned k = st->nsets; k-- > 0;) {
+        const s4s_prof_set *set = st->sets[k].s;
+        for (unsigned i = 0; i < set->nprofs; i++) {
+            const s4s_prof *p = &set->profs[i];
+            if (strlen(p->url) != n || memcmp(p->url, url, n)) continue;
+            if (version && p->version && (strlen(p->version) != vn || memcmp(p->version, version, vn)))
+                continue;
+            return (int32_t)(k * EXT_STRIDE + i);
+        }
+    }
     return -1;
 }
 
 /* the US Core profile for this resource by type and content, or -1 */
 static int select_profile(const prof_state *st, const s4s_node *root, const char *type)
 {
+    const set_state *ss = &st->sets[0];
+    const s4s_prof *profs = ss->s->profs;
     int best = -1, deflt = -1, only = -1;
     unsigned n = 0;
-    for (unsigned i = 0; i < S4S_PROF_N_PROFILES; i++) {
-        const s4s_prof *p = &s4s_profs[i];
-        if (p->extension || strcmp(p->type, type)) continue;
+    for (unsigned i = 0; i < ss->s->nprofs; i++) {
+        const s4s_prof *p = &profs[i];
+        if (p->extension || p->named_only || strcmp(p->type, type)) continue;
         only = (int)i;
         n++;
         if (!p->selector) { deflt = (int)i; continue; }
         const s4s_node *m = s4s_get(root, p->prio == 2 ? "code" : "category");
-        if (!m || !json_match(st->selector[i], m, false)) continue;
-        if (best < 0 || p->prio > s4s_profs[best].prio ||
-            (p->prio == s4s_profs[best].prio && strlen(p->selector) > strlen(s4s_profs[best].selector)))
+        if (!m || !json_match(ss->selector[i], m, false)) continue;
+        if (best < 0 || p->prio > profs[best].prio ||
+            (p->prio == profs[best].prio && strlen(p->selector) > strlen(profs[best].selector)))
             best = (int)i;
     }
     if (n == 1) return only; /* a type's one profile applies whatever its content */
     return best >= 0 ? best : deflt;
 }
 
-static void check_profile(prof_state *st, unsigned pi)
+static void check_profile(prof_state *st, int32_t ref)
 {
-    st->cur = pi;
+    st->top = st->es = &st->sets[ref / EXT_STRIDE];
+    st->cur = (unsigned)(ref % EXT_STRIDE);
     st->via = NULL;
-    st->checked[pi]++;
+    st->top->checked[st->cur]++;
     val root = {st->rc->root, NULL};
-    check_value(st, s4s_profs[pi].first, &root);
+    check_value(st, st->top->s->profs[st->cur].first, &root);
 }
 
 static void apply(s4s_rctx *rc, void *state)
@@ -394,7 +482,7 @@ static void apply(s4s_rctx *rc, void *state)
     st->env.arena = rc->arena;
     st->env.resource = rc->root;
     st->env.root = rc->root;
-    int todo[8];
+    int32_t todo[8];
     unsigned ntodo = 0;
     const s4s_node *meta = s4s_get(rc->root, "meta");
     const s4s_node *mp = meta && meta->type == S4S_J_OBJECT ? s4s_get(meta, "profile") : NULL;
@@ -403,9 +491,8 @@ static void apply(s4s_rctx *rc, void *state)
             if (!s4s_is_str(u)) continue;
             const char *bar = memchr(u->str, '|', u->len);
             size_t ulen = bar ? (size_t)(bar - u->str) : u->len;
-            int pi = find_profile(u->str, ulen);
-            if (pi >= 0 && bar && strcmp(bar + 1, S4S_PROF_VERSION)) pi = -1;
-            if (pi >= 0 && strcmp(s4s_profs[pi].type, rc->type)) pi = -1;
+            int32_t pi = find_profile(st, u->str, ulen, bar ? bar + 1 : NULL, bar ? u->len - ulen - 1 : 0);
+            if (pi >= 0 && strcmp(st->sets[pi / EXT_STRIDE].s->profs[pi % EXT_STRIDE].type, rc->type)) pi = -1;
             if (pi < 0) {
                 static const char base[] = "http://hl7.org/fhir/StructureDefinition/";
                 if (ulen == sizeof base - 1 + strlen(rc->type) && !memcmp(u->str, base, sizeof base - 1) &&
@@ -425,12 +512,12 @@ static void apply(s4s_rctx *rc, void *state)
         }
     }
     if (st->us_core) {
-        int pi = select_profile(st, rc->root, rc->type);
+        int32_t pi = select_profile(st, rc->root, rc->type);
         bool dup = false;
         for (unsigned i = 0; i < ntodo; i++) dup |= todo[i] == pi;
         if (pi >= 0 && !dup && ntodo < 8) todo[ntodo++] = pi;
     }
-    for (unsigned i = 0; i < ntodo; i++) check_profile(st, (unsigned)todo[i]);
+    for (unsigned i = 0; i < ntodo; i++) check_profile(st, todo[i]);
 }
 
 /* --- life cycle ---------------------------------------------------------- */
@@ -439,12 +526,20 @@ static void fini(void *state)
 {
     prof_state *st = state;
     if (!st) return;
-    for (unsigned i = 0; i < S4S_PROF_N_ELEMS; i++) {
-        yajl_tree_free(st->fixed[i]);
-        yajl_tree_free(st->pattern[i]);
-        yajl_tree_free(st->match[i]);
+    for (unsigned k = 0; k < st->nsets; k++) {
+        set_state *ss = &st->sets[k];
+        /* each array checked alone: an allocation failure in prepare()
+         * leaves the later ones NULL */
+        yajl_val *trees[] = {ss->fixed, ss->pattern, ss->match};
+        for (size_t t = 0; t < sizeof trees / sizeof *trees; t++)
+            for (unsigned i = 0; trees[t] && i < ss->s->nelems; i++) yajl_tree_free(trees[t][i]);
+        for (unsigned i = 0; ss->selector && i < ss->s->nprofs; i++) yajl_tree_free(ss->selector[i]);
+        void *arrs[] = {ss->fixed, ss->pattern, ss->match, ss->selector, ss->ext_prof, ss->con_first, ss->con_n,
+                        ss->con_ctx, ss->slicing_ok, ss->con_expr, ss->vs_reported, ss->checked, ss->errors,
+                        ss->warnings};
+        for (size_t i = 0; i < sizeof arrs / sizeof *arrs; i++) free(arrs[i]);
+        if (ss->s != &s4s_prof_builtin) s4s_package_free((s4s_prof_set *)ss->s);
     }
-    for (unsigned i = 0; i < S4S_PROF_N_PROFILES; i++) yajl_tree_free(st->selector[i]);
     s4s_fp_env_fini(&st->env);
     s4s_arena_free(st->arena);
     free(st);
@@ -453,6 +548,73 @@ static void fini(void *state)
 static yajl_val parse(const char *json)
 {
     return json ? yajl_tree_parse(json, NULL, 0) : NULL;
+}
+
+/* the R4 children context of the element with snapshot id `id` (slice
+ * names dropped: "Observation.component:SystolicBP" is Observation.component),
+ * so a constraint on a backbone element resolves its choices (vs-3's
+ * `value`); S4S_FHIR_NONE for a typed element, whose type says it */
+static unsigned backbone_ctx(s4s_arena *a, const char *id)
+{
+    size_t n = strlen(id);
+    char *path = s4s_arena_alloc(a, n + 1), *o = path;
+    for (const char *p = id; *p;) {
+        if (*p == ':') { p += strcspn(p, "."); continue; }
+        *o++ = *p++;
+    }
+    *o = 0;
+    for (unsigned c = 0; c < S4S_FHIR_N_CTX; c++)
+        if (!strcmp(S4S_FHIR_STR(s4s_fhir_ctxs[c].path), path)) return c;
+    return S4S_FHIR_NONE;
+}
+
+static void *cells(size_t n, size_t size) { return s4s_xcalloc(n ? n : 1, size); }
+
+/* derive what apply() needs from one set: patterns parsed, extension
+ * profiles resolved (over every set loaded so far), constraints compiled */
+static s4s_rc prepare(prof_state *st, set_state *ss)
+{
+    const s4s_prof_set *set = ss->s;
+    ss->fixed = cells(set->nelems, sizeof *ss->fixed);
+    ss->pattern = cells(set->nelems, sizeof *ss->pattern);
+    ss->match = cells(set->nelems, sizeof *ss->match);
+    ss->selector = cells(set->nprofs, sizeof *ss->selector);
+    ss->ext_prof = cells(set->nelems, sizeof *ss->ext_prof);
+    ss->con_first = cells(set->nelems, sizeof *ss->con_first);
+    ss->con_n = cells(set->nelems, sizeof *ss->con_n);
+    ss->con_ctx = cells(set->nelems, sizeof *ss->con_ctx);
+    ss->slicing_ok = cells(set->nelems, sizeof *ss->slicing_ok);
+    ss->con_expr = cells(set->ncons, sizeof *ss->con_expr);
+    ss->vs_reported = cells(set->nvs, sizeof *ss->vs_reported);
+    ss->checked = cells(set->nprofs, sizeof *ss->checked);
+    ss->errors = cells(set->nprofs, sizeof *ss->errors);
+    ss->warnings = cells(set->nprofs, sizeof *ss->warnings);
+    for (unsigned i = 0; i < set->nelems; i++) {
+        const s4s_prof_elem *e = &set->elems[i];
+        ss->fixed[i] = parse(e->fixed);
+        ss->pattern[i] = parse(e->pattern);
+        ss->match[i] = strncmp(e->match ? e->match : "@", "@", 1) ? parse(e->match) : NULL;
+        ss->ext_prof[i] = e->type_profile ? find_profile(st, e->type_profile, strlen(e->type_profile), NULL, 0) : -1;
+        ss->slicing_ok[i] = true;
+        for (unsigned s = 0; s < e->nslices; s++)
+            if (!set->elems[set->kids[e->slices + s]].match) ss->slicing_ok[i] = false;
+    }
+    for (unsigned i = 0; i < set->nprofs; i++) ss->selector[i] = parse(set->profs[i].selector);
+    for (unsigned i = 0; i < set->nelems; i++) ss->con_ctx[i] = S4S_FHIR_NONE;
+    for (unsigned i = 0; i < set->ncons; i++) {
+        const s4s_prof_con *c = &set->cons[i];
+        char err[256];
+        if (!ss->con_n[c->elem]) {
+            ss->con_first[c->elem] = i;
+            ss->con_ctx[c->elem] = (uint16_t)backbone_ctx(st->arena, set->elems[c->elem].id);
+        }
+        ss->con_n[c->elem]++;
+        if (s4s_fp_compile(st->arena, c->expr, strlen(c->expr), &ss->con_expr[i], err, sizeof err) != S4S_OK) {
+            fprintf(stderr, "s4s-normalize: %s: profile constraint %s does not compile: %s\n", set->name, c->key, err);
+            return S4S_ERR_FORMAT;
+        }
+    }
+    return S4S_OK;
 }
 
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
@@ -466,30 +628,26 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     *state = st;
     st->arena = s4s_arena_new(1 << 14);
     st->us_core = o->profile == S4S_PROFILE_US_CORE;
-    for (unsigned i = 0; i < S4S_PROF_N_ELEMS; i++) {
-        const s4s_prof_elem *e = &s4s_prof_elems[i];
-        st->fixed[i] = parse(e->fixed);
-        st->pattern[i] = parse(e->pattern);
-        st->match[i] = strncmp(e->match ? e->match : "@", "@", 1) ? parse(e->match) : NULL;
-        st->ext_prof[i] = (int16_t)(e->type_profile ? find_profile(e->type_profile, strlen(e->type_profile)) : -1);
-        st->slicing_ok[i] = true;
-        for (unsigned s = 0; s < e->nslices; s++)
-            if (!s4s_prof_elems[s4s_prof_kids[e->slices + s]].match) st->slicing_ok[i] = false;
+    st->env.vs_member = member_of;
+    st->env.vs_not_evaluated = member_of_open;
+    st->env.vs_ud = st;
+    st->sets[0].s = &s4s_prof_builtin;
+    st->nsets = 1;
+    s4s_rc rc = S4S_OK;
+    for (unsigned i = 0; i < o->npackages && !rc; i++) {
+        char err[768];
+        s4s_prof_set *set;
+        rc = s4s_package_load(o->packages[i], &set, err, sizeof err);
+        if (rc) fprintf(stderr, "s4s-normalize: --package %s\n", err);
+        else st->sets[st->nsets++].s = set;
     }
-    for (unsigned i = 0; i < S4S_PROF_N_PROFILES; i++) st->selector[i] = parse(s4s_profs[i].selector);
-    for (unsigned i = 0; i < S4S_PROF_N_CONS; i++) {
-        const s4s_prof_con *c = &s4s_prof_cons[i];
-        char err[256];
-        if (!st->con_n[c->elem]) st->con_first[c->elem] = (uint16_t)i;
-        st->con_n[c->elem]++;
-        if (s4s_fp_compile(st->arena, c->expr, strlen(c->expr), &st->con_expr[i], err, sizeof err) != S4S_OK) {
-            fprintf(stderr, "s4s-normalize: profile constraint %s does not compile: %s\n", c->key, err);
-            *state = NULL;
-            fini(st);
-            return S4S_ERR_FORMAT;
-        }
+    /* extension profiles resolve against every set, so all are loaded first */
+    for (unsigned k = 0; k < st->nsets && !rc; k++) rc = prepare(st, &st->sets[k]);
+    if (rc) {
+        *state = NULL;
+        fini(st);
     }
-    return S4S_OK;
+    return rc;
 }
 
 static void stats(void *state, s4s_jw *w)
@@ -497,7 +655,8 @@ static void stats(void *state, s4s_jw *w)
     prof_state *st = state;
     if (!st) return;
     bool any = st->us_core || st->unknown;
-    for (unsigned i = 0; i < S4S_PROF_N_PROFILES; i++) any |= st->checked[i] != 0;
+    for (unsigned k = 0; k < st->nsets; k++)
+        for (unsigned i = 0; i < st->sets[k].s->nprofs; i++) any |= st->sets[k].checked[i] != 0;
     if (!any) return; /* a run that involves no profile keeps its stats as before */
     s4s_jw_key(w, "profiles");
     s4s_jw_obj(w);
@@ -506,14 +665,17 @@ static void stats(void *state, s4s_jw *w)
     s4s_jw_kuint(w, "bindings_not_evaluated", st->not_evaluated);
     s4s_jw_key(w, "checked");
     s4s_jw_obj(w);
-    for (unsigned i = 0; i < S4S_PROF_N_PROFILES; i++) {
-        if (!st->checked[i]) continue;
-        s4s_jw_key(w, s4s_profs[i].url);
-        s4s_jw_obj(w);
-        s4s_jw_kuint(w, "resources", st->checked[i]);
-        s4s_jw_kuint(w, "errors", st->errors[i]);
-        s4s_jw_kuint(w, "warnings", st->warnings[i]);
-        s4s_jw_obj_end(w);
+    for (unsigned k = 0; k < st->nsets; k++) {
+        const set_state *ss = &st->sets[k];
+        for (unsigned i = 0; i < ss->s->nprofs; i++) {
+            if (!ss->checked[i]) continue;
+            s4s_jw_key(w, ss->s->profs[i].url);
+            s4s_jw_obj(w);
+            s4s_jw_kuint(w, "resources", ss->checked[i]);
+            s4s_jw_kuint(w, "errors", ss->errors[i]);
+            s4s_jw_kuint(w, "warnings", ss->warnings[i]);
+            s4s_jw_obj_end(w);
+        }
     }
     s4s_jw_obj_end(w);
     s4s_jw_obj_end(w);

@@ -161,6 +161,7 @@ else
 fi
 
 . "$root/tests/cli_load.sh"
+. "$root/tests/cli_package.sh"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -28,6 +28,8 @@ typedef enum s4s_invariants {
     S4S_INVARIANTS_OFF    /* --no-invariants */
 } s4s_invariants;
 
+#define S4S_MAX_PACKAGES 16          /* --package is repeatable up to this */
+
 typedef enum s4s_profile_mode {
     S4S_PROFILE_NONE,    /* default: only profiles named in meta.profile */
     S4S_PROFILE_US_CORE  /* --profile=us-core: the US Core profile per type */
@@ -68,6 +70,8 @@ typedef struct s4s_opts {
     /* profiles (rules/profiles.c) */
     s4s_profile_mode profile;        /* --profile=us-core|none */
     s4s_report_level report_level;   /* --report-level */
+    const char *packages[S4S_MAX_PACKAGES]; /* --package=FILE.tgz, in order (not owned) */
+    unsigned    npackages;
 } s4s_opts;
 
 void s4s_opts_default(s4s_opts *o);

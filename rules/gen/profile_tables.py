@@ -9,8 +9,8 @@ the pattern its `category` requires: how --profile=us-core picks an
 Observation or DiagnosticReport profile by content) and its elements in
 snapshot order.  An element is kept when it (or a descendant) says more than
 base R4 does: min above the base min, max below the base max, fixed or
-pattern value, slicing or slice, an extension profile, a required binding
-other than the base element's, or a constraint whose key base R4 lacks.
+pattern value, slicing or slice, an extension profile, a required or
+extensible binding other than the base element's, or a constraint whose key base R4 lacks.
 Base cardinalities and bindings are the structure family's business.
 
 Slices carry `match`: a JSON pattern built from the discriminators (value
@@ -19,20 +19,29 @@ the extension's profile URL), or "@type:T" for a type discriminator on a
 choice element; NULL when a discriminator cannot be resolved here (type on
 non-choice, profile, exists): that slicing is not evaluated.
 
-Value sets: every required binding's set is listed; it has an expansion
+Value sets: every required or extensible binding's set is listed; it has an expansion
 when its compose is extensional (concept lists, or whole code systems whose
 complete content is in the package or in the R4 definitions), else none
 ("not evaluated" at run time).
 
-The FHIR R4 vital-signs profiles (bodyweight, ...) are not among the
-sources; the US Core profiles built on them (pulse oximetry, pediatric)
-carry their full snapshots, so they are checked as published.
+The FHIR R4 vital-signs profiles (vitalsigns, bp, bodyweight, ...) are not
+among the sources (profiles-others.json is absent).  They are built here
+from VITAL_SIGNS (facts of the FHIR R4 "Vital Signs" page) over the snapshot
+of US Core's pediatric-bmi-for-age, which is derived from
+http://hl7.org/fhir/StructureDefinition/vitalsigns (4.0.1) and carries its
+elements and constraints vs-1..vs-3: each profile gets its LOINC code as the
+Observation.code pattern and its units as a fixed valueQuantity.code or a
+required binding to the R4 unit value set; bp gets its two component
+slices.  The generic `vitalsigns` profile has no code of its own, so it is
+checked only when meta.profile names it (named_only).
 
 Whether every constraint compiles is checked by tests/unit/test_profiles.c.
 Output is deterministic.  Run from the repository root.
 """
+import copy
 import gzip
 import json
+import re
 import os
 import sys
 import tarfile
@@ -44,9 +53,9 @@ R4 = os.path.join(SHARED, 'fhir-r4')
 OUT_C = os.path.join(ROOT, 'rules', 'tables', 'profiles_uscore.c')
 OUT_H = os.path.join(ROOT, 'rules', 'tables', 'profiles_uscore.h')
 VERSION = '3.1.1'
-# FHIRPath functions rules/fhirpath.h does not provide: constraints calling
-# them are left out (listed in the generated header), not failed at run time
-NOT_IN_ENGINE = ('memberOf',)
+# memberOf('URL') in a constraint: the set is listed with the bindings' so
+# the FHIRPath engine can ask rules/profiles.c for its expansion
+MEMBER_OF = re.compile(r"memberOf\('([^']+)'\)")
 
 
 def load_gz(name):
@@ -174,21 +183,101 @@ def expand(url, vss, css, depth=0):
     return sorted(codes)
 
 
+# FHIR R4 4.0.1 "Vital Signs" (http://hl7.org/fhir/R4/observation-vitalsigns.html,
+# CC0): profile id -> (LOINC code, UCUM unit fixed, or the required unit
+# value set).  Component profile bp: systolic 8480-6 and diastolic 8462-4,
+# each mm[Hg].
+R4_SD = 'http://hl7.org/fhir/StructureDefinition/'
+VITAL_SIGNS = {
+    'vitalsigns': (None, None, 'http://hl7.org/fhir/ValueSet/ucum-vitals-common'),
+    'resprate':   ('9279-1', '/min', None),
+    'heartrate':  ('8867-4', '/min', None),
+    'oxygensat':  ('2708-6', '%', None),
+    'bodytemp':   ('8310-5', None, 'http://hl7.org/fhir/ValueSet/ucum-bodytemp'),
+    'bodyheight': ('8302-2', None, 'http://hl7.org/fhir/ValueSet/ucum-bodylength'),
+    'headcircum': ('9843-4', None, 'http://hl7.org/fhir/ValueSet/ucum-bodylength'),
+    'bodyweight': ('29463-7', None, 'http://hl7.org/fhir/ValueSet/ucum-bodyweight'),
+    'bmi':        ('39156-5', 'kg/m2', None),
+    'bp':         ('85354-9', None, None),
+}
+BP_COMPONENTS = (('SystolicBP', '8480-6'), ('DiastolicBP', '8462-4'))
+VS_TEMPLATE = 'http://hl7.org/fhir/us/core/StructureDefinition/pediatric-bmi-for-age'
+
+
+def loinc(code):
+    return {'coding': [{'system': 'http://loinc.org', 'code': code}]}
+
+
+def vital_signs(template):
+    """The R4 vital-signs StructureDefinitions, built over the template."""
+    out = []
+    for vid, (code, unit, units_vs) in sorted(VITAL_SIGNS.items()):
+        sd = copy.deepcopy(template)
+        sd.update({'id': vid, 'url': R4_SD + vid, 'version': '4.0.1', 'named_only': code is None})
+        els = []
+        for e in sd['snapshot']['element']:
+            e = dict(e)
+            if e['id'] == 'Observation.code':
+                e.pop('patternCodeableConcept', None)
+                if code:
+                    e['patternCodeableConcept'] = loinc(code)
+            elif e['id'] == 'Observation.value[x]:valueQuantity.code':
+                e.pop('fixedCode', None)
+                if unit:
+                    e['fixedCode'] = unit
+                elif units_vs:
+                    e['binding'] = {'strength': 'required', 'valueSet': units_vs}
+            elif e['id'] == 'Observation.component' and vid == 'bp':
+                e['slicing'] = {'discriminator': [{'type': 'pattern', 'path': 'code'}], 'rules': 'open'}
+                e['min'] = 2
+            els.append(e)
+            if e['id'] == 'Observation.component.referenceRange' and vid == 'bp':
+                els.extend(bp_slices())
+        sd['snapshot']['element'] = els
+        out.append(sd)
+    return out
+
+
+def bp_slices():
+    base = 'Observation.component'
+    out = []
+    for name, code in BP_COMPONENTS:
+        sid = base + ':' + name
+
+        def el(sub, path, lo, hi, **kw):
+            e = {'id': sid + sub, 'path': base + path, 'min': lo, 'max': hi,
+                 'base': {'path': base + path, 'min': 0, 'max': '*' if not path else '1'}}
+            e.update(kw)
+            return e
+        out += [el('', '', 1, '1', sliceName=name),
+                el('.code', '.code', 1, '1', patternCodeableConcept=loinc(code)),
+                el('.value[x]', '.value[x]', 0, '1', type=[{'code': 'Quantity'}]),
+                el('.value[x].value', '.value[x].value', 1, '1'),
+                el('.value[x].unit', '.value[x].unit', 1, '1'),
+                el('.value[x].system', '.value[x].system', 1, '1', fixedUri='http://unitsofmeasure.org'),
+                el('.value[x].code', '.value[x].code', 1, '1', fixedCode='mm[Hg]')]
+    return out
+
+
 class Gen:
     def __init__(self):
         self.sds, self.pvs, self.pcs = load_package()
+        self.sds += vital_signs(next(sd for sd in self.sds if sd['url'] == VS_TEMPLATE))
         self.base_keys, self.base_binds, r4cs, r4vs = base_r4()
         self.css = dict(r4cs)
         self.css.update(self.pcs)
         self.vss = dict(r4vs)
         self.vss.update(self.pvs)
         self.by_url = {sd['url']: sd for sd in self.sds}
+        # base R4's own required and extensible bindings, for packages loaded
+        # at run time (rules/package.c keeps only bindings that differ)
+        self.r4_bindings = sorted('%s|%s|%s' % (p, st, vs) for p, (st, vs) in self.base_binds.items()
+                                  if st in ('required', 'extensible'))
         self.vs_index = {}
         self.elems = []     # dict rows, all profiles
         self.kids = []      # uint16 pool: kid and slice lists
         self.cons = []      # (elem index, key, severity, human, expr)
         self.profiles = []
-        self.left_out = []  # constraints the engine cannot run
 
     def vs_id(self, url):
         if url not in self.vs_index:
@@ -299,11 +388,14 @@ class Gen:
             row['type_profile'] = prof
             b = e.get('binding')
             row['vs'] = -1
-            if b and b.get('strength') == 'required' and b.get('valueSet'):
+            row['ext'] = 0
+            if b and b.get('strength') in ('required', 'extensible') and b.get('valueSet'):
                 vs = b['valueSet'].split('|')[0]
                 bpath = e.get('base', {}).get('path', e['path'])
-                if self.base_binds.get(bpath) != ('required', vs):
+                if self.base_binds.get(bpath) != (b['strength'], vs):
                     row['vs'] = self.vs_id(vs)
+                    row['ext'] = (1 if b['strength'] == 'extensible' else 0) | \
+                        (2 if [t['code'] for t in e.get('type', [])] == ['string'] else 0)
             row['slicing'] = 0
             if e.get('slicing'):
                 row['slicing'] = {'open': 1, 'closed': 2, 'openAtEnd': 1}[e['slicing'].get('rules', 'open')]
@@ -311,9 +403,8 @@ class Gen:
             for c in e.get('constraint', []):
                 if c['key'] in self.base_keys:
                     continue
-                if any('.' + f + '(' in c['expression'] for f in NOT_IN_ENGINE):
-                    self.left_out.append('%s %s (%s)' % (sd['id'], c['key'], eid))
-                    continue
+                for u in MEMBER_OF.findall(c['expression']):
+                    self.vs_id(u.split('|')[0])
                 row['cons'].append(c)
             own = (row['min'] or row['max'] != 0xFFFFFFFF or fx is not None or pt is not None or prof
                    or row['vs'] >= 0 or row['cons'] or is_slice)
@@ -372,8 +463,8 @@ class Gen:
                 sel, prio = compact(p), pr
                 break
         self.profiles.append({'url': sd['url'], 'id': sd['id'], 'type': sd['type'], 'first': first,
-                              'n': len(kept), 'selector': sel, 'prio': prio,
-                              'extension': sd['type'] == 'Extension'})
+                              'n': len(kept), 'selector': sel, 'prio': prio, 'version': sd.get('version'),
+                              'extension': sd['type'] == 'Extension', 'named_only': sd.get('named_only', False)})
 
     def code_selector(self, e):
         """A code bound (required or extensible) to a one-code value set
@@ -429,8 +520,8 @@ class Gen:
               ' *         ../shared/sources/fhir-r4/{profiles-resources,profiles-types,valuesets,v3-codesystems,v2-tables}.json.gz (FHIR R4 4.0.1 definitions, CC0).'
         h = '''/*
  * profiles_uscore.h - generated: the US Core %s profiles and extensions
- * (snapshot elements that constrain base R4, slices, required bindings
- * with their expansions, constraints), for rules/profiles.c.
+ * and the FHIR R4 vital-signs profiles (snapshot elements that constrain base R4, slices, required and
+ * extensible bindings with their expansions, constraints), for rules/profiles.c.
  *
  * Generated by rules/gen/profile_tables.py (`make tables`); do not edit.
  * %s
@@ -440,8 +531,6 @@ class Gen:
  * (kids/slices via s4s_prof_kids); max 0xFFFFFFFF is "*"; an element whose
  * min/max repeat base R4 has min 0, max "*".  A value set with n < 0 has no
  * expansion here; codes of one set are "system|code", sorted.
- * Constraints left out (they call a function the FHIRPath engine lacks):
- *   %s
  * Ownership: static const data.
  */
 #ifndef S4S_PROFILES_USCORE_H
@@ -456,13 +545,17 @@ class Gen:
 #define S4S_PROF_ANY 0xFFFFFFFFu
 
 enum { S4S_SLICING_NONE, S4S_SLICING_OPEN, S4S_SLICING_CLOSED };
+/* a string's value is free text (Address.state): never echoed */
+enum { S4S_BIND_EXTENSIBLE = 1, S4S_BIND_STRING = 2 };
 
 typedef struct s4s_prof {
     const char *url, *id, *type;
+    const char *version;   /* a "|version" in meta.profile must equal it; NULL: any */
     const char *selector;  /* JSON pattern its code (prio 2) or category (1) requires; NULL */
     uint16_t    first, n;  /* its elements */
     uint8_t     prio;
     uint8_t     extension; /* an extension definition */
+    uint8_t     named_only; /* checked only when meta.profile names it */
 } s4s_prof;
 
 typedef struct s4s_prof_elem {
@@ -475,8 +568,9 @@ typedef struct s4s_prof_elem {
     uint32_t    min, max;
     int32_t     parent, slice_of;
     uint16_t    kids, nkids, slices, nslices; /* into s4s_prof_kids */
-    int16_t     vs;           /* required binding: index into s4s_prof_vs, or -1 */
+    int16_t     vs;           /* binding: index into s4s_prof_vs, or -1 */
     uint8_t     slicing;      /* S4S_SLICING_* */
+    uint8_t     vs_flags;     /* S4S_BIND_*: extensible (else required); on a string */
 } s4s_prof_elem;
 
 typedef struct s4s_prof_con {
@@ -497,23 +591,28 @@ extern const uint16_t s4s_prof_kids[];
 extern const s4s_prof_con s4s_prof_cons[];
 extern const s4s_prof_vs s4s_prof_vss[];
 extern const char *const s4s_prof_codes[];
+/* base R4's required and extensible bindings, "path|strength|valueSet",
+ * sorted (strcmp): a package's binding equal to its base is not kept */
+extern const char *const s4s_prof_r4_bindings[];
+#define S4S_PROF_N_R4_BINDINGS %du
 
 #endif
-''' % (VERSION, src, ', '.join(self.left_out) or 'none', VERSION, len(self.profiles), len(self.elems), len(self.cons), len(vs_rows))
+''' % (VERSION, src, VERSION, len(self.profiles), len(self.elems), len(self.cons), len(vs_rows),
+           len(self.r4_bindings))
         out = ['/*\n * profiles_uscore.c - generated tables; see profiles_uscore.h.\n *\n'
                ' * Generated by rules/gen/profile_tables.py (`make tables`); do not edit.\n'
                ' * %s\n */\n#include <stddef.h>\n#include "profiles_uscore.h"\n' % src]
         out.append('\nconst s4s_prof s4s_profs[%d] = {\n' % len(self.profiles))
         for p in self.profiles:
-            out.append('    {%s, %s, %s, %s, %d, %d, %d, %d},\n' % (
-                cstr(p['url']), cstr(p['id']), cstr(p['type']), cstr(p['selector']),
-                p['first'], p['n'], p['prio'], 1 if p['extension'] else 0))
+            out.append('    {%s, %s, %s, %s, %s, %d, %d, %d, %d, %d},\n' % (
+                cstr(p['url']), cstr(p['id']), cstr(p['type']), cstr(p['version']), cstr(p['selector']),
+                p['first'], p['n'], p['prio'], 1 if p['extension'] else 0, 1 if p['named_only'] else 0))
         out.append('};\n\nconst s4s_prof_elem s4s_prof_elems[%d] = {\n' % len(self.elems))
         for r in self.elems:
-            out.append('    {%s, %s, %s, %s, %s, %s, %du, %du, %d, %d, %d, %d, %d, %d, %d, %d},\n' % (
+            out.append('    {%s, %s, %s, %s, %s, %s, %du, %du, %d, %d, %d, %d, %d, %d, %d, %d, %d},\n' % (
                 cstr(r['id']), cstr(r['name']), cstr(r['fixed']), cstr(r['pattern']), cstr(r['match']),
                 cstr(r['type_profile']), r['min'], r['max'], r['parent'], r['slice_of'],
-                r['kids'][0], r['kids'][1], r['slices'][0], r['slices'][1], r['vs'], r['slicing']))
+                r['kids'][0], r['kids'][1], r['slices'][0], r['slices'][1], r['vs'], r['slicing'], r['ext']))
         out.append('};\n\nconst uint16_t s4s_prof_kids[%d] = {' % max(1, len(self.kids)))
         for i, k in enumerate(self.kids):
             out.append(('\n    ' if i % 16 == 0 else ' ') + '%d,' % k)
@@ -524,6 +623,9 @@ extern const char *const s4s_prof_codes[];
         out.append('};\n\nconst s4s_prof_vs s4s_prof_vss[%d] = {\n' % len(vs_rows))
         for url, f, n in vs_rows:
             out.append('    {%s, %d, %d},\n' % (cstr(url), f, n))
+        out.append('};\n\nconst char *const s4s_prof_r4_bindings[%d] = {\n' % len(self.r4_bindings))
+        for b in self.r4_bindings:
+            out.append('    %s,\n' % cstr(b))
         out.append('};\n\nconst char *const s4s_prof_codes[%d] = {\n' % max(1, len(codes)))
         for c in codes:
             out.append('    %s,\n' % cstr(c))
