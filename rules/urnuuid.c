@@ -308,9 +308,8 @@ static void urnuuid_apply(s4s_rctx *rc, void *state)
     unsigned done = 0, unresolved = 0;
     walk(rc, st->map, rc->root, &done, &unresolved);
     if (rc->opts->report_level != S4S_LEVEL_ALL)
-        s4s_repair_tally(rc, "urn-uuid-reference", done,
-                         "%u urn:uuid references rewritten to the Type/id of the entries they name",
-                         done);
+        s4s_repair_tally(rc, "urn-uuid-reference", done, "%s", /* the count is the record's */
+                         "urn:uuid references rewritten to the Type/id of the entries they name");
     st->rewritten += done;
     st->unresolved += unresolved;
     if (!rc->full_url)
