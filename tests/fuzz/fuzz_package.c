@@ -10,6 +10,7 @@
  *    inside the set; fixed, pattern and match strings are JSON (or
  *    "@type:T"); each value set's codes are sorted and distinct.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
