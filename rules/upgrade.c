@@ -417,12 +417,13 @@ static bool is_coding(const s4s_node *n)
            (s4s_get(n, "code") || s4s_get(n, "system"));
 }
 
-static bool has_coding(const s4s_node *m)
+/* the value, or for an array any item, passes test */
+static bool any_value(const s4s_node *m, bool (*test)(const s4s_node *))
 {
     if (m->type != S4S_J_ARRAY)
-        return is_coding(m);
+        return test(m);
     S4S_EACH(c, m)
-        if (is_coding(c))
+        if (test(c))
             return true;
     return false;
 }
@@ -684,15 +685,8 @@ static bool row_matches(const s4s_up_row *r, const s4s_node *m)
         if (!strcmp(r->arg, "dose-and-rate")) return false; /* shapes R4 shares */
         if (!strcmp(r->arg, "performer-actor")) return m->type == S4S_J_OBJECT;
         if (!strcmp(r->arg, "encounter-class")) return s4s_is_str(m);
-        if (!strcmp(r->arg, "coding-cc")) return has_coding(m);
-        if (!strcmp(r->arg, "money")) {
-            if (m->type != S4S_J_ARRAY)
-                return is_old_money(m);
-            S4S_EACH(v, m)
-                if (is_old_money(v))
-                    return true;
-            return false;
-        }
+        if (!strcmp(r->arg, "coding-cc")) return any_value(m, is_coding);
+        if (!strcmp(r->arg, "money")) return any_value(m, is_old_money);
         if (!strcmp(r->arg, "text-cc")) return s4s_is_str(m);
         if (!strcmp(r->arg, "requester-agent")) return m->type == S4S_J_OBJECT && s4s_get(m, "agent");
         if (!strcmp(r->arg, "eob-insurance") || !strcmp(r->arg, "cc-code"))
