@@ -12,6 +12,7 @@
  */
 #include "rawcap.h"
 #include "base/alloc.h"
+#include "base/text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,7 @@ void s4s_rawcap_chunk(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_
 static uint64_t count_nl(const unsigned char *p, const unsigned char *e)
 {
     uint64_t n = 0;
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const uint64_t ones = S4S_W_ONES, highs = S4S_W_HIGHS;
     while (e - p >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);

@@ -7,6 +7,7 @@
  * bounded by --max-depth (assemble refuses deeper trees).
  */
 #include "writer.h"
+#include "base/text.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -73,17 +74,6 @@ bool s4s_compact(s4s_buf *b, const char *p, size_t n, s4s_compact_state *st)
     return s4s_buf_put(b, p + run, n - run);
 }
 
-/* Word-at-a-time tests on 8 bytes: a byte below 0x21 (space, control),
- * or a byte equal to c.  Bytes >= 0x80 (UTF-8) never match. */
-#define ONES  0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-static inline uint64_t below_21(uint64_t w) { return (w - ONES * 0x21) & ~w & HIGHS; }
-static inline uint64_t has_byte(uint64_t w, unsigned char c)
-{
-    uint64_t x = w ^ (ONES * c);
-    return (x - ONES) & ~x & HIGHS;
-}
-
 /* Whether the escape at p[0] ('\\') is spelled as s4s_buf_json_str spells
  * it: the short forms, or \u00xx (lower-case hex) for another control byte. */
 static bool canonical_escape(const char *p, size_t left)
@@ -116,8 +106,8 @@ bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
         uint64_t w;
         if (i + 8 <= n) {
             memcpy(&w, p + i, 8);
-            uint64_t hit = in_str ? has_byte(w, '"') | has_byte(w, '\\')
-                                  : has_byte(w, '"') | below_21(w);
+            uint64_t hit = in_str ? s4s_w_eq(w, '"') | s4s_w_eq(w, '\\')
+                                  : s4s_w_eq(w, '"') | s4s_w_below(w, 0x21);
             if (!hit) {
                 i += 8;
                 continue;

@@ -6,6 +6,7 @@
  */
 #include "buf.h"
 #include "alloc.h"
+#include "text.h"
 
 #include <stdlib.h>
 #include <stdint.h>
@@ -78,12 +79,10 @@ bool s4s_buf_json_str(s4s_buf *b, const char *s, size_t n)
     size_t run = 0, i = 0;
     /* skip 8 clean bytes at a time: no control char, quote or backslash
      * (exact existence tests; most strings have none at all) */
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
-        if (((w - ones * 0x20) & ~w & highs) | ((q - ones) & ~q & highs) | ((bs - ones) & ~bs & highs))
+        if (s4s_w_below(w, 0x20) | s4s_w_eq(w, '"') | s4s_w_eq(w, '\\'))
             break;
     }
     for (; i < n; i++) {

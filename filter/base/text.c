@@ -24,8 +24,7 @@ bool s4s_text_utf8_ok(const char *s, size_t n)
         if (e - p >= 8) {
             uint64_t w;
             memcpy(&w, p, 8);
-            if (!(w & 0x8080808080808080ull) &&
-                !((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) {
+            if (!(w & S4S_W_HIGHS) && !s4s_w_eq(w, 0)) {
                 p += 8;
                 continue;
             }

@@ -14,6 +14,21 @@
 #include "buf.h"
 #include "rc.h"
 
+/* Word-at-a-time byte tests on 8 bytes (read with memcpy): non-zero when
+ * some byte is below n (n <= 0x80) or equal to c.  Bytes >= 0x80 never
+ * match s4s_w_below.  Exact as a yes/no answer; on a little-endian machine
+ * the lowest set bit marks the first match (later bits may be false). */
+#define S4S_W_ONES  0x0101010101010101ull
+#define S4S_W_HIGHS 0x8080808080808080ull
+static inline uint64_t s4s_w_below(uint64_t w, unsigned char n)
+{
+    return (w - S4S_W_ONES * n) & ~w & S4S_W_HIGHS;
+}
+static inline uint64_t s4s_w_eq(uint64_t w, unsigned char c)
+{
+    return s4s_w_below(w ^ (S4S_W_ONES * c), 1);
+}
+
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) and no NUL. */
 bool s4s_text_utf8_ok(const char *s, size_t n);
 /* raw JSON text holds a \uD800-\uDBFF escape not followed by a low
