@@ -53,29 +53,25 @@ def includes(vs):
 
 def main():
     sets, seen = {}, set()
+
+    def take(r):  # the first definition of a URL wins (R4 before THO)
+        if r.get('resourceType') != 'ValueSet' or r['url'] in seen:
+            return
+        seen.add(r['url'])
+        inc = includes(r)
+        if inc is not None:
+            sets[r['url']] = inc
+
     for name in R4:
         with gzip.open(os.path.join(SHARED, 'fhir-r4', name)) as f:
             bundle = json.load(f)
         for e in bundle.get('entry', []):
-            r = e.get('resource', {})
-            if r.get('resourceType') != 'ValueSet' or r['url'] in seen:
-                continue
-            seen.add(r['url'])
-            inc = includes(r)
-            if inc is not None:
-                sets[r['url']] = inc
+            take(e.get('resource', {}))
     n_r4 = len(sets)
     with tarfile.open(os.path.join(SHARED, 'tho', THO)) as t:
         for m in sorted(t.getmembers(), key=lambda m: m.name):
-            if '/ValueSet-' not in m.name or not m.name.endswith('.json'):
-                continue
-            r = json.load(t.extractfile(m))
-            if r.get('resourceType') != 'ValueSet' or r['url'] in seen:
-                continue
-            seen.add(r['url'])
-            inc = includes(r)
-            if inc is not None:
-                sets[r['url']] = inc
+            if '/ValueSet-' in m.name and m.name.endswith('.json'):
+                take(json.load(t.extractfile(m)))
     urls = sorted(sets)
     incs, codes = [], []
     rows = []
