@@ -13,9 +13,9 @@
  * pool is a capped s4s_buf.  When the table or the pool is full, this
  * Bundle's later entries go to the spill (refspill.c, on disk) and the
  * table takes no more until the next Bundle, so a key is in one place only.
- * Runs under --no-validate too (it is the one
- * rewrite the passthrough does).  A rewrite is routine: below
- * --report-level=all a resource's rewrites are one tally repair.
+ * Runs under --no-validate too (it is the one rewrite the passthrough
+ * does).  A rewrite is routine: below --report-level=all a resource's
+ * rewrites are one tally repair.
  */
 #include "urnuuid.h"
 #include "refspill.h"
