@@ -49,6 +49,7 @@ typedef struct s4s_res {
                                   Bundle): it must not be handed over */
     bool           outcome;    /* its Bundle entry has search.mode "outcome" (a
                                   server's OperationOutcome, not data) */
+    void          *job;        /* the pipeline's, while the resource is on its way */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);

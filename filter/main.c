@@ -85,6 +85,8 @@ static const char usage_text[] =
 "      --max-refs=N           Bundle entries whose fullUrl is held in memory (default 2M;\n"
 "                             K/M suffixes); later ones go to a temporary file\n"
 "      --read-size=N          bytes per read() (default 256K; tests use tiny sizes)\n"
+"      --threads=N            rule workers, 1 to 64 (default: the online CPUs); every\n"
+"                             output is byte for byte the same for any N\n"
 "Other:\n"
 "  -q, --quiet                no progress line and no summary on a terminal\n"
 "      --summary              counts and the most frequent issues on stderr at the end\n"
@@ -153,7 +155,7 @@ static double now(void)
 enum {
     O_REJECT = 256, O_REPORT, O_STATS, O_COVERAGE, O_ON_INVALID, O_NO_VALIDATE, O_ENCODING,
     O_NFC, O_TERM, O_NO_TERM, O_STRICT, O_REPLACE, O_DISPLAY, O_VITALS, O_MAX_DEPTH,
-    O_MAX_BYTES, O_READ_SIZE, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV,
+    O_MAX_BYTES, O_READ_SIZE, O_THREADS, O_VERSION, O_SUMMARY, O_HTML, O_RANGES, O_INV, O_NO_INV,
     O_OUT_FMT, O_SPLIT, O_SPLIT_GZ, O_REPORT_FMT, O_REJECT_FMT, O_FAIL_ON,
     O_NO_UPGRADE, O_FROM,
     O_PROFILE, O_REPORT_LEVEL, O_MAX_REFS, O_PACKAGE
@@ -194,6 +196,7 @@ static const struct option long_opts[] = {
     {"max-resource-bytes", required_argument, NULL, O_MAX_BYTES},
     {"max-refs", required_argument, NULL, O_MAX_REFS},
     {"read-size", required_argument, NULL, O_READ_SIZE},
+    {"threads", required_argument, NULL, O_THREADS},
     {"quiet", no_argument, NULL, 'q'},
     {"summary", no_argument, NULL, O_SUMMARY},
     {"help", no_argument, NULL, 'h'},
@@ -306,6 +309,13 @@ static int parse_args(int argc, char **argv, cli *c)
             if (!parse_size(optarg, &c->o.max_refs) || !c->o.max_refs || c->o.max_refs > ((size_t)1 << 28))
                 return usage_error("--max-refs needs a count from 1 to 256M, not '%s'", optarg);
             break;
+        case O_THREADS: {
+            size_t v;
+            if (!parse_size(optarg, &v) || !v || v > 64)
+                return usage_error("--threads needs a number from 1 to 64, not '%s'", optarg);
+            c->o.threads = (unsigned)v;
+            break;
+        }
         case O_READ_SIZE:
             if (!parse_size(optarg, &c->read_size) || c->read_size > ((size_t)64 << 20))
                 return usage_error("--read-size needs a size up to 64M, not '%s'", optarg);

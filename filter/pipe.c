@@ -17,10 +17,17 @@
  *    the stream only hands them the context (Bundle number, fullUrl).
  *  - Rules see only resources whose tree is complete and valid UTF-8.
  *  - Threads: s4s_pipe_feed() is synchronous; s4s_pipe_feed_fd() reads on a
- *    reader thread and processes on the stage thread.  process() runs on
- *    exactly one thread at a time (the stage, or this one after a drain),
- *    so the output buffers, stats and rule states need no locks; the
- *    progress display reads only the live_* atomics.
+ *    reader thread, parses here and hands each resource to the stage's
+ *    workers (--threads).  A resource goes through three steps: prepare()
+ *    here, in input order (the BEFORE families: upgrade, urn:uuid map);
+ *    work() on any worker, in parallel (the ANY families, each worker with
+ *    its own rule states and terminology handle; the output line); commit()
+ *    in input order, one at a time (the AFTER families, then out or reject,
+ *    report, stats).  Only commit touches the output buffers, stats, the
+ *    "once" keys and p->err, so they need no locks; worker states are merged
+ *    into worker 0's when the stage has stopped (merge_states), so every
+ *    output is the same for any number of workers.  The progress display
+ *    reads only the live_* atomics.
  */
 #include "s4s.h"
 #include "base/alloc.h"
@@ -48,8 +55,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FLUSH_AT (1u << 20)
+#define ONCE_KEYS 4096
 #define HARD_DEPTH_MIN 1024
 
 /* An output stream and what it has been given, for the message when a
@@ -66,8 +75,12 @@ struct s4s_pipe {
     s4s_input      *in;
     s4s_asm        *as;
     s4s_sax        *sax;
-    s4s_term       *term;
-    void          **rule_state;
+    unsigned        nw;          /* workers with rule states of their own */
+    s4s_term      **terms;       /* [nw]: one terminology handle per worker, or NULLs */
+    void          **rule_state;  /* [nw][s4s_n_rules]; BEFORE/AFTER families use row 0 */
+    bool            merged;      /* rows 1.. are added into row 0 */
+    s4s_buf        *line;        /* [nw]: a worker's output line before it moves to the arena */
+    s4s_counter     once;        /* keys of the "once" issues said so far (commit) */
     s4s_stats       st;
     s4s_buf         out, rej;
     s4s_jw          rep;         /* report lines, buffered like out and rej */
@@ -154,13 +167,30 @@ static void spill(void *u, const char *p, size_t n)
         pp->rc = rc;
 }
 
-static void run_rules(s4s_pipe *p, s4s_rctx *rc)
+/* A resource's way through the stage, in its arena. */
+typedef struct job {
+    s4s_rctx rc;
+    bool     outcome;   /* a server's OperationOutcome: no rule runs */
+    bool     has_line;  /* work() wrote the output line */
+    char    *line;      /* the cleaned resource and its newline */
+    size_t   len;
+} job;
+
+static void **state_of(s4s_pipe *p, unsigned w, unsigned i)
 {
+    return &p->rule_state[(size_t)w * s4s_n_rules + i];
+}
+
+/* The families of one order, with worker w's states (BEFORE and AFTER ones
+ * have only worker 0's, and no terminology handle). */
+static void run_rules(s4s_pipe *p, s4s_rctx *rc, unsigned w, s4s_rule_order order)
+{
+    rc->term = order == S4S_RULE_ANY ? p->terms[w] : NULL;
     for (unsigned i = 0; i < s4s_n_rules; i++) {
-        if (!s4s_rule_enabled(i, p->o))
+        if (s4s_rules[i]->order != order || !s4s_rule_enabled(i, p->o))
             continue;
         rc->rule = s4s_rules[i]->name;
-        s4s_rules[i]->apply(rc, p->rule_state[i]);
+        s4s_rules[i]->apply(rc, *state_of(p, order == S4S_RULE_ANY ? w : 0, i));
     }
 }
 
@@ -168,33 +198,6 @@ static s4s_rc stopped_by_callback(s4s_pipe *p, s4s_rc rc)
 {
     if (!p->err[0])
         snprintf(p->err, sizeof p->err, "stopped by a callback: %s", s4s_rc_str(rc));
-    return rc;
-}
-
-/* A cleaned resource in the chosen output format, to out or its type's file. */
-static s4s_rc put_resource(s4s_pipe *p, const s4s_node *root, const s4s_buf *raw,
-                           const char *type, const char *id)
-{
-    size_t at = p->out.len;
-    if (p->io.out_format == S4S_OUT_PGCOPY) {
-        s4s_pgcopy_row(&p->out, &p->scratch, root, type, id);
-    } else if (raw && s4s_write_compact(&p->out, raw->p, raw->len)) {
-        s4s_buf_putc(&p->out, '\n');
-    } else {
-        s4s_write_node(&p->out, root);
-        s4s_buf_putc(&p->out, '\n');
-    }
-    if (p->io.cb && p->io.cb->resource) {
-        s4s_rc rc = p->io.cb->resource(p->io.cb->u, p->out.p + at, p->out.len - at - 1, type, id);
-        if (rc)
-            return stopped_by_callback(p, rc);
-    }
-    if (!p->split)
-        return flush_buf(p, &p->out, &p->out_s, false);
-    s4s_rc rc = s4s_split_put(p->split, type, p->out.p, p->out.len);
-    s4s_buf_clear(&p->out);
-    if (rc && !p->err[0])
-        snprintf(p->err, sizeof p->err, "%s", s4s_split_errmsg(p->split));
     return rc;
 }
 
@@ -265,7 +268,7 @@ static void late_issues(s4s_rctx *rc, const s4s_late_res *who)
 static s4s_rc bundle_end(s4s_pipe *p, s4s_res *r)
 {
     s4s_rctx rc = {
-        .arena = r->arena, .off = r->off, .line = r->line, .opts = p->o, .term = p->term,
+        .arena = r->arena, .off = r->off, .line = r->line, .opts = p->o,
         .bundle = r->bundle, .bundle_type = r->bundle_type, .late = late_issues, .late_u = p,
     };
     p->late_rc = S4S_OK;
@@ -273,7 +276,7 @@ static s4s_rc bundle_end(s4s_pipe *p, s4s_res *r)
         if (!s4s_rule_enabled(i, p->o))
             continue;
         rc.rule = s4s_rules[i]->name;
-        s4s_rule_bundle_end(i, &rc, p->rule_state[i]);
+        s4s_rule_bundle_end(i, &rc, *state_of(p, 0, i));
     }
     return p->late_rc;
 }
@@ -311,44 +314,146 @@ static s4s_rc server_outcome(s4s_pipe *p, s4s_res *r, s4s_rctx *rc)
     return out_rc;
 }
 
-/* Rules, then out or reject, report, stats: on the stage thread when it
- * runs, else inline.  Touches only what no other thread touches meanwhile
- * (p->out, p->rej, p->rep, p->st, rule states). */
-static s4s_rc process(void *u, s4s_res *r)
+/* Step 1, on the parse thread in input order: the resource's context, and
+ * the families that need the resources before it. */
+static void prepare(s4s_pipe *p, s4s_res *r)
 {
-    s4s_pipe *p = u;
+    r->job = NULL;
     if (r->bundle_end)
-        return bundle_end(p, r);
-    s4s_rctx rc = {
+        return;
+    job *j = s4s_arena_zalloc(r->arena, sizeof *j);
+    r->job = j;
+    s4s_rctx *rc = &j->rc;
+    *rc = (s4s_rctx){
         .arena = r->arena, .root = r->root, .off = r->off, .line = r->line, .opts = p->o,
-        .term = p->term, .bundle = r->bundle, .full_url = r->full_url,
-        .bundle_type = r->bundle_type,
+        .bundle = r->bundle, .full_url = r->full_url, .bundle_type = r->bundle_type,
     };
     if (r->root) {
-        rc.type = s4s_get_str(r->root, "resourceType");
-        rc.id = s4s_get_str(r->root, "id");
-        if (r->outcome && rc.type && !strcmp(rc.type, "OperationOutcome"))
-            return server_outcome(p, r, &rc);
-        run_rules(p, &rc);
+        rc->type = s4s_get_str(r->root, "resourceType");
+        rc->id = s4s_get_str(r->root, "id");
+        if (r->outcome && rc->type && !strcmp(rc->type, "OperationOutcome")) {
+            j->outcome = true;
+            return;
+        }
+        run_rules(p, rc, 0, S4S_RULE_BEFORE);
     } else {
-        rc.rule = "input";
-        s4s_issue_path(&rc, S4S_SEV_ERROR, r->reason_code ? r->reason_code : "structure",
+        rc->rule = "input";
+        s4s_issue_path(rc, S4S_SEV_ERROR, r->reason_code ? r->reason_code : "structure",
                        "", r->reason_off, "%s (line %llu)", r->reason,
                        (unsigned long long)r->line);
-        rc.issues->path = NULL; /* no element to point at */
-        rc.issues->node = NULL;
+        rc->issues->path = NULL; /* no element to point at */
+        rc->issues->node = NULL;
     }
-    bool has_err = rc.n_by_sev[S4S_SEV_ERROR] + rc.n_by_sev[S4S_SEV_FATAL] > 0;
+}
+
+static bool wants_paths(const s4s_pipe *p, const s4s_rctx *rc)
+{
+    bool has_err = rc->n_by_sev[S4S_SEV_ERROR] + rc->n_by_sev[S4S_SEV_FATAL] > 0;
+    return rc->issues && (p->io.report || p->io.cb || (has_err && p->o->on_invalid == S4S_INVALID_FAIL));
+}
+
+/* Step 2, on worker w, several resources at once: the families that look
+ * at one resource, then its NDJSON line (the AFTER families never change
+ * a resource, they may only quarantine it) and its issues' paths. */
+static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
+{
+    job *j = r->job;
+    if (!j || !r->root || j->outcome)
+        return S4S_OK;
+    s4s_rctx *rc = &j->rc;
+    run_rules(p, rc, w, S4S_RULE_ANY);
+    if (p->io.out_format == S4S_OUT_NDJSON && !s4s_rctx_rejects(rc)) {
+        s4s_buf *b = &p->line[w];
+        s4s_buf_clear(b);
+        /* unchanged (every change is a recorded repair: edit.c): its bytes
+         * as received, compacted, cost less than writing the tree and are
+         * the same bytes (s4s_write_compact) */
+        bool as_received = r->raw && !r->spilled && !rc->n_repairs;
+        if (!as_received || !s4s_write_compact(b, r->raw->p, r->raw->len))
+            s4s_write_node(b, r->root);
+        s4s_buf_putc(b, '\n');
+        j->line = s4s_arena_alloc(r->arena, b->len);
+        memcpy(j->line, b->p, b->len);
+        j->len = b->len;
+        j->has_line = true;
+    }
+    if (wants_paths(p, rc))
+        s4s_issue_paths(rc);
+    return S4S_OK;
+}
+
+static s4s_rc work_guarded(void *u, unsigned w, s4s_res *r)
+{
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb))
+        return S4S_ERR_NOMEM; /* commit names the resource */
+    s4s_rc rc = work(u, w, r);
+    s4s_oom_leave(&f);
+    return rc;
+}
+
+/* s4s_issue_drop_repeats: is this the first resource to say key? */
+static bool first_once(void *u, const char *key)
+{
+    s4s_pipe *p = u;
+    return s4s_counter_add(&p->once, key, strlen(key), 0, 1)->n[0] == 1;
+}
+
+/* A cleaned resource in the chosen output format, to out or its type's file;
+ * line is work()'s, or NULL. */
+static s4s_rc put_resource(s4s_pipe *p, const s4s_res *r, const job *j)
+{
+    const s4s_rctx *rc = &j->rc;
+    size_t at = p->out.len;
+    if (j->has_line) {
+        s4s_buf_put(&p->out, j->line, j->len);
+    } else if (p->io.out_format == S4S_OUT_PGCOPY) {
+        s4s_pgcopy_row(&p->out, &p->scratch, r->root, rc->type, rc->id);
+    } else {
+        s4s_write_node(&p->out, r->root);
+        s4s_buf_putc(&p->out, '\n');
+    }
+    if (p->io.cb && p->io.cb->resource) {
+        s4s_rc cb = p->io.cb->resource(p->io.cb->u, p->out.p + at, p->out.len - at - 1, rc->type, rc->id);
+        if (cb)
+            return stopped_by_callback(p, cb);
+    }
+    if (!p->split)
+        return flush_buf(p, &p->out, &p->out_s, false);
+    s4s_rc sc = s4s_split_put(p->split, rc->type, p->out.p, p->out.len);
+    s4s_buf_clear(&p->out);
+    if (sc && !p->err[0])
+        snprintf(p->err, sizeof p->err, "%s", s4s_split_errmsg(p->split));
+    return sc;
+}
+
+/* Step 3, in input order, one resource at a time: the families that need
+ * the resources before it, then out or reject, report, stats.  The only
+ * step that touches p->out, p->rej, p->rep, p->st and p->err. */
+static s4s_rc commit(s4s_pipe *p, s4s_res *r)
+{
+    if (r->bundle_end)
+        return bundle_end(p, r);
+    job *j = r->job;
+    s4s_rctx *rc = &j->rc;
+    if (j->outcome)
+        return server_outcome(p, r, rc);
+    if (r->root)
+        run_rules(p, rc, 0, S4S_RULE_AFTER);
+    if (rc->issues)
+        s4s_issue_drop_repeats(rc, first_once, p);
+    bool has_err = rc->n_by_sev[S4S_SEV_ERROR] + rc->n_by_sev[S4S_SEV_FATAL] > 0;
     /* under fail the offending resource is quarantined too, so the counts
      * still add up when the run stops */
-    bool reject = !r->root || s4s_rctx_rejects(&rc);
+    bool reject = !r->root || s4s_rctx_rejects(rc);
     if (has_err)
         p->had_errors = true;
 
     s4s_rc out_rc;
     if (reject) {
         if (p->io.reject && p->io.reject_format == S4S_REJECT_ENVELOPE) {
-            s4s_reject_env_res(&p->rej, &p->scratch, &p->spill_b64, p->src_name, r, rc.issues);
+            s4s_reject_env_res(&p->rej, &p->scratch, &p->spill_b64, p->src_name, r, rc->issues);
         } else if (p->io.reject) {
             if (r->spilled) {
                 s4s_buf_putc(&p->rej, '\n');
@@ -362,39 +467,44 @@ static s4s_rc process(void *u, s4s_res *r)
         }
         out_rc = flush_buf(p, &p->rej, &p->rej_s, false);
     } else {
-        /* unchanged (every change is a recorded repair: edit.c): its bytes
-         * as received, compacted, cost less than writing the tree and are
-         * the same bytes (s4s_write_compact) */
-        bool as_received = r->raw && !r->spilled && !rc.n_repairs;
-        out_rc = put_resource(p, r->root, as_received ? r->raw : NULL, rc.type, rc.id);
+        out_rc = put_resource(p, r, j);
     }
-    if (rc.issues && (p->io.report || p->io.cb || (has_err && p->o->on_invalid == S4S_INVALID_FAIL)))
-        s4s_issue_paths(&rc);
-    s4s_rc rep_rc = report_issues(p, rc.type, rc.id, r->off, r->line, reject ? "rejected" : "written",
-                                  rc.issues);
+    if (wants_paths(p, rc)) /* the AFTER families' issues */
+        s4s_issue_paths(rc);
+    s4s_rc rep_rc = report_issues(p, rc->type, rc->id, r->off, r->line, reject ? "rejected" : "written",
+                                  rc->issues);
     if (!out_rc)
         out_rc = rep_rc;
     if (p->io.cb && !out_rc) {
-        out_rc = s4s_cb_resource_done(p->io.cb, p->src_name, r, &rc, reject, &p->scratch);
+        out_rc = s4s_cb_resource_done(p->io.cb, p->src_name, r, rc, reject, &p->scratch);
         if (out_rc)
             stopped_by_callback(p, out_rc);
     }
-    s4s_stats_resource(&p->st, rc.type, reject, rc.issues);
+    s4s_stats_resource(&p->st, rc->type, reject, rc->issues);
     atomic_store_explicit(&p->live_in, p->st.c.resources_in, memory_order_relaxed);
     atomic_store_explicit(&p->live_rejected, p->st.c.resources_rejected, memory_order_relaxed);
     if (out_rc)
         return out_rc;
     if (has_err && p->o->on_invalid == S4S_INVALID_FAIL)
-        return stop_at_error(p, rc.type, rc.id, r->off, rc.issues);
+        return stop_at_error(p, rc->type, rc->id, r->off, rc->issues);
     return S4S_OK;
 }
 
-/* process() with its own recovery point, on whichever thread runs it: out
+static s4s_rc nomem_in_resource(s4s_pipe *p, const s4s_res *r)
+{
+    snprintf(p->err, sizeof p->err, "out of memory at byte %llu, in the resource starting there",
+             (unsigned long long)r->off);
+    return S4S_ERR_NOMEM;
+}
+
+/* commit() with its own recovery point, on whichever thread runs it: out
  * of memory names the resource's offset, drops what it had half-written to
  * the output buffers and stops the run. */
-static s4s_rc process_guarded(void *u, s4s_res *r)
+static s4s_rc commit_guarded(void *u, s4s_res *r, s4s_rc work_rc)
 {
     s4s_pipe *p = u;
+    if (work_rc)
+        return work_rc == S4S_ERR_NOMEM ? nomem_in_resource(p, r) : work_rc;
     size_t out_len = p->out.len, rej_len = p->rej.len;
     s4s_oom_frame f;
     s4s_oom_enter(&f);
@@ -404,13 +514,54 @@ static s4s_rc process_guarded(void *u, s4s_res *r)
         if (p->rej.len > rej_len)
             p->rej.len = rej_len;
         s4s_buf_clear(&p->rep.b);
-        snprintf(p->err, sizeof p->err, "out of memory at byte %llu, in the resource starting there",
-                 (unsigned long long)r->off);
-        return S4S_ERR_NOMEM;
+        return nomem_in_resource(p, r);
     }
-    s4s_rc rc = process(p, r);
+    s4s_rc rc = commit(p, r);
     s4s_oom_leave(&f);
     return rc;
+}
+
+static s4s_rc prepare_guarded(s4s_pipe *p, s4s_res *r)
+{
+    s4s_oom_frame f;
+    s4s_oom_enter(&f);
+    if (setjmp(f.jb)) {
+        if (p->stage) /* a commit may be writing p->err */
+            s4s_stage_drain(p->stage);
+        return nomem_in_resource(p, r);
+    }
+    prepare(p, r);
+    s4s_oom_leave(&f);
+    return S4S_OK;
+}
+
+/* All three steps here, with worker 0's states (no worker is running). */
+static s4s_rc process_inline(s4s_pipe *p, s4s_res *r)
+{
+    s4s_rc rc = prepare_guarded(p, r);
+    if (rc)
+        return rc;
+    return commit_guarded(p, r, work_guarded(p, 0, r));
+}
+
+/* What points outside the arena (sax's capture and messages, assemble's
+ * fullUrl and Bundle type buffers) is copied into it, so the resource can
+ * travel with its arena. */
+static void own(s4s_res *r)
+{
+    if (r->raw) {
+        s4s_buf *b = s4s_arena_zalloc(r->arena, sizeof *b);
+        b->p = s4s_arena_alloc(r->arena, r->raw->len ? r->raw->len : 1);
+        memcpy(b->p, r->raw->p, r->raw->len);
+        b->len = b->cap = b->max = r->raw->len;
+        r->raw = b;
+    }
+    if (r->full_url)
+        r->full_url = s4s_arena_strndup(r->arena, r->full_url, strlen(r->full_url));
+    if (r->bundle_type)
+        r->bundle_type = s4s_arena_strndup(r->arena, r->bundle_type, strlen(r->bundle_type));
+    if (r->reason)
+        r->reason = s4s_arena_strndup(r->arena, r->reason, strlen(r->reason));
 }
 
 /* From assemble, on the parse thread. */
@@ -419,20 +570,24 @@ static s4s_rc on_resource(void *u, s4s_res *r)
     s4s_pipe *p = u;
     s4s_rc rc;
     if (p->stage && !r->shared && !p->spill_inline) {
-        s4s_arena *next;
         /* a complete resource's raw bytes serve its quarantine copy
          * (--on-invalid=reject/fail) and the NDJSON output when no rule
          * changes it */
         s4s_res h = *r;
         if (h.root && p->o->on_invalid == S4S_INVALID_KEEP && p->io.out_format != S4S_OUT_NDJSON)
             h.raw = NULL;
-        rc = s4s_stage_push(p->stage, &h, &next);
-        s4s_asm_set_arena(p->as, next);
+        own(&h);
+        rc = prepare_guarded(p, &h);
+        if (!rc) {
+            s4s_arena *next;
+            rc = s4s_stage_push(p->stage, &h, &next);
+            s4s_asm_set_arena(p->as, next);
+        }
     } else {
         /* keep output order: whatever was handed over goes first */
         rc = p->stage ? s4s_stage_drain(p->stage) : S4S_OK;
         if (!rc)
-            rc = process_guarded(p, r);
+            rc = process_inline(p, r);
     }
     p->spilling = false;
     p->spill_inline = false;
@@ -469,7 +624,7 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
      * or when inflating is cheap (ISA-L) so a core is free for writing;
      * with zlib a passthrough measured faster inline (3 busy threads, 2 cores) */
     if (!p->stage && (p->o->validate || strcmp(s4s_inflater_backend(), "zlib")))
-        p->stage = s4s_stage_start(process_guarded, p); /* NULL: process inline */
+        p->stage = s4s_stage_start(p->nw, work_guarded, commit_guarded, p); /* NULL: process inline */
     p->reader = s4s_reader_new(fd, read_size, decode, p);
     s4s_reader_run(p->reader);
     s4s_rc rc = S4S_OK;
@@ -507,6 +662,28 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
     return rc ? fail(p, rc) : S4S_OK;
 }
 
+/* --threads, or the online CPUs */
+static unsigned workers(const s4s_opts *o)
+{
+    long n = o->threads ? (long)o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > S4S_STAGE_MAX_WORKERS ? S4S_STAGE_MAX_WORKERS : (unsigned)n;
+}
+
+/* Adds the counts of workers 1.. into worker 0's states, once, when no
+ * worker runs: stats and side files are then those of one run. */
+static void merge_states(s4s_pipe *p)
+{
+    if (p->merged)
+        return;
+    p->merged = true;
+    for (unsigned i = 0; i < s4s_n_rules; i++) {
+        if (!s4s_rules[i]->merge || !s4s_rule_enabled(i, p->o))
+            continue;
+        for (unsigned w = 1; w < p->nw; w++)
+            s4s_rules[i]->merge(*state_of(p, 0, i), *state_of(p, w, i));
+    }
+}
+
 static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
 {
     s4s_pipe *p = s4s_xcalloc(1, sizeof *p);
@@ -524,7 +701,13 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     p->rej_s = (sink){.f = io->reject, .name = io->reject_name ? io->reject_name : "reject file"};
     p->rep_s = (sink){.f = io->report, .name = io->report_name ? io->report_name : "report file"};
     p->cov_s = (sink){.f = io->coverage, .name = io->coverage_name ? io->coverage_name : "coverage file"};
-    p->rule_state = s4s_xcalloc(s4s_n_rules + 1, sizeof *p->rule_state);
+    p->nw = workers(o);
+    p->rule_state = s4s_xcalloc((size_t)p->nw * s4s_n_rules + 1, sizeof *p->rule_state);
+    p->terms = s4s_xcalloc(p->nw, sizeof *p->terms);
+    p->line = s4s_xcalloc(p->nw, sizeof *p->line);
+    for (unsigned w = 0; w < p->nw; w++)
+        s4s_buf_init(&p->line[w], o->max_resource_bytes * 8 + FLUSH_AT);
+    s4s_counter_init(&p->once, ONCE_KEYS);
     if (io->split_dir && s4s_split_new(io->split_dir, io->split_gzip, &p->split)) {
         snprintf(p->err, sizeof p->err, "%s", s4s_split_errmsg(p->split));
         return S4S_ERR_IO;
@@ -535,8 +718,8 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     if (rc)
         return rc;
 
-    if (o->validate && !o->no_terminology) {
-        rc = s4s_term_open(o->terminology, &p->term);
+    for (unsigned w = 0; w < p->nw && o->validate && !o->no_terminology; w++) {
+        rc = s4s_term_open(o->terminology, &p->terms[w]);
         if (rc) {
             snprintf(p->err, sizeof p->err, "cannot open the terminology cache %s: %s",
                      o->terminology ? o->terminology : "(embedded)", s4s_rc_str(rc));
@@ -546,11 +729,14 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     for (unsigned i = 0; i < s4s_n_rules; i++) {
         if (!s4s_rules[i]->init || !s4s_rule_enabled(i, o))
             continue;
-        rc = s4s_rules[i]->init(o, p->term, &p->rule_state[i]);
-        if (rc) {
-            snprintf(p->err, sizeof p->err, "rule family %s failed to start: %s",
-                     s4s_rules[i]->name, s4s_rc_str(rc));
-            return rc;
+        bool any = s4s_rules[i]->order == S4S_RULE_ANY;
+        for (unsigned w = 0; w < (any ? p->nw : 1); w++) {
+            rc = s4s_rules[i]->init(o, any ? p->terms[w] : NULL, state_of(p, w, i));
+            if (rc) {
+                snprintf(p->err, sizeof p->err, "rule family %s failed to start: %s",
+                         s4s_rules[i]->name, s4s_rc_str(rc));
+                return rc;
+            }
         }
     }
     return S4S_OK;
@@ -655,7 +841,7 @@ static s4s_rc side_outputs(s4s_pipe *p)
     side.coverage = m.f;
     for (unsigned i = 0; i < s4s_n_rules; i++)
         if (s4s_rules[i]->side_output && s4s_rule_enabled(i, p->o))
-            s4s_rules[i]->side_output(p->rule_state[i], &side);
+            s4s_rules[i]->side_output(*state_of(p, 0, i), &side);
     s4s_oom_pop(&h);
     fclose(m.f);
     s4s_rc rc = sink_write(p, &p->cov_s, m.text, m.len);
@@ -683,6 +869,8 @@ static s4s_rc pipe_finish(s4s_pipe *p)
     s4s_rc f2 = flush_buf(p, &p->rej, &p->rej_s, true);
     s4s_rc f3 = flush_buf(p, &p->rep.b, &p->rep_s, true);
     /* after out of memory the rule states may be half-updated */
+    if (p->rc != S4S_ERR_NOMEM)
+        merge_states(p);
     s4s_rc f4 = p->rc != S4S_ERR_NOMEM ? side_outputs(p) : S4S_OK;
     s4s_rc f5 = p->split ? s4s_split_close(p->split) : S4S_OK;
     if (f5 && !p->err[0])
@@ -712,7 +900,7 @@ static void stats_object(s4s_pipe *p, s4s_jw *w, double elapsed_s)
     s4s_stats_write(&p->st, w, elapsed_s);
     for (unsigned i = 0; i < s4s_n_rules; i++)
         if (s4s_rules[i]->stats && s4s_rule_enabled(i, p->o))
-            s4s_rules[i]->stats(p->rule_state[i], w);
+            s4s_rules[i]->stats(*state_of(p, 0, i), w);
     s4s_jw_obj_end(w);
 }
 
@@ -771,12 +959,20 @@ void s4s_pipe_free(s4s_pipe *p)
     if (p->stage)
         s4s_stage_stop(p->stage);
     if (p->rule_state)
-        for (unsigned i = 0; i < s4s_n_rules; i++)
-            if (p->rule_state[i] && s4s_rules[i]->fini)
-                s4s_rules[i]->fini(p->rule_state[i]);
+        for (unsigned w = 0; w < p->nw; w++)
+            for (unsigned i = 0; i < s4s_n_rules; i++)
+                if (*state_of(p, w, i) && s4s_rules[i]->fini)
+                    s4s_rules[i]->fini(*state_of(p, w, i));
     free(p->rule_state);
-    if (p->term)
-        s4s_term_close(p->term);
+    /* after the states: codes' merged entries point at strings of every handle */
+    for (unsigned w = 0; p->terms && w < p->nw; w++)
+        if (p->terms[w])
+            s4s_term_close(p->terms[w]);
+    free(p->terms);
+    for (unsigned w = 0; p->line && w < p->nw; w++)
+        s4s_buf_free(&p->line[w]);
+    free(p->line);
+    s4s_counter_free(&p->once);
     s4s_sax_free(p->sax);
     s4s_asm_free(p->as);
     s4s_input_free(p->in);
@@ -805,7 +1001,7 @@ static s4s_rc nomem(s4s_pipe *p)
     }
     if (p->stage)
         s4s_stage_drain(p->stage);
-    /* keep the message process_guarded() wrote, which names the resource */
+    /* keep the message a guarded step wrote, which names the resource */
     if (strncmp(p->err, "out of memory", 13))
         snprintf(p->err, sizeof p->err, "out of memory at byte %llu%s",
                  (unsigned long long)(p->sax ? s4s_sax_offset(p->sax) : 0),

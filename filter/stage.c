@@ -1,10 +1,13 @@
 /*
- * stage.c - a bounded, ordered hand-over of resources to a worker thread.
+ * stage.c - a bounded ring of resources, worked on in parallel and
+ * committed in order.
  *
- * Invariants: jobs are processed strictly in push order (one worker, a FIFO
- * ring); a job's arena is touched by exactly one thread at a time (the
- * parser until push, the worker until recycle); all shared fields are
- * guarded by one mutex; the arena pool never holds more than STAGE_SLOTS + 1
+ * Invariants: slots are pushed at `head`, handed to workers at `next` and
+ * committed at `tail`, all in ring order, so tail <= next <= head and
+ * commits follow push order; a slot's arena is touched by one thread at a
+ * time (the parser until push, one worker for work, one for commit); at
+ * most one commit runs at a time (`committing`); all shared fields are
+ * guarded by one mutex; the arena pool never holds more than slots + 1
  * arenas.
  */
 #include "stage.h"
@@ -15,78 +18,145 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STAGE_SLOTS 16
 /* wake-ups in batches: a sleeping worker is woken once BATCH resources
  * wait, a blocked parser once the ring is half empty (a wake-up per
  * resource cost more than the hand-over itself) */
 #define BATCH 4
 
+typedef struct slot {
+    s4s_res r;
+    bool    done;      /* work has run */
+    s4s_rc  work_rc;
+} slot;
+
 struct s4s_stage {
-    s4s_stage_fn    fn;
-    void           *u;
-    pthread_t       th;
-    pthread_mutex_t mu;
-    pthread_cond_t  not_empty, not_full, idle;
-    s4s_res         q[STAGE_SLOTS];
-    unsigned        head, tail, count;
-    bool            busy, stop, worker_waits, parser_waits;
-    s4s_rc          err;
-    s4s_arena      *pool[STAGE_SLOTS + 1];
-    unsigned        npool;
+    s4s_stage_work_fn   work;
+    s4s_stage_commit_fn commit;
+    void               *u;
+    pthread_t           th[S4S_STAGE_MAX_WORKERS];
+    unsigned            nth;
+    pthread_mutex_t     mu;
+    pthread_cond_t      wake, not_full, idle;
+    slot               *q;
+    unsigned            nslots;
+    unsigned            head, next, tail, count, queued;
+    unsigned            sleepers;
+    bool                committing, stop, draining, parser_waits;
+    s4s_rc              err;
+    s4s_arena         **pool;
+    unsigned            npool;
+    unsigned            started;   /* worker indices handed out */
 };
+
+static void recycle(s4s_stage *s, s4s_arena *a)
+{
+    if (s->npool < s->nslots + 1)
+        s->pool[s->npool++] = a;
+    else
+        s4s_arena_free(a);
+}
+
+/* Called with the lock held: commit every finished slot at the tail. */
+static void commit_ready(s4s_stage *s)
+{
+    while (!s->committing && s->count && s->q[s->tail].done) {
+        slot *sl = &s->q[s->tail];
+        s4s_rc failed = s->err;
+        s->committing = true;
+        pthread_mutex_unlock(&s->mu);
+        s4s_rc rc = failed ? failed : s->commit(s->u, &sl->r, sl->work_rc);
+        s4s_arena_reset(sl->r.arena);
+        pthread_mutex_lock(&s->mu);
+        s->committing = false;
+        if (rc && !s->err)
+            s->err = rc;
+        recycle(s, sl->r.arena);
+        s->tail = (s->tail + 1) % s->nslots;
+        s->count--;
+        if (s->parser_waits && s->count <= s->nslots / 2)
+            pthread_cond_signal(&s->not_full);
+        if (!s->count)
+            pthread_cond_broadcast(&s->idle);
+    }
+}
 
 static void *run(void *arg)
 {
     s4s_stage *s = arg;
     pthread_mutex_lock(&s->mu);
+    unsigned me = s->started++;
     for (;;) {
-        while (!s->count && !s->stop) {
-            s->worker_waits = true;
-            pthread_cond_wait(&s->not_empty, &s->mu);
-            s->worker_waits = false;
+        commit_ready(s);
+        if (s->queued) {
+            slot *sl = &s->q[s->next];
+            s->next = (s->next + 1) % s->nslots;
+            s->queued--;
+            if (s->queued && s->sleepers) /* more for a sleeping worker */
+                pthread_cond_signal(&s->wake);
+            s4s_rc failed = s->err;
+            pthread_mutex_unlock(&s->mu);
+            s4s_rc rc = failed ? S4S_OK : s->work(s->u, me, &sl->r);
+            pthread_mutex_lock(&s->mu);
+            sl->work_rc = rc;
+            sl->done = true;
+            continue;
         }
-        if (!s->count)
+        if (s->stop && !s->count)
             break;
-        s4s_res r = s->q[s->tail];
-        s4s_rc failed = s->err;
-        s->busy = true;
-        pthread_mutex_unlock(&s->mu);
-        s4s_rc rc = failed ? failed : s->fn(s->u, &r);
-        s4s_arena_reset(r.arena);
-        pthread_mutex_lock(&s->mu);
-        if (rc && !s->err)
-            s->err = rc;
-        if (s->npool < STAGE_SLOTS + 1)
-            s->pool[s->npool++] = r.arena;
-        else
-            s4s_arena_free(r.arena);
-        s->tail = (s->tail + 1) % STAGE_SLOTS;
-        s->count--;
-        s->busy = false;
-        if (s->parser_waits && s->count <= STAGE_SLOTS / 2)
-            pthread_cond_signal(&s->not_full);
-        if (!s->count)
-            pthread_cond_broadcast(&s->idle);
+        s->sleepers++;
+        pthread_cond_wait(&s->wake, &s->mu);
+        s->sleepers--;
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
-s4s_stage *s4s_stage_start(s4s_stage_fn fn, void *u)
+unsigned s4s_stage_workers(const s4s_stage *s) { return s->nth; }
+
+static void destroy(s4s_stage *s)
 {
+    for (unsigned i = 0; i < s->npool; i++)
+        s4s_arena_free(s->pool[i]);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->not_full);
+    pthread_cond_destroy(&s->idle);
+    free(s->pool);
+    free(s->q);
+    free(s);
+}
+
+s4s_stage *s4s_stage_start(unsigned n, s4s_stage_work_fn work, s4s_stage_commit_fn commit, void *u)
+{
+    if (n < 1)
+        n = 1;
+    if (n > S4S_STAGE_MAX_WORKERS)
+        n = S4S_STAGE_MAX_WORKERS;
     s4s_stage *s = s4s_xcalloc(1, sizeof *s);
-    s->fn = fn;
+    s->work = work;
+    s->commit = commit;
     s->u = u;
+    /* enough in flight that a slow resource at the tail does not idle the
+     * other workers, one arena more per extra worker at most */
+    s->nslots = 16 + 4 * (n - 1);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->not_empty, NULL);
+    pthread_cond_init(&s->wake, NULL);
     pthread_cond_init(&s->not_full, NULL);
     pthread_cond_init(&s->idle, NULL);
-    if (pthread_create(&s->th, NULL, run, s) != 0) {
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->not_empty);
-        pthread_cond_destroy(&s->not_full);
-        pthread_cond_destroy(&s->idle);
-        free(s);
+    s4s_oom_hold h; /* the stage is freed if the tables cannot be */
+    s4s_oom_push(&h, s, (void (*)(void *))destroy);
+    s->q = s4s_xcalloc(s->nslots, sizeof *s->q);
+    s->pool = s4s_xcalloc(s->nslots + 1, sizeof *s->pool);
+    s4s_oom_pop(&h);
+    pthread_mutex_lock(&s->mu);
+    for (unsigned i = 0; i < n; i++) {
+        if (pthread_create(&s->th[s->nth], NULL, run, s) != 0)
+            break;
+        s->nth++;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (!s->nth) {
+        destroy(s);
         return NULL; /* the caller processes inline instead */
     }
     return s;
@@ -94,22 +164,6 @@ s4s_stage *s4s_stage_start(s4s_stage_fn fn, void *u)
 
 s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
 {
-    s4s_res j = *r;
-    /* what points outside the arena (sax's capture and messages,
-     * assemble's fullUrl and Bundle type buffers) is copied into it */
-    if (r->raw) {
-        s4s_buf *b = s4s_arena_zalloc(r->arena, sizeof *b);
-        b->p = s4s_arena_alloc(r->arena, r->raw->len ? r->raw->len : 1);
-        memcpy(b->p, r->raw->p, r->raw->len);
-        b->len = b->cap = b->max = r->raw->len;
-        j.raw = b;
-    }
-    if (r->full_url)
-        j.full_url = s4s_arena_strndup(r->arena, r->full_url, strlen(r->full_url));
-    if (r->bundle_type)
-        j.bundle_type = s4s_arena_strndup(r->arena, r->bundle_type, strlen(r->bundle_type));
-    if (r->reason) /* may live in sax's message buffer */
-        j.reason = s4s_arena_strndup(r->arena, r->reason, strlen(r->reason));
     pthread_mutex_lock(&s->mu);
     s4s_arena *spare = s->npool ? s->pool[--s->npool] : NULL;
     if (!spare) {
@@ -119,16 +173,17 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
         spare = s4s_arena_new(64 * 1024); /* most resources are a few KB */
         pthread_mutex_lock(&s->mu);
     }
-    while (s->count == STAGE_SLOTS) {
+    while (s->count == s->nslots) {
         s->parser_waits = true;
         pthread_cond_wait(&s->not_full, &s->mu);
         s->parser_waits = false;
     }
-    s->q[s->head] = j;
-    s->head = (s->head + 1) % STAGE_SLOTS;
+    s->q[s->head] = (slot){.r = *r};
+    s->head = (s->head + 1) % s->nslots;
     s->count++;
-    if (s->worker_waits && s->count >= BATCH)
-        pthread_cond_signal(&s->not_empty);
+    s->queued++;
+    if (s->sleepers && (s->queued >= BATCH || s->draining))
+        pthread_cond_signal(&s->wake);
     *next = spare;
     s4s_rc err = s->err;
     pthread_mutex_unlock(&s->mu);
@@ -138,10 +193,12 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
 s4s_rc s4s_stage_drain(s4s_stage *s)
 {
     pthread_mutex_lock(&s->mu);
+    s->draining = true;
     if (s->count)
-        pthread_cond_signal(&s->not_empty); /* fewer than BATCH may wait */
+        pthread_cond_broadcast(&s->wake); /* fewer than BATCH may wait */
     while (s->count)
         pthread_cond_wait(&s->idle, &s->mu);
+    s->draining = false;
     s4s_rc err = s->err;
     pthread_mutex_unlock(&s->mu);
     return err;
@@ -152,16 +209,11 @@ s4s_rc s4s_stage_stop(s4s_stage *s)
     s4s_stage_drain(s);
     pthread_mutex_lock(&s->mu);
     s->stop = true;
-    pthread_cond_signal(&s->not_empty);
+    pthread_cond_broadcast(&s->wake);
     pthread_mutex_unlock(&s->mu);
-    pthread_join(s->th, NULL);
+    for (unsigned i = 0; i < s->nth; i++)
+        pthread_join(s->th[i], NULL);
     s4s_rc err = s->err;
-    for (unsigned i = 0; i < s->npool; i++)
-        s4s_arena_free(s->pool[i]);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->not_empty);
-    pthread_cond_destroy(&s->not_full);
-    pthread_cond_destroy(&s->idle);
-    free(s);
+    destroy(s);
     return err;
 }

@@ -462,4 +462,6 @@ static void br_fini(void *state)
     free(st);
 }
 
-const s4s_rule s4s_rule_bundlerefs = {"bundle-ref", br_init, br_apply, NULL, NULL, br_fini};
+/* AFTER: it remembers the entries before the resource, and its verdict is
+ * the last one */
+const s4s_rule s4s_rule_bundlerefs = {"bundle-ref", br_init, br_apply, NULL, NULL, br_fini, S4S_RULE_AFTER, NULL};

@@ -554,4 +554,54 @@ static void codes_side_output(void *state, const s4s_outputs *io)
     fflush(f);
 }
 
-const s4s_rule s4s_rule_codes = {"codes", codes_init, codes_apply, codes_stats, codes_side_output, codes_fini};
+/* Another worker's tables into these: systems by URI, codes by (system,
+ * code); a code seen by both counts once in `distinct`.  Look-up results
+ * are the same in every worker (same cache), so whichever is kept is the
+ * answer.  Past CODE_CAP the codes of `from` count only per system, as in
+ * one run. */
+static void codes_merge(void *into, const void *from)
+{
+    cstate *a = into;
+    const cstate *b = from;
+    uint32_t *map = s4s_xcalloc(b->nsys + 1, sizeof *map);
+    s4s_oom_hold h;
+    s4s_oom_push(&h, map, free);
+    for (size_t i = 0; i < b->nsys; i++) {
+        map[i] = sys_of(a, b->sys[i].uri);
+        for (int k = 0; k < N_COUNTERS; k++)
+            if (k != N_DISTINCT)
+                a->sys[map[i]].n[k] += b->sys[i].n[k];
+    }
+    a->codes_capped |= b->codes_capped;
+    for (size_t i = 0; i < b->code_cap; i++) {
+        const codeent *f = &b->codes[i];
+        if (!f->code)
+            continue;
+        uint32_t si = map[f->sys];
+        uint64_t hh = s4s_hash_str(f->code, S4S_HASH_SEED ^ si);
+        codeent *e = a->code_cap ? code_slot(a, si, f->code, hh) : NULL;
+        if (!e || !e->code) {
+            if (a->ncodes >= CODE_CAP) {
+                a->codes_capped = true;
+                continue;
+            }
+            if ((a->ncodes + 1) * 2 > a->code_cap)
+                code_grow(a);
+            e = code_slot(a, si, f->code, hh);
+            *e = *f;
+            e->code = s4s_xstrdup(f->code);
+            e->sys = si;
+            e->h = hh;
+            e->codings = e->repaired = 0;
+            a->ncodes++;
+            a->sys[si].n[N_DISTINCT]++;
+        }
+        e->codings += f->codings;
+        e->repaired += f->repaired;
+    }
+    s4s_oom_pop(&h);
+    free(map);
+}
+
+const s4s_rule s4s_rule_codes = {"codes", codes_init, codes_apply, codes_stats, codes_side_output, codes_fini,
+                                 S4S_RULE_ANY, codes_merge};

@@ -237,6 +237,17 @@ static void apply(s4s_rctx *rc, void *state)
     s4s_fp_walk(&st->env, rc->root, st->live_ctx, want, visit, st);
 }
 
+static void merge(void *into, const void *from)
+{
+    inv_state *a = into;
+    const inv_state *b = from;
+    if (!a || !b) return;
+    a->evaluated += b->evaluated;
+    a->failed += b->failed;
+    a->not_evaluated += b->not_evaluated;
+    s4s_counter_merge(&a->by_key, &b->by_key);
+}
+
 static void stats(void *state, s4s_jw *w)
 {
     inv_state *st = state;
@@ -268,4 +279,5 @@ const s4s_rule s4s_rule_invariants = {
     .stats = stats,
     .side_output = NULL,
     .fini = fini,
+    .merge = merge,
 };

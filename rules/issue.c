@@ -96,3 +96,31 @@ void s4s_issue_paths(s4s_rctx *rc)
         if (!r->path && r->node)
             r->path = s4s_node_path(rc->arena, r->node, rc->type);
 }
+
+void s4s_issue_once(s4s_rctx *rc, const char *key)
+{
+    if (rc->issues_tail)
+        rc->issues_tail->once = s4s_arena_strndup(rc->arena, key, strlen(key));
+}
+
+void s4s_issue_drop_repeats(s4s_rctx *rc, bool (*first)(void *u, const char *key), void *u)
+{
+    s4s_issue_rec *prev = NULL;
+    for (s4s_issue_rec *r = rc->issues; r;) {
+        s4s_issue_rec *next = r->next;
+        if (r->once && !first(u, r->once)) {
+            if (prev)
+                prev->next = next;
+            else
+                rc->issues = next;
+            if (rc->issues_tail == r)
+                rc->issues_tail = prev;
+            rc->n_by_sev[r->sev]--;
+            if (r->repair)
+                rc->n_repairs -= r->count ? r->count : 1;
+        } else {
+            prev = r;
+        }
+        r = next;
+    }
+}

@@ -61,4 +61,12 @@ static void nfc_stats(void *state, s4s_jw *w)
     s4s_jw_obj_end(w);
 }
 
-const s4s_rule s4s_rule_nfc = {"nfc", nfc_init, nfc_apply, nfc_stats, NULL, free};
+static void nfc_merge(void *into, const void *from)
+{
+    nstate *a = into;
+    const nstate *b = from;
+    a->resources += b->resources;
+    a->strings += b->strings;
+}
+
+const s4s_rule s4s_rule_nfc = {"nfc", nfc_init, nfc_apply, nfc_stats, NULL, free, S4S_RULE_ANY, nfc_merge};

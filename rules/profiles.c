@@ -230,7 +230,7 @@ static void not_evaluated(prof_state *st, set_state *ss, unsigned vi, const s4s_
                           const char *elem)
 {
     st->not_evaluated++;
-    if (ss->vs_reported[vi]) return;
+    if (ss->vs_reported[vi]) return; /* this worker said it already */
     ss->vs_reported[vi] = true;
     if (elem)
         prof_issue(st, S4S_SEV_INFO, "informational", at, NULL,
@@ -240,6 +240,9 @@ static void not_evaluated(prof_state *st, set_state *ss, unsigned vi, const s4s_
         prof_issue(st, S4S_SEV_INFO, "informational", at, NULL,
                    "memberOf(%s) in a constraint not evaluated: the value set is not expanded here",
                    ss->s->vss[vi].url);
+    char key[32];
+    snprintf(key, sizeof key, "profiles:%u:%u", (unsigned)(ss - st->sets), vi);
+    s4s_issue_once(st->rc, key);
 }
 
 static void check_binding(prof_state *st, const s4s_prof_elem *e, const s4s_node *v)
@@ -650,6 +653,21 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     return rc;
 }
 
+static void merge(void *into, const void *from)
+{
+    prof_state *a = into;
+    const prof_state *b = from;
+    if (!a || !b) return;
+    a->unknown += b->unknown;
+    a->not_evaluated += b->not_evaluated;
+    for (unsigned k = 0; k < a->nsets; k++) /* every worker loads the same sets */
+        for (unsigned i = 0; i < a->sets[k].s->nprofs; i++) {
+            a->sets[k].checked[i] += b->sets[k].checked[i];
+            a->sets[k].errors[i] += b->sets[k].errors[i];
+            a->sets[k].warnings[i] += b->sets[k].warnings[i];
+        }
+}
+
 static void stats(void *state, s4s_jw *w)
 {
     prof_state *st = state;
@@ -688,4 +706,5 @@ const s4s_rule s4s_rule_profiles = {
     .stats = stats,
     .side_output = NULL,
     .fini = fini,
+    .merge = merge,
 };

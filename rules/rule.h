@@ -48,6 +48,8 @@ typedef struct s4s_issue_rec {
     const char *repair;    /* repair kind (e.g. "ucum-unit"); NULL for plain issues */
     unsigned    count;     /* changes a tally repair stands for (s4s_repair_tally); 0 = one */
     bool        routine;   /* a tally of routine rewrites: reported only at --report-level=all */
+    const char *once;      /* s4s_issue_once: kept only for the first resource, in input
+                              order, that raises an issue with this key; else NULL */
     uint64_t    off;       /* input byte offset of the node */
 } s4s_issue_rec;
 
@@ -147,10 +149,33 @@ s4s_node *s4s_edit_move(s4s_rctx *rc, s4s_node *n, s4s_node *to, s4s_node *ref,
 s4s_node *s4s_edit_insert_copy(s4s_rctx *rc, s4s_node *ref, const s4s_node *src,
                                const char *kind, const char *why);
 
+/* The issue just raised on rc is one per run: the pipeline keeps it only
+ * on the first resource, in input order, that raises one with this key
+ * (copied).  A family that runs on several workers says "once" this way,
+ * because its own memory of what it said is per worker. */
+void s4s_issue_once(s4s_rctx *rc, const char *key);
+/* For the pipeline, in input order: drops each "once" issue of rc whose key
+ * first(u, key) says was raised before (first() records the key). */
+void s4s_issue_drop_repeats(s4s_rctx *rc, bool (*first)(void *u, const char *key), void *u);
+
 /* Fill in the FHIRPath of every issue of rc that has a node but no path
  * yet.  The hot path raises repairs by the hundred thousand; their paths
  * are only built when a report or a message needs them. */
 void s4s_issue_paths(s4s_rctx *rc);
+
+/* Where a family may run.  Most look at one resource at a time: they run on
+ * any of the --threads workers, each worker with a state of its own (init
+ * runs once per worker, with that worker's terminology handle), merged into
+ * the first worker's before stats and side files are written.  A family
+ * whose verdict depends on the resources before it runs in input order,
+ * with one state and no terminology handle (NULL): before the parallel
+ * families on the parse thread, or after them when resources are
+ * committed.  In the registry BEFORE rows come first and AFTER rows last. */
+typedef enum s4s_rule_order {
+    S4S_RULE_ANY,
+    S4S_RULE_BEFORE,
+    S4S_RULE_AFTER,
+} s4s_rule_order;
 
 /* Per-run state of a rule family, created by init from the options. */
 typedef struct s4s_rule {
@@ -167,6 +192,11 @@ typedef struct s4s_rule {
      * TSV) to a stream the pipeline opened.  NULL if none. */
     void   (*side_output)(void *state, const s4s_outputs *io);
     void   (*fini)(void *state);
+    s4s_rule_order order;
+    /* S4S_RULE_ANY families with stats or side files: add what `from` (another
+     * worker's state, left as it was) counted into `into`.  The result must
+     * not depend on how resources were spread over workers. */
+    void   (*merge)(void *into, const void *from);
 } s4s_rule;
 
 /* The registry: rules/registry.c lists every family in run order, and says

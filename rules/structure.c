@@ -691,4 +691,13 @@ static void stats(void *state, s4s_jw *w)
 
 static void fini(void *state) { free(state); }
 
-const s4s_rule s4s_rule_structure = {"structure", init, apply, stats, NULL /*side_output*/, fini};
+static void merge(void *into, const void *from)
+{
+    st_state *a = into;
+    const st_state *b = from;
+    a->resources += b->resources;
+    a->with_errors += b->with_errors;
+    a->old_version += b->old_version;
+}
+
+const s4s_rule s4s_rule_structure = {"structure", init, apply, stats, NULL /*side_output*/, fini, S4S_RULE_ANY, merge};

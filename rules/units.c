@@ -870,4 +870,23 @@ static void fini(void *state)
     free(st);
 }
 
-const s4s_rule s4s_rule_units = {"units", init, apply, stats, NULL, fini};
+static void merge(void *into, const void *from)
+{
+    units_state *a = into;
+    const units_state *b = from;
+    uint64_t *const ac[] = {&a->seen, &a->valid, &a->system_added, &a->repaired, &a->traps_flagged,
+                            &a->traps_repaired, &a->invalid, &a->no_code, &a->dim_warnings, &a->converted,
+                            &a->other_system, &a->canonical, &a->text_code, &a->implausible,
+                            &a->range_errors, &a->range_warnings};
+    const uint64_t bc[] = {b->seen, b->valid, b->system_added, b->repaired, b->traps_flagged,
+                           b->traps_repaired, b->invalid, b->no_code, b->dim_warnings, b->converted,
+                           b->other_system, b->canonical, b->text_code, b->implausible,
+                           b->range_errors, b->range_warnings};
+    for (size_t i = 0; i < sizeof bc / sizeof bc[0]; i++)
+        *ac[i] += bc[i];
+    s4s_counter_merge(&a->repairs, &b->repairs);
+    s4s_counter_merge(&a->traps, &b->traps);
+    s4s_counter_merge(&a->invalid_units, &b->invalid_units);
+}
+
+const s4s_rule s4s_rule_units = {"units", init, apply, stats, NULL, fini, S4S_RULE_ANY, merge};

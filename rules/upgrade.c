@@ -1009,4 +1009,5 @@ static void fini(void *state)
     free(st);
 }
 
-const s4s_rule s4s_rule_upgrade = {"upgrade", init, apply, stats, NULL /*side_output*/, fini};
+/* BEFORE: a Bundle's version is settled by its earlier entries */
+const s4s_rule s4s_rule_upgrade = {"upgrade", init, apply, stats, NULL /*side_output*/, fini, S4S_RULE_BEFORE, NULL};

@@ -350,5 +350,6 @@ static void urnuuid_fini(void *state)
 }
 
 /* named "refs": the family name report diagnostics have always carried */
+/* BEFORE: the map holds the entries before the resource */
 const s4s_rule s4s_rule_urnuuid = {"refs", urnuuid_init, urnuuid_apply, urnuuid_stats, NULL,
-                                   urnuuid_fini};
+                                   urnuuid_fini, S4S_RULE_BEFORE, NULL};

@@ -626,4 +626,18 @@ static void apply(s4s_rctx *rc, void *state)
     }
 }
 
-const s4s_rule s4s_rule_variants = {"variants", init, apply, stats, NULL, fini};
+static void merge(void *into, const void *from)
+{
+    vstate *a = into;
+    const vstate *b = from;
+    a->seen += b->seen;
+    a->valid += b->valid;
+    a->invalid += b->invalid;
+    a->genes += b->genes;
+    a->genes_unknown += b->genes_unknown;
+    a->transcripts += b->transcripts;
+    s4s_counter_merge(&a->repaired, &b->repaired);
+    s4s_counter_merge(&a->flagged, &b->flagged);
+}
+
+const s4s_rule s4s_rule_variants = {"variants", init, apply, stats, NULL, fini, S4S_RULE_ANY, merge};

@@ -3,7 +3,11 @@
 #
 # usage: run-cases.sh BINDIR [CASE...]
 # Filter cases are fed at read sizes 1, 7, 4096 and 65536 bytes, plain and
-# gzipped; every variant must match.  Prints one line per failure and a final
+# gzipped, with --threads 1, 2, 3 and 8 in turn (the n-th size with the n-th
+# count); every variant must match.  Then the last size runs once more with
+# the first count, and every output file (stats without elapsed_s) must be
+# byte for byte the same as with the last count (stats only of a run that
+# was not stopped early).  Prints one line per failure and a final
 # "cases: N passed, N failed".  Exit status 1 if any case failed.
 set -u
 bindir=$(cd "${1:?usage: run-cases.sh BINDIR [CASE...]}" && pwd)
@@ -16,6 +20,19 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/s4s-cases.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 pass=0 fail=0
 sizes=${S4S_READ_SIZES:-"1 7 4096 65536"}
+threads=${S4S_THREAD_COUNTS:-"1 2 3 8"}
+
+# the n-th word of a list, cycling
+nth() { n=$1; set -f; eval "set -- $2"; set +f; i=$(( (n - 1) % $# + 1 )); eval "echo \${$i}"; }
+
+# the outputs of a run, stats without elapsed_s, into directory $1
+keep_outputs() {
+    rm -rf "$1"; mkdir -p "$1"
+    for f in stdout report reject coverage stderr; do
+        if [ -f "$tmp/o/$f" ]; then cp "$tmp/o/$f" "$1/$f"; else : > "$1/$f"; fi
+    done
+    if [ -f "$tmp/o/stats" ]; then sed 's/"elapsed_s":[0-9.e+-]*//' "$tmp/o/stats" > "$1/stats"; else : > "$1/stats"; fi
+}
 
 # split a case file into $tmp/c/{header,<section>}
 split_case() {
@@ -66,6 +83,15 @@ check_outputs() {
     return 0
 }
 
+run_filter() { # $1 input, $2 read size, $3 threads; sets got_exit
+    rm -rf "$tmp/o"; mkdir -p "$tmp/o"
+    # shellcheck disable=SC2086
+    (cd "$tmp/c" && timeout "${S4S_CASE_TIMEOUT:-60}" "$bindir/s4s-normalize" --quiet --read-size="$2" \
+        --threads="$3" --report="$tmp/o/report" --stats="$tmp/o/stats" --reject="$tmp/o/reject" \
+        --coverage="$tmp/o/coverage" $args) < "$1" > "$tmp/o/stdout" 2> "$tmp/o/stderr"
+    got_exit=$?
+}
+
 run_one() { # $1 = case file
     split_case "$1"
     icmd=$(hdr input-cmd)
@@ -94,14 +120,26 @@ run_one() { # $1 = case file
     gzip -c < "$tmp/input" > "$tmp/input.gz"
     for v in $variants; do
         in="$tmp/input"; [ "$v" = gzip ] && in="$tmp/input.gz"
+        k=0
         for rs in $sizes; do
-            rm -rf "$tmp/o"; mkdir -p "$tmp/o"
-            # shellcheck disable=SC2086
-            (cd "$tmp/c" && timeout "${S4S_CASE_TIMEOUT:-60}" "$bindir/s4s-normalize" --quiet --read-size="$rs" \
-                --report="$tmp/o/report" --stats="$tmp/o/stats" --reject="$tmp/o/reject" \
-                --coverage="$tmp/o/coverage" $args) < "$in" > "$tmp/o/stdout" 2> "$tmp/o/stderr"
-            got_exit=$?
-            msg=$(check_outputs) || { echo "FAIL ${1#$here/} ($v, read size $rs): $msg"; return 1; }
+            k=$((k + 1))
+            th=$(nth $k "$threads")
+            run_filter "$in" "$rs" "$th"
+            msg=$(check_outputs) || { echo "FAIL ${1#$here/} ($v, read size $rs, threads $th): $msg"; return 1; }
+        done
+        th1=$(nth 1 "$threads")
+        [ "$th" = "$th1" ] && continue
+        keep_outputs "$tmp/ref"
+        run_filter "$in" "$rs" "$th1"
+        keep_outputs "$tmp/again"
+        # a run stopped early may count in its rule sections resources checked
+        # but never committed (README, threads)
+        same="stdout report reject coverage stderr stats"
+        [ "$got_exit" = 2 ] || grep -q 'stopped at the first error' "$tmp/again/stderr" &&
+            same="stdout report reject coverage stderr"
+        for f in $same; do
+            cmp -s "$tmp/ref/$f" "$tmp/again/$f" ||
+                { echo "FAIL ${1#$here/} ($v, read size $rs): $f with --threads=$th1 is not the same as with --threads=$th"; return 1; }
         done
     done
     return 0

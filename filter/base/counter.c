@@ -69,6 +69,14 @@ s4s_counter_ent *s4s_counter_add(s4s_counter *c, const char *key, size_t klen, i
     return e;
 }
 
+void s4s_counter_merge(s4s_counter *into, const s4s_counter *from)
+{
+    for (size_t i = 0; i < from->len; i++)
+        for (int w = 0; w < 3; w++)
+            if (from->ent[i].n[w] || !w)
+                s4s_counter_add(into, from->ent[i].key, strlen(from->ent[i].key), w, from->ent[i].n[w]);
+}
+
 static int cmp(const void *a, const void *b, void *arg)
 {
     const s4s_counter_ent *x = *(s4s_counter_ent *const *)a, *y = *(s4s_counter_ent *const *)b;

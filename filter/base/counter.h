@@ -28,6 +28,9 @@ void s4s_counter_free(s4s_counter *c);
 /* adds `by` to count `which` (0..2) of key; returns the entry, valid until
  * the next add */
 s4s_counter_ent *s4s_counter_add(s4s_counter *c, const char *key, size_t klen, int which, uint64_t by);
+/* adds every count of `from` into `into`, key by key (past into's cap,
+ * under "(other)" as usual) */
+void s4s_counter_merge(s4s_counter *into, const s4s_counter *from);
 /* entries sorted by n[which] descending (then key); caller frees the array */
 s4s_counter_ent **s4s_counter_sorted(const s4s_counter *c, int which, size_t *n);
 

@@ -2,11 +2,14 @@
  * test_spine.c - unit tests of the spine pieces: arena, capped buffer and
  * escaper, counter, UTF-8 and surrogate checks, compaction, the urn:uuid
  * map, the gzip/BOM input layer, the pipeline invariant at every split
- * of the input, and the caps of the Bundle reference check.
+ * of the input, the caps of the Bundle reference check, the stage's commit
+ * order with several workers, and the registry's orders.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "unit.h"
@@ -18,6 +21,8 @@
 #include "../../filter/base/text.h"
 #include "../../rules/urnuuid.h"
 #include "../../filter/writer.h"
+#include "../../filter/stage.h"
+#include "../../rules/rule.h"
 
 static void test_arena(void)
 {
@@ -336,6 +341,99 @@ static void test_bundle_refs_caps(void)
     free(rep);
 }
 
+static void test_counter_merge(void)
+{
+    s4s_counter a, b;
+    s4s_counter_init(&a, 8);
+    s4s_counter_init(&b, 8);
+    s4s_counter_add(&a, "x", 1, 0, 2);
+    s4s_counter_add(&b, "x", 1, 0, 3);
+    s4s_counter_add(&b, "y", 1, 1, 5);
+    s4s_counter_merge(&a, &b);
+    size_t n;
+    s4s_counter_ent **v = s4s_counter_sorted(&a, 0, &n);
+    CHECK(n == 2);
+    CHECK_STR(v[0]->key, "x");
+    CHECK(v[0]->n[0] == 5);
+    CHECK_STR(v[1]->key, "y");
+    CHECK(v[1]->n[0] == 0 && v[1]->n[1] == 5);
+    free(v);
+    s4s_counter_free(&a);
+    s4s_counter_free(&b);
+}
+
+/* The stage: work in any order on any worker, commits in push order. */
+typedef struct stage_probe {
+    pthread_mutex_t mu;
+    unsigned        committed[400], ncommitted, workers_seen, bad_worker;
+    unsigned        nw;
+} stage_probe;
+
+static s4s_rc probe_work(void *u, unsigned w, s4s_res *r)
+{
+    stage_probe *p = u;
+    /* uneven work, so later resources often finish first */
+    struct timespec ts = {0, (long)((r->off * 7919) % 5) * 20000};
+    nanosleep(&ts, NULL);
+    pthread_mutex_lock(&p->mu);
+    if (w >= p->nw)
+        p->bad_worker++;
+    p->workers_seen |= 1u << (w % 32);
+    pthread_mutex_unlock(&p->mu);
+    return r->off == 350 ? S4S_ERR_INVALID : S4S_OK;
+}
+
+static s4s_rc probe_commit(void *u, s4s_res *r, s4s_rc work_rc)
+{
+    stage_probe *p = u;
+    p->committed[p->ncommitted++] = (unsigned)r->off; /* one commit at a time */
+    return work_rc;
+}
+
+static void test_stage_order(void)
+{
+    for (unsigned nw = 1; nw <= 8; nw *= 2) {
+        stage_probe p = {.mu = PTHREAD_MUTEX_INITIALIZER, .nw = nw};
+        s4s_stage *s = s4s_stage_start(nw, probe_work, probe_commit, &p);
+        CHECK(s && s4s_stage_workers(s) == nw);
+        s4s_arena *a = s4s_arena_new(1024);
+        s4s_rc rc = S4S_OK;
+        for (unsigned i = 0; i < 400 && !rc; i++) {
+            s4s_res r = {.arena = a, .off = i};
+            rc = s4s_stage_push(s, &r, &a);
+        }
+        s4s_rc last = s4s_stage_stop(s);
+        s4s_arena_free(a);
+        /* resource 350's error stops the stage: what was committed is
+         * exactly 0..350, in order */
+        CHECK(last == S4S_ERR_INVALID);
+        CHECK(p.ncommitted == 351);
+        unsigned inorder = 0;
+        for (unsigned i = 0; i < p.ncommitted; i++)
+            inorder += p.committed[i] == i;
+        CHECK(inorder == p.ncommitted);
+        CHECK(p.bad_worker == 0);
+        if (nw > 1)
+            CHECK(p.workers_seen != 1); /* more than one worker did work */
+    }
+}
+
+/* BEFORE rows first, AFTER rows last; a family that runs on several
+ * workers and writes stats or side files can merge its states. */
+static void test_registry_orders(void)
+{
+    int phase = 0, bad_order = 0, no_merge = 0;
+    for (unsigned i = 0; i < s4s_n_rules; i++) {
+        const s4s_rule *r = s4s_rules[i];
+        int ph = r->order == S4S_RULE_BEFORE ? 0 : r->order == S4S_RULE_ANY ? 1 : 2;
+        bad_order += ph < phase;
+        phase = ph;
+        no_merge += r->order == S4S_RULE_ANY && (r->stats || r->side_output) && !r->merge;
+    }
+    CHECK(bad_order == 0);
+    CHECK(no_merge == 0);
+}
+
 int main(void)
 {
     test_arena();
@@ -348,5 +446,8 @@ int main(void)
     test_input();
     test_invariant_splits();
     test_bundle_refs_caps();
+    test_counter_merge();
+    test_stage_order();
+    test_registry_orders();
     return UNIT_DONE();
 }
