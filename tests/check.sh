@@ -8,7 +8,7 @@
 #    when it is installed);
 # 3. every allocation of a small run made to fail in turn (tests/oom/run.sh,
 #    on the ASan build);
-# 4. every case under ThreadSanitizer (reader and stage threads), and the
+# 4. every case under ThreadSanitizer (reader thread, 2 and 8 rule workers), and the
 #    progress line on a terminal under ThreadSanitizer.
 # Ends with the line "N passed, N failed" over all passes.
 set -u
@@ -54,11 +54,11 @@ if make -s -j"$jobs" BUILD=build-san OUT=build-san INFLATE=zlib \
 else
     cat "$log"; echo "allocation-failure build failed"; total_f=$((total_f + 1))
 fi
-# 4. ThreadSanitizer over every case: reader thread, ring, stage thread
-echo "== build: TSan (all cases, read sizes 7 and 65536)"
+# 4. ThreadSanitizer over every case: reader thread, ring, rule workers
+echo "== build: TSan (all cases, read sizes 7 and 65536, 2 and 8 workers)"
 if make -s -j"$jobs" BUILD=build-tsan OUT=build-tsan OPT="-O1 -fsanitize=thread" \
         LDFLAGS="-fsanitize=thread" all >"$log" 2>&1; then
-    TSAN_OPTIONS=halt_on_error=1:exitcode=66 S4S_READ_SIZES="7 65536" \
+    TSAN_OPTIONS=halt_on_error=1:exitcode=66 S4S_READ_SIZES="7 65536" S4S_THREAD_COUNTS="2 8" \
         sh tests/run-cases.sh build-tsan > "$log" 2>&1
     grep -v '^cases:' "$log"
     line=$(tail -n 1 "$log"); echo "$line"
