@@ -94,6 +94,7 @@ static void *run(void *arg)
 {
     s4s_reader *r = arg;
     s4s_rc rc;
+    pthread_setname_np(pthread_self(), "s4s-reader"); /* for top -H, perf */
     /* this thread's recovery point: out of memory while decoding ends the
      * read like a read error, and the consumer gets S4S_ERR_NOMEM */
     s4s_oom_frame f;

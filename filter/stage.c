@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,9 @@ static void *run(void *arg)
     s4s_stage *s = arg;
     pthread_mutex_lock(&s->mu);
     unsigned me = s->started++;
+    char name[16];
+    snprintf(name, sizeof name, "s4s-work-%u", me); /* for top -H, perf */
+    pthread_setname_np(pthread_self(), name);
     for (;;) {
         commit_ready(s);
         if (s->queued) {
