@@ -587,9 +587,10 @@ static void codes_merge(void *into, const void *from)
             }
             if ((a->ncodes + 1) * 2 > a->code_cap)
                 code_grow(a);
+            char *copy = s4s_xstrdup(f->code); /* before the slot holds f's pointer */
             e = code_slot(a, si, f->code, hh);
             *e = *f;
-            e->code = s4s_xstrdup(f->code);
+            e->code = copy;
             e->sys = si;
             e->h = hh;
             e->codings = e->repaired = 0;
