@@ -790,12 +790,9 @@ static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
             apply_row(c->u, c->r, obj, NULL, "");
         return;
     }
-    char seg[64];
-    if (n >= sizeof seg)
+    if (n >= 64) /* no FHIR member name is this long */
         return;
-    memcpy(seg, path, n);
-    seg[n] = '\0';
-    s4s_node *m = s4s_get(obj, seg);
+    s4s_node *m = s4s_getn(obj, path, n);
     if (!m)
         return;
     if (!dot) {
@@ -803,7 +800,7 @@ static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
         c->hit = c->hit || hit;
         /* functions check shapes themselves: some convert without being evidence */
         if (c->apply && (hit || c->r->op == S4S_UP_FN))
-            apply_row(c->u, c->r, obj, m, seg);
+            apply_row(c->u, c->r, obj, m, path); /* the last segment: NUL-terminated */
         return;
     }
     bool many = m->type == S4S_J_ARRAY;
@@ -812,21 +809,34 @@ static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
             each_leaf(c, i, dot + 1);
 }
 
+/* The end of the run of rows from i whose type is the same string: the
+ * table writes each type's rows together with one literal, so one strcmp
+ * per run decides them all (a run split in two only costs a second one). */
+static size_t run_end(size_t i)
+{
+    const char *t = s4s_up_rows[i].type;
+    while (++i < s4s_up_n_rows && s4s_up_rows[i].type == t)
+        ;
+    return i;
+}
+
 /* Source version of the resource: 0 when no row gives evidence.  dflt: the
  * container's version for a contained resource, else 0. */
 static unsigned detect(up *u, unsigned dflt)
 {
     unsigned seen = 0, hint = 0;
-    for (size_t i = 0; i < s4s_up_n_rows; i++) {
-        const s4s_up_row *r = &s4s_up_rows[i];
-        if (strcmp(r->type, u->type) != 0)
+    for (size_t i = 0, end; i < s4s_up_n_rows; i = end) {
+        end = run_end(i);
+        if (strcmp(s4s_up_rows[i].type, u->type) != 0)
             continue;
-        leaf_ctx c = {.u = u, .r = r};
-        each_leaf(&c, u->root, r->path);
-        if (c.hit && r->op == S4S_UP_HINT)
-            hint |= r->from;
-        else if (c.hit)
-            seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
+        for (const s4s_up_row *r = &s4s_up_rows[i]; r < &s4s_up_rows[end]; r++) {
+            leaf_ctx c = {.u = u, .r = r};
+            each_leaf(&c, u->root, r->path);
+            if (c.hit && r->op == S4S_UP_HINT)
+                hint |= r->from;
+            else if (c.hit)
+                seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
+        }
     }
     if (!seen)
         return 0;
@@ -895,7 +905,7 @@ static void rename_refs(s4s_rctx *rc, const up_state *st, s4s_node *n)
             rename_refs(rc, st, c);
             continue;
         }
-        if (!s4s_is_str(c) || !c->key || !s4s_key_eq(c, "reference"))
+        if (c->klen != 9 || !s4s_is_str(c) || !s4s_key_eq(c, "reference"))
             continue;
         for (size_t i = 0; i < st->n_renames; i++) {
             const s4s_up_row *r = st->renames[i];
@@ -936,12 +946,16 @@ static unsigned convert(up *u, s4s_node *at, unsigned dflt)
         return 0;
     const char *from = u->ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
     s4s_repair(u->rc, at, "version-upgrade", from, "R4", "converted from FHIR %s to R4", from);
-    for (size_t i = 0; i < s4s_up_n_rows; i++) {
-        const s4s_up_row *r = &s4s_up_rows[i];
-        if (!(r->from & u->ver) || strcmp(r->type, u->type) != 0)
+    for (size_t i = 0, end; i < s4s_up_n_rows; i = end) {
+        end = run_end(i);
+        if (strcmp(s4s_up_rows[i].type, u->type) != 0)
             continue;
-        leaf_ctx c = {.u = u, .r = r, .apply = true};
-        each_leaf(&c, u->root, r->path);
+        for (const s4s_up_row *r = &s4s_up_rows[i]; r < &s4s_up_rows[end]; r++) {
+            if (!(r->from & u->ver))
+                continue;
+            leaf_ctx c = {.u = u, .r = r, .apply = true};
+            each_leaf(&c, u->root, r->path);
+        }
     }
     rewrite_systems(u, u->root);
     money_values(u, u->root);
