@@ -57,10 +57,13 @@ bool s4s_fhir_is_id(const char *s, size_t n)
 
 static bool hexes(const char *s, size_t n, bool upper_ok)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-              (upper_ok && s[i] >= 'A' && s[i] <= 'F')))
+    /* | 0x20 maps exactly 'A'-'F' (and 'a'-'f') onto 'a'-'f' */
+    unsigned char fold = upper_ok ? 0x20 : 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((unsigned char)(c - '0') >= 10 && (unsigned char)((c | fold) - 'a') >= 6)
             return false;
+    }
     return true;
 }
 
