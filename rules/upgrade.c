@@ -820,16 +820,51 @@ static size_t run_end(size_t i)
     return i;
 }
 
+/* A 64-bit summary of member names: one bit per (length, first byte, last
+ * byte).  A name whose bit is clear in an object's summary is not among its
+ * members, so a row whose first segment is absent costs no member scan. */
+static uint64_t name_bit(const char *k, size_t n)
+{
+    return 1ull << ((n * 7 + (unsigned char)k[0] * 3 + (unsigned char)k[n - 1]) & 63);
+}
+
+static uint64_t names_of(const s4s_node *obj)
+{
+    uint64_t bits = 0;
+    for (const s4s_node *c = obj->first; c; c = c->next) /* removed ones too: a superset is safe */
+        if (c->klen)
+            bits |= name_bit(c->key, c->klen);
+    return bits;
+}
+
+/* Could path's first segment name a member of an object whose summary is
+ * `have`? */
+static bool may_have(uint64_t have, const char *path)
+{
+    size_t n = 0;
+    while (path[n] && path[n] != '.')
+        n++;
+    return n == 0 || (have & name_bit(path, n));
+}
+
 /* Source version of the resource: 0 when no row gives evidence.  dflt: the
  * container's version for a contained resource, else 0. */
 static unsigned detect(up *u, unsigned dflt)
 {
     unsigned seen = 0, hint = 0;
+    uint64_t have = 0;
+    bool summed = false;
     for (size_t i = 0, end; i < s4s_up_n_rows; i = end) {
         end = run_end(i);
-        if (strcmp(s4s_up_rows[i].type, u->type) != 0)
+        if (s4s_up_rows[i].type[0] != u->type[0] || strcmp(s4s_up_rows[i].type, u->type) != 0)
             continue;
+        if (!summed) { /* detection edits nothing: one summary serves every row */
+            have = names_of(u->root);
+            summed = true;
+        }
         for (const s4s_up_row *r = &s4s_up_rows[i]; r < &s4s_up_rows[end]; r++) {
+            if (!may_have(have, r->path))
+                continue; /* each_leaf would find no member: no hit */
             leaf_ctx c = {.u = u, .r = r};
             each_leaf(&c, u->root, r->path);
             if (c.hit && r->op == S4S_UP_HINT)
@@ -948,7 +983,7 @@ static unsigned convert(up *u, s4s_node *at, unsigned dflt)
     s4s_repair(u->rc, at, "version-upgrade", from, "R4", "converted from FHIR %s to R4", from);
     for (size_t i = 0, end; i < s4s_up_n_rows; i = end) {
         end = run_end(i);
-        if (strcmp(s4s_up_rows[i].type, u->type) != 0)
+        if (s4s_up_rows[i].type[0] != u->type[0] || strcmp(s4s_up_rows[i].type, u->type) != 0)
             continue;
         for (const s4s_up_row *r = &s4s_up_rows[i]; r < &s4s_up_rows[end]; r++) {
             if (!(r->from & u->ver))
