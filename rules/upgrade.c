@@ -27,8 +27,10 @@
  * only.
  *
  * State: per-run counters and the last Bundle's settled version in up_state
- * (only the rules thread touches them).
+ * (only the rules thread touches them); the table's rows by type, indexed
+ * once per process (pthread_once), never change after.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -820,6 +822,34 @@ static size_t run_end(size_t i)
     return i;
 }
 
+/* The runs, found once per process (the table is constant): run k is rows
+ * run_first[k] .. run_first[k + 1], so a resource looks at each type once
+ * instead of at each row. */
+static uint16_t run_first[S4S_UP_MAX_ROWS + 1];
+static size_t n_runs;
+static pthread_once_t runs_once = PTHREAD_ONCE_INIT;
+
+static void runs_init(void)
+{
+    size_t i = 0;
+    while (i < s4s_up_n_rows) {
+        run_first[n_runs++] = (uint16_t)i;
+        i = run_end(i);
+    }
+    run_first[n_runs] = (uint16_t)i;
+}
+
+/* Run k's rows in [*begin, *end) when they are of source type `type`. */
+static bool type_run(size_t k, const char *type, const s4s_up_row **begin, const s4s_up_row **end)
+{
+    const s4s_up_row *r = &s4s_up_rows[run_first[k]];
+    if (r->type[0] != type[0] || strcmp(r->type, type) != 0)
+        return false;
+    *begin = r;
+    *end = &s4s_up_rows[run_first[k + 1]];
+    return true;
+}
+
 /* A 64-bit summary of member names: one bit per (length, first byte, last
  * byte).  A name whose bit is clear in an object's summary is not among its
  * members, so a row whose first segment is absent costs no member scan. */
@@ -854,15 +884,16 @@ static unsigned detect(up *u, unsigned dflt)
     unsigned seen = 0, hint = 0;
     uint64_t have = 0;
     bool summed = false;
-    for (size_t i = 0, end; i < s4s_up_n_rows; i = end) {
-        end = run_end(i);
-        if (s4s_up_rows[i].type[0] != u->type[0] || strcmp(s4s_up_rows[i].type, u->type) != 0)
+    pthread_once(&runs_once, runs_init);
+    for (size_t k = 0; k < n_runs; k++) {
+        const s4s_up_row *r, *end;
+        if (!type_run(k, u->type, &r, &end))
             continue;
         if (!summed) { /* detection edits nothing: one summary serves every row */
             have = names_of(u->root);
             summed = true;
         }
-        for (const s4s_up_row *r = &s4s_up_rows[i]; r < &s4s_up_rows[end]; r++) {
+        for (; r < end; r++) {
             if (!may_have(have, r->path))
                 continue; /* each_leaf would find no member: no hit */
             leaf_ctx c = {.u = u, .r = r};
@@ -981,11 +1012,11 @@ static unsigned convert(up *u, s4s_node *at, unsigned dflt)
         return 0;
     const char *from = u->ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
     s4s_repair(u->rc, at, "version-upgrade", from, "R4", "converted from FHIR %s to R4", from);
-    for (size_t i = 0, end; i < s4s_up_n_rows; i = end) {
-        end = run_end(i);
-        if (s4s_up_rows[i].type[0] != u->type[0] || strcmp(s4s_up_rows[i].type, u->type) != 0)
+    for (size_t k = 0; k < n_runs; k++) {
+        const s4s_up_row *r, *end;
+        if (!type_run(k, u->type, &r, &end))
             continue;
-        for (const s4s_up_row *r = &s4s_up_rows[i]; r < &s4s_up_rows[end]; r++) {
+        for (; r < end; r++) {
             if (!(r->from & u->ver))
                 continue;
             leaf_ctx c = {.u = u, .r = r, .apply = true};
