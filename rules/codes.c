@@ -349,7 +349,14 @@ static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_
 static void walk(s4s_rctx *rc, cstate *st, s4s_node *n)
 {
     if (n->type == S4S_J_OBJECT) {
-        s4s_node *sys_n = s4s_get(n, "system"), *code_n = s4s_get(n, "code");
+        /* both members in one pass (first live one of each name, as s4s_get) */
+        s4s_node *sys_n = NULL, *code_n = NULL;
+        S4S_EACH(c, n) {
+            if (!sys_n && c->klen == 6 && memcmp(c->key, "system", 6) == 0)
+                sys_n = c;
+            else if (!code_n && c->klen == 4 && memcmp(c->key, "code", 4) == 0)
+                code_n = c;
+        }
         if (sys_n && code_n && sys_n->type == S4S_J_STRING && code_n->type == S4S_J_STRING)
             check_coding(rc, st, n, sys_n, code_n);
     }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "tables/fhir_r4.h"
+#include "../filter/base/text.h"
 
 #define MAX_STRING_BYTES (1024u * 1024u) /* R4: strings SHALL NOT exceed 1MB */
 
@@ -56,10 +57,13 @@ bool s4s_fhir_is_id(const char *s, size_t n)
 
 static bool hexes(const char *s, size_t n, bool upper_ok)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-              (upper_ok && s[i] >= 'A' && s[i] <= 'F')))
+    /* | 0x20 maps exactly 'A'-'F' (and 'a'-'f') onto 'a'-'f' */
+    unsigned char fold = upper_ok ? 0x20 : 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((unsigned char)(c - '0') >= 10 && (unsigned char)((c | fold) - 'a') >= 6)
             return false;
+    }
     return true;
 }
 
@@ -358,16 +362,38 @@ static const char *code(const char *s, size_t n)
 {
     if (is_space(s[0]) || is_space(s[n - 1])) return "code has leading or trailing whitespace";
     for (size_t i = 0; i < n; i++) {
+        if (i % 8 == 0 && i + 8 <= n) { /* both tests need a byte below 0x21: skip words without */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!s4s_w_below(w, 0x21)) { i += 7; continue; }
+        }
         if (s[i] == ' ' && i + 1 < n && s[i + 1] == ' ') return "code has double whitespace";
         if (is_space(s[i]) && s[i] != ' ') return "code contains a tab or newline";
     }
     return NULL;
 }
 
+/* Does s[0..n) hold a space, tab, newline, CR, VT or FF?  Eight bytes at a
+ * time: a word with no byte below 0x21 has none; a word with one is looked
+ * at byte by byte (the other control characters are not whitespace). */
+static bool has_space(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (!s4s_w_below(w, 0x21)) continue;
+        for (size_t j = i; j < i + 8; j++)
+            if (is_space(s[j])) return true;
+    }
+    for (; i < n; i++)
+        if (is_space(s[i])) return true;
+    return false;
+}
+
 static const char *uri(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (is_space(s[i])) return "URI contains whitespace";
+    if (has_space(s, n)) return "URI contains whitespace";
     if (n >= 8 && memcmp(s, "urn:oid:", 8) == 0 && !s4s_fhir_is_oid(s, n)) return "not a valid urn:oid:";
     if (n >= 9 && memcmp(s, "urn:uuid:", 9) == 0 && !s4s_fhir_is_uuid_ci(s, n)) return "not a valid urn:uuid:";
     return NULL;
@@ -375,9 +401,16 @@ static const char *uri(const char *s, size_t n)
 
 static const char *string(const char *s, size_t n)
 {
+    static const char *const ff = "string contains a form feed or vertical tab";
     if (n > MAX_STRING_BYTES) return "string longer than 1MB";
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '\v' || s[i] == '\f') return "string contains a form feed or vertical tab";
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) { /* eight bytes at a time: strings are most of the input */
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (s4s_w_eq(w, '\v') | s4s_w_eq(w, '\f')) return ff;
+    }
+    for (; i < n; i++)
+        if (s[i] == '\v' || s[i] == '\f') return ff;
     return NULL;
 }
 

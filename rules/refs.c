@@ -10,13 +10,29 @@
 #include "fhirtypes.h"
 #include "tables/fhir_r4.h"
 
+/* a[0..n) == b[0..n) with the hash's word loads: names are short, and a
+ * memcmp call would cost more than the compare */
+static bool name_eq(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            if (s4s_fhir_load64(a + i) != s4s_fhir_load64(b + i)) return false;
+        return s4s_fhir_load64(a + n - 8) == s4s_fhir_load64(b + n - 8);
+    }
+    if (n >= 4)
+        return s4s_fhir_load32(a) == s4s_fhir_load32(b) && s4s_fhir_load32(a + n - 4) == s4s_fhir_load32(b + n - 4);
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 const s4s_fhir_key *s4s_fhir_key_lookup(unsigned ctx, const char *name, size_t n)
 {
     uint32_t h = s4s_fhir_hash(ctx, name, n);
     for (uint32_t i = h & (S4S_FHIR_HASH_SIZE - 1);; i = (i + 1) & (S4S_FHIR_HASH_SIZE - 1)) {
         const s4s_fhir_key *k = &s4s_fhir_keys[i];
         if (k->len == 0) return NULL;
-        if (k->ctx == ctx && k->len == n && memcmp(S4S_FHIR_STR(k->name), name, n) == 0)
+        if (k->ctx == ctx && k->len == n && name_eq(S4S_FHIR_STR(k->name), name, n))
             return k;
     }
 }

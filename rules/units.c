@@ -664,10 +664,9 @@ static bool units_agree(s4s_rctx *rc, units_state *st, const s4s_node *at, const
 }
 
 /* referenceRange items of an Observation (or component): low against high,
- * both against the value's unit. */
-static void ref_ranges(s4s_rctx *rc, units_state *st, s4s_node *obj)
+ * both against the value's unit.  rr: obj's first live referenceRange. */
+static void ref_ranges(s4s_rctx *rc, units_state *st, s4s_node *obj, const s4s_node *rr)
 {
-    const s4s_node *rr = s4s_get(obj, "referenceRange");
     if (!rr || rr->type != S4S_J_ARRAY)
         return;
     s4s_ucum_result rv, rl, rh;
@@ -705,12 +704,28 @@ static void ref_ranges(s4s_rctx *rc, units_state *st, s4s_node *obj)
     }
 }
 
-static bool is_quantity(const s4s_node *n)
+/* The members walk() asks every object about, found in one pass: the first
+ * live one of each name, as s4s_get() would. */
+typedef struct obj_keys {
+    const s4s_node *url, *value, *unit, *code, *system, *rr;
+} obj_keys;
+
+static void find_keys(const s4s_node *n, obj_keys *k)
 {
-    const s4s_node *v = s4s_get(n, "value");
-    if (!v || v->type != S4S_J_NUMBER)
-        return false;
-    return s4s_get(n, "unit") || s4s_get(n, "code") || s4s_get(n, "system");
+    memset(k, 0, sizeof *k);
+    S4S_EACH(c, n) {
+        const s4s_node **slot = NULL;
+        switch (c->klen) {
+        case 3: slot = !memcmp(c->key, "url", 3) ? &k->url : NULL; break;
+        case 4: slot = !memcmp(c->key, "unit", 4) ? &k->unit : !memcmp(c->key, "code", 4) ? &k->code : NULL; break;
+        case 5: slot = !memcmp(c->key, "value", 5) ? &k->value : NULL; break;
+        case 6: slot = !memcmp(c->key, "system", 6) ? &k->system : NULL; break;
+        case 14: slot = !memcmp(c->key, "referenceRange", 14) ? &k->rr : NULL; break;
+        default: break;
+        }
+        if (slot && !*slot)
+            *slot = c;
+    }
 }
 
 /* Children are walked after the quantity itself; nodes inserted by edits
@@ -720,18 +735,26 @@ static void walk(s4s_rctx *rc, units_state *st, s4s_node *n)
 {
     if (n->flags & S4S_NF_INSERTED)
         return;
+    obj_keys k;
+    bool edited = false;
     if (n->type == S4S_J_OBJECT) {
-        if (s4s_str_eq(s4s_get(n, "url"), ORIG_URL))
+        find_keys(n, &k);
+        if (s4s_str_eq(k.url, ORIG_URL))
             return;
-        if (is_quantity(n))
+        if (k.value && k.value->type == S4S_J_NUMBER && (k.unit || k.code || k.system)) {
             quantity(rc, st, n);
+            edited = true;
+        }
     }
     S4S_EACH(c, n) {
         if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
             walk(rc, st, c);
     }
+    /* only quantity() edits this object's own members (never adding a
+     * referenceRange); after it, or should the one found be gone, ask again */
     if (n->type == S4S_J_OBJECT)
-        ref_ranges(rc, st, n);
+        ref_ranges(rc, st, n, edited || (k.rr && (k.rr->flags & S4S_NF_REMOVED))
+                                  ? s4s_get(n, "referenceRange") : k.rr);
 }
 
 /* --- --vital-ranges ---------------------------------------------------------------- */

@@ -27,8 +27,10 @@
  * only.
  *
  * State: per-run counters and the last Bundle's settled version in up_state
- * (only the rules thread touches them).
+ * (only the rules thread touches them); the table's rows by type, indexed
+ * once per process (pthread_once), never change after.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -790,12 +792,9 @@ static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
             apply_row(c->u, c->r, obj, NULL, "");
         return;
     }
-    char seg[64];
-    if (n >= sizeof seg)
+    if (n >= 64) /* no FHIR member name is this long */
         return;
-    memcpy(seg, path, n);
-    seg[n] = '\0';
-    s4s_node *m = s4s_get(obj, seg);
+    s4s_node *m = s4s_getn(obj, path, n);
     if (!m)
         return;
     if (!dot) {
@@ -803,7 +802,7 @@ static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
         c->hit = c->hit || hit;
         /* functions check shapes themselves: some convert without being evidence */
         if (c->apply && (hit || c->r->op == S4S_UP_FN))
-            apply_row(c->u, c->r, obj, m, seg);
+            apply_row(c->u, c->r, obj, m, path); /* the last segment: NUL-terminated */
         return;
     }
     bool many = m->type == S4S_J_ARRAY;
@@ -812,21 +811,98 @@ static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
             each_leaf(c, i, dot + 1);
 }
 
+/* The end of the run of rows from i whose type is the same string: the
+ * table writes each type's rows together with one literal, so one strcmp
+ * per run decides them all (a run split in two only costs a second one). */
+static size_t run_end(size_t i)
+{
+    const char *t = s4s_up_rows[i].type;
+    while (++i < s4s_up_n_rows && s4s_up_rows[i].type == t)
+        ;
+    return i;
+}
+
+/* The runs, found once per process (the table is constant): run k is rows
+ * run_first[k] .. run_first[k + 1], so a resource looks at each type once
+ * instead of at each row. */
+static uint16_t run_first[S4S_UP_MAX_ROWS + 1];
+static size_t n_runs;
+static pthread_once_t runs_once = PTHREAD_ONCE_INIT;
+
+static void runs_init(void)
+{
+    size_t i = 0;
+    while (i < s4s_up_n_rows) {
+        run_first[n_runs++] = (uint16_t)i;
+        i = run_end(i);
+    }
+    run_first[n_runs] = (uint16_t)i;
+}
+
+/* Run k's rows in [*begin, *end) when they are of source type `type`. */
+static bool type_run(size_t k, const char *type, const s4s_up_row **begin, const s4s_up_row **end)
+{
+    const s4s_up_row *r = &s4s_up_rows[run_first[k]];
+    if (r->type[0] != type[0] || strcmp(r->type, type) != 0)
+        return false;
+    *begin = r;
+    *end = &s4s_up_rows[run_first[k + 1]];
+    return true;
+}
+
+/* A 64-bit summary of member names: one bit per (length, first byte, last
+ * byte).  A name whose bit is clear in an object's summary is not among its
+ * members, so a row whose first segment is absent costs no member scan. */
+static uint64_t name_bit(const char *k, size_t n)
+{
+    return 1ull << ((n * 7 + (unsigned char)k[0] * 3 + (unsigned char)k[n - 1]) & 63);
+}
+
+static uint64_t names_of(const s4s_node *obj)
+{
+    uint64_t bits = 0;
+    for (const s4s_node *c = obj->first; c; c = c->next) /* removed ones too: a superset is safe */
+        if (c->klen)
+            bits |= name_bit(c->key, c->klen);
+    return bits;
+}
+
+/* Could path's first segment name a member of an object whose summary is
+ * `have`? */
+static bool may_have(uint64_t have, const char *path)
+{
+    size_t n = 0;
+    while (path[n] && path[n] != '.')
+        n++;
+    return n == 0 || (have & name_bit(path, n));
+}
+
 /* Source version of the resource: 0 when no row gives evidence.  dflt: the
  * container's version for a contained resource, else 0. */
 static unsigned detect(up *u, unsigned dflt)
 {
     unsigned seen = 0, hint = 0;
-    for (size_t i = 0; i < s4s_up_n_rows; i++) {
-        const s4s_up_row *r = &s4s_up_rows[i];
-        if (strcmp(r->type, u->type) != 0)
+    uint64_t have = 0;
+    bool summed = false;
+    pthread_once(&runs_once, runs_init);
+    for (size_t k = 0; k < n_runs; k++) {
+        const s4s_up_row *r, *end;
+        if (!type_run(k, u->type, &r, &end))
             continue;
-        leaf_ctx c = {.u = u, .r = r};
-        each_leaf(&c, u->root, r->path);
-        if (c.hit && r->op == S4S_UP_HINT)
-            hint |= r->from;
-        else if (c.hit)
-            seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
+        if (!summed) { /* detection edits nothing: one summary serves every row */
+            have = names_of(u->root);
+            summed = true;
+        }
+        for (; r < end; r++) {
+            if (!may_have(have, r->path))
+                continue; /* each_leaf would find no member: no hit */
+            leaf_ctx c = {.u = u, .r = r};
+            each_leaf(&c, u->root, r->path);
+            if (c.hit && r->op == S4S_UP_HINT)
+                hint |= r->from;
+            else if (c.hit)
+                seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
+        }
     }
     if (!seen)
         return 0;
@@ -895,7 +971,7 @@ static void rename_refs(s4s_rctx *rc, const up_state *st, s4s_node *n)
             rename_refs(rc, st, c);
             continue;
         }
-        if (!s4s_is_str(c) || !c->key || !s4s_key_eq(c, "reference"))
+        if (c->klen != 9 || !s4s_is_str(c) || !s4s_key_eq(c, "reference"))
             continue;
         for (size_t i = 0; i < st->n_renames; i++) {
             const s4s_up_row *r = st->renames[i];
@@ -936,12 +1012,16 @@ static unsigned convert(up *u, s4s_node *at, unsigned dflt)
         return 0;
     const char *from = u->ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
     s4s_repair(u->rc, at, "version-upgrade", from, "R4", "converted from FHIR %s to R4", from);
-    for (size_t i = 0; i < s4s_up_n_rows; i++) {
-        const s4s_up_row *r = &s4s_up_rows[i];
-        if (!(r->from & u->ver) || strcmp(r->type, u->type) != 0)
+    for (size_t k = 0; k < n_runs; k++) {
+        const s4s_up_row *r, *end;
+        if (!type_run(k, u->type, &r, &end))
             continue;
-        leaf_ctx c = {.u = u, .r = r, .apply = true};
-        each_leaf(&c, u->root, r->path);
+        for (; r < end; r++) {
+            if (!(r->from & u->ver))
+                continue;
+            leaf_ctx c = {.u = u, .r = r, .apply = true};
+            each_leaf(&c, u->root, r->path);
+        }
     }
     rewrite_systems(u, u->root);
     money_values(u, u->root);

@@ -11,13 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 
-s4s_node *s4s_get(const s4s_node *obj, const char *key)
+s4s_node *s4s_getn(const s4s_node *obj, const char *key, size_t kl)
 {
     if (!obj || obj->type != S4S_J_OBJECT)
         return NULL;
-    size_t kl = strlen(key);
+    /* the first byte settles most mismatches without a memcmp call */
     for (s4s_node *c = obj->first; c; c = c->next)
-        if (c->klen == kl && !(c->flags & S4S_NF_REMOVED) && memcmp(c->key, key, kl) == 0)
+        if (c->klen == kl && (kl == 0 || c->key[0] == key[0]) && !(c->flags & S4S_NF_REMOVED) &&
+            memcmp(c->key, key, kl) == 0)
             return c;
     return NULL;
 }
@@ -30,24 +31,6 @@ s4s_node *s4s_at(const s4s_node *arr, uint32_t i)
         if (!(c->flags & S4S_NF_REMOVED) && i-- == 0)
             return c;
     return NULL;
-}
-
-bool s4s_is_str(const s4s_node *n) { return n && n->type == S4S_J_STRING; }
-
-bool s4s_str_eq(const s4s_node *n, const char *s)
-{
-    return s4s_is_str(n) && n->len == strlen(s) && memcmp(n->str, s, n->len) == 0;
-}
-
-bool s4s_key_eq(const s4s_node *n, const char *s)
-{
-    return n && n->key && n->klen == strlen(s) && memcmp(n->key, s, n->klen) == 0;
-}
-
-const char *s4s_get_str(const s4s_node *obj, const char *key)
-{
-    s4s_node *n = s4s_get(obj, key);
-    return s4s_is_str(n) ? n->str : NULL;
 }
 
 s4s_node *s4s_node_new(s4s_arena *a, s4s_jtype t, const char *key, size_t klen,

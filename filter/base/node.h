@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <string.h>
 #include "arena.h"
 
 typedef enum s4s_jtype {
@@ -45,12 +46,32 @@ struct s4s_node {
 };
 
 /* --- reading ----------------------------------------------------------- */
-s4s_node *s4s_get(const s4s_node *obj, const char *key);   /* first live member named key */
+/* First live member of obj named key[0..klen). */
+s4s_node *s4s_getn(const s4s_node *obj, const char *key, size_t klen);
 s4s_node *s4s_at(const s4s_node *arr, uint32_t i);          /* i-th live array item */
-bool      s4s_is_str(const s4s_node *n);
-bool      s4s_str_eq(const s4s_node *n, const char *s);     /* string node equal to s */
-bool      s4s_key_eq(const s4s_node *n, const char *s);
-const char *s4s_get_str(const s4s_node *obj, const char *key); /* string member or NULL */
+
+/* Inline so that the length of a literal key or string folds at compile
+ * time: these run for nearly every node of every resource. */
+static inline s4s_node *s4s_get(const s4s_node *obj, const char *key) /* first live member named key */
+{
+    return s4s_getn(obj, key, strlen(key));
+}
+static inline bool s4s_is_str(const s4s_node *n) { return n && n->type == S4S_J_STRING; }
+static inline bool s4s_str_eq(const s4s_node *n, const char *s) /* string node equal to s */
+{
+    size_t l = strlen(s);
+    return s4s_is_str(n) && n->len == l && memcmp(n->str, s, l) == 0;
+}
+static inline const char *s4s_get_str(const s4s_node *obj, const char *key) /* string member or NULL */
+{
+    s4s_node *n = s4s_get(obj, key);
+    return s4s_is_str(n) ? n->str : NULL;
+}
+static inline bool s4s_key_eq(const s4s_node *n, const char *s)
+{
+    size_t l = strlen(s);
+    return n && n->key && n->klen == l && memcmp(n->key, s, l) == 0;
+}
 #define S4S_EACH(child, parent) \
     for (s4s_node *child = (parent)->first; child; child = child->next) \
         if (!((child)->flags & S4S_NF_REMOVED))

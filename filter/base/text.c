@@ -16,18 +16,37 @@
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 
+/* 8 ASCII bytes, none of them NUL */
+static bool ascii8(uint64_t w)
+{
+    return !(w & S4S_W_HIGHS) && !s4s_w_eq(w, 0);
+}
+
 bool s4s_text_utf8_ok(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *e = p + n;
     while (p < e) {
-        /* fast path: 8 ASCII bytes with no NUL */
-        if (e - p >= 8) {
-            uint64_t w;
+        /* fast path, 8 bytes a time; the last bytes of the text are read in
+         * one word ending at its end (or two overlapping 4-byte halves),
+         * re-reading bytes already known to be ASCII */
+        size_t left = (size_t)(e - p);
+        uint64_t w;
+        if (left >= 8) {
             memcpy(&w, p, 8);
-            if (!(w & S4S_W_HIGHS) && !s4s_w_eq(w, 0)) {
+            if (ascii8(w)) {
                 p += 8;
                 continue;
             }
+        } else if (n >= 8) {
+            memcpy(&w, e - 8, 8);
+            if (ascii8(w))
+                return true;
+        } else if (left >= 4) {
+            uint32_t lo, hi;
+            memcpy(&lo, p, 4);
+            memcpy(&hi, e - 4, 4);
+            if (ascii8(lo | (uint64_t)hi << 32))
+                return true;
         }
         unsigned c = *p;
         if (c < 0x80) {

@@ -34,14 +34,36 @@ def load(name):
         return json.load(f)
 
 
+M64 = (1 << 64) - 1
+HASH_K = 0x9E3779B97F4A7C15
+
+
+def hash_words(b):
+    """The 64-bit words s4s_fhir_hash() reads: 8-byte little-endian words,
+    the last one ending at the last byte (overlapping the one before); a
+    shorter name gives one word of its first and last 4 bytes, or of its
+    first, middle and last byte."""
+    n = len(b)
+    le = lambda x: int.from_bytes(x, 'little')
+    if n >= 8:
+        words = [le(b[i:i + 8]) for i in range(0, n - 8, 8)]
+        return words + [le(b[n - 8:])]
+    if n >= 4:
+        return [le(b[:4]) | le(b[n - 4:]) << 32]
+    if n > 0:
+        return [b[0] | b[n // 2] << 8 | b[n - 1] << 16]
+    return []
+
+
 def hash_key(ctx, name):
-    h = 2166136261
-    for b in name.encode('utf-8'):
-        h ^= b
-        h = (h * 16777619) & 0xFFFFFFFF
-    h ^= (ctx * 0x9E3779B1) & 0xFFFFFFFF
-    h ^= h >> 15
-    return h
+    b = name.encode('utf-8')
+    h = (len(b) * HASH_K) & M64
+    for w in hash_words(b):
+        h = ((h ^ w) * HASH_K) & M64
+        h ^= h >> 32
+    h = ((h ^ ctx) * HASH_K) & M64
+    h ^= h >> 32
+    return h & 0xFFFFFFFF
 
 
 class Pool:
@@ -372,6 +394,7 @@ def main():
     h.append('#define S4S_FHIR_R4_H')
     h.append('#include <stdint.h>')
     h.append('#include <stddef.h>')
+    h.append('#include <string.h>')
     h.append('')
     h.append('#define S4S_FHIR_VERSION "%s"' % fhir_version)
     h.append('#define S4S_FHIR_NONE 0xFFFFu  /* no element, type, context or value set */')
@@ -458,13 +481,49 @@ def main():
     h.append('')
     h.append('#define S4S_FHIR_STR(off) (s4s_fhir_pool + (off))')
     h.append('')
-    h.append('/* FNV-1a over the name, mixed with the context; matches the generator. */')
+    h.append('/* Little-endian loads on any host: the table is built from these values. */')
+    h.append('static inline uint64_t s4s_fhir_load64(const char *p)')
+    h.append('{')
+    h.append('    uint64_t w;')
+    h.append('    memcpy(&w, p, 8);')
+    h.append('#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__')
+    h.append('    w = __builtin_bswap64(w);')
+    h.append('#endif')
+    h.append('    return w;')
+    h.append('}')
+    h.append('static inline uint64_t s4s_fhir_load32(const char *p)')
+    h.append('{')
+    h.append('    uint32_t w;')
+    h.append('    memcpy(&w, p, 4);')
+    h.append('#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__')
+    h.append('    w = __builtin_bswap32(w);')
+    h.append('#endif')
+    h.append('    return w;')
+    h.append('}')
+    h.append('')
+    h.append('/* Multiply-xorshift over the name 8 bytes at a time (a short name in')
+    h.append(' * one word), then the context; equals hash_key() in the generator. */')
     h.append('static inline uint32_t s4s_fhir_hash(uint32_t ctx, const char *s, size_t n)')
     h.append('{')
-    h.append('    uint32_t h = 2166136261u;')
-    h.append('    for (size_t i = 0; i < n; i++) { h ^= (uint8_t)s[i]; h *= 16777619u; }')
-    h.append('    h ^= ctx * 0x9E3779B1u;')
-    h.append('    return h ^ (h >> 15);')
+    h.append('    const uint64_t k = 0x9E3779B97F4A7C15u;')
+    h.append('    uint64_t h = (uint64_t)n * k, w;')
+    h.append('    if (n >= 8) {')
+    h.append('        for (size_t i = 0; i + 8 < n; i += 8) {')
+    h.append('            h = (h ^ s4s_fhir_load64(s + i)) * k;')
+    h.append('            h ^= h >> 32;')
+    h.append('        }')
+    h.append('        w = s4s_fhir_load64(s + n - 8);')
+    h.append('    } else if (n >= 4) {')
+    h.append('        w = s4s_fhir_load32(s) | s4s_fhir_load32(s + n - 4) << 32;')
+    h.append('    } else {')
+    h.append('        w = n ? (uint64_t)(uint8_t)s[0] | (uint64_t)(uint8_t)s[n / 2] << 8 | (uint64_t)(uint8_t)s[n - 1] << 16 : 0;')
+    h.append('    }')
+    h.append('    if (n) {')
+    h.append('        h = (h ^ w) * k;')
+    h.append('        h ^= h >> 32;')
+    h.append('    }')
+    h.append('    h = (h ^ ctx) * k;')
+    h.append('    return (uint32_t)(h ^ (h >> 32));')
     h.append('}')
     h.append('')
     h.append('#endif')

@@ -18,6 +18,7 @@
 #define S4S_FHIR_R4_H
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 
 #define S4S_FHIR_VERSION "4.0.1"
 #define S4S_FHIR_NONE 0xFFFFu  /* no element, type, context or value set */
@@ -130,13 +131,49 @@ extern const char *const    s4s_fhir_prim_regex[]; /* from the definitions, for 
 
 #define S4S_FHIR_STR(off) (s4s_fhir_pool + (off))
 
-/* FNV-1a over the name, mixed with the context; matches the generator. */
+/* Little-endian loads on any host: the table is built from these values. */
+static inline uint64_t s4s_fhir_load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+static inline uint64_t s4s_fhir_load32(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap32(w);
+#endif
+    return w;
+}
+
+/* Multiply-xorshift over the name 8 bytes at a time (a short name in
+ * one word), then the context; equals hash_key() in the generator. */
 static inline uint32_t s4s_fhir_hash(uint32_t ctx, const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) { h ^= (uint8_t)s[i]; h *= 16777619u; }
-    h ^= ctx * 0x9E3779B1u;
-    return h ^ (h >> 15);
+    const uint64_t k = 0x9E3779B97F4A7C15u;
+    uint64_t h = (uint64_t)n * k, w;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            h = (h ^ s4s_fhir_load64(s + i)) * k;
+            h ^= h >> 32;
+        }
+        w = s4s_fhir_load64(s + n - 8);
+    } else if (n >= 4) {
+        w = s4s_fhir_load32(s) | s4s_fhir_load32(s + n - 4) << 32;
+    } else {
+        w = n ? (uint64_t)(uint8_t)s[0] | (uint64_t)(uint8_t)s[n / 2] << 8 | (uint64_t)(uint8_t)s[n - 1] << 16 : 0;
+    }
+    if (n) {
+        h = (h ^ w) * k;
+        h ^= h >> 32;
+    }
+    h = (h ^ ctx) * k;
+    return (uint32_t)(h ^ (h >> 32));
 }
 
 #endif

@@ -360,6 +360,7 @@ const s4s_up_row s4s_up_rows[] = {
     {S3, S4S_UP_TYPE, "ReferralRequest", "", "ServiceRequest", NULL},
 };
 const size_t s4s_up_n_rows = sizeof s4s_up_rows / sizeof s4s_up_rows[0];
+_Static_assert(sizeof s4s_up_rows / sizeof s4s_up_rows[0] <= S4S_UP_MAX_ROWS, "raise S4S_UP_MAX_ROWS");
 
 const s4s_up_system s4s_up_systems[] = {
     {"http://hl7.org/fhir/condition-category", THO "condition-category"},

@@ -43,6 +43,7 @@ typedef struct s4s_up_row {
 
 extern const s4s_up_row s4s_up_rows[];
 extern const size_t s4s_up_n_rows;
+#define S4S_UP_MAX_ROWS 1024 /* bound on s4s_up_n_rows, checked where the table is */
 
 /* hl7.org/fhir code systems that R4 moved to terminology.hl7.org */
 typedef struct s4s_up_system { const char *old_uri, *new_uri; } s4s_up_system;

@@ -96,6 +96,41 @@ static void test_text(void)
     s4s_arena_free(a);
 }
 
+/* The word-at-a-time UTF-8 check against a byte-by-byte one: every length
+ * up to 24, one odd byte (NUL, 0xFF, a lead byte without its tail, a whole
+ * 2-byte character) at every position, so each fast-path edge is crossed. */
+static bool utf8_ok_bytewise(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        if (p[i] == 0) return false;
+        if (p[i] < 0x80) { i++; continue; }
+        if (p[i] < 0xC2 || p[i] > 0xDF) return false; /* only 2-byte ones are planted */
+        if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80) return false;
+        i += 2;
+    }
+    return true;
+}
+
+static void test_utf8_edges(void)
+{
+    static const char *const odd[] = {"\0", "\xff", "\xc3", "\xc3\xa9"};
+    static const size_t oddn[] = {1, 1, 1, 2};
+    unsigned bad = 0;
+    for (size_t len = 0; len <= 24; len++)
+        for (size_t pos = 0; pos <= len; pos++)
+            for (size_t k = 0; k < 4; k++) {
+                unsigned char b[32];
+                memset(b, 'a', sizeof b);
+                size_t n = len;
+                if (pos < len) {
+                    memcpy(b + pos, odd[k], oddn[k]);
+                    if (pos + oddn[k] > n) n = pos + oddn[k];
+                }
+                if (s4s_text_utf8_ok((const char *)b, n) != utf8_ok_bytewise(b, n)) bad++;
+            }
+    CHECK(bad == 0);
+}
+
 static void test_compact(void)
 {
     s4s_buf b;
@@ -440,6 +475,7 @@ int main(void)
     test_buf();
     test_counter();
     test_text();
+    test_utf8_edges();
     test_compact();
     test_write_compact();
     test_urnuuid();

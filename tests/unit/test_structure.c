@@ -271,6 +271,45 @@ static void test_version_sniff(void)
     CHECK(has("not-supported", "Immunization", "Immunization.status"));
 }
 
+/* Every name of the generated table is found by the lookup (the C hash and
+ * the generator's agree), and the byte scans that skip 8 bytes at a time
+ * still see a space, tab or form feed at every position. */
+static void test_lookup_and_scans(void)
+{
+    unsigned missing = 0;
+    for (uint32_t i = 0; i < S4S_FHIR_HASH_SIZE; i++) {
+        const s4s_fhir_key *k = &s4s_fhir_keys[i];
+        if (k->len && s4s_fhir_key_lookup(k->ctx, S4S_FHIR_STR(k->name), k->len) != k) missing++;
+    }
+    CHECK(missing == 0);
+    CHECK(s4s_fhir_key_lookup(S4S_FHIR_CTX_Element, "idx", 3) == NULL);
+    unsigned wrong = 0;
+    for (size_t len = 3; len <= 20; len++)
+        for (size_t pos = 1; pos + 1 < len; pos++) {
+            char b[24];
+            memset(b, 'a', len);
+            b[pos] = ' ';
+            wrong += s4s_fhir_prim_check(S4S_FP_code, b, len) != NULL;      /* one inner space is fine */
+            wrong += s4s_fhir_prim_check(S4S_FP_uri, b, len) == NULL;
+            b[pos + 1] = ' ';
+            if (pos + 2 < len) wrong += s4s_fhir_prim_check(S4S_FP_code, b, len) == NULL;
+            b[pos + 1] = 'a';
+            b[pos] = '\t';
+            wrong += s4s_fhir_prim_check(S4S_FP_code, b, len) == NULL;
+            wrong += s4s_fhir_prim_check(S4S_FP_uri, b, len) == NULL;
+            b[pos] = '\f';
+            wrong += s4s_fhir_prim_check(S4S_FP_string, b, len) == NULL;
+            b[pos] = '\x01'; /* a control character, but no whitespace */
+            wrong += s4s_fhir_prim_check(S4S_FP_uri, b, len) != NULL;
+            wrong += s4s_fhir_prim_check(S4S_FP_string, b, len) != NULL;
+        }
+    CHECK(wrong == 0);
+    CHECK(s4s_fhir_is_uuid_ci("urn:uuid:C757873D-EC9A-4326-A141-556F43239520", 45));
+    CHECK(!s4s_fhir_is_uuid_ci("urn:uuid:G757873D-EC9A-4326-A141-556F43239520", 45));
+    CHECK(!s4s_fhir_is_uuid_ci("urn:uuid:c757873d-ec9a-4326-a141-556f4323952@", 45));
+    CHECK(!s4s_fhir_is_uuid_ci("urn:uuid:c757873d-ec9a-4326-a141-556f4323952`", 45));
+}
+
 int main(void)
 {
     CHECK(s4s_rule_structure.init(NULL, NULL, &state) == S4S_OK);
@@ -287,6 +326,7 @@ int main(void)
     test_bindings();
     test_references();
     test_version_sniff();
+    test_lookup_and_scans();
     s4s_arena_free(arena);
     s4s_rule_structure.fini(state);
     return UNIT_DONE();
