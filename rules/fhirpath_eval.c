@@ -147,16 +147,14 @@ static bool has_value_sibling(const s4s_node *obj, const char *key, size_t klen)
 /* push the items of member m (value side, with its `_` partner; or an
  * extension-only primitive) */
 static void push_member(s4s_fp_env *env, s4s_fp_coll *out, const s4s_node *obj, const s4s_node *m,
-                        const char *key, size_t klen, const s4s_fhir_key *k)
+                        const char *key, size_t klen, const s4s_fhir_key *k, bool unders)
 {
     const s4s_node *val = m, *ext = NULL;
     if (m->key[0] == '_') {
         if (has_value_sibling(obj, key, klen)) return; /* paired from the value side */
         ext = m;
         val = NULL;
-    } else if (k && k->type != S4S_FHIR_NONE && fp_fhir_is_prim(k->type)) {
-        ext = under_sibling(obj, key, klen);
-    } else if (!k) {
+    } else if (unders && (!k || (k->type != S4S_FHIR_NONE && fp_fhir_is_prim(k->type)))) {
         ext = under_sibling(obj, key, klen);
     }
     fp_val v;
@@ -202,6 +200,23 @@ static void typeinfo_member(s4s_fp_env *env, const fp_val *v, const char *name, 
     fp_push(env, out, &r);
 }
 
+/* s4s_fhir_key_lookup(ctx, key, klen) through a small cache in env: the
+ * same few names recur in every resource (system, code, reference...).  A
+ * cached key is used only if its context and name are those asked for;
+ * misses (names outside the model) are not cached. */
+static const s4s_fhir_key *key_lookup(s4s_fp_env *env, unsigned ctx, const char *key, size_t klen)
+{
+    if (!klen) return s4s_fhir_key_lookup(ctx, key, klen);
+    uint32_t h = (ctx * 0x9E3779B1u) ^ ((uint32_t)klen * 0x85EBCA6Bu) ^ ((uint8_t)key[0] * 0x27D4EB2Du) ^
+                 ((uint8_t)key[klen - 1] * 0x165667B1u);
+    const s4s_fhir_key **slot = &env->kcache[(h ^ (h >> 16)) % (sizeof env->kcache / sizeof env->kcache[0])];
+    const s4s_fhir_key *k = *slot;
+    if (k && k->ctx == ctx && k->len == klen && !memcmp(S4S_FHIR_STR(k->name), key, klen)) return k;
+    k = s4s_fhir_key_lookup(ctx, key, klen);
+    if (k) *slot = k;
+    return k;
+}
+
 void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen, s4s_fp_coll *out)
 {
     if (v->k == FK_TYPE) { typeinfo_member(env, v, name, nlen, out); return; }
@@ -218,16 +233,16 @@ void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen
         const char *key = m->key;
         size_t klen = m->klen;
         if (klen > 1 && key[0] == '_') { key++; klen--; }
-        if (klen < nlen || memcmp(key, name, nlen)) continue;
+        if (klen < nlen || key[0] != name[0] || memcmp(key, name, nlen)) continue;
         const s4s_fhir_key *k = NULL;
         if (klen == nlen) {
-            if (ctx != S4S_FHIR_NONE) k = s4s_fhir_key_lookup(ctx, key, klen);
+            if (ctx != S4S_FHIR_NONE) k = key_lookup(env, ctx, key, klen);
             if (k && (s4s_fhir_elems[k->elem].flags & S4S_FE_CHOICE)) continue; /* valueX named "value..." */
         } else {
             /* a choice: value -> valueQuantity */
             if (!upper(key[nlen])) continue;
             if (ctx != S4S_FHIR_NONE) {
-                k = s4s_fhir_key_lookup(ctx, key, klen);
+                k = key_lookup(env, ctx, key, klen);
                 if (!k || !(s4s_fhir_elems[k->elem].flags & S4S_FE_CHOICE)) continue;
                 const char *en = S4S_FHIR_STR(s4s_fhir_elems[k->elem].name);
                 if (strlen(en) != nlen) continue;
@@ -235,7 +250,7 @@ void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen
                 continue;
             }
         }
-        push_member(env, out, obj, m, key, klen, k);
+        push_member(env, out, obj, m, key, klen, k, true);
     }
 }
 
@@ -249,13 +264,17 @@ void fp_all_children(s4s_fp_env *env, const fp_val *v, s4s_fp_coll *out)
         ctx = S4S_FHIR_CTX_Element;
         if (!obj) return;
     }
+    /* most objects have no `_x` member: then no primitive needs its
+     * partner searched (descendants() visits every member) */
+    bool unders = false;
+    S4S_EACH(m, obj) unders |= m->klen > 1 && m->key[0] == '_';
     S4S_EACH(m, obj) {
         const char *key = m->key;
         size_t klen = m->klen;
         if (klen == 12 && !memcmp(key, "resourceType", 12)) continue;
         if (klen > 1 && key[0] == '_') { key++; klen--; }
-        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? s4s_fhir_key_lookup(ctx, key, klen) : NULL;
-        push_member(env, out, obj, m, key, klen, k);
+        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? key_lookup(env, ctx, key, klen) : NULL;
+        push_member(env, out, obj, m, key, klen, k, unders);
     }
 }
 
@@ -286,6 +305,7 @@ const char *fp_type_name(const fp_val *v)
  * integer; resources under DomainResource and Resource), as a table from
  * type id to its parent, built once */
 static uint16_t parent_of[S4S_FHIR_N_TYPES];
+static unsigned backbone_type; /* BackboneElement */
 static pthread_once_t parents_once = PTHREAD_ONCE_INIT;
 
 static void parents_init(void)
@@ -297,6 +317,7 @@ static void parents_init(void)
         {"canonical", "uri"}, {"url", "uri"}, {"uuid", "uri"}, {"oid", "uri"},
         {"positiveInt", "integer"}, {"unsignedInt", "integer"},
     };
+    backbone_type = fp_fhir_type_by_name("BackboneElement", 15);
     for (unsigned t = 0; t < S4S_FHIR_N_TYPES; t++) parent_of[t] = S4S_FHIR_NONE;
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         unsigned c = fp_fhir_type_by_name(pairs[i][0], strlen(pairs[i][0]));
@@ -311,8 +332,8 @@ bool fp_is_type(const fp_val *v, const fp_tspec *ts)
     if (ts->fhir == S4S_FHIR_NONE) return false;
     if (v->type == ts->fhir) return true; /* the common case, without names */
     if (v->type == S4S_FHIR_NONE) {
+        if (v->ctx != S4S_FHIR_NONE) return ts->fhir == backbone_type || ts->fhir == S4S_FT_Element;
         const char *want = S4S_FHIR_STR(s4s_fhir_types[ts->fhir].name);
-        if (v->ctx != S4S_FHIR_NONE) return !strcmp(want, "BackboneElement") || !strcmp(want, "Element");
         return !strcmp(want, fp_type_name(v)) || !strcmp(want, "Element");
     }
     if (ts->fhir == S4S_FT_Resource) return s4s_fhir_types[v->type].kind == S4S_FK_RESOURCE;
@@ -323,7 +344,6 @@ bool fp_is_type(const fp_val *v, const fp_tspec *ts)
     }
     if (s4s_fhir_types[v->type].kind == S4S_FK_RESOURCE) return false;
     if (ts->fhir == S4S_FT_Element) return true;
-    pthread_once(&parents_once, parents_init);
     return parent_of[v->type] == ts->fhir;
 }
 
@@ -893,6 +913,9 @@ s4s_rc s4s_fp_compile(s4s_arena *a, const char *src, size_t n, s4s_fp_expr **out
                       char *err, size_t errsz)
 {
     *out = NULL;
+    /* fp_is_type reads the hierarchy without synchronising: every
+     * expression is compiled before it is evaluated */
+    pthread_once(&parents_once, parents_init);
     fp_ast *root = fp_parse(a, src, n, err, errsz);
     if (!root || !fp_check(a, root, err, errsz)) return S4S_ERR_INVALID;
     s4s_fp_expr *x = s4s_arena_zalloc(a, sizeof *x);
@@ -982,7 +1005,7 @@ static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_nod
             !(klen == 17 && !memcmp(key, "modifierExtension", 17)))
             continue;
         if (under) { key++; klen--; }
-        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? s4s_fhir_key_lookup(ctx, key, klen) : NULL;
+        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? key_lookup(w->env, ctx, key, klen) : NULL;
         if (under) {
             /* the extensions of a primitive; an extension-only primitive is
              * an element of its own */

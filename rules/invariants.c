@@ -81,24 +81,40 @@ static bool lacks(const s4s_fp_val *item, const char *m, size_t mn)
     return true;
 }
 
-static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_node *at,
-                     uint16_t *done, unsigned *ndone)
+/* what one element has run so far: keys (each runs once) and the truth of
+ * each expression evaluated (txt-1 and txt-2 share one) */
+typedef struct ran {
+    uint16_t key[64], expr[64];
+    int8_t   truth[64];
+    unsigned nkey, nexpr;
+} ran;
+
+static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_node *at, ran *done)
 {
     s4s_rctx *rc = st->rc;
     for (unsigned i = r.first; i < (unsigned)r.first + r.n; i++) {
         const s4s_fhir_inv *inv = &s4s_fhir_invs[i];
         if (st->skip_key[inv->key] || (!(inv->flags & S4S_INV_ERROR) && !st->warnings)) continue;
         bool seen = false;
-        for (unsigned j = 0; j < *ndone && !seen; j++) seen = done[j] == inv->key;
+        for (unsigned j = 0; j < done->nkey && !seen; j++) seen = done->key[j] == inv->key;
         if (seen) continue;
-        if (*ndone < 64) done[(*ndone)++] = inv->key;
-        s4s_fp_coll out;
+        if (done->nkey < 64) done->key[done->nkey++] = inv->key;
         st->evaluated++;
         if (st->guard[inv->expr].name && lacks(item, st->guard[inv->expr].name, st->guard[inv->expr].n)) {
             st->not_evaluated += st->guard[inv->expr].truth < 0;
             continue;
         }
-        int t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;
+        int t = 2;
+        for (unsigned j = 0; j < done->nexpr && t == 2; j++)
+            if (done->expr[j] == inv->expr) t = done->truth[j];
+        if (t == 2) {
+            s4s_fp_coll out;
+            t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;
+            if (done->nexpr < 64) {
+                done->expr[done->nexpr] = inv->expr;
+                done->truth[done->nexpr++] = (int8_t)t;
+            }
+        }
         if (t < 0) { st->not_evaluated++; continue; }
         if (t == 1) continue;
         st->failed++;
@@ -133,14 +149,14 @@ static void visit(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type
                   const s4s_node *res, const s4s_node *at)
 {
     inv_state *st = ud;
-    uint16_t done[64];
-    unsigned ndone = 0;
+    ran done;
+    done.nkey = done.nexpr = 0;
     range a = def_rows(st, elem), b = {0, 0};
     if (type != S4S_FHIR_NONE) b = st->by_type[type];
     (void)ctx;
     st->env.resource = res;
-    run_rows(st, a, item, at, done, &ndone);
-    run_rows(st, b, item, at, done, &ndone);
+    run_rows(st, a, item, at, &done);
+    run_rows(st, b, item, at, &done);
 }
 
 static bool runs_any(const inv_state *st, range r)
