@@ -67,12 +67,26 @@ static void sys(fp_val *v, fp_kind k)
     v->type = v->ctx = v->elem = S4S_FHIR_NONE;
 }
 
+/* push v, which outlives the evaluation: an empty collection shares it
+ * (cap = n, so a later push copies) instead of allocating */
+static void push_static(s4s_fp_env *env, s4s_fp_coll *out, const fp_val *v)
+{
+    if (out->n == 0 && env->budget) {
+        env->budget--;
+        out->v = (fp_val *)v;
+        out->n = out->cap = 1;
+        return;
+    }
+    fp_push(env, out, v);
+}
+
 void fp_bool(s4s_fp_env *env, s4s_fp_coll *out, bool b)
 {
-    fp_val v;
-    sys(&v, FK_BOOL);
-    v.u.b = b;
-    fp_push(env, out, &v);
+    static const fp_val vals[2] = {
+        {.k = FK_BOOL, .type = S4S_FHIR_NONE, .ctx = S4S_FHIR_NONE, .elem = S4S_FHIR_NONE, .u.b = false},
+        {.k = FK_BOOL, .type = S4S_FHIR_NONE, .ctx = S4S_FHIR_NONE, .elem = S4S_FHIR_NONE, .u.b = true},
+    };
+    push_static(env, out, &vals[b]);
 }
 
 /* --- the R4 model ---------------------------------------------------------- */
@@ -211,7 +225,12 @@ static const s4s_fhir_key *key_lookup(s4s_fp_env *env, unsigned ctx, const char 
                  ((uint8_t)key[klen - 1] * 0x165667B1u);
     const s4s_fhir_key **slot = &env->kcache[(h ^ (h >> 16)) % (sizeof env->kcache / sizeof env->kcache[0])];
     const s4s_fhir_key *k = *slot;
-    if (k && k->ctx == ctx && k->len == klen && !memcmp(S4S_FHIR_STR(k->name), key, klen)) return k;
+    if (k && k->ctx == ctx && k->len == klen) {
+        const char *kn = S4S_FHIR_STR(k->name);
+        size_t i = 0;
+        while (i < klen && kn[i] == key[i]) i++;
+        if (i == klen) return k;
+    }
     k = s4s_fhir_key_lookup(ctx, key, klen);
     if (k) *slot = k;
     return k;
@@ -331,6 +350,11 @@ bool fp_is_type(const fp_val *v, const fp_tspec *ts)
     if (v->k != FK_NODE) return ts->sys == (int8_t)v->k;
     if (ts->fhir == S4S_FHIR_NONE) return false;
     if (v->type == ts->fhir) return true; /* the common case, without names */
+    /* a datatype asked for: only a profile or specialisation of it also
+     * is one (resources have no parent here) */
+    if (v->type != S4S_FHIR_NONE && ts->fhir != S4S_FT_Resource && ts->fhir != S4S_FT_DomainResource &&
+        ts->fhir != S4S_FT_Element)
+        return parent_of[v->type] == ts->fhir;
     if (v->type == S4S_FHIR_NONE) {
         if (v->ctx != S4S_FHIR_NONE) return ts->fhir == backbone_type || ts->fhir == S4S_FT_Element;
         const char *want = S4S_FHIR_STR(s4s_fhir_types[ts->fhir].name);
@@ -667,6 +691,26 @@ static void arith(fp_ctx *c, const fp_ast *e, const fp_val *x, const fp_val *y, 
             sys_names[y->k] ? sys_names[y->k] : "node");
 }
 
+/* a hash of s[0..n), eight bytes per step (references and uris are long) */
+static uint32_t str_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+        h ^= h >> 29;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, s + i, n - i);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+    }
+    h ^= h >> 32;
+    return (uint32_t)h;
+}
+
 /* l | r without duplicates, in order.  Plain strings equal only plain
  * strings, byte for byte (see plain_str), so large unions (dom-3 unites
  * every reference and uri of a resource) dedupe those through a hash set
@@ -695,9 +739,7 @@ void fp_union(s4s_fp_env *env, const s4s_fp_coll *l, const s4s_fp_coll *r, s4s_f
                 fp_push(env, out, v);
                 continue;
             }
-            uint32_t h = 2166136261u;
-            for (size_t j = 0; j < len; j++) h = (h ^ (uint8_t)p[j]) * 16777619u;
-            uint32_t at = h & (cap - 1);
+            uint32_t at = str_hash(p, len) & (cap - 1);
             while (set[at].p && !(set[at].n == len && !memcmp(set[at].p, p, len))) at = (at + 1) & (cap - 1);
             if (set[at].p) continue;
             set[at].p = p;
@@ -785,11 +827,19 @@ static void binary(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_
 
 static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out);
 
+static void eval_memo(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out);
+
 void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
 {
-    s4s_fp_env *env = c->env;
-    if (env->err[0]) return;
+    if (c->env->err[0]) return;
     if (!e->memo) { eval_node(c, e, focus, out); return; }
+    eval_memo(c, e, focus, out);
+}
+
+/* e's value, cached for the rest of the evaluation (e is focus-independent) */
+static void eval_memo(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
+{
+    s4s_fp_env *env = c->env;
     for (unsigned i = 0; i < env->nmemo; i++)
         if (env->memo_key[i] == e) {
             fp_push_all(env, out, &env->memo_val[i]);
@@ -804,6 +854,34 @@ void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *
     fp_push_all(env, out, &r);
 }
 
+/* x is in one of the operands of union u (each cannot fail) */
+static bool in_union(fp_ctx *c, const fp_ast *u, const s4s_fp_coll *focus, const fp_val *x)
+{
+    if (u->op == OP_UNION) return in_union(c, u->l, focus, x) || (!c->env->err[0] && in_union(c, u->r, focus, x));
+    s4s_fp_coll s = {0};
+    if (u->dep) fp_eval(c, u, focus, &s);
+    else eval_memo(c, u, focus, &s);
+    return !c->env->err[0] && fp_coll_has(c->env, &s, x);
+}
+
+/* `x in (A | B ...)` marked split: as binary() answers it, testing the
+ * operands in turn */
+static void in_split(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
+{
+    s4s_fp_env *env = c->env;
+    s4s_fp_coll l = {0};
+    fp_eval(c, e->l, focus, &l);
+    if (l.n != 1 || env->err[0]) {
+        s4s_fp_coll r = {0};
+        fp_eval(c, e->r, focus, &r);
+        if (env->err[0] || l.n == 0) return;
+        fp_fail(env, e, "left operand of 'in' has %u items", l.n);
+        return;
+    }
+    bool has = in_union(c, e->r, focus, &l.v[0]);
+    if (!env->err[0]) fp_bool(env, out, has);
+}
+
 static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
 {
     s4s_fp_env *env = c->env;
@@ -811,7 +889,7 @@ static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_
     case OP_EMPTY:
         return;
     case OP_LIT:
-        fp_push(env, out, &e->lit);
+        push_static(env, out, &e->lit);
         return;
     case OP_THIS:
         if (c->this_) fp_push(env, out, c->this_);
@@ -840,7 +918,7 @@ static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_
             for (uint32_t i = 0; c->ctxc && i < c->ctxc->n; i++) fp_push(env, out, &c->ctxc->v[i]);
             return;
         default:
-            fp_push(env, out, &e->lit);
+            push_static(env, out, &e->lit);
             return;
         }
     case OP_MEMBER: {
@@ -900,6 +978,10 @@ static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_
     }
     case OP_AND: case OP_OR: case OP_XOR: case OP_IMPLIES:
         logic(c, e, focus, out);
+        return;
+    case OP_IN:
+        if (e->split) { in_split(c, e, focus, out); return; }
+        binary(c, e, focus, out);
         return;
     default:
         binary(c, e, focus, out);
