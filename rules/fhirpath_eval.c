@@ -214,6 +214,32 @@ static void typeinfo_member(s4s_fp_env *env, const fp_val *v, const char *name, 
     fp_push(env, out, &r);
 }
 
+/* a[0..n) == b[0..n) for short names: two overlapping loads cover up to
+ * 16 bytes without a call */
+static bool same(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y, z, w;
+    if (n >= 8) {
+        for (; n > 16; a += 8, b += 8, n -= 8) {
+            memcpy(&x, a, 8);
+            memcpy(&y, b, 8);
+            if (x != y) return false;
+        }
+        memcpy(&x, a, 8); memcpy(&y, b, 8);
+        memcpy(&z, a + n - 8, 8); memcpy(&w, b + n - 8, 8);
+        return x == y && z == w;
+    }
+    if (n >= 4) {
+        uint32_t p, q, r, t;
+        memcpy(&p, a, 4); memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4); memcpy(&t, b + n - 4, 4);
+        return p == q && r == t;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 /* s4s_fhir_key_lookup(ctx, key, klen) through a small cache in env: the
  * same few names recur in every resource (system, code, reference...).  A
  * cached key is used only if its context and name are those asked for;
@@ -225,12 +251,7 @@ static const s4s_fhir_key *key_lookup(s4s_fp_env *env, unsigned ctx, const char 
                  ((uint8_t)key[klen - 1] * 0x165667B1u);
     const s4s_fhir_key **slot = &env->kcache[(h ^ (h >> 16)) % (sizeof env->kcache / sizeof env->kcache[0])];
     const s4s_fhir_key *k = *slot;
-    if (k && k->ctx == ctx && k->len == klen) {
-        const char *kn = S4S_FHIR_STR(k->name);
-        size_t i = 0;
-        while (i < klen && kn[i] == key[i]) i++;
-        if (i == klen) return k;
-    }
+    if (k && k->ctx == ctx && k->len == klen && same(S4S_FHIR_STR(k->name), key, klen)) return k;
     k = s4s_fhir_key_lookup(ctx, key, klen);
     if (k) *slot = k;
     return k;
@@ -1053,6 +1074,17 @@ static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_nod
 static void walk_value(walker *w, const s4s_node *obj, const s4s_node *val, const char *key, size_t klen,
                        const s4s_fhir_key *k, const s4s_node *res, unsigned depth)
 {
+    if (val->type != S4S_J_OBJECT) {
+        /* a primitive has nothing below: ask want() before building its
+         * item (the definition and type node_item would give it) */
+        unsigned elem = S4S_FHIR_NONE, type = S4S_FHIR_NONE;
+        if (k && k->elem != S4S_FHIR_NONE) {
+            elem = k->elem;
+            if (!(s4s_fhir_elems[k->elem].flags & S4S_FE_RESOURCE)) type = k->type;
+        }
+        if (type != S4S_FHIR_NONE && s4s_fhir_types[type].kind == S4S_FK_RESOURCE) elem = S4S_FHIR_NONE;
+        if (!w->want(w->ud, elem, type)) return;
+    }
     fp_val v;
     node_item(&v, val, NULL, k);
     bool is_res = v.type != S4S_FHIR_NONE && s4s_fhir_types[v.type].kind == S4S_FK_RESOURCE;

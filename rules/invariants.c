@@ -79,7 +79,8 @@ static bool lacks(const s4s_fp_val *item, const char *m, size_t mn)
         const char *key = k->key;
         size_t kl = k->klen;
         if (kl > 1 && key[0] == '_') key++, kl--;
-        if (kl >= mn && !memcmp(key, m, mn) && (kl == mn || (key[mn] >= 'A' && key[mn] <= 'Z'))) return false;
+        if (kl >= mn && key[0] == m[0] && !memcmp(key, m, mn) && (kl == mn || (key[mn] >= 'A' && key[mn] <= 'Z')))
+            return false;
     }
     return true;
 }
@@ -90,7 +91,19 @@ typedef struct ran {
     uint16_t key[64], expr[64];
     int8_t   truth[64];
     unsigned nkey, nexpr;
+    const char *lacked;   /* the last guard member asked about (dom-2, 3, 5: contained) */
+    size_t      nlacked;
+    bool        lacks;    /* and the answer */
 } ran;
+
+/* lacks(), asked once per element for each member name in a row */
+static bool lacks_once(ran *done, const s4s_fp_val *item, const char *m, size_t mn)
+{
+    if (done->lacked && done->nlacked == mn && !memcmp(done->lacked, m, mn)) return done->lacks;
+    done->lacked = m;
+    done->nlacked = mn;
+    return done->lacks = lacks(item, m, mn);
+}
 
 static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_node *at, ran *done)
 {
@@ -102,7 +115,7 @@ static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_n
         if (seen) continue;
         if (done->nkey < 64) done->key[done->nkey++] = inv->key;
         st->evaluated++;
-        if (st->guard[inv->expr].name && lacks(item, st->guard[inv->expr].name, st->guard[inv->expr].n)) {
+        if (st->guard[inv->expr].name && lacks_once(done, item, st->guard[inv->expr].name, st->guard[inv->expr].n)) {
             st->not_evaluated += st->guard[inv->expr].truth < 0;
             continue;
         }
@@ -153,6 +166,7 @@ static void visit(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type
     inv_state *st = ud;
     ran done;
     done.nkey = done.nexpr = 0;
+    done.lacked = NULL;
     range a = def_runs(st, elem), b = {0, 0};
     if (type != S4S_FHIR_NONE) b = st->run_type[type];
     (void)ctx;
