@@ -115,7 +115,7 @@ static unsigned res_type(const s4s_node *n)
     return rt && rt->type == S4S_J_STRING ? s4s_fhir_resource_type(rt->str, rt->len) : S4S_FHIR_NONE;
 }
 
-static void node_item(fp_val *v, const s4s_node *n, const s4s_node *ext, const s4s_fhir_key *k)
+static inline void node_item(fp_val *v, const s4s_node *n, const s4s_node *ext, const s4s_fhir_key *k)
 {
     memset(v, 0, sizeof *v);
     v->k = FK_NODE;
@@ -136,6 +136,31 @@ static void node_item(fp_val *v, const s4s_node *n, const s4s_node *ext, const s
         v->type = (uint16_t)res_type(n);
         v->ctx = (uint16_t)type_ctx(v->type);
     }
+}
+
+/* node_item(v, n, NULL, NULL) for %resource and the walk's root, the type
+ * named by resourceType through a one-name cache in env (a copy, so it
+ * holds whatever tree it came from) */
+static void resource_item(s4s_fp_env *env, fp_val *v, const s4s_node *n)
+{
+    node_item(v, NULL, NULL, NULL);
+    v->n = n;
+    if (!n || n->type != S4S_J_OBJECT) return;
+    const s4s_node *rt = s4s_get(n, "resourceType");
+    if (!rt || rt->type != S4S_J_STRING) return;
+    unsigned t;
+    if (rt->len && rt->len == env->rt_len && !memcmp(rt->str, env->rt_name, rt->len)) {
+        t = env->rt_type;
+    } else {
+        t = s4s_fhir_resource_type(rt->str, rt->len);
+        if (rt->len <= sizeof env->rt_name) {
+            memcpy(env->rt_name, rt->str, rt->len);
+            env->rt_len = rt->len;
+            env->rt_type = t;
+        }
+    }
+    v->type = (uint16_t)t;
+    v->ctx = (uint16_t)type_ctx(t);
 }
 
 void fp_node_item(fp_val *v, const s4s_node *n)
@@ -931,7 +956,7 @@ static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_
         case V_RESOURCE: case V_ROOT: {
             const s4s_node *r = e->var == V_ROOT && env->root ? env->root : env->resource;
             fp_val v;
-            node_item(&v, r, NULL, NULL);
+            resource_item(env, &v, r);
             if (r) fp_push(env, out, &v);
             return;
         }
@@ -1150,7 +1175,7 @@ void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4
 {
     walker w = {.env = env, .live = live, .want = want, .fn = fn, .ud = ud};
     fp_val root;
-    node_item(&root, resource, NULL, NULL);
+    resource_item(env, &root, resource);
     if (want(ud, S4S_FHIR_NONE, root.type)) fn(ud, &root, S4S_FHIR_NONE, root.type, root.ctx, resource, resource);
     if (resource->type == S4S_J_OBJECT) walk_obj(&w, resource, root.ctx, resource, 0);
 }
