@@ -208,6 +208,37 @@ static void mark_memo(fp_ast *e, bool parent_dep)
     }
 }
 
+/* e cannot fail at run time (only run out of budget): variables, literals,
+ * members, unions and the navigating or filtering functions */
+static bool cannot_fail(const fp_ast *e)
+{
+    if (!e) return true;
+    switch (e->op) {
+    case OP_LIT: case OP_EMPTY: case OP_THIS: case OP_VAR: return true;
+    case OP_MEMBER: return cannot_fail(e->l);
+    case OP_UNION: return cannot_fail(e->l) && cannot_fail(e->r);
+    case OP_CALL: {
+        /* as() filters (several items pass); the argument is a type */
+        const char *f = fp_fns[e->fn].name;
+        return (!strcmp(f, "descendants") || !strcmp(f, "children") || !strcmp(f, "as") ||
+                !strcmp(f, "ofType")) && cannot_fail(e->l);
+    }
+    default: return false;
+    }
+}
+
+/* `x in (A | B | ...)` holds iff x is in A or in B ...; when none of them
+ * can fail, A can be tested before B is built (dom-3 unites four walks of
+ * the resource, and the first one mostly decides) */
+static void mark_split(fp_ast *e)
+{
+    if (!e) return;
+    if (e->op == OP_IN && e->r->op == OP_UNION && cannot_fail(e->r)) e->split = true;
+    mark_split(e->l);
+    mark_split(e->r);
+    for (unsigned i = 0; i < e->nargs; i++) mark_split(e->args[i]);
+}
+
 bool fp_check(s4s_arena *a, fp_ast *root, char *err, size_t errsz)
 {
     checker k = {.a = a, .err = err, .errsz = errsz};
@@ -215,6 +246,7 @@ bool fp_check(s4s_arena *a, fp_ast *root, char *err, size_t errsz)
     if (k.failed) return false;
     dep(root);
     mark_memo(root, false);
+    mark_split(root);
     return true;
 }
 

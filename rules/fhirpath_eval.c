@@ -67,12 +67,26 @@ static void sys(fp_val *v, fp_kind k)
     v->type = v->ctx = v->elem = S4S_FHIR_NONE;
 }
 
+/* push v, which outlives the evaluation: an empty collection shares it
+ * (cap = n, so a later push copies) instead of allocating */
+static void push_static(s4s_fp_env *env, s4s_fp_coll *out, const fp_val *v)
+{
+    if (out->n == 0 && env->budget) {
+        env->budget--;
+        out->v = (fp_val *)v;
+        out->n = out->cap = 1;
+        return;
+    }
+    fp_push(env, out, v);
+}
+
 void fp_bool(s4s_fp_env *env, s4s_fp_coll *out, bool b)
 {
-    fp_val v;
-    sys(&v, FK_BOOL);
-    v.u.b = b;
-    fp_push(env, out, &v);
+    static const fp_val vals[2] = {
+        {.k = FK_BOOL, .type = S4S_FHIR_NONE, .ctx = S4S_FHIR_NONE, .elem = S4S_FHIR_NONE, .u.b = false},
+        {.k = FK_BOOL, .type = S4S_FHIR_NONE, .ctx = S4S_FHIR_NONE, .elem = S4S_FHIR_NONE, .u.b = true},
+    };
+    push_static(env, out, &vals[b]);
 }
 
 /* --- the R4 model ---------------------------------------------------------- */
@@ -101,7 +115,7 @@ static unsigned res_type(const s4s_node *n)
     return rt && rt->type == S4S_J_STRING ? s4s_fhir_resource_type(rt->str, rt->len) : S4S_FHIR_NONE;
 }
 
-static void node_item(fp_val *v, const s4s_node *n, const s4s_node *ext, const s4s_fhir_key *k)
+static inline void node_item(fp_val *v, const s4s_node *n, const s4s_node *ext, const s4s_fhir_key *k)
 {
     memset(v, 0, sizeof *v);
     v->k = FK_NODE;
@@ -122,6 +136,31 @@ static void node_item(fp_val *v, const s4s_node *n, const s4s_node *ext, const s
         v->type = (uint16_t)res_type(n);
         v->ctx = (uint16_t)type_ctx(v->type);
     }
+}
+
+/* node_item(v, n, NULL, NULL) for %resource and the walk's root, the type
+ * named by resourceType through a one-name cache in env (a copy, so it
+ * holds whatever tree it came from) */
+static void resource_item(s4s_fp_env *env, fp_val *v, const s4s_node *n)
+{
+    node_item(v, NULL, NULL, NULL);
+    v->n = n;
+    if (!n || n->type != S4S_J_OBJECT) return;
+    const s4s_node *rt = s4s_get(n, "resourceType");
+    if (!rt || rt->type != S4S_J_STRING) return;
+    unsigned t;
+    if (rt->len && rt->len == env->rt_len && !memcmp(rt->str, env->rt_name, rt->len)) {
+        t = env->rt_type;
+    } else {
+        t = s4s_fhir_resource_type(rt->str, rt->len);
+        if (rt->len <= sizeof env->rt_name) {
+            memcpy(env->rt_name, rt->str, rt->len);
+            env->rt_len = rt->len;
+            env->rt_type = t;
+        }
+    }
+    v->type = (uint16_t)t;
+    v->ctx = (uint16_t)type_ctx(t);
 }
 
 void fp_node_item(fp_val *v, const s4s_node *n)
@@ -147,16 +186,14 @@ static bool has_value_sibling(const s4s_node *obj, const char *key, size_t klen)
 /* push the items of member m (value side, with its `_` partner; or an
  * extension-only primitive) */
 static void push_member(s4s_fp_env *env, s4s_fp_coll *out, const s4s_node *obj, const s4s_node *m,
-                        const char *key, size_t klen, const s4s_fhir_key *k)
+                        const char *key, size_t klen, const s4s_fhir_key *k, bool unders)
 {
     const s4s_node *val = m, *ext = NULL;
     if (m->key[0] == '_') {
         if (has_value_sibling(obj, key, klen)) return; /* paired from the value side */
         ext = m;
         val = NULL;
-    } else if (k && k->type != S4S_FHIR_NONE && fp_fhir_is_prim(k->type)) {
-        ext = under_sibling(obj, key, klen);
-    } else if (!k) {
+    } else if (unders && (!k || (k->type != S4S_FHIR_NONE && fp_fhir_is_prim(k->type)))) {
         ext = under_sibling(obj, key, klen);
     }
     fp_val v;
@@ -202,6 +239,49 @@ static void typeinfo_member(s4s_fp_env *env, const fp_val *v, const char *name, 
     fp_push(env, out, &r);
 }
 
+/* a[0..n) == b[0..n) for short names: two overlapping loads cover up to
+ * 16 bytes without a call */
+static bool same(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y, z, w;
+    if (n >= 8) {
+        for (; n > 16; a += 8, b += 8, n -= 8) {
+            memcpy(&x, a, 8);
+            memcpy(&y, b, 8);
+            if (x != y) return false;
+        }
+        memcpy(&x, a, 8); memcpy(&y, b, 8);
+        memcpy(&z, a + n - 8, 8); memcpy(&w, b + n - 8, 8);
+        return x == y && z == w;
+    }
+    if (n >= 4) {
+        uint32_t p, q, r, t;
+        memcpy(&p, a, 4); memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4); memcpy(&t, b + n - 4, 4);
+        return p == q && r == t;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
+/* s4s_fhir_key_lookup(ctx, key, klen) through a small cache in env: the
+ * same few names recur in every resource (system, code, reference...).  A
+ * cached key is used only if its context and name are those asked for;
+ * misses (names outside the model) are not cached. */
+static const s4s_fhir_key *key_lookup(s4s_fp_env *env, unsigned ctx, const char *key, size_t klen)
+{
+    if (!klen) return s4s_fhir_key_lookup(ctx, key, klen);
+    uint32_t h = (ctx * 0x9E3779B1u) ^ ((uint32_t)klen * 0x85EBCA6Bu) ^ ((uint8_t)key[0] * 0x27D4EB2Du) ^
+                 ((uint8_t)key[klen - 1] * 0x165667B1u);
+    const s4s_fhir_key **slot = &env->kcache[(h ^ (h >> 16)) % (sizeof env->kcache / sizeof env->kcache[0])];
+    const s4s_fhir_key *k = *slot;
+    if (k && k->ctx == ctx && k->len == klen && same(S4S_FHIR_STR(k->name), key, klen)) return k;
+    k = s4s_fhir_key_lookup(ctx, key, klen);
+    if (k) *slot = k;
+    return k;
+}
+
 void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen, s4s_fp_coll *out)
 {
     if (v->k == FK_TYPE) { typeinfo_member(env, v, name, nlen, out); return; }
@@ -218,16 +298,16 @@ void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen
         const char *key = m->key;
         size_t klen = m->klen;
         if (klen > 1 && key[0] == '_') { key++; klen--; }
-        if (klen < nlen || memcmp(key, name, nlen)) continue;
+        if (klen < nlen || key[0] != name[0] || memcmp(key, name, nlen)) continue;
         const s4s_fhir_key *k = NULL;
         if (klen == nlen) {
-            if (ctx != S4S_FHIR_NONE) k = s4s_fhir_key_lookup(ctx, key, klen);
+            if (ctx != S4S_FHIR_NONE) k = key_lookup(env, ctx, key, klen);
             if (k && (s4s_fhir_elems[k->elem].flags & S4S_FE_CHOICE)) continue; /* valueX named "value..." */
         } else {
             /* a choice: value -> valueQuantity */
             if (!upper(key[nlen])) continue;
             if (ctx != S4S_FHIR_NONE) {
-                k = s4s_fhir_key_lookup(ctx, key, klen);
+                k = key_lookup(env, ctx, key, klen);
                 if (!k || !(s4s_fhir_elems[k->elem].flags & S4S_FE_CHOICE)) continue;
                 const char *en = S4S_FHIR_STR(s4s_fhir_elems[k->elem].name);
                 if (strlen(en) != nlen) continue;
@@ -235,7 +315,7 @@ void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen
                 continue;
             }
         }
-        push_member(env, out, obj, m, key, klen, k);
+        push_member(env, out, obj, m, key, klen, k, true);
     }
 }
 
@@ -249,13 +329,17 @@ void fp_all_children(s4s_fp_env *env, const fp_val *v, s4s_fp_coll *out)
         ctx = S4S_FHIR_CTX_Element;
         if (!obj) return;
     }
+    /* most objects have no `_x` member: then no primitive needs its
+     * partner searched (descendants() visits every member) */
+    bool unders = false;
+    S4S_EACH(m, obj) unders |= m->klen > 1 && m->key[0] == '_';
     S4S_EACH(m, obj) {
         const char *key = m->key;
         size_t klen = m->klen;
         if (klen == 12 && !memcmp(key, "resourceType", 12)) continue;
         if (klen > 1 && key[0] == '_') { key++; klen--; }
-        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? s4s_fhir_key_lookup(ctx, key, klen) : NULL;
-        push_member(env, out, obj, m, key, klen, k);
+        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? key_lookup(env, ctx, key, klen) : NULL;
+        push_member(env, out, obj, m, key, klen, k, unders);
     }
 }
 
@@ -286,6 +370,7 @@ const char *fp_type_name(const fp_val *v)
  * integer; resources under DomainResource and Resource), as a table from
  * type id to its parent, built once */
 static uint16_t parent_of[S4S_FHIR_N_TYPES];
+static unsigned backbone_type; /* BackboneElement */
 static pthread_once_t parents_once = PTHREAD_ONCE_INIT;
 
 static void parents_init(void)
@@ -297,6 +382,7 @@ static void parents_init(void)
         {"canonical", "uri"}, {"url", "uri"}, {"uuid", "uri"}, {"oid", "uri"},
         {"positiveInt", "integer"}, {"unsignedInt", "integer"},
     };
+    backbone_type = fp_fhir_type_by_name("BackboneElement", 15);
     for (unsigned t = 0; t < S4S_FHIR_N_TYPES; t++) parent_of[t] = S4S_FHIR_NONE;
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         unsigned c = fp_fhir_type_by_name(pairs[i][0], strlen(pairs[i][0]));
@@ -310,9 +396,14 @@ bool fp_is_type(const fp_val *v, const fp_tspec *ts)
     if (v->k != FK_NODE) return ts->sys == (int8_t)v->k;
     if (ts->fhir == S4S_FHIR_NONE) return false;
     if (v->type == ts->fhir) return true; /* the common case, without names */
+    /* a datatype asked for: only a profile or specialisation of it also
+     * is one (resources have no parent here) */
+    if (v->type != S4S_FHIR_NONE && ts->fhir != S4S_FT_Resource && ts->fhir != S4S_FT_DomainResource &&
+        ts->fhir != S4S_FT_Element)
+        return parent_of[v->type] == ts->fhir;
     if (v->type == S4S_FHIR_NONE) {
+        if (v->ctx != S4S_FHIR_NONE) return ts->fhir == backbone_type || ts->fhir == S4S_FT_Element;
         const char *want = S4S_FHIR_STR(s4s_fhir_types[ts->fhir].name);
-        if (v->ctx != S4S_FHIR_NONE) return !strcmp(want, "BackboneElement") || !strcmp(want, "Element");
         return !strcmp(want, fp_type_name(v)) || !strcmp(want, "Element");
     }
     if (ts->fhir == S4S_FT_Resource) return s4s_fhir_types[v->type].kind == S4S_FK_RESOURCE;
@@ -323,7 +414,6 @@ bool fp_is_type(const fp_val *v, const fp_tspec *ts)
     }
     if (s4s_fhir_types[v->type].kind == S4S_FK_RESOURCE) return false;
     if (ts->fhir == S4S_FT_Element) return true;
-    pthread_once(&parents_once, parents_init);
     return parent_of[v->type] == ts->fhir;
 }
 
@@ -647,6 +737,26 @@ static void arith(fp_ctx *c, const fp_ast *e, const fp_val *x, const fp_val *y, 
             sys_names[y->k] ? sys_names[y->k] : "node");
 }
 
+/* a hash of s[0..n), eight bytes per step (references and uris are long) */
+static uint32_t str_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+        h ^= h >> 29;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, s + i, n - i);
+        h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+    }
+    h ^= h >> 32;
+    return (uint32_t)h;
+}
+
 /* l | r without duplicates, in order.  Plain strings equal only plain
  * strings, byte for byte (see plain_str), so large unions (dom-3 unites
  * every reference and uri of a resource) dedupe those through a hash set
@@ -675,9 +785,7 @@ void fp_union(s4s_fp_env *env, const s4s_fp_coll *l, const s4s_fp_coll *r, s4s_f
                 fp_push(env, out, v);
                 continue;
             }
-            uint32_t h = 2166136261u;
-            for (size_t j = 0; j < len; j++) h = (h ^ (uint8_t)p[j]) * 16777619u;
-            uint32_t at = h & (cap - 1);
+            uint32_t at = str_hash(p, len) & (cap - 1);
             while (set[at].p && !(set[at].n == len && !memcmp(set[at].p, p, len))) at = (at + 1) & (cap - 1);
             if (set[at].p) continue;
             set[at].p = p;
@@ -765,11 +873,19 @@ static void binary(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_
 
 static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out);
 
+static void eval_memo(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out);
+
 void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
 {
-    s4s_fp_env *env = c->env;
-    if (env->err[0]) return;
+    if (c->env->err[0]) return;
     if (!e->memo) { eval_node(c, e, focus, out); return; }
+    eval_memo(c, e, focus, out);
+}
+
+/* e's value, cached for the rest of the evaluation (e is focus-independent) */
+static void eval_memo(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
+{
+    s4s_fp_env *env = c->env;
     for (unsigned i = 0; i < env->nmemo; i++)
         if (env->memo_key[i] == e) {
             fp_push_all(env, out, &env->memo_val[i]);
@@ -784,6 +900,34 @@ void fp_eval(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *
     fp_push_all(env, out, &r);
 }
 
+/* x is in one of the operands of union u (each cannot fail) */
+static bool in_union(fp_ctx *c, const fp_ast *u, const s4s_fp_coll *focus, const fp_val *x)
+{
+    if (u->op == OP_UNION) return in_union(c, u->l, focus, x) || (!c->env->err[0] && in_union(c, u->r, focus, x));
+    s4s_fp_coll s = {0};
+    if (u->dep) fp_eval(c, u, focus, &s);
+    else eval_memo(c, u, focus, &s);
+    return !c->env->err[0] && fp_coll_has(c->env, &s, x);
+}
+
+/* `x in (A | B ...)` marked split: as binary() answers it, testing the
+ * operands in turn */
+static void in_split(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
+{
+    s4s_fp_env *env = c->env;
+    s4s_fp_coll l = {0};
+    fp_eval(c, e->l, focus, &l);
+    if (l.n != 1 || env->err[0]) {
+        s4s_fp_coll r = {0};
+        fp_eval(c, e->r, focus, &r);
+        if (env->err[0] || l.n == 0) return;
+        fp_fail(env, e, "left operand of 'in' has %u items", l.n);
+        return;
+    }
+    bool has = in_union(c, e->r, focus, &l.v[0]);
+    if (!env->err[0]) fp_bool(env, out, has);
+}
+
 static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_fp_coll *out)
 {
     s4s_fp_env *env = c->env;
@@ -791,7 +935,7 @@ static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_
     case OP_EMPTY:
         return;
     case OP_LIT:
-        fp_push(env, out, &e->lit);
+        push_static(env, out, &e->lit);
         return;
     case OP_THIS:
         if (c->this_) fp_push(env, out, c->this_);
@@ -812,7 +956,7 @@ static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_
         case V_RESOURCE: case V_ROOT: {
             const s4s_node *r = e->var == V_ROOT && env->root ? env->root : env->resource;
             fp_val v;
-            node_item(&v, r, NULL, NULL);
+            resource_item(env, &v, r);
             if (r) fp_push(env, out, &v);
             return;
         }
@@ -820,7 +964,7 @@ static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_
             for (uint32_t i = 0; c->ctxc && i < c->ctxc->n; i++) fp_push(env, out, &c->ctxc->v[i]);
             return;
         default:
-            fp_push(env, out, &e->lit);
+            push_static(env, out, &e->lit);
             return;
         }
     case OP_MEMBER: {
@@ -881,6 +1025,10 @@ static void eval_node(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *focus, s4s_
     case OP_AND: case OP_OR: case OP_XOR: case OP_IMPLIES:
         logic(c, e, focus, out);
         return;
+    case OP_IN:
+        if (e->split) { in_split(c, e, focus, out); return; }
+        binary(c, e, focus, out);
+        return;
     default:
         binary(c, e, focus, out);
         return;
@@ -893,6 +1041,9 @@ s4s_rc s4s_fp_compile(s4s_arena *a, const char *src, size_t n, s4s_fp_expr **out
                       char *err, size_t errsz)
 {
     *out = NULL;
+    /* fp_is_type reads the hierarchy without synchronising: every
+     * expression is compiled before it is evaluated */
+    pthread_once(&parents_once, parents_init);
     fp_ast *root = fp_parse(a, src, n, err, errsz);
     if (!root || !fp_check(a, root, err, errsz)) return S4S_ERR_INVALID;
     s4s_fp_expr *x = s4s_arena_zalloc(a, sizeof *x);
@@ -948,6 +1099,17 @@ static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_nod
 static void walk_value(walker *w, const s4s_node *obj, const s4s_node *val, const char *key, size_t klen,
                        const s4s_fhir_key *k, const s4s_node *res, unsigned depth)
 {
+    if (val->type != S4S_J_OBJECT) {
+        /* a primitive has nothing below: ask want() before building its
+         * item (the definition and type node_item would give it) */
+        unsigned elem = S4S_FHIR_NONE, type = S4S_FHIR_NONE;
+        if (k && k->elem != S4S_FHIR_NONE) {
+            elem = k->elem;
+            if (!(s4s_fhir_elems[k->elem].flags & S4S_FE_RESOURCE)) type = k->type;
+        }
+        if (type != S4S_FHIR_NONE && s4s_fhir_types[type].kind == S4S_FK_RESOURCE) elem = S4S_FHIR_NONE;
+        if (!w->want(w->ud, elem, type)) return;
+    }
     fp_val v;
     node_item(&v, val, NULL, k);
     bool is_res = v.type != S4S_FHIR_NONE && s4s_fhir_types[v.type].kind == S4S_FK_RESOURCE;
@@ -982,7 +1144,7 @@ static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_nod
             !(klen == 17 && !memcmp(key, "modifierExtension", 17)))
             continue;
         if (under) { key++; klen--; }
-        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? s4s_fhir_key_lookup(ctx, key, klen) : NULL;
+        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? key_lookup(w->env, ctx, key, klen) : NULL;
         if (under) {
             /* the extensions of a primitive; an extension-only primitive is
              * an element of its own */
@@ -1013,7 +1175,7 @@ void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4
 {
     walker w = {.env = env, .live = live, .want = want, .fn = fn, .ud = ud};
     fp_val root;
-    node_item(&root, resource, NULL, NULL);
+    resource_item(env, &root, resource);
     if (want(ud, S4S_FHIR_NONE, root.type)) fn(ud, &root, S4S_FHIR_NONE, root.type, root.ctx, resource, resource);
     if (resource->type == S4S_J_OBJECT) walk_obj(&w, resource, root.ctx, resource, 0);
 }

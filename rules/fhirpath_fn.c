@@ -1041,8 +1041,14 @@ void fp_call(fp_ctx *c, const fp_ast *e, const s4s_fp_coll *in, s4s_fp_coll *out
          * copied out before pushing may move the array).  Tree nodes are
          * distinct, so no equality checks are needed. */
         s4s_fp_coll all = {0};
+        /* a resource has hundreds: start there rather than doubling up */
+        all.cap = 128;
+        all.v = s4s_arena_alloc(env->arena, all.cap * sizeof *all.v);
         for (uint32_t i = 0; i < in->n; i++) fp_all_children(env, &in->v[i], &all);
         for (uint32_t i = 0; i < all.n && !env->err[0]; i++) {
+            /* a primitive without a `_x` object has no children */
+            if (all.v[i].k == FK_NODE && !all.v[i].ext && all.v[i].n && all.v[i].n->type != S4S_J_OBJECT)
+                continue;
             fp_val it = all.v[i];
             fp_all_children(env, &it, &all);
         }

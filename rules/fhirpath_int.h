@@ -105,6 +105,8 @@ struct fp_ast {
     uint8_t nargs;
     bool dep;            /* depends on the focus, $this, $index or $total */
     bool memo;           /* a largest focus-independent subexpression: cached per evaluation */
+    bool split;          /* OP_IN over a union of steps that cannot fail: tested one
+                          * operand at a time (fp_check) */
     const char *name;    /* member / function name / %var / string literal */
     uint32_t nlen;
     fp_val lit;          /* OP_LIT, OP_VAR V_STR */

@@ -37,14 +37,17 @@ typedef struct inv_state {
     s4s_arena   *arena;                           /* compiled expressions */
     s4s_fp_expr *expr[S4S_FHIR_N_INV_EXPRS];
     struct { const char *name; size_t n; int truth; } guard[S4S_FHIR_N_INV_EXPRS]; /* name NULL: none */
-    range        by_elem[S4S_FHIR_N_ELEMS];
-    range        by_ctx[S4S_FHIR_N_CTX];
-    range        by_type[S4S_FHIR_N_TYPES];
     bool         skip_key[S4S_FHIR_N_INV_KEYS];   /* checked by the structure family */
     bool         warnings;                        /* --invariants=all */
     bool         live_elem[S4S_FHIR_N_ELEMS];     /* has a row that runs */
     bool         live_type[S4S_FHIR_N_TYPES];
     bool         live_ctx[S4S_FHIR_N_CTX];        /* a live element below, not via extensions */
+    /* the rows that run (key not skipped, severity wanted), in table order;
+     * the run_* ranges index it */
+    uint16_t     live_row[S4S_FHIR_N_INVS];
+    range        run_elem[S4S_FHIR_N_ELEMS];
+    range        run_ctx[S4S_FHIR_N_CTX];
+    range        run_type[S4S_FHIR_N_TYPES];
     s4s_fp_env   env;
     uint64_t     evaluated, failed, not_evaluated;
     s4s_counter  by_key;                          /* failures per key */
@@ -76,29 +79,57 @@ static bool lacks(const s4s_fp_val *item, const char *m, size_t mn)
         const char *key = k->key;
         size_t kl = k->klen;
         if (kl > 1 && key[0] == '_') key++, kl--;
-        if (kl >= mn && !memcmp(key, m, mn) && (kl == mn || (key[mn] >= 'A' && key[mn] <= 'Z'))) return false;
+        if (kl >= mn && key[0] == m[0] && !memcmp(key, m, mn) && (kl == mn || (key[mn] >= 'A' && key[mn] <= 'Z')))
+            return false;
     }
     return true;
 }
 
-static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_node *at,
-                     uint16_t *done, unsigned *ndone)
+/* what one element has run so far: keys (each runs once) and the truth of
+ * each expression evaluated (txt-1 and txt-2 share one) */
+typedef struct ran {
+    uint16_t key[64], expr[64];
+    int8_t   truth[64];
+    unsigned nkey, nexpr;
+    const char *lacked;   /* the last guard member asked about (dom-2, 3, 5: contained) */
+    size_t      nlacked;
+    bool        lacks;    /* and the answer */
+} ran;
+
+/* lacks(), asked once per element for each member name in a row */
+static bool lacks_once(ran *done, const s4s_fp_val *item, const char *m, size_t mn)
+{
+    if (done->lacked && done->nlacked == mn && !memcmp(done->lacked, m, mn)) return done->lacks;
+    done->lacked = m;
+    done->nlacked = mn;
+    return done->lacks = lacks(item, m, mn);
+}
+
+static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_node *at, ran *done)
 {
     s4s_rctx *rc = st->rc;
     for (unsigned i = r.first; i < (unsigned)r.first + r.n; i++) {
-        const s4s_fhir_inv *inv = &s4s_fhir_invs[i];
-        if (st->skip_key[inv->key] || (!(inv->flags & S4S_INV_ERROR) && !st->warnings)) continue;
+        const s4s_fhir_inv *inv = &s4s_fhir_invs[st->live_row[i]];
         bool seen = false;
-        for (unsigned j = 0; j < *ndone && !seen; j++) seen = done[j] == inv->key;
+        for (unsigned j = 0; j < done->nkey && !seen; j++) seen = done->key[j] == inv->key;
         if (seen) continue;
-        if (*ndone < 64) done[(*ndone)++] = inv->key;
-        s4s_fp_coll out;
+        if (done->nkey < 64) done->key[done->nkey++] = inv->key;
         st->evaluated++;
-        if (st->guard[inv->expr].name && lacks(item, st->guard[inv->expr].name, st->guard[inv->expr].n)) {
+        if (st->guard[inv->expr].name && lacks_once(done, item, st->guard[inv->expr].name, st->guard[inv->expr].n)) {
             st->not_evaluated += st->guard[inv->expr].truth < 0;
             continue;
         }
-        int t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;
+        int t = 2;
+        for (unsigned j = 0; j < done->nexpr && t == 2; j++)
+            if (done->expr[j] == inv->expr) t = done->truth[j];
+        if (t == 2) {
+            s4s_fp_coll out;
+            t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;
+            if (done->nexpr < 64) {
+                done->expr[done->nexpr] = inv->expr;
+                done->truth[done->nexpr++] = (int8_t)t;
+            }
+        }
         if (t < 0) { st->not_evaluated++; continue; }
         if (t == 1) continue;
         st->failed++;
@@ -115,12 +146,12 @@ static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_n
 }
 
 /* the rows an element runs: its definition's (a backbone or contentReference
- * element: its context's) and its type's */
-static range def_rows(const inv_state *st, unsigned elem)
+ * element: its context's) and its type's; as a range of live_row */
+static range def_runs(const inv_state *st, unsigned elem)
 {
     if (elem == S4S_FHIR_NONE) return (range){0, 0};
     unsigned ectx = s4s_fhir_elems[elem].ctx;
-    return ectx != S4S_FHIR_NONE ? st->by_ctx[ectx] : st->by_elem[elem];
+    return ectx != S4S_FHIR_NONE ? st->run_ctx[ectx] : st->run_elem[elem];
 }
 
 static bool want(void *ud, unsigned elem, unsigned type)
@@ -133,23 +164,28 @@ static void visit(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type
                   const s4s_node *res, const s4s_node *at)
 {
     inv_state *st = ud;
-    uint16_t done[64];
-    unsigned ndone = 0;
-    range a = def_rows(st, elem), b = {0, 0};
-    if (type != S4S_FHIR_NONE) b = st->by_type[type];
+    ran done;
+    done.nkey = done.nexpr = 0;
+    done.lacked = NULL;
+    range a = def_runs(st, elem), b = {0, 0};
+    if (type != S4S_FHIR_NONE) b = st->run_type[type];
     (void)ctx;
     st->env.resource = res;
-    run_rows(st, a, item, at, done, &ndone);
-    run_rows(st, b, item, at, done, &ndone);
+    run_rows(st, a, item, at, &done);
+    run_rows(st, b, item, at, &done);
 }
 
-static bool runs_any(const inv_state *st, range r)
+/* a row that runs: its key is not left to another family and its
+ * severity is wanted */
+static bool runs(const inv_state *st, unsigned i)
 {
-    for (unsigned i = r.first; i < (unsigned)r.first + r.n; i++) {
-        const s4s_fhir_inv *inv = &s4s_fhir_invs[i];
-        if (!st->skip_key[inv->key] && ((inv->flags & S4S_INV_ERROR) || st->warnings)) return true;
-    }
-    return false;
+    const s4s_fhir_inv *inv = &s4s_fhir_invs[i];
+    return !st->skip_key[inv->key] && ((inv->flags & S4S_INV_ERROR) || st->warnings);
+}
+
+static range live_range(const uint16_t *before, range r)
+{
+    return (range){before[r.first], (uint16_t)(before[r.first + r.n] - before[r.first])};
 }
 
 static bool is_ext_name(const char *n)
@@ -208,19 +244,28 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     for (unsigned i = 0; i < S4S_FHIR_N_INV_EXPRS; i++)
         if (!s4s_fp_guard(st->expr[i], &st->guard[i].name, &st->guard[i].n, &st->guard[i].truth))
             st->guard[i].name = NULL;
-    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++)
-        st->by_elem[i] = rows_of(S4S_FHIR_STR(s4s_fhir_elems[i].path));
-    for (unsigned i = 0; i < S4S_FHIR_N_CTX; i++)
-        st->by_ctx[i] = rows_of(S4S_FHIR_STR(s4s_fhir_ctxs[i].path));
-    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++)
-        st->by_type[i] = rows_of(S4S_FHIR_STR(s4s_fhir_types[i].name));
     for (unsigned k = 0; k < S4S_FHIR_N_INV_KEYS; k++) {
         const char *key = s4s_fhir_inv_keys[k];
         st->skip_key[k] = !strcmp(key, "ele-1") || !strcmp(key, "dom-4");
     }
     st->warnings = o->invariants == S4S_INVARIANTS_ALL;
-    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) st->live_elem[i] = runs_any(st, def_rows(st, i));
-    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) st->live_type[i] = runs_any(st, st->by_type[i]);
+    /* live_row by a prefix count: table rows [first, first+n) are
+     * live_row [before[first], before[first+n]) */
+    uint16_t before[S4S_FHIR_N_INVS + 1];
+    unsigned nlive = 0;
+    for (unsigned i = 0; i < S4S_FHIR_N_INVS; i++) {
+        before[i] = (uint16_t)nlive;
+        if (runs(st, i)) st->live_row[nlive++] = (uint16_t)i;
+    }
+    before[S4S_FHIR_N_INVS] = (uint16_t)nlive;
+    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++)
+        st->run_elem[i] = live_range(before, rows_of(S4S_FHIR_STR(s4s_fhir_elems[i].path)));
+    for (unsigned i = 0; i < S4S_FHIR_N_CTX; i++)
+        st->run_ctx[i] = live_range(before, rows_of(S4S_FHIR_STR(s4s_fhir_ctxs[i].path)));
+    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++)
+        st->run_type[i] = live_range(before, rows_of(S4S_FHIR_STR(s4s_fhir_types[i].name)));
+    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) st->live_elem[i] = def_runs(st, i).n > 0;
+    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) st->live_type[i] = st->run_type[i].n > 0;
     compute_live(st);
     st->env.ucum = s4s_ucum_new();
     s4s_counter_init(&st->by_key, 512);

@@ -96,6 +96,24 @@ static void test_logic_and_empty(void)
     CHECK_STR(ev("(1 | 2 | 2).count()", NULL), R(I(2)));
 }
 
+/* `x in (A | B)` is answered operand by operand when none can fail (the
+ * engine's shortcut for dom-3): the same answers and errors as the union */
+static void test_in_union(void)
+{
+    const char *p = "{\"resourceType\":\"Patient\",\"extension\":[{\"url\":\"http://x.org/e\","
+                    "\"valueString\":\"v\"}],\"contained\":[{\"resourceType\":\"Organization\","
+                    "\"id\":\"o1\"}],\"managingOrganization\":{\"reference\":\"#o1\"}}";
+    CHECK_STR(ev("'#o1' in (descendants().reference | descendants().as(uri))", p), R(B(true)));
+    CHECK_STR(ev("'http://x.org/e' in (descendants().reference | descendants().as(uri))", p), R(B(true)));
+    CHECK_STR(ev("'x' in (descendants().reference | descendants().as(uri))", p), R(B(false)));
+    CHECK_STR(ev("{} in (descendants().reference | 'x')", p), R(""));
+    CHECK_STR(ev("(1 | 2) in (descendants().reference | 'x')", p),
+              "{\"error\":\"left operand of 'in' has 2 items at position 9\"}");
+    /* an operand that can fail is still evaluated after a match */
+    CHECK_STR(ev("'a' in ('a' | (1 | 2).single())", NULL), "{\"error\":\"single() on 2 items at position 23\"}");
+    CHECK_STR(ev("'b' in ('a' | 'b')", NULL), R(B(true)));
+}
+
 static void test_numbers(void)
 {
     CHECK_STR(ev("0.1 + 0.2 = 0.3", NULL), R(B(true)));
@@ -375,6 +393,7 @@ int main(int argc, char **argv)
     test_invariants_compile();
     if (argc > 1 && !strcmp(argv[1], "--invariants-only")) return UNIT_DONE();
     test_paths();
+    test_in_union();
     test_logic_and_empty();
     test_numbers();
     test_dates();
