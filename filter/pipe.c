@@ -75,7 +75,7 @@ struct s4s_pipe {
     s4s_input      *in;
     s4s_asm        *as;
     s4s_sax        *sax;
-    unsigned        nw;          /* workers with rule states of their own */
+    unsigned        nw;          /* rule workers (--threads - 1, at least 1 state) */
     s4s_term      **terms;       /* [nw]: one terminology handle per worker, or NULLs */
     void          **rule_state;  /* [nw][s4s_n_rules]; BEFORE/AFTER families use row 0 */
     bool            merged;      /* rows 1.. are added into row 0 */
@@ -598,6 +598,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
 
 static s4s_rc fail(s4s_pipe *p, s4s_rc rc);
 static s4s_rc open_source(s4s_pipe *p);
+static unsigned threads(const s4s_opts *o);
 
 static s4s_rc to_sax(void *u, const unsigned char *b, size_t n)
 {
@@ -623,7 +624,7 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
     /* rules and writer get their own thread when there are rules to run,
      * or when inflating is cheap (ISA-L) so a core is free for writing;
      * with zlib a passthrough measured faster inline (3 busy threads, 2 cores) */
-    if (!p->stage && (p->o->validate || strcmp(s4s_inflater_backend(), "zlib")))
+    if (!p->stage && threads(p->o) > 1 && (p->o->validate || strcmp(s4s_inflater_backend(), "zlib")))
         p->stage = s4s_stage_start(p->nw, work_guarded, commit_guarded, p); /* NULL: process inline */
     p->reader = s4s_reader_new(fd, read_size, decode, p);
     s4s_reader_run(p->reader);
@@ -662,8 +663,11 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
     return rc ? fail(p, rc) : S4S_OK;
 }
 
-/* --threads, or the online CPUs */
-static unsigned workers(const s4s_opts *o)
+/* --threads (or the online CPUs, at most 64): the threads that parse and
+ * check.  This thread parses, so N-1 rule workers; 1 = no worker, this
+ * thread does everything.  On 2 cores a second worker measured slower
+ * than one (4 busy threads on 2 cores, and the parse thread keeps a core). */
+static unsigned threads(const s4s_opts *o)
 {
     long n = o->threads ? (long)o->threads : sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > S4S_STAGE_MAX_WORKERS ? S4S_STAGE_MAX_WORKERS : (unsigned)n;
@@ -701,7 +705,7 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     p->rej_s = (sink){.f = io->reject, .name = io->reject_name ? io->reject_name : "reject file"};
     p->rep_s = (sink){.f = io->report, .name = io->report_name ? io->report_name : "report file"};
     p->cov_s = (sink){.f = io->coverage, .name = io->coverage_name ? io->coverage_name : "coverage file"};
-    p->nw = workers(o);
+    p->nw = threads(o) > 1 ? threads(o) - 1 : 1;
     p->rule_state = s4s_xcalloc((size_t)p->nw * s4s_n_rules + 1, sizeof *p->rule_state);
     p->terms = s4s_xcalloc(p->nw, sizeof *p->terms);
     p->line = s4s_xcalloc(p->nw, sizeof *p->line);

@@ -24,7 +24,7 @@
  * Threads: a pipe is used by one thread at a time; separate pipes may run
  * in separate threads at once (they share nothing writable).  With
  * s4s_pipe_feed the callbacks run on the calling thread; with
- * s4s_pipe_feed_fd on the pipe's rule workers (s4s_opts.threads), one call
+ * s4s_pipe_feed_fd on the pipe's rule workers (s4s_opts.threads: 1 = this thread), one call
  * at a time and in input order, all of them returned before
  * s4s_pipe_feed_fd / s4s_pipe_finish returns.  The rule-family stats
  * sections are complete after s4s_pipe_finish (the workers' counts are
@@ -106,7 +106,7 @@ void s4s_use_default_terminology(void);
 s4s_rc s4s_pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out);
 s4s_rc s4s_pipe_feed(s4s_pipe *p, const void *buf, size_t len);
 /* Reads fd to its end: a reader thread reads and gunzips, this thread
- * parses and assembles, and (unless --no-validate) s4s_opts.threads rule
+ * parses and assembles, and (unless --no-validate) s4s_opts.threads - 1 rule
  * workers run the rules and write, started on the first call and stopped by
  * s4s_pipe_finish().  tick (may be NULL) runs after each block.  name is
  * the input's name for messages (a read error names it and the offset). */

@@ -53,8 +53,9 @@ typedef struct s4s_opts {
     size_t      max_resource_bytes;  /* --max-resource-bytes */
     size_t      max_refs;            /* urn:uuid map capacity per Bundle */
     size_t      max_bundle_refs;     /* unresolved references held until a Bundle ends */
-    unsigned    threads;             /* --threads: rule workers of s4s_pipe_feed_fd; 0 = the
-                                        online CPUs (at most 64); outputs are the same for any */
+    unsigned    threads;             /* --threads: threads of s4s_pipe_feed_fd that parse (1) and
+                                        check (N-1; 1 = the parser checks too); 0 = the online
+                                        CPUs (at most 64); outputs are the same for any */
     /* terminology (rules/codes.c) */
     const char *terminology;         /* --terminology FILE.db, NULL: embedded */
     bool        no_terminology;      /* --no-terminology */
