@@ -21,7 +21,8 @@
  *    workers (--threads).  A resource goes through three steps: prepare()
  *    here, in input order (the BEFORE families: upgrade, urn:uuid map);
  *    work() on any worker, in parallel (the ANY families, each worker with
- *    its own rule states and terminology handle; the output line); commit()
+ *    its own rule states and terminology handle; the output line), or here
+ *    with a row of our own when the workers lag (the ring is full); commit()
  *    in input order, one at a time (the AFTER families, then out or reject,
  *    report, stats).  Only commit touches the output buffers, stats, the
  *    "once" keys and p->err, so they need no locks; worker states are merged
@@ -75,7 +76,9 @@ struct s4s_pipe {
     s4s_input      *in;
     s4s_asm        *as;
     s4s_sax        *sax;
-    unsigned        nw;          /* rule workers (--threads - 1, at least 1 state) */
+    unsigned        nw;          /* rule workers (--threads - 1, at least 1) */
+    unsigned        rows;        /* rule-state rows: one per worker, and one for this
+                                    thread when workers run (it helps when they lag) */
     s4s_term      **terms;       /* [nw]: one terminology handle per worker, or NULLs */
     void          **rule_state;  /* [nw][s4s_n_rules]; BEFORE/AFTER families use row 0 */
     bool            merged;      /* rows 1.. are added into row 0 */
@@ -580,7 +583,11 @@ static s4s_rc on_resource(void *u, s4s_res *r)
         rc = prepare_guarded(p, &h);
         if (!rc) {
             s4s_arena *next;
-            rc = s4s_stage_push(p->stage, &h, &next);
+            /* the workers lag: work it here rather than wait (row nw is ours) */
+            if (s4s_stage_full(p->stage))
+                rc = s4s_stage_push_done(p->stage, &h, &next, work_guarded(p, p->nw, &h));
+            else
+                rc = s4s_stage_push(p->stage, &h, &next);
             s4s_asm_set_arena(p->as, next);
         }
     } else {
@@ -683,7 +690,7 @@ static void merge_states(s4s_pipe *p)
     for (unsigned i = 0; i < s4s_n_rules; i++) {
         if (!s4s_rules[i]->merge || !s4s_rule_enabled(i, p->o))
             continue;
-        for (unsigned w = 1; w < p->nw; w++)
+        for (unsigned w = 1; w < p->rows; w++)
             s4s_rules[i]->merge(*state_of(p, 0, i), *state_of(p, w, i));
     }
 }
@@ -706,10 +713,11 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     p->rep_s = (sink){.f = io->report, .name = io->report_name ? io->report_name : "report file"};
     p->cov_s = (sink){.f = io->coverage, .name = io->coverage_name ? io->coverage_name : "coverage file"};
     p->nw = threads(o) > 1 ? threads(o) - 1 : 1;
-    p->rule_state = s4s_xcalloc((size_t)p->nw * s4s_n_rules + 1, sizeof *p->rule_state);
-    p->terms = s4s_xcalloc(p->nw, sizeof *p->terms);
-    p->line = s4s_xcalloc(p->nw, sizeof *p->line);
-    for (unsigned w = 0; w < p->nw; w++)
+    p->rows = threads(o) > 1 ? p->nw + 1 : 1;
+    p->rule_state = s4s_xcalloc((size_t)p->rows * s4s_n_rules + 1, sizeof *p->rule_state);
+    p->terms = s4s_xcalloc(p->rows, sizeof *p->terms);
+    p->line = s4s_xcalloc(p->rows, sizeof *p->line);
+    for (unsigned w = 0; w < p->rows; w++)
         s4s_buf_init(&p->line[w], o->max_resource_bytes * 8 + FLUSH_AT);
     s4s_counter_init(&p->once, ONCE_KEYS);
     if (io->split_dir && s4s_split_new(io->split_dir, io->split_gzip, &p->split)) {
@@ -722,7 +730,7 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     if (rc)
         return rc;
 
-    for (unsigned w = 0; w < p->nw && o->validate && !o->no_terminology; w++) {
+    for (unsigned w = 0; w < p->rows && o->validate && !o->no_terminology; w++) {
         rc = s4s_term_open(o->terminology, &p->terms[w]);
         if (rc) {
             snprintf(p->err, sizeof p->err, "cannot open the terminology cache %s: %s",
@@ -734,7 +742,7 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
         if (!s4s_rules[i]->init || !s4s_rule_enabled(i, o))
             continue;
         bool any = s4s_rules[i]->order == S4S_RULE_ANY;
-        for (unsigned w = 0; w < (any ? p->nw : 1); w++) {
+        for (unsigned w = 0; w < (any ? p->rows : 1); w++) {
             rc = s4s_rules[i]->init(o, any ? p->terms[w] : NULL, state_of(p, w, i));
             if (rc) {
                 snprintf(p->err, sizeof p->err, "rule family %s failed to start: %s",
@@ -963,17 +971,17 @@ void s4s_pipe_free(s4s_pipe *p)
     if (p->stage)
         s4s_stage_stop(p->stage);
     if (p->rule_state)
-        for (unsigned w = 0; w < p->nw; w++)
+        for (unsigned w = 0; w < p->rows; w++)
             for (unsigned i = 0; i < s4s_n_rules; i++)
                 if (*state_of(p, w, i) && s4s_rules[i]->fini)
                     s4s_rules[i]->fini(*state_of(p, w, i));
     free(p->rule_state);
     /* after the states: codes' merged entries point at strings of every handle */
-    for (unsigned w = 0; p->terms && w < p->nw; w++)
+    for (unsigned w = 0; p->terms && w < p->rows; w++)
         if (p->terms[w])
             s4s_term_close(p->terms[w]);
     free(p->terms);
-    for (unsigned w = 0; p->line && w < p->nw; w++)
+    for (unsigned w = 0; p->line && w < p->rows; w++)
         s4s_buf_free(&p->line[w]);
     free(p->line);
     s4s_counter_free(&p->once);

@@ -3,8 +3,10 @@
  * committed in order.
  *
  * Invariants: slots are pushed at `head`, handed to workers at `next` and
- * committed at `tail`, all in ring order, so tail <= next <= head and
- * commits follow push order; a slot's arena is touched by one thread at a
+ * committed at `tail`; these count pushes (slot = count % nslots), so
+ * tail <= next <= head always and commits follow push order; `queued` counts the slots between next and
+ * head that still need work (a slot the parser worked itself is pushed
+ * done, and `next` steps over it); a slot's arena is touched by one thread at a
  * time (the parser until push, one worker for work, one for commit); at
  * most one commit runs at a time (`committing`); all shared fields are
  * guarded by one mutex; the arena pool never holds more than slots + 1
@@ -15,6 +17,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +43,8 @@ struct s4s_stage {
     pthread_cond_t      wake, not_full, idle;
     slot               *q;
     unsigned            nslots;
-    unsigned            head, next, tail, count, queued;
+    uint64_t            head, next, tail;  /* pushes so far; the slot is % nslots */
+    unsigned            count, queued;
     unsigned            sleepers;
     bool                committing, stop, draining, parser_waits;
     s4s_rc              err;
@@ -60,8 +64,8 @@ static void recycle(s4s_stage *s, s4s_arena *a)
 /* Called with the lock held: commit every finished slot at the tail. */
 static void commit_ready(s4s_stage *s)
 {
-    while (!s->committing && s->count && s->q[s->tail].done) {
-        slot *sl = &s->q[s->tail];
+    while (!s->committing && s->count && s->q[s->tail % s->nslots].done) {
+        slot *sl = &s->q[s->tail % s->nslots];
         s4s_rc failed = s->err;
         s->committing = true;
         pthread_mutex_unlock(&s->mu);
@@ -72,7 +76,9 @@ static void commit_ready(s4s_stage *s)
         if (rc && !s->err)
             s->err = rc;
         recycle(s, sl->r.arena);
-        s->tail = (s->tail + 1) % s->nslots;
+        s->tail++;
+        if (s->next < s->tail) /* it was a slot the parser worked */
+            s->next = s->tail;
         s->count--;
         if (s->parser_waits && s->count <= s->nslots / 2)
             pthread_cond_signal(&s->not_full);
@@ -92,8 +98,9 @@ static void *run(void *arg)
     for (;;) {
         commit_ready(s);
         if (s->queued) {
-            slot *sl = &s->q[s->next];
-            s->next = (s->next + 1) % s->nslots;
+            while (s->q[s->next % s->nslots].done) /* worked by the parser (s4s_stage_push_done) */
+                s->next++;
+            slot *sl = &s->q[s->next++ % s->nslots];
             s->queued--;
             if (s->queued && s->sleepers) /* more for a sleeping worker */
                 pthread_cond_signal(&s->wake);
@@ -166,7 +173,15 @@ s4s_stage *s4s_stage_start(unsigned n, s4s_stage_work_fn work, s4s_stage_commit_
     return s;
 }
 
-s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
+bool s4s_stage_full(s4s_stage *s)
+{
+    pthread_mutex_lock(&s->mu);
+    bool full = s->count == s->nslots;
+    pthread_mutex_unlock(&s->mu);
+    return full;
+}
+
+static s4s_rc push(s4s_stage *s, const s4s_res *r, s4s_arena **next, bool done, s4s_rc work_rc)
 {
     pthread_mutex_lock(&s->mu);
     s4s_arena *spare = s->npool ? s->pool[--s->npool] : NULL;
@@ -182,16 +197,27 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
         pthread_cond_wait(&s->not_full, &s->mu);
         s->parser_waits = false;
     }
-    s->q[s->head] = (slot){.r = *r};
-    s->head = (s->head + 1) % s->nslots;
+    s->q[s->head++ % s->nslots] = (slot){.r = *r, .done = done, .work_rc = work_rc};
     s->count++;
-    s->queued++;
-    if (s->sleepers && (s->queued >= BATCH || s->draining))
+    if (!done)
+        s->queued++;
+    /* a worked slot may be the next to commit, with every worker asleep */
+    if (s->sleepers && (s->queued >= BATCH || s->draining || done))
         pthread_cond_signal(&s->wake);
     *next = spare;
     s4s_rc err = s->err;
     pthread_mutex_unlock(&s->mu);
     return err;
+}
+
+s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
+{
+    return push(s, r, next, false, S4S_OK);
+}
+
+s4s_rc s4s_stage_push_done(s4s_stage *s, const s4s_res *r, s4s_arena **next, s4s_rc work_rc)
+{
+    return push(s, r, next, true, work_rc);
 }
 
 s4s_rc s4s_stage_drain(s4s_stage *s)

@@ -26,6 +26,7 @@
 #include "base/arena.h"
 #include "assemble.h"
 #include "base/rc.h"
+#include <stdbool.h>
 
 #define S4S_STAGE_MAX_WORKERS 64
 
@@ -44,6 +45,13 @@ unsigned s4s_stage_workers(const s4s_stage *s);
  * gets the arena the parser must use from now on.  Returns the stage's
  * first error, S4S_OK while there is none. */
 s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next);
+/* True when a push would wait: the workers are behind.  The parser may
+ * then run the work step itself (with a state of its own) and hand the
+ * resource over with s4s_stage_push_done, so no core idles. */
+bool s4s_stage_full(s4s_stage *s);
+/* s4s_stage_push for a resource whose work step has run (its rc given):
+ * it is only committed. */
+s4s_rc s4s_stage_push_done(s4s_stage *s, const s4s_res *r, s4s_arena **next, s4s_rc work_rc);
 /* Waits until every pushed resource has been committed. */
 s4s_rc s4s_stage_drain(s4s_stage *s);
 /* Drains, ends the threads, frees the stage; returns its first error. */
