@@ -42,6 +42,10 @@ struct s4s_asm {
     s4s_rawcap     *cap;        /* the raw bytes and lines behind the events */
     s4s_arena      *arena;
     size_t          node_budget;
+    size_t          res_base;    /* arena use when the resource began */
+    bool            keep;        /* a worker's unit: the arena holds every resource
+                                    of the unit, nothing is reset (s4s_asm_unit) */
+    s4s_arena      *own;         /* while keep: the arena of our own, set aside */
     s4s_rc          rc;          /* what a callback returned when it stopped us */
 
     unsigned        depth;
@@ -104,13 +108,29 @@ void s4s_asm_free(s4s_asm *a)
 {
     if (!a)
         return;
-    s4s_arena_free(a->arena);
+    s4s_arena_free(a->keep ? a->own : a->arena);
     s4s_buf_free(&a->full_url);
     s4s_buf_free(&a->odd_raw);
     free(a);
 }
 
 void s4s_asm_set_arena(s4s_asm *a, s4s_arena *next) { a->arena = next; }
+
+void s4s_asm_unit(s4s_asm *a, s4s_arena *arena, uint64_t bundles)
+{
+    if (!a->keep)
+        a->own = a->arena;
+    a->keep = true;
+    a->arena = arena;
+    a->bundles = bundles;
+    a->rc = S4S_OK;
+    a->depth = 0;
+    a->unit = U_NONE;
+    a->building = a->have_res = a->in_entries = a->in_search = a->outcome = false;
+    a->splitting = a->have_type = a->odd_capture = false;
+    a->pend = P_NONE;
+    a->why = NULL;
+}
 
 static void mark_broken(s4s_asm *a, const char *why, const char *code, uint64_t off)
 {
@@ -227,7 +247,9 @@ static const char *dup_message(s4s_asm *a)
 
 static void begin_resource(s4s_asm *a, uint64_t off)
 {
-    s4s_arena_reset(a->arena);
+    if (!a->keep)
+        s4s_arena_reset(a->arena);
+    a->res_base = s4s_arena_used(a->arena);
     a->building = true;
     a->res_depth = a->depth;
     a->root = a->cur = s4s_node_new(a->arena, S4S_J_OBJECT, NULL, 0, NULL, 0);
@@ -368,7 +390,7 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
 {
     if (a->why)
         return NULL;
-    if (s4s_arena_used(a->arena) > a->node_budget) {
+    if (s4s_arena_used(a->arena) - a->res_base > a->node_budget) {
         mark_broken(a, "resource needs more memory than its --max-resource-bytes budget", "too-costly", off);
         return NULL;
     }
@@ -420,7 +442,8 @@ static bool second_resource(s4s_asm *a)
 /* entry.resource that is not an object: quarantined when the entry closes */
 static void entry_not_object(s4s_asm *a, uint64_t off)
 {
-    s4s_arena_reset(a->arena);
+    if (!a->keep)
+        s4s_arena_reset(a->arena);
     a->why = NULL;
     mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", off);
     a->have_res = true;
@@ -549,7 +572,8 @@ static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
         if (type && type->type == S4S_J_STRING)
             set_type(a, type->str, type->len);
         s4s_rawcap_abort(a->cap);
-        s4s_arena_reset(a->arena);
+        if (!a->keep)
+            s4s_arena_reset(a->arena);
         a->building = false;
         a->unit = U_BUNDLE;
         a->bundles++;

@@ -50,6 +50,8 @@ typedef struct s4s_res {
     bool           outcome;    /* its Bundle entry has search.mode "outcome" (a
                                   server's OperationOutcome, not data) */
     void          *job;        /* the pipeline's, while the resource is on its way */
+    void          *unit;       /* the pipeline's: not a resource but top-level values
+                                  (their bytes) for a worker to parse (scan.h) */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);
@@ -64,6 +66,11 @@ void     s4s_asm_attach(s4s_asm *a, s4s_sax *s);
 /* The pipeline took the arena of the resource just delivered (to process it
  * on another thread); assemble continues in `next`. */
 void     s4s_asm_set_arena(s4s_asm *a, s4s_arena *next);
+/* A worker's assembler, before each unit (top-level values cut out of the
+ * stream, sax.h s4s_sax_rebase): every resource of the unit is built in
+ * `arena` (borrowed; nothing is reset between them), and Bundles are
+ * numbered from bundles + 1, a range no other assembler uses. */
+void     s4s_asm_unit(s4s_asm *a, s4s_arena *arena, uint64_t bundles);
 /* a streamed Bundle is open (names the place in an out-of-memory message) */
 bool     s4s_asm_in_bundle(const s4s_asm *a);
 

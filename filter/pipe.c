@@ -44,6 +44,7 @@
 #include "base/jsonw.h"
 #include "report.h"
 #include "sax.h"
+#include "scan.h"
 #include "split.h"
 #include "stats.h"
 #include "base/text.h"
@@ -61,6 +62,34 @@
 #define FLUSH_AT (1u << 20)
 #define ONCE_KEYS 4096
 #define HARD_DEPTH_MIN 1024
+/* units for workers (scan.h): handed over at UNIT_TARGET bytes (many NDJSON
+ * lines: one hand-over, not one per resource); a top-level value above
+ * UNIT_MAX is parsed here, streamed, like the 1 GB Bundle */
+#define UNIT_TARGET ((size_t)64 << 10)
+#define UNIT_MAX    ((size_t)4 << 20)
+
+/* One row's parser of units: a worker's (or, when it helps, this thread's). */
+typedef struct unitp {
+    s4s_pipe    *p;
+    unsigned     row;
+    s4s_sax     *sax;
+    s4s_asm     *as;
+    struct unit *cur;
+} unitp;
+
+/* Top-level values cut out of the stream, and what became of them; lives
+ * in the slot's arena. */
+typedef struct unit {
+    const unsigned char *bytes;
+    size_t       len;
+    uint64_t     off, line, bundles;
+    s4s_sax_mode mode;
+    s4s_res     *res;      /* the resources (and Bundle ends) it held, worked */
+    size_t       n, cap;
+    s4s_rc       rc;       /* a fatal parse error after them, with its message */
+    const char  *msg;
+    uint64_t     oom_off;  /* where the worker ran out of memory */
+} unit;
 
 /* An output stream and what it has been given, for the message when a
  * write fails. */
@@ -76,6 +105,10 @@ struct s4s_pipe {
     s4s_input      *in;
     s4s_asm        *as;
     s4s_sax        *sax;
+    s4s_scan       *scan;        /* cuts units for the workers, while they run */
+    unitp          *up;          /* [rows] when workers run */
+    s4s_arena      *unit_arena;  /* the next unit is copied into it */
+    uint64_t        units;       /* units handed over: their Bundles' numbers */
     unsigned        nw;          /* rule workers (--threads - 1, at least 1) */
     unsigned        rows;        /* rule-state rows: one per worker, and one for this
                                     thread when workers run (it helps when they lag) */
@@ -184,8 +217,8 @@ static void **state_of(s4s_pipe *p, unsigned w, unsigned i)
     return &p->rule_state[(size_t)w * s4s_n_rules + i];
 }
 
-/* The families of one order, with worker w's states (BEFORE and AFTER ones
- * have only worker 0's, and no terminology handle). */
+/* The families of one order, with row w's states (AFTER ones run only at
+ * commit, with row 0's; only ANY ones get a terminology handle). */
 static void run_rules(s4s_pipe *p, s4s_rctx *rc, unsigned w, s4s_rule_order order)
 {
     rc->term = order == S4S_RULE_ANY ? p->terms[w] : NULL;
@@ -193,9 +226,13 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc, unsigned w, s4s_rule_order orde
         if (s4s_rules[i]->order != order || !s4s_rule_enabled(i, p->o))
             continue;
         rc->rule = s4s_rules[i]->name;
-        s4s_rules[i]->apply(rc, *state_of(p, order == S4S_RULE_ANY ? w : 0, i));
+        s4s_rules[i]->apply(rc, *state_of(p, order == S4S_RULE_AFTER ? 0 : w, i));
     }
 }
+
+/* The row of the parse thread: its own when workers run (they have rows
+ * 0..nw-1). */
+static unsigned parser_row(const s4s_pipe *p) { return p->rows > 1 ? p->nw : 0; }
 
 static s4s_rc stopped_by_callback(s4s_pipe *p, s4s_rc rc)
 {
@@ -317,9 +354,11 @@ static s4s_rc server_outcome(s4s_pipe *p, s4s_res *r, s4s_rctx *rc)
     return out_rc;
 }
 
-/* Step 1, on the parse thread in input order: the resource's context, and
- * the families that need the resources before it. */
-static void prepare(s4s_pipe *p, s4s_res *r)
+/* Step 1, in input order (the parse thread's, or a unit's on the worker
+ * parsing it, with row w): the resource's context, and the families that
+ * need the resources before it, which are those of its Bundle (a unit
+ * holds whole Bundles). */
+static void prepare(s4s_pipe *p, s4s_res *r, unsigned w)
 {
     r->job = NULL;
     if (r->bundle_end)
@@ -338,7 +377,7 @@ static void prepare(s4s_pipe *p, s4s_res *r)
             j->outcome = true;
             return;
         }
-        run_rules(p, rc, 0, S4S_RULE_BEFORE);
+        run_rules(p, rc, w, S4S_RULE_BEFORE);
     } else {
         rc->rule = "input";
         s4s_issue_path(rc, S4S_SEV_ERROR, r->reason_code ? r->reason_code : "structure",
@@ -385,13 +424,19 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
     return S4S_OK;
 }
 
+static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r);
+
 static s4s_rc work_guarded(void *u, unsigned w, s4s_res *r)
 {
+    s4s_pipe *p = u;
     s4s_oom_frame f;
     s4s_oom_enter(&f);
-    if (setjmp(f.jb))
+    if (setjmp(f.jb)) {
+        if (r->unit) /* the run stops: the row's parser is not used again */
+            ((unit *)r->unit)->oom_off = s4s_sax_offset(p->up[w].sax);
         return S4S_ERR_NOMEM; /* commit names the resource */
-    s4s_rc rc = work(u, w, r);
+    }
+    s4s_rc rc = r->unit ? work_unit(p, w, r) : work(p, w, r);
     s4s_oom_leave(&f);
     return rc;
 }
@@ -503,9 +548,13 @@ static s4s_rc nomem_in_resource(s4s_pipe *p, const s4s_res *r)
 /* commit() with its own recovery point, on whichever thread runs it: out
  * of memory names the resource's offset, drops what it had half-written to
  * the output buffers and stops the run. */
+static s4s_rc commit_unit(s4s_pipe *p, s4s_res *r, s4s_rc work_rc);
+
 static s4s_rc commit_guarded(void *u, s4s_res *r, s4s_rc work_rc)
 {
     s4s_pipe *p = u;
+    if (r->unit)
+        return commit_unit(p, r, work_rc);
     if (work_rc)
         return work_rc == S4S_ERR_NOMEM ? nomem_in_resource(p, r) : work_rc;
     size_t out_len = p->out.len, rej_len = p->rej.len;
@@ -533,18 +582,18 @@ static s4s_rc prepare_guarded(s4s_pipe *p, s4s_res *r)
             s4s_stage_drain(p->stage);
         return nomem_in_resource(p, r);
     }
-    prepare(p, r);
+    prepare(p, r, parser_row(p));
     s4s_oom_leave(&f);
     return S4S_OK;
 }
 
-/* All three steps here, with worker 0's states (no worker is running). */
+/* All three steps here, with this thread's states (no worker is busy). */
 static s4s_rc process_inline(s4s_pipe *p, s4s_res *r)
 {
     s4s_rc rc = prepare_guarded(p, r);
     if (rc)
         return rc;
-    return commit_guarded(p, r, work_guarded(p, 0, r));
+    return commit_guarded(p, r, work_guarded(p, parser_row(p), r));
 }
 
 /* What points outside the arena (sax's capture and messages, assemble's
@@ -567,6 +616,133 @@ static void own(s4s_res *r)
         r->reason = s4s_arena_strndup(r->arena, r->reason, strlen(r->reason));
 }
 
+/* --- units: top-level values parsed on a worker (scan.h) ------------------ */
+
+/* From a row's assembler, on the worker parsing the unit: the resource is
+ * prepared and worked there (the unit's Bundles are whole, so the BEFORE
+ * families see every entry before it) and waits in the unit for commit. */
+static s4s_rc on_unit_res(void *ctx, s4s_res *r)
+{
+    unitp *up = ctx;
+    s4s_pipe *p = up->p;
+    unit *u = up->cur;
+    s4s_res h = *r;
+    if (h.root && p->o->on_invalid == S4S_INVALID_KEEP && p->io.out_format != S4S_OUT_NDJSON)
+        h.raw = NULL;
+    own(&h);
+    h.shared = false;
+    prepare(p, &h, up->row);
+    work(p, up->row, &h);
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? 2 * u->cap : 16;
+        s4s_res *v = s4s_arena_alloc(h.arena, cap * sizeof *v);
+        if (u->n)
+            memcpy(v, u->res, u->n * sizeof *v);
+        u->res = v;
+        u->cap = cap;
+    }
+    u->res[u->n++] = h;
+    return S4S_OK;
+}
+
+/* Step 2 for a unit: parse it (row w's parser, started over where the unit
+ * begins, gives the events and errors the stream's parser would have),
+ * which prepares and works each of its resources. */
+static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
+{
+    unit *u = r->unit;
+    unitp *up = &p->up[w];
+    up->cur = u;
+    s4s_sax_rebase(up->sax, u->off, u->line, u->mode);
+    s4s_asm_unit(up->as, r->arena, u->bundles);
+    u->rc = s4s_sax_feed(up->sax, u->bytes, u->len);
+    if (!u->rc && !s4s_sax_idle(up->sax)) {
+        /* the scanner cut inside a value: never guess, stop */
+        char m[160];
+        snprintf(m, sizeof m, "internal error: a unit of input (bytes %llu to %llu) ends inside a JSON value; "
+                 "run with --threads=1", (unsigned long long)u->off, (unsigned long long)(u->off + u->len));
+        u->rc = S4S_ERR_INTERNAL;
+        u->msg = s4s_arena_strndup(r->arena, m, strlen(m));
+    } else if (u->rc) {
+        const char *m = s4s_sax_errmsg(up->sax);
+        u->msg = s4s_arena_strndup(r->arena, m, strlen(m));
+    }
+    return S4S_OK;
+}
+
+/* Step 3 for a unit: its resources, one at a time, then its parse error. */
+static s4s_rc commit_unit(s4s_pipe *p, s4s_res *r, s4s_rc work_rc)
+{
+    unit *u = r->unit;
+    for (size_t i = 0; i < u->n; i++) {
+        s4s_rc rc = commit_guarded(p, &u->res[i], S4S_OK);
+        if (rc)
+            return rc;
+    }
+    if (work_rc == S4S_ERR_NOMEM) {
+        snprintf(p->err, sizeof p->err, "out of memory at byte %llu",
+                 (unsigned long long)u->oom_off);
+        return work_rc;
+    }
+    if (u->rc && !p->err[0])
+        snprintf(p->err, sizeof p->err, "%s", u->msg && *u->msg ? u->msg : s4s_rc_str(u->rc));
+    return work_rc ? work_rc : u->rc;
+}
+
+/* The stage's memory for the unit to come. */
+static s4s_arena *unit_arena(s4s_pipe *p)
+{
+    if (!p->unit_arena)
+        p->unit_arena = s4s_arena_new(UNIT_TARGET * 2);
+    return p->unit_arena;
+}
+
+/* From the scanner, on the parse thread: whole values go to a worker; the
+ * stream's parser steps over them. */
+static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mode mode)
+{
+    s4s_pipe *p = ctx;
+    if (p->rc)
+        return p->rc;
+    s4s_arena *a = unit_arena(p);
+    unit *u = s4s_arena_zalloc(a, sizeof *u);
+    unsigned char *copy = s4s_arena_alloc(a, n);
+    memcpy(copy, b, n);
+    u->bytes = copy;
+    u->len = n;
+    u->mode = mode;
+    u->off = s4s_sax_skip(p->sax, b, n, &u->line);
+    /* a Bundle number range of its own (the stream's count from 1): a
+     * unit of UNIT_MAX bytes holds far fewer than 2^24 Bundles */
+    u->bundles = (1ull << 63) | (++p->units << 24);
+    s4s_res r = {.arena = a, .off = u->off, .line = u->line, .unit = u};
+    s4s_arena *next;
+    s4s_rc rc;
+    if (s4s_stage_full(p->stage, &r)) /* the workers lag: parse it here */
+        rc = s4s_stage_push_done(p->stage, &r, &next, work_guarded(p, p->nw, &r));
+    else
+        rc = s4s_stage_push(p->stage, &r, &next);
+    p->unit_arena = next;
+    if (rc && !p->rc)
+        p->rc = rc;
+    return p->rc;
+}
+
+static s4s_rc scan_stream(void *ctx, const unsigned char *b, size_t n)
+{
+    s4s_pipe *p = ctx;
+    return s4s_sax_feed(p->sax, b, n);
+}
+
+static bool scan_ready(void *ctx, s4s_sax_mode *mode)
+{
+    s4s_pipe *p = ctx;
+    *mode = s4s_sax_framing(p->sax);
+    return s4s_sax_idle(p->sax);
+}
+
+static const s4s_scan_sink scan_sink = {scan_stream, scan_unit, scan_ready};
+
 /* From assemble, on the parse thread. */
 static s4s_rc on_resource(void *u, s4s_res *r)
 {
@@ -584,7 +760,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
         if (!rc) {
             s4s_arena *next;
             /* the workers lag: work it here rather than wait (row nw is ours) */
-            if (s4s_stage_full(p->stage))
+            if (s4s_stage_full(p->stage, &h))
                 rc = s4s_stage_push_done(p->stage, &h, &next, work_guarded(p, p->nw, &h));
             else
                 rc = s4s_stage_push(p->stage, &h, &next);
@@ -605,6 +781,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
 
 static s4s_rc fail(s4s_pipe *p, s4s_rc rc);
 static s4s_rc open_source(s4s_pipe *p);
+static unsigned hard_depth(const s4s_opts *o);
 static unsigned threads(const s4s_opts *o);
 
 static s4s_rc to_sax(void *u, const unsigned char *b, size_t n)
@@ -614,7 +791,16 @@ static s4s_rc to_sax(void *u, const unsigned char *b, size_t n)
         return s4s_reader_push(p->reader, b, n);
     p->st.c.bytes_uncompressed += n;
     atomic_store_explicit(&p->live_bytes, p->st.c.bytes_uncompressed, memory_order_relaxed);
-    return s4s_sax_feed(p->sax, b, n);
+    return p->scan ? s4s_scan_feed(p->scan, b, n) : s4s_sax_feed(p->sax, b, n);
+}
+
+/* The input ended (in_rc: how): what the scanner holds is parsed, also
+ * after a read or decode error, as it would have been without the
+ * scanner; a parse error there comes first (it is earlier in the input). */
+static s4s_rc scan_flush(s4s_pipe *p, s4s_rc in_rc)
+{
+    s4s_rc rc = p->scan ? s4s_scan_finish(p->scan) : S4S_OK;
+    return rc ? rc : in_rc;
 }
 
 static s4s_rc decode(void *u, const unsigned char *b, size_t n)
@@ -633,6 +819,10 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
      * with zlib a passthrough measured faster inline (3 busy threads, 2 cores) */
     if (!p->stage && threads(p->o) > 1 && (p->o->validate || strcmp(s4s_inflater_backend(), "zlib")))
         p->stage = s4s_stage_start(p->nw, work_guarded, commit_guarded, p); /* NULL: process inline */
+    if (p->stage && !p->scan) {
+        size_t max = p->o->max_resource_bytes < UNIT_MAX ? p->o->max_resource_bytes : UNIT_MAX;
+        p->scan = s4s_scan_new(UNIT_TARGET, max, &scan_sink, p);
+    }
     p->reader = s4s_reader_new(fd, read_size, decode, p);
     s4s_reader_run(p->reader);
     s4s_rc rc = S4S_OK;
@@ -641,7 +831,7 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
     while ((b = s4s_reader_next(p->reader, &n)) != NULL) {
         p->st.c.bytes_uncompressed += n;
         atomic_store_explicit(&p->live_bytes, p->st.c.bytes_uncompressed, memory_order_relaxed);
-        rc = s4s_sax_feed(p->sax, b, n);
+        rc = p->scan ? s4s_scan_feed(p->scan, b, n) : s4s_sax_feed(p->sax, b, n);
         if (tick)
             tick(tick_u);
         if (rc) {
@@ -656,9 +846,12 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
     p->st.c.bytes_in += got;
     p->src_fed |= got > 0;
     if (!rc)
-        rc = rrc;
-    if (rc && p->stage) /* the stage may be writing p->err: let it finish first */
-        s4s_stage_drain(p->stage);
+        rc = scan_flush(p, rrc);
+    if (rc && p->stage) { /* the stage may be writing p->err: let it finish first */
+        s4s_rc src = s4s_stage_drain(p->stage);
+        if (src) /* it stopped at an earlier point of the input */
+            rc = src;
+    }
     if (rc == S4S_ERR_IO && rrc == S4S_ERR_IO && !p->err[0]) {
         char eb[128];
         if (rerr == EISDIR)
@@ -729,6 +922,17 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     s4s_rc rc = open_source(p);
     if (rc)
         return rc;
+    if (p->rows > 1) {
+        p->up = s4s_xcalloc(p->rows, sizeof *p->up);
+        for (unsigned w = 0; w < p->rows; w++) {
+            unitp *up = &p->up[w];
+            up->p = p;
+            up->row = w;
+            up->sax = s4s_sax_new(o->max_resource_bytes, hard_depth(o), NULL, NULL);
+            up->as = s4s_asm_new(o, on_unit_res, up);
+            s4s_asm_attach(up->as, up->sax);
+        }
+    }
 
     for (unsigned w = 0; w < p->rows && o->validate && !o->no_terminology; w++) {
         rc = s4s_term_open(o->terminology, &p->terms[w]);
@@ -741,8 +945,11 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     for (unsigned i = 0; i < s4s_n_rules; i++) {
         if (!s4s_rules[i]->init || !s4s_rule_enabled(i, o))
             continue;
+        /* a row each for the families that run where the resource is
+         * parsed or worked; AFTER ones run only at commit */
         bool any = s4s_rules[i]->order == S4S_RULE_ANY;
-        for (unsigned w = 0; w < (any ? p->rows : 1); w++) {
+        bool rowed = s4s_rules[i]->order != S4S_RULE_AFTER;
+        for (unsigned w = 0; w < (rowed ? p->rows : 1); w++) {
             rc = s4s_rules[i]->init(o, any ? p->terms[w] : NULL, state_of(p, w, i));
             if (rc) {
                 snprintf(p->err, sizeof p->err, "rule family %s failed to start: %s",
@@ -756,6 +963,12 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
 
 static s4s_rc nomem(s4s_pipe *p);
 
+/* the depth beyond which sax stops (yajl's stack), past --max-depth's quarantine */
+static unsigned hard_depth(const s4s_opts *o)
+{
+    return o->max_depth * 4 > HARD_DEPTH_MIN ? o->max_depth * 4 : HARD_DEPTH_MIN;
+}
+
 /* The input and parser of one source: offsets and lines count from its
  * first byte. */
 static s4s_rc open_source(s4s_pipe *p)
@@ -766,8 +979,7 @@ static s4s_rc open_source(s4s_pipe *p)
         snprintf(p->err, sizeof p->err, "unknown --input-encoding '%s'", o->input_encoding);
         return rc;
     }
-    unsigned hard = o->max_depth * 4 > HARD_DEPTH_MIN ? o->max_depth * 4 : HARD_DEPTH_MIN;
-    p->sax = s4s_sax_new(o->max_resource_bytes, hard, spill, p);
+    p->sax = s4s_sax_new(o->max_resource_bytes, hard_depth(o), spill, p);
     s4s_asm_attach(p->as, p->sax);
     return S4S_OK;
 }
@@ -779,13 +991,18 @@ static s4s_rc pipe_next_source(s4s_pipe *p, const char *name)
     if (p->src_fed) {
         /* end the previous source as its own stream: a value cut off at
          * its end is reported there, not glued to the next file */
-        s4s_rc rc = s4s_input_finish(p->in);
+        s4s_rc rc = scan_flush(p, s4s_input_finish(p->in));
         if (!rc)
             rc = s4s_sax_finish(p->sax);
-        if (!rc && p->stage) /* its resources are processed under its name */
-            rc = s4s_stage_drain(p->stage);
+        if (p->stage) { /* its resources are processed under its name */
+            s4s_rc src = s4s_stage_drain(p->stage);
+            if (src) /* it stopped at an earlier point of the input */
+                rc = src;
+        }
         if (rc)
             return fail(p, rc);
+        s4s_scan_free(p->scan); /* offsets count from the next source's start */
+        p->scan = NULL;
         s4s_sax_free(p->sax);
         s4s_input_free(p->in);
         p->sax = NULL;
@@ -865,13 +1082,13 @@ static s4s_rc pipe_finish(s4s_pipe *p)
 {
     s4s_rc rc = p->rc;
     if (!rc)
-        rc = s4s_input_finish(p->in);
+        rc = scan_flush(p, s4s_input_finish(p->in));
     if (!rc)
         rc = s4s_sax_finish(p->sax);
     if (p->stage) {
         s4s_rc src = s4s_stage_stop(p->stage);
         p->stage = NULL;
-        if (src && (!rc || rc == src))
+        if (src) /* it stopped at an earlier point of the input */
             rc = src;
     }
     if (rc && rc != p->rc)
@@ -985,6 +1202,13 @@ void s4s_pipe_free(s4s_pipe *p)
         s4s_buf_free(&p->line[w]);
     free(p->line);
     s4s_counter_free(&p->once);
+    s4s_scan_free(p->scan);
+    for (unsigned w = 0; p->up && w < p->rows; w++) {
+        s4s_sax_free(p->up[w].sax);
+        s4s_asm_free(p->up[w].as);
+    }
+    free(p->up);
+    s4s_arena_free(p->unit_arena);
     s4s_sax_free(p->sax);
     s4s_asm_free(p->as);
     s4s_input_free(p->in);

@@ -125,6 +125,26 @@ void s4s_rawcap_stream_done(s4s_rawcap *c, const unsigned char *p, uint64_t abs,
     }
 }
 
+void s4s_rawcap_skip(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n)
+{
+    s4s_rawcap_chunk(c, p, abs, n);
+    count_lines(c, abs + n);
+    s4s_rawcap_stream_done(c, p, abs, n);
+    s4s_rawcap_chunk(c, (const unsigned char *)"", abs + n, 0); /* p is not kept */
+}
+
+void s4s_rawcap_rebase(s4s_rawcap *c, uint64_t abs, uint64_t line)
+{
+    s4s_rawcap_chunk(c, (const unsigned char *)"", abs, 0);
+    c->line_abs = abs;
+    c->line_no = line - 1;
+    c->last_nl = abs ? abs - 1 : UINT64_MAX; /* nothing before abs is ours */
+    s4s_buf_clear(&c->prefix);
+    c->prefix_abs = abs;
+    c->prefix_over = false;
+    c->on = c->spilled = false;
+}
+
 /* --- capture ------------------------------------------------------------------ */
 
 static void take(s4s_rawcap *c, uint64_t upto)
@@ -201,6 +221,13 @@ void s4s_rawcap_end(s4s_rawcap *c, uint64_t abs, const s4s_buf **raw, bool *spil
 }
 
 void s4s_rawcap_abort(s4s_rawcap *c) { c->on = false; }
+
+void s4s_rawcap_cut(s4s_rawcap *c, uint64_t abs)
+{
+    if (c->on)
+        take(c, abs);
+    c->on = false;
+}
 bool s4s_rawcap_on(const s4s_rawcap *c) { return c->on; }
 
 void s4s_rawcap_resume(s4s_rawcap *c, uint64_t abs)

@@ -49,9 +49,19 @@ void     s4s_rawcap_begin_line(s4s_rawcap *c, uint64_t from);
  * NULL and not spilled when no capture was running. */
 void     s4s_rawcap_end(s4s_rawcap *c, uint64_t abs, const s4s_buf **raw, bool *spilled);
 void     s4s_rawcap_abort(s4s_rawcap *c);
+/* The parse stops at abs: a capture takes its bytes up to there, no more
+ * (what was spilled then ends where the input broke, whatever the chunks). */
+void     s4s_rawcap_cut(s4s_rawcap *c, uint64_t abs);
 bool     s4s_rawcap_on(const s4s_rawcap *c);
 /* A capture continues with the chunk at abs (after re-parsing held bytes). */
 void     s4s_rawcap_resume(s4s_rawcap *c, uint64_t abs);
+
+/* The bytes [abs, abs+n) were handled elsewhere: count their lines and keep
+ * the current line's bytes, as if they had been parsed here. */
+void     s4s_rawcap_skip(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n);
+/* Starts over at abs, the first byte of line `line` or inside it (no
+ * capture, no line bytes kept). */
+void     s4s_rawcap_rebase(s4s_rawcap *c, uint64_t abs, uint64_t line);
 
 /* Offset of the first newline in [from, to), searched in the captured bytes
  * and the current chunk.  False when there is none, or when it may lie in

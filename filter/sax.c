@@ -296,6 +296,7 @@ static void fatal(s4s_sax *s, s4s_rc rc, uint64_t off, const char *what)
              (unsigned long long)off, (unsigned long long)line,
              s->cb.streaming(s->ctx) ? ", inside a Bundle; the entries before it were written" : "");
     s->stop = rc;
+    s4s_rawcap_cut(s->cap, off);
 }
 
 static const char *yajl_reason(s4s_sax *s)
@@ -564,6 +565,42 @@ s4s_rc s4s_sax_feed(s4s_sax *s, const unsigned char *p, size_t n)
     s4s_rawcap_stream_done(s->cap, p, s->total, n);
     s->total += n;
     return s->stop;
+}
+
+s4s_sax_mode s4s_sax_framing(const s4s_sax *s)
+{
+    return s->mode == M_LINES ? S4S_SAX_LINES : s->mode == M_MULTI ? S4S_SAX_MULTI : S4S_SAX_UNKNOWN;
+}
+
+bool s4s_sax_idle(const s4s_sax *s)
+{
+    uint64_t done = s->last_event > s->handle_from ? s->last_event : s->handle_from;
+    return !s->stop && !s->depth && !s->skip_line && !s->skipping && s->content_end <= done;
+}
+
+uint64_t s4s_sax_skip(s4s_sax *s, const unsigned char *p, size_t n, uint64_t *line)
+{
+    uint64_t off = s->total;
+    *line = s4s_rawcap_line(s->cap, off);
+    s4s_rawcap_skip(s->cap, p, off, n);
+    s->total += n;
+    /* as if values ended there: nothing is pending, no token is open */
+    s->last_event = s->last_unit_end = s->content_end = s->total;
+    s->tail_len = 0;
+    return off;
+}
+
+void s4s_sax_rebase(s4s_sax *s, uint64_t off, uint64_t line, s4s_sax_mode mode)
+{
+    new_handle(s, off);
+    s4s_rawcap_rebase(s->cap, off, line);
+    s->total = s->seg_abs = s->last_event = s->last_unit_end = s->content_end = off;
+    s->tf_for = UINT64_MAX;
+    s->tail_len = 0;
+    s->skipping = s->skip_line = s->unknown_broken = false;
+    s->mode = mode == S4S_SAX_LINES ? M_LINES : mode == S4S_SAX_MULTI ? M_MULTI : M_UNKNOWN;
+    s->cb_rc = s->stop = S4S_OK;
+    s->err[0] = '\0';
 }
 
 s4s_rc s4s_sax_finish(s4s_sax *s)

@@ -66,4 +66,21 @@ const char *s4s_sax_errmsg(const s4s_sax *s);
 /* offset just after the latest JSON event (where an out-of-memory stopped) */
 uint64_t s4s_sax_offset(const s4s_sax *s);
 
+/* The framing learned from the top-level objects so far: one per line, or
+ * spanning lines; it decides whether a break is quarantined or fatal. */
+typedef enum s4s_sax_mode { S4S_SAX_UNKNOWN, S4S_SAX_LINES, S4S_SAX_MULTI } s4s_sax_mode;
+s4s_sax_mode s4s_sax_framing(const s4s_sax *s);
+/* Between top-level values, with nothing pending (no open value, token,
+ * broken line or cut string) and not stopped: bytes may be skipped. */
+bool     s4s_sax_idle(const s4s_sax *s);
+/* The idle parser steps over p[0..n), parsed elsewhere (a worker), as if it
+ * had parsed whole values there: offsets, lines and the current line's
+ * bytes advance.  Returns the offset of p[0]; *line gets its 1-based line. */
+uint64_t s4s_sax_skip(s4s_sax *s, const unsigned char *p, size_t n, uint64_t *line);
+/* Makes the parser start over at absolute offset off on line `line`, with
+ * the given framing, to parse bytes cut out of a stream (units of
+ * s4s_sax_skip).  Events and errors are then those the stream's parser
+ * would have produced there. */
+void     s4s_sax_rebase(s4s_sax *s, uint64_t off, uint64_t line, s4s_sax_mode mode);
+
 #endif

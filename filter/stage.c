@@ -26,9 +26,15 @@
  * wait, a blocked parser once the ring is half empty (a wake-up per
  * resource cost more than the hand-over itself) */
 #define BATCH 4
+/* bytes of arenas in flight, measured at hand-over (a unit's bytes, a
+ * resource's tree), beyond which a push waits for commits: a unit's trees
+ * grow to a few times its bytes, so this bounds memory as slots alone
+ * cannot when a slot is a whole Bundle */
+#define BUDGET ((size_t)16 << 20)
 
 typedef struct slot {
     s4s_res r;
+    size_t  weight;    /* its arena's use when pushed */
     bool    done;      /* work has run */
     s4s_rc  work_rc;
 } slot;
@@ -45,6 +51,7 @@ struct s4s_stage {
     unsigned            nslots;
     uint64_t            head, next, tail;  /* pushes so far; the slot is % nslots */
     unsigned            count, queued;
+    size_t              inflight;  /* weights of the slots pushed, not committed */
     unsigned            sleepers;
     bool                committing, stop, draining, parser_waits;
     s4s_rc              err;
@@ -80,7 +87,8 @@ static void commit_ready(s4s_stage *s)
         if (s->next < s->tail) /* it was a slot the parser worked */
             s->next = s->tail;
         s->count--;
-        if (s->parser_waits && s->count <= s->nslots / 2)
+        s->inflight -= sl->weight;
+        if (s->parser_waits && s->count <= s->nslots / 2 && s->inflight <= BUDGET / 2)
             pthread_cond_signal(&s->not_full);
         if (!s->count)
             pthread_cond_broadcast(&s->idle);
@@ -173,10 +181,17 @@ s4s_stage *s4s_stage_start(unsigned n, s4s_stage_work_fn work, s4s_stage_commit_
     return s;
 }
 
-bool s4s_stage_full(s4s_stage *s)
+/* with the lock held: a push of weight w would wait (one slot always fits) */
+static bool no_room(const s4s_stage *s, size_t w)
 {
+    return s->count == s->nslots || (s->count && s->inflight + w > BUDGET);
+}
+
+bool s4s_stage_full(s4s_stage *s, const s4s_res *r)
+{
+    size_t w = s4s_arena_used(r->arena);
     pthread_mutex_lock(&s->mu);
-    bool full = s->count == s->nslots;
+    bool full = no_room(s, w);
     pthread_mutex_unlock(&s->mu);
     return full;
 }
@@ -192,13 +207,15 @@ static s4s_rc push(s4s_stage *s, const s4s_res *r, s4s_arena **next, bool done, 
         spare = s4s_arena_new(64 * 1024); /* most resources are a few KB */
         pthread_mutex_lock(&s->mu);
     }
-    while (s->count == s->nslots) {
+    size_t w = s4s_arena_used(r->arena);
+    while (no_room(s, w)) {
         s->parser_waits = true;
         pthread_cond_wait(&s->not_full, &s->mu);
         s->parser_waits = false;
     }
-    s->q[s->head++ % s->nslots] = (slot){.r = *r, .done = done, .work_rc = work_rc};
+    s->q[s->head++ % s->nslots] = (slot){.r = *r, .weight = w, .done = done, .work_rc = work_rc};
     s->count++;
+    s->inflight += w;
     if (!done)
         s->queued++;
     /* a worked slot may be the next to commit, with every worker asleep */

@@ -10,8 +10,8 @@
  * work function may only touch the resource and that worker's own state
  * (it is told its index, 0..n-1), and everything shared (outputs, stats,
  * order-dependent state) belongs to commit.
- * At most s4s_stage_slots(n) resources are in flight, so memory stays
- * bounded by that many resources.  After the first error (a commit's rc, in
+ * At most 16 + 4(n-1) resources are in flight, and a push waits while the
+ * arenas in flight exceed a byte budget, so memory stays bounded.  After the first error (a commit's rc, in
  * commit order) the stage drops the resources still queued (they were never
  * counted) and reports the error at the next push.
  * Ownership: a pushed resource's arena belongs to the stage until it is
@@ -45,10 +45,11 @@ unsigned s4s_stage_workers(const s4s_stage *s);
  * gets the arena the parser must use from now on.  Returns the stage's
  * first error, S4S_OK while there is none. */
 s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next);
-/* True when a push would wait: the workers are behind.  The parser may
- * then run the work step itself (with a state of its own) and hand the
- * resource over with s4s_stage_push_done, so no core idles. */
-bool s4s_stage_full(s4s_stage *s);
+/* True when pushing r would wait: the workers are behind (every slot is
+ * taken, or the arenas in flight are at the stage's memory budget).  The
+ * parser may then run the work step itself (with a state of its own) and
+ * hand the resource over with s4s_stage_push_done, so no core idles. */
+bool s4s_stage_full(s4s_stage *s, const s4s_res *r);
 /* s4s_stage_push for a resource whose work step has run (its rc given):
  * it is only committed. */
 s4s_rc s4s_stage_push_done(s4s_stage *s, const s4s_res *r, s4s_arena **next, s4s_rc work_rc);

@@ -1079,6 +1079,16 @@ static void stats(void *state, s4s_jw *w)
     s4s_jw_obj_end(w);
 }
 
+/* counts of another row (the workers parse units of their own) */
+static void merge(void *into, const void *from)
+{
+    up_state *a = into;
+    const up_state *b = from;
+    s4s_counter_merge(&a->by_type[0], &b->by_type[0]);
+    s4s_counter_merge(&a->by_type[1], &b->by_type[1]);
+    s4s_counter_merge(&a->to_ext, &b->to_ext);
+}
+
 static void fini(void *state)
 {
     up_state *st = state;
@@ -1090,4 +1100,4 @@ static void fini(void *state)
 }
 
 /* BEFORE: a Bundle's version is settled by its earlier entries */
-const s4s_rule s4s_rule_upgrade = {"upgrade", init, apply, stats, NULL /*side_output*/, fini, S4S_RULE_BEFORE, NULL};
+const s4s_rule s4s_rule_upgrade = {"upgrade", init, apply, stats, NULL /*side_output*/, fini, S4S_RULE_BEFORE, merge};

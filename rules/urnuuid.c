@@ -286,6 +286,7 @@ typedef struct rstate {
     s4s_refmap *map;
     uint64_t    bundle;   /* the Bundle the map describes; 0 = none yet */
     uint64_t    rewritten, unresolved, map_full;
+    size_t      spilled_merged; /* entries other rows' maps spilled */
 } rstate;
 
 static s4s_rc urnuuid_init(const s4s_opts *o, s4s_term *term, void **state)
@@ -338,8 +339,19 @@ static void urnuuid_stats(void *state, s4s_jw *w)
     s4s_jw_kuint(w, "urn_uuid_rewritten", st->rewritten);
     s4s_jw_kuint(w, "urn_uuid_unresolved", st->unresolved);
     s4s_jw_kuint(w, "map_full", st->map_full);
-    s4s_jw_kuint(w, "map_spilled", s4s_refmap_spilled(st->map));
+    s4s_jw_kuint(w, "map_spilled", s4s_refmap_spilled(st->map) + st->spilled_merged);
     s4s_jw_obj_end(w);
+}
+
+/* counts of another row (the workers parse units of their own) */
+static void urnuuid_merge(void *into, const void *from)
+{
+    rstate *a = into;
+    const rstate *b = from;
+    a->rewritten += b->rewritten;
+    a->unresolved += b->unresolved;
+    a->map_full += b->map_full;
+    a->spilled_merged += s4s_refmap_spilled(b->map) + b->spilled_merged;
 }
 
 static void urnuuid_fini(void *state)
@@ -352,4 +364,4 @@ static void urnuuid_fini(void *state)
 /* named "refs": the family name report diagnostics have always carried */
 /* BEFORE: the map holds the entries before the resource */
 const s4s_rule s4s_rule_urnuuid = {"refs", urnuuid_init, urnuuid_apply, urnuuid_stats, NULL,
-                                   urnuuid_fini, S4S_RULE_BEFORE, NULL};
+                                   urnuuid_fini, S4S_RULE_BEFORE, urnuuid_merge};

@@ -23,6 +23,7 @@ const char *s4s_rc_str(s4s_rc rc)
     case S4S_ERR_FORMAT:      return "malformed source file";
     case S4S_ERR_INVALID:     return "invalid data";
     case S4S_ERR_UNSUPPORTED: return "unsupported";
+    case S4S_ERR_INTERNAL:    return "internal error";
     }
     return "unknown error";
 }

@@ -22,7 +22,8 @@ typedef enum s4s_rc {
     S4S_ERR_DB,          /* SQLite reported an error */
     S4S_ERR_FORMAT,      /* a source file is malformed */
     S4S_ERR_INVALID,     /* data is invalid (stops the run under --on-invalid=fail) */
-    S4S_ERR_UNSUPPORTED  /* valid but not handled (e.g. mass <-> substance) */
+    S4S_ERR_UNSUPPORTED, /* valid but not handled (e.g. mass <-> substance) */
+    S4S_ERR_INTERNAL     /* an invariant of our own broke (a bug): the run stops */
 } s4s_rc;
 
 const char *s4s_rc_str(s4s_rc rc);

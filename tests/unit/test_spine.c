@@ -435,7 +435,7 @@ static void test_stage_order(void)
         s4s_rc rc = S4S_OK;
         for (unsigned i = 0; i < 400 && !rc; i++) {
             s4s_res r = {.arena = a, .off = i};
-            if (s4s_stage_full(s)) { /* the workers lag: the parser works it */
+            if (s4s_stage_full(s, &r)) { /* the workers lag: the parser works it */
                 p.by_parser++;
                 rc = s4s_stage_push_done(s, &r, &a, probe_work(&p, nw, &r));
             } else {

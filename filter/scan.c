@@ -1,0 +1,285 @@
+/*
+ * scan.c - the boundary scanner (see scan.h).
+ *
+ * Invariants:
+ *  - Every byte goes out exactly once and in order: to the stream's parser,
+ *    or inside a unit.  A unit is handed over only while the stream's parser
+ *    is idle and has been given every byte before it.
+ *  - hold[0..good) is whole lines (lines framing) or whole objects
+ *    (spanning framing), each of which passed the checks of scan.h; hold
+ *    never exceeds max bytes.
+ *  - While `trusted`, depth and in_str are exactly the parser's view of
+ *    valid JSON (they were reset where the parser was idle, and no anomaly
+ *    was seen since); otherwise the scanner only looks for a line end where
+ *    the parser is idle again.
+ */
+#include "scan.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ev { EV_NONE, EV_VALUE_END, EV_NEWLINE, EV_TOP, EV_STRAY_NL, EV_STRAY_CLOSE };
+
+struct s4s_scan {
+    s4s_scan_sink k;
+    void         *u;
+    size_t        target, max;
+    s4s_buf       hold;
+    bool          collecting;   /* hold is a unit in the making; else bytes stream */
+    s4s_sax_mode  mode;         /* the framing it is collected under */
+    size_t        good;
+    bool          in_str, esc;
+    uint64_t      depth;
+    bool          trusted;
+};
+
+/* bytes that end a plain run inside a string / outside one, with and
+ * without newlines (which matter only to lines framing and to resyncing) */
+static uint8_t str_stop[256], out_stop[256], out_stop_nl[256];
+
+static void tables(void)
+{
+    str_stop['"'] = str_stop['\\'] = str_stop['\n'] = 1;
+    const char *s = "\"{}[]";
+    for (; *s; s++)
+        out_stop[(unsigned char)*s] = out_stop_nl[(unsigned char)*s] = 1;
+    out_stop_nl['\n'] = 1;
+}
+
+s4s_scan *s4s_scan_new(size_t target, size_t max, const s4s_scan_sink *k, void *u)
+{
+    if (!str_stop['"'])
+        tables(); /* idempotent: racing threads write the same bytes */
+    s4s_scan *s = s4s_xcalloc(1, sizeof *s);
+    s->k = *k;
+    s->u = u;
+    s->max = max;
+    s->target = target < max ? target : max;
+    s->trusted = true;
+    s4s_buf_init(&s->hold, max);
+    return s;
+}
+
+void s4s_scan_free(s4s_scan *s)
+{
+    if (!s)
+        return;
+    s4s_buf_free(&s->hold);
+    free(s);
+}
+
+/* Advances over p[i..n) to just past the next event that matters now. */
+static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool want_nl,
+                  bool want_top, enum ev *ev)
+{
+    const uint8_t *stop = want_nl ? out_stop_nl : out_stop;
+    while (i < n) {
+        unsigned char c;
+        if (s->in_str) {
+            if (s->esc) {
+                s->esc = false;
+                i++;
+                continue;
+            }
+            while (i < n && !str_stop[p[i]])
+                i++;
+            if (i == n)
+                break;
+            c = p[i++];
+            if (c == '\\') {
+                s->esc = true;
+            } else {
+                s->in_str = false;
+                if (c == '\n') { /* JSON strings hold no raw newline */
+                    *ev = EV_STRAY_NL;
+                    return i;
+                }
+            }
+            continue;
+        }
+        if (s->depth == 0) {
+            c = p[i++];
+            if (c == '\n') {
+                *ev = EV_NEWLINE;
+                return i;
+            }
+            if (c == ' ' || c == '\t' || c == '\r')
+                continue;
+            if (c == '}' || c == ']') {
+                *ev = EV_STRAY_CLOSE;
+                return i;
+            }
+            if (c == '{' || c == '[')
+                s->depth = 1;
+            else if (c == '"')
+                s->in_str = true;
+            if (want_top) {
+                *ev = EV_TOP;
+                return i;
+            }
+            continue;
+        }
+        while (i < n && !stop[p[i]])
+            i++;
+        if (i == n)
+            break;
+        c = p[i++];
+        if (c == '"') {
+            s->in_str = true;
+        } else if (c == '{' || c == '[') {
+            s->depth++;
+        } else if (c == '}' || c == ']') {
+            if (--s->depth == 0) {
+                *ev = EV_VALUE_END;
+                return i;
+            }
+        } else { /* '\n' */
+            *ev = EV_NEWLINE;
+            return i;
+        }
+    }
+    *ev = EV_NONE;
+    return i;
+}
+
+static void reset_lex(s4s_scan *s)
+{
+    s->in_str = s->esc = false;
+    s->depth = 0;
+    s->trusted = true;
+}
+
+/* The stream's parser is idle here: collect from now on, if the framing is
+ * known. */
+static void try_collect(s4s_scan *s)
+{
+    s4s_sax_mode m;
+    if (!s->k.ready(s->u, &m)) {
+        s->trusted = false; /* the parser sees the bytes otherwise: resync at an idle line end */
+        return;
+    }
+    if (m == S4S_SAX_UNKNOWN)
+        return;
+    reset_lex(s);
+    s->collecting = true;
+    s->mode = m;
+    s->good = 0;
+    s4s_buf_clear(&s->hold);
+}
+
+/* hold[0..good) goes to a worker; what follows it stays held. */
+static s4s_rc hand_over(s4s_scan *s)
+{
+    if (!s->good)
+        return S4S_OK;
+    s4s_rc rc = s->k.unit(s->u, (const unsigned char *)s->hold.p, s->good, s->mode);
+    memmove(s->hold.p, s->hold.p + s->good, s->hold.len - s->good);
+    s->hold.len -= s->good;
+    s->good = 0;
+    return rc;
+}
+
+/* Collecting stops: whole values to a worker, the rest to the stream. */
+static s4s_rc stop_collecting(s4s_scan *s)
+{
+    s4s_rc rc = hand_over(s);
+    s->collecting = false;
+    if (!rc && s->hold.len)
+        rc = s->k.stream(s->u, (const unsigned char *)s->hold.p, s->hold.len);
+    s4s_buf_clear(&s->hold);
+    return rc;
+}
+
+/* p[0..n) was lexed up to event ev (its last byte), while streaming. */
+static s4s_rc streamed(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev)
+{
+    s4s_rc rc = n ? s->k.stream(s->u, p, n) : S4S_OK;
+    if (rc)
+        return rc;
+    switch (ev) {
+    case EV_STRAY_NL:
+        s->trusted = false;
+        try_collect(s);
+        break;
+    case EV_STRAY_CLOSE:
+        s->trusted = false;
+        break;
+    case EV_VALUE_END:
+        try_collect(s);
+        break;
+    case EV_NEWLINE:
+        if (s->depth == 0 || !s->trusted)
+            try_collect(s);
+        break;
+    default:
+        break;
+    }
+    return S4S_OK;
+}
+
+/* p[0..n) was lexed up to event ev, while collecting; false: stop
+ * collecting (the bytes and ev are then the stream's). */
+static bool collected(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev, s4s_rc *rc)
+{
+    *rc = S4S_OK;
+    if (s->hold.len + n > s->max)
+        return false; /* too large for a unit */
+    bool lines = s->mode == S4S_SAX_LINES;
+    switch (ev) {
+    case EV_STRAY_NL:
+    case EV_STRAY_CLOSE:
+        return false;
+    case EV_TOP: /* spanning framing: only objects */
+        if (p[n - 1] != '{')
+            return false;
+        break;
+    case EV_NEWLINE:
+        if (lines && s->depth)
+            return false; /* the value goes on past its line */
+        break;
+    default:
+        break;
+    }
+    s4s_buf_put(&s->hold, p, n);
+    if ((lines && ev == EV_NEWLINE) || (!lines && ev == EV_VALUE_END)) {
+        s->good = s->hold.len;
+        if (s->good >= s->target)
+            *rc = hand_over(s);
+    }
+    return true;
+}
+
+s4s_rc s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        bool lines = s->collecting && s->mode == S4S_SAX_LINES;
+        size_t from = i;
+        enum ev ev;
+        i = lex(s, p, i, n, lines || !s->trusted, s->collecting && !lines, &ev);
+        s4s_rc rc = S4S_OK;
+        if (s->collecting && collected(s, p + from, i - from, ev, &rc)) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (s->collecting && (rc = stop_collecting(s)) != S4S_OK)
+            return rc;
+        if (rc || (rc = streamed(s, p + from, i - from, ev)) != S4S_OK)
+            return rc;
+    }
+    /* a stream the parser left (it recovered where we did not look): look
+     * for its next idle line end */
+    s4s_sax_mode m;
+    if (!s->collecting && s->trusted && (s->depth || s->in_str) && s->k.ready(s->u, &m))
+        s->trusted = false;
+    return S4S_OK;
+}
+
+s4s_rc s4s_scan_finish(s4s_scan *s)
+{
+    return s->collecting ? stop_collecting(s) : S4S_OK;
+}

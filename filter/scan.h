@@ -1,0 +1,52 @@
+/*
+ * scan.h - the boundary scanner: cuts the uncompressed stream into units a
+ * worker can parse on its own.
+ *
+ * A quote-, escape- and depth-aware pass over the bytes (no parse) finds
+ * where top-level values and lines end.  While the stream's parser is idle
+ * and knows the framing (sax.h), whole values are collected into units:
+ *  - one value per line (NDJSON): runs of whole lines, each closing every
+ *    bracket it opens, outside any string;
+ *  - values spanning lines (pretty Bundles): runs of whole objects.
+ * A worker's parser, started over at the unit (s4s_sax_rebase), then sees
+ * what the stream's parser would have seen there: a break in such a line is
+ * quarantined up to its newline in both, and in spanning framing a break is
+ * fatal in both.  A unit is handed over once it holds `target` bytes, or at
+ * the end.  Everything else goes to the stream's parser, in order: the
+ * first value (the framing is not known yet), a line or value that does not
+ * close, a top-level value that is not an object (spanning framing), a
+ * value larger than `max`, and, after an anomaly (a newline inside a
+ * string, a stray closing bracket), everything until the parser is idle at
+ * a line end.
+ *
+ * Ownership: the scanner copies what it holds (at most `max` bytes); the
+ * bytes handed to a sink are valid only during the call.
+ */
+#ifndef S4S_SCAN_H
+#define S4S_SCAN_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "base/rc.h"
+#include "sax.h"
+
+typedef struct s4s_scan_sink {
+    /* bytes for the stream's parser, in order */
+    s4s_rc (*stream)(void *u, const unsigned char *p, size_t n);
+    /* whole values for a worker (the stream's parser must step over them),
+     * collected under framing `mode` */
+    s4s_rc (*unit)(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode);
+    /* the stream's parser is idle (s4s_sax_idle); *mode gets its framing */
+    bool   (*ready)(void *u, s4s_sax_mode *mode);
+} s4s_scan_sink;
+
+typedef struct s4s_scan s4s_scan;
+
+/* target <= max; max must not exceed --max-resource-bytes, so that nothing
+ * in a unit is cut or spilled (what the stream's parser would do there). */
+s4s_scan *s4s_scan_new(size_t target, size_t max, const s4s_scan_sink *k, void *u);
+void      s4s_scan_free(s4s_scan *s);
+s4s_rc    s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n);
+/* End of input: what is held goes out (the stream's parser finishes it). */
+s4s_rc    s4s_scan_finish(s4s_scan *s);
+
+#endif

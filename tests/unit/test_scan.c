@@ -1,0 +1,203 @@
+/*
+ * test_scan.c - the boundary scanner: every byte goes out once and in
+ * order, units are whole lines / whole objects within the limits, and where
+ * they fall does not depend on how the input is chunked.
+ *
+ * The stream's parser is modelled by a lexer over the bytes it was given
+ * (and stepped over): idle when outside any value and string, with the
+ * framing the test sets.
+ */
+#include "unit.h"
+#include "../../filter/scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CAP (1 << 20)
+
+typedef struct model {
+    char          all[CAP];     /* what came out, in order */
+    size_t        n;
+    size_t        units, unit_len[4096], unit_at[4096];
+    s4s_sax_mode  mode;         /* the parser's framing */
+    long          depth;        /* the parser's view of what it was given */
+    int           in_str, esc;
+    int           bad;          /* a unit broke the rules */
+} model;
+
+static void see(model *m, const unsigned char *p, size_t n)
+{
+    memcpy(m->all + m->n, p, n);
+    m->n += n;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (c == '\n' && m->mode == S4S_SAX_LINES && (m->in_str || m->depth < 0)) {
+            m->in_str = m->esc = 0; /* NDJSON: a broken line ends at its newline */
+            m->depth = 0;
+        } else if (m->in_str) {
+            if (m->esc)
+                m->esc = 0;
+            else if (c == '\\')
+                m->esc = 1;
+            else if (c == '"')
+                m->in_str = 0;
+        } else if (c == '"') {
+            m->in_str = 1;
+        } else if (c == '{' || c == '[') {
+            m->depth++;
+        } else if (c == '}' || c == ']') {
+            m->depth--;
+        }
+    }
+}
+
+static s4s_rc stream(void *u, const unsigned char *p, size_t n)
+{
+    see(u, p, n);
+    return S4S_OK;
+}
+
+static bool ready(void *u, s4s_sax_mode *mode)
+{
+    model *m = u;
+    *mode = m->mode;
+    return m->depth == 0 && !m->in_str;
+}
+
+/* a unit: the parser must be idle; lines framing: whole lines that close
+ * what they open; spanning: objects after whitespace */
+static s4s_rc unit(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode)
+{
+    model *m = u;
+    if (!ready(m, &mode) || mode != m->mode)
+        m->bad++;
+    if (m->units < 4096) {
+        m->unit_at[m->units] = m->n;
+        m->unit_len[m->units] = n;
+    }
+    m->units++;
+    long d = 0;
+    int s = 0, e = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (s) {
+            if (e) e = 0;
+            else if (c == '\\') e = 1;
+            else if (c == '"') s = 0;
+            else if (c == '\n') m->bad++;
+            continue;
+        }
+        if (d == 0 && mode == S4S_SAX_MULTI && c != ' ' && c != '\n' && c != '\t' && c != '\r' && c != '{')
+            m->bad++;
+        if (c == '"') s = 1;
+        else if (c == '{' || c == '[') d++;
+        else if (c == '}' || c == ']') { if (--d < 0) m->bad++; }
+        else if (c == '\n' && mode == S4S_SAX_LINES && d) m->bad++;
+    }
+    if (d || s || (mode == S4S_SAX_LINES && p[n - 1] != '\n') || (mode == S4S_SAX_MULTI && p[n - 1] != '}'))
+        m->bad++;
+    see(m, p, n);
+    return S4S_OK;
+}
+
+static const s4s_scan_sink sink = {stream, unit, ready};
+
+/* Runs in through the scanner in chunks of `chunk`; m gets what came out. */
+static void run(model *m, const char *in, size_t len, size_t chunk, s4s_sax_mode mode,
+                size_t target, size_t max)
+{
+    memset(m, 0, sizeof *m);
+    m->mode = mode;
+    s4s_scan *s = s4s_scan_new(target, max, &sink, m);
+    s4s_rc rc = S4S_OK;
+    for (size_t i = 0; i < len && !rc; i += chunk)
+        rc = s4s_scan_feed(s, (const unsigned char *)in + i, len - i < chunk ? len - i : chunk);
+    CHECK(rc == S4S_OK && s4s_scan_finish(s) == S4S_OK);
+    s4s_scan_free(s);
+    CHECK(m->n == len && memcmp(m->all, in, len) == 0);
+    CHECK(m->bad == 0);
+}
+
+/* the same input at many chunk sizes: the same units, at the same places */
+static void same_at_all_chunks(const char *in, s4s_sax_mode mode, size_t target, size_t max,
+                               size_t want_min_units)
+{
+    static model ref, m;
+    size_t len = strlen(in);
+    run(&ref, in, len, len, mode, target, max);
+    CHECK(ref.units >= want_min_units);
+    static const size_t chunks[] = {1, 2, 3, 7, 64, 4096};
+    for (size_t k = 0; k < sizeof chunks / sizeof *chunks; k++) {
+        run(&m, in, len, chunks[k], mode, target, max);
+        CHECK(m.units == ref.units);
+        CHECK(m.units <= 4096 && !memcmp(m.unit_at, ref.unit_at, m.units * sizeof *m.unit_at));
+        CHECK(!memcmp(m.unit_len, ref.unit_len, m.units * sizeof *m.unit_len));
+        for (size_t u = 0; u < m.units && u < 4096; u++)
+            CHECK(m.unit_len[u] <= max);
+    }
+}
+
+static char *cat(char *b, size_t *n, const char *s)
+{
+    size_t k = strlen(s);
+    memcpy(b + *n, s, k + 1);
+    *n += k;
+    return b;
+}
+
+static void test_lines(void)
+{
+    static char in[CAP / 2];
+    size_t n = 0;
+    for (int i = 0; i < 2000; i++) {
+        char line[160];
+        snprintf(line, sizeof line, i % 97 == 5 ? "{\"id\":\"%d\",\"t\":\"a\\\"}{[\\\\\"} {\"x\":1}\r\n"
+                                                : "{\"resourceType\":\"Patient\",\"id\":\"p%d\"}\n", i);
+        cat(in, &n, line);
+        if (i == 700)
+            cat(in, &n, "{\"broken\": \"raw\nnewline\"}\n"); /* anomaly: resync */
+        if (i == 900)
+            cat(in, &n, "}}\n{\"after\":\"stray\"}\n");
+        if (i == 1200)
+            cat(in, &n, "{\"spans\":\n\"lines\"}\n");
+    }
+    same_at_all_chunks(in, S4S_SAX_LINES, 1024, 4096, 40);
+}
+
+static void test_multi(void)
+{
+    static char in[CAP / 2];
+    size_t n = 0;
+    for (int i = 0; i < 300; i++) {
+        char v[256];
+        snprintf(v, sizeof v, "{\n  \"resourceType\": \"Bundle\",\n  \"entry\": [\n    {\"id\": \"%d\", \"s\": \"}]\\\"\"}\n  ]\n}%s",
+                 i, i % 4 ? "\n" : "");
+        cat(in, &n, v);
+        if (i == 100)
+            cat(in, &n, "[1, 2]\n42\n"); /* not objects: streamed */
+        if (i == 200) { /* larger than a unit: streamed whole */
+            cat(in, &n, "{\"big\": [");
+            for (int k = 0; k < 500; k++)
+                cat(in, &n, "\"xxxxxxxxxxxxxxxxxxxx\",\n");
+            cat(in, &n, "0]}\n");
+        }
+    }
+    same_at_all_chunks(in, S4S_SAX_MULTI, 512, 4096, 40);
+}
+
+/* before the framing is known nothing is a unit */
+static void test_unknown(void)
+{
+    static model m;
+    const char *in = "{\"a\":1}\n{\"b\":2}\n";
+    run(&m, in, strlen(in), 3, S4S_SAX_UNKNOWN, 4, 64);
+    CHECK(m.units == 0);
+}
+
+int main(void)
+{
+    test_lines();
+    test_multi();
+    test_unknown();
+    return UNIT_DONE();
+}
