@@ -19,12 +19,17 @@
  *  - Threads: s4s_pipe_feed() is synchronous; s4s_pipe_feed_fd() reads on a
  *    reader thread, parses here and hands each resource to the stage's
  *    workers (--threads).  A resource goes through three steps: prepare()
- *    here, in input order (the BEFORE families: upgrade, urn:uuid map);
- *    work() on any worker, in parallel (the ANY families, each worker with
- *    its own rule states and terminology handle; the output line), or here
- *    with a row of our own when the workers lag (the ring is full); commit()
- *    in input order, one at a time (the AFTER families, then out or reject,
- *    report, stats).  Only commit touches the output buffers, stats, the
+ *    in input order (the BEFORE families: upgrade, urn:uuid map); work()
+ *    on any worker, in parallel (the ANY families, each worker with its own
+ *    rule states and terminology handle; the output line), or here with a
+ *    row of our own when the workers lag (the ring is full); commit() in
+ *    input order, one at a time (the AFTER families, then out or reject,
+ *    report, stats).  With workers, the boundary scanner (scan.h) hands
+ *    whole top-level values (units) to them instead: a worker parses the
+ *    unit with a parser of its row, started over where the unit begins,
+ *    and prepares and works each of its resources there (a unit holds
+ *    whole Bundles, so the BEFORE families need nothing from outside it);
+ *    the unit is committed as one slot, its resources in order.  Only commit touches the output buffers, stats, the
  *    "once" keys and p->err, so they need no locks; worker states are merged
  *    into worker 0's when the stage has stopped (merge_states), so every
  *    output is the same for any number of workers.  The progress display
@@ -110,9 +115,9 @@ struct s4s_pipe {
     s4s_arena      *unit_arena;  /* the next unit is copied into it */
     uint64_t        units;       /* units handed over: their Bundles' numbers */
     unsigned        nw;          /* rule workers (--threads - 1, at least 1) */
-    unsigned        rows;        /* rule-state rows: one per worker, and one for this
-                                    thread when workers run (it helps when they lag) */
-    s4s_term      **terms;       /* [nw]: one terminology handle per worker, or NULLs */
+    unsigned        rows;        /* rule-state rows: one per worker and, when workers
+                                    run, two for this thread (parser_row) */
+    s4s_term      **terms;       /* [rows]: one terminology handle per row, or NULLs */
     void          **rule_state;  /* [nw][s4s_n_rules]; BEFORE/AFTER families use row 0 */
     bool            merged;      /* rows 1.. are added into row 0 */
     s4s_buf        *line;        /* [nw]: a worker's output line before it moves to the arena */
@@ -230,9 +235,11 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc, unsigned w, s4s_rule_order orde
     }
 }
 
-/* The row of the parse thread: its own when workers run (they have rows
- * 0..nw-1). */
-static unsigned parser_row(const s4s_pipe *p) { return p->rows > 1 ? p->nw : 0; }
+/* The row of the parse thread's own steps (the stream's BEFORE families,
+ * inline work) when workers run: rows 0..nw-1 are theirs, nw is what the
+ * parse thread works for them while they lag (s4s_stage_push), which may
+ * be whole units while a streamed Bundle is open here, so it is apart. */
+static unsigned parser_row(const s4s_pipe *p) { return p->rows > 1 ? p->nw + 1 : 0; }
 
 static s4s_rc stopped_by_callback(s4s_pipe *p, s4s_rc rc)
 {
@@ -629,7 +636,16 @@ static s4s_rc on_unit_res(void *ctx, s4s_res *r)
     s4s_res h = *r;
     if (h.root && p->o->on_invalid == S4S_INVALID_KEEP && p->io.out_format != S4S_OUT_NDJSON)
         h.raw = NULL;
-    own(&h);
+    if (h.raw && h.raw->p >= (const char *)u->bytes && h.raw->p + h.raw->len <= (const char *)u->bytes + u->len) {
+        /* a view of the unit's bytes (rawcap.h), which live in the arena */
+        s4s_buf *b = s4s_arena_alloc(h.arena, sizeof *b);
+        *b = *h.raw;
+        h.raw = NULL;
+        own(&h);
+        h.raw = b;
+    } else {
+        own(&h);
+    }
     h.shared = false;
     prepare(p, &h, up->row);
     work(p, up->row, &h);
@@ -717,11 +733,7 @@ static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mod
     u->bundles = (1ull << 63) | (++p->units << 24);
     s4s_res r = {.arena = a, .off = u->off, .line = u->line, .unit = u};
     s4s_arena *next;
-    s4s_rc rc;
-    if (s4s_stage_full(p->stage, &r)) /* the workers lag: parse it here */
-        rc = s4s_stage_push_done(p->stage, &r, &next, work_guarded(p, p->nw, &r));
-    else
-        rc = s4s_stage_push(p->stage, &r, &next);
+    s4s_rc rc = s4s_stage_push(p->stage, &r, &next);
     p->unit_arena = next;
     if (rc && !p->rc)
         p->rc = rc;
@@ -759,11 +771,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
         rc = prepare_guarded(p, &h);
         if (!rc) {
             s4s_arena *next;
-            /* the workers lag: work it here rather than wait (row nw is ours) */
-            if (s4s_stage_full(p->stage, &h))
-                rc = s4s_stage_push_done(p->stage, &h, &next, work_guarded(p, p->nw, &h));
-            else
-                rc = s4s_stage_push(p->stage, &h, &next);
+            rc = s4s_stage_push(p->stage, &h, &next);
             s4s_asm_set_arena(p->as, next);
         }
     } else {
@@ -906,7 +914,7 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     p->rep_s = (sink){.f = io->report, .name = io->report_name ? io->report_name : "report file"};
     p->cov_s = (sink){.f = io->coverage, .name = io->coverage_name ? io->coverage_name : "coverage file"};
     p->nw = threads(o) > 1 ? threads(o) - 1 : 1;
-    p->rows = threads(o) > 1 ? p->nw + 1 : 1;
+    p->rows = threads(o) > 1 ? p->nw + 2 : 1;
     p->rule_state = s4s_xcalloc((size_t)p->rows * s4s_n_rules + 1, sizeof *p->rule_state);
     p->terms = s4s_xcalloc(p->rows, sizeof *p->terms);
     p->line = s4s_xcalloc(p->rows, sizeof *p->line);

@@ -38,6 +38,9 @@ struct s4s_rawcap {
     bool          on, spilled;
     uint64_t      cap_start, cap_from;
     s4s_buf       raw;
+    bool          stable;        /* one chunk that outlives the captures (rebase): a
+                                    capture is a view of it, nothing is copied */
+    s4s_buf       view;
 };
 
 s4s_rawcap *s4s_rawcap_new(size_t max, s4s_spill_fn spill, void *u)
@@ -143,12 +146,15 @@ void s4s_rawcap_rebase(s4s_rawcap *c, uint64_t abs, uint64_t line)
     c->prefix_abs = abs;
     c->prefix_over = false;
     c->on = c->spilled = false;
+    c->stable = true;
 }
 
 /* --- capture ------------------------------------------------------------------ */
 
 static void take(s4s_rawcap *c, uint64_t upto)
 {
+    if (c->stable)
+        return; /* s4s_rawcap_end points into the chunk */
     uint64_t from = c->cap_from > c->chunk_abs ? c->cap_from : c->chunk_abs;
     uint64_t end = c->chunk_abs + c->chunk_len;
     if (upto > end)
@@ -210,6 +216,17 @@ void s4s_rawcap_end(s4s_rawcap *c, uint64_t abs, const s4s_buf **raw, bool *spil
         return;
     take(c, abs);
     c->on = false;
+    if (c->stable) {
+        size_t n = abs > c->cap_start ? (size_t)(abs - c->cap_start) : 0;
+        if (n > c->raw.max || c->cap_start < c->chunk_abs || abs > c->chunk_abs + c->chunk_len) {
+            *spilled = true; /* not within the chunk: cannot happen for a unit */
+            return;
+        }
+        c->view = (s4s_buf){.p = (char *)c->chunk + (c->cap_start - c->chunk_abs), .len = n,
+                            .cap = n, .max = n};
+        *raw = &c->view;
+        return;
+    }
     if (c->spilled) {
         *spilled = true;
         return;

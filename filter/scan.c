@@ -20,6 +20,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum ev { EV_NONE, EV_VALUE_END, EV_NEWLINE, EV_TOP, EV_STRAY_NL, EV_STRAY_CLOSE };
 
@@ -71,11 +74,64 @@ void s4s_scan_free(s4s_scan *s)
     free(s);
 }
 
+/* The first i in [i, n) where p[i] stops a plain run (stop[]): 16 bytes a
+ * step where SSE2 is there (every x86-64), the table beyond.  This loop is
+ * the scanner's whole cost. */
+#ifdef __SSE2__
+static inline size_t run_str(const unsigned char *p, size_t i, size_t n)
+{
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+        int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, b)),
+                                               _mm_cmpeq_epi8(x, nl)));
+        if (m)
+            return i + (size_t)__builtin_ctz((unsigned)m);
+    }
+    while (i < n && !str_stop[p[i]])
+        i++;
+    return i;
+}
+
+static inline size_t run_out(const unsigned char *p, size_t i, size_t n, bool want_nl)
+{
+    const __m128i q = _mm_set1_epi8('"'), o1 = _mm_set1_epi8('{'), c1 = _mm_set1_epi8('}'),
+                  o2 = _mm_set1_epi8('['), c2 = _mm_set1_epi8(']'),
+                  nl = _mm_set1_epi8(want_nl ? '\n' : '"');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i a = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, nl)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, o1), _mm_cmpeq_epi8(x, c1)));
+        int m = _mm_movemask_epi8(_mm_or_si128(a, _mm_or_si128(_mm_cmpeq_epi8(x, o2), _mm_cmpeq_epi8(x, c2))));
+        if (m)
+            return i + (size_t)__builtin_ctz((unsigned)m);
+    }
+    const uint8_t *stop = want_nl ? out_stop_nl : out_stop;
+    while (i < n && !stop[p[i]])
+        i++;
+    return i;
+}
+#else
+static inline size_t run_str(const unsigned char *p, size_t i, size_t n)
+{
+    while (i < n && !str_stop[p[i]])
+        i++;
+    return i;
+}
+
+static inline size_t run_out(const unsigned char *p, size_t i, size_t n, bool want_nl)
+{
+    const uint8_t *stop = want_nl ? out_stop_nl : out_stop;
+    while (i < n && !stop[p[i]])
+        i++;
+    return i;
+}
+#endif
+
 /* Advances over p[i..n) to just past the next event that matters now. */
 static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool want_nl,
                   bool want_top, enum ev *ev)
 {
-    const uint8_t *stop = want_nl ? out_stop_nl : out_stop;
     while (i < n) {
         unsigned char c;
         if (s->in_str) {
@@ -84,8 +140,7 @@ static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool 
                 i++;
                 continue;
             }
-            while (i < n && !str_stop[p[i]])
-                i++;
+            i = run_str(p, i, n);
             if (i == n)
                 break;
             c = p[i++];
@@ -122,8 +177,7 @@ static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool 
             }
             continue;
         }
-        while (i < n && !stop[p[i]])
-            i++;
+        i = run_out(p, i, n, want_nl);
         if (i == n)
             break;
         c = p[i++];

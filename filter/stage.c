@@ -2,15 +2,16 @@
  * stage.c - a bounded ring of resources, worked on in parallel and
  * committed in order.
  *
- * Invariants: slots are pushed at `head`, handed to workers at `next` and
+ * Invariants: slots are pushed at `head`, taken for work at `next` and
  * committed at `tail`; these count pushes (slot = count % nslots), so
- * tail <= next <= head always and commits follow push order; `queued` counts the slots between next and
- * head that still need work (a slot the parser worked itself is pushed
- * done, and `next` steps over it); a slot's arena is touched by one thread at a
- * time (the parser until push, one worker for work, one for commit); at
- * most one commit runs at a time (`committing`); all shared fields are
- * guarded by one mutex; the arena pool never holds more than slots + 1
- * arenas.
+ * tail <= next <= head always and commits follow push order; `queued`
+ * counts the slots between next and head (all still to be worked); a
+ * slot's arena is touched by one thread at a time (the parser until push,
+ * one thread for work, one for commit); at most one commit runs at a time
+ * (`committing`); all shared fields are guarded by one mutex; the arena
+ * pool never holds more than slots + 1 arenas.  A parser that would wait
+ * for room works the oldest queued slot itself, as worker index n, so no
+ * core idles while the workers lag.
  */
 #include "stage.h"
 #include "base/alloc.h"
@@ -26,11 +27,10 @@
  * wait, a blocked parser once the ring is half empty (a wake-up per
  * resource cost more than the hand-over itself) */
 #define BATCH 4
-/* bytes of arenas in flight, measured at hand-over (a unit's bytes, a
- * resource's tree), beyond which a push waits for commits: a unit's trees
- * grow to a few times its bytes, so this bounds memory as slots alone
- * cannot when a slot is a whole Bundle */
-#define BUDGET ((size_t)16 << 20)
+/* BUDGET: bytes of arenas in flight, measured at hand-over (a unit's
+ * bytes, a resource's tree), beyond which a push waits for commits: a
+ * unit's trees grow to a few times its bytes, so this bounds memory as
+ * slots alone cannot when a slot is a whole Bundle */
 
 typedef struct slot {
     s4s_res r;
@@ -39,12 +39,16 @@ typedef struct slot {
     s4s_rc  work_rc;
 } slot;
 
+/* bytes of arenas in flight per worker (and the parser): see BUDGET */
+#define BUDGET_PER ((size_t)4 << 20)
+
 struct s4s_stage {
     s4s_stage_work_fn   work;
     s4s_stage_commit_fn commit;
     void               *u;
     pthread_t           th[S4S_STAGE_MAX_WORKERS];
-    unsigned            nth;
+    unsigned            nth, n;      /* running; asked for (the parser works as index n) */
+    size_t              budget;
     pthread_mutex_t     mu;
     pthread_cond_t      wake, not_full, idle;
     slot               *q;
@@ -84,15 +88,29 @@ static void commit_ready(s4s_stage *s)
             s->err = rc;
         recycle(s, sl->r.arena);
         s->tail++;
-        if (s->next < s->tail) /* it was a slot the parser worked */
-            s->next = s->tail;
         s->count--;
         s->inflight -= sl->weight;
-        if (s->parser_waits && s->count <= s->nslots / 2 && s->inflight <= BUDGET / 2)
+        if (s->parser_waits && s->count <= s->nslots / 2 && s->inflight <= s->budget / 2)
             pthread_cond_signal(&s->not_full);
         if (!s->count)
             pthread_cond_broadcast(&s->idle);
     }
+}
+
+/* With the lock held and a slot queued: take the oldest and work it as
+ * worker `me` (the lock is released meanwhile). */
+static void work_one(s4s_stage *s, unsigned me)
+{
+    slot *sl = &s->q[s->next++ % s->nslots];
+    s->queued--;
+    if (s->queued && s->sleepers) /* more for a sleeping worker */
+        pthread_cond_signal(&s->wake);
+    s4s_rc failed = s->err;
+    pthread_mutex_unlock(&s->mu);
+    s4s_rc rc = failed ? S4S_OK : s->work(s->u, me, &sl->r);
+    pthread_mutex_lock(&s->mu);
+    sl->work_rc = rc;
+    sl->done = true;
 }
 
 static void *run(void *arg)
@@ -106,18 +124,7 @@ static void *run(void *arg)
     for (;;) {
         commit_ready(s);
         if (s->queued) {
-            while (s->q[s->next % s->nslots].done) /* worked by the parser (s4s_stage_push_done) */
-                s->next++;
-            slot *sl = &s->q[s->next++ % s->nslots];
-            s->queued--;
-            if (s->queued && s->sleepers) /* more for a sleeping worker */
-                pthread_cond_signal(&s->wake);
-            s4s_rc failed = s->err;
-            pthread_mutex_unlock(&s->mu);
-            s4s_rc rc = failed ? S4S_OK : s->work(s->u, me, &sl->r);
-            pthread_mutex_lock(&s->mu);
-            sl->work_rc = rc;
-            sl->done = true;
+            work_one(s, me);
             continue;
         }
         if (s->stop && !s->count)
@@ -158,6 +165,8 @@ s4s_stage *s4s_stage_start(unsigned n, s4s_stage_work_fn work, s4s_stage_commit_
     /* enough in flight that a slow resource at the tail does not idle the
      * other workers, one arena more per extra worker at most */
     s->nslots = 16 + 4 * (n - 1);
+    s->n = n;
+    s->budget = BUDGET_PER * (n + 1);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->wake, NULL);
     pthread_cond_init(&s->not_full, NULL);
@@ -184,19 +193,10 @@ s4s_stage *s4s_stage_start(unsigned n, s4s_stage_work_fn work, s4s_stage_commit_
 /* with the lock held: a push of weight w would wait (one slot always fits) */
 static bool no_room(const s4s_stage *s, size_t w)
 {
-    return s->count == s->nslots || (s->count && s->inflight + w > BUDGET);
+    return s->count == s->nslots || (s->count && s->inflight + w > s->budget);
 }
 
-bool s4s_stage_full(s4s_stage *s, const s4s_res *r)
-{
-    size_t w = s4s_arena_used(r->arena);
-    pthread_mutex_lock(&s->mu);
-    bool full = no_room(s, w);
-    pthread_mutex_unlock(&s->mu);
-    return full;
-}
-
-static s4s_rc push(s4s_stage *s, const s4s_res *r, s4s_arena **next, bool done, s4s_rc work_rc)
+s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
 {
     pthread_mutex_lock(&s->mu);
     s4s_arena *spare = s->npool ? s->pool[--s->npool] : NULL;
@@ -209,17 +209,20 @@ static s4s_rc push(s4s_stage *s, const s4s_res *r, s4s_arena **next, bool done, 
     }
     size_t w = s4s_arena_used(r->arena);
     while (no_room(s, w)) {
+        if (s->queued) { /* the workers lag: help rather than wait */
+            work_one(s, s->n);
+            commit_ready(s);
+            continue;
+        }
         s->parser_waits = true;
         pthread_cond_wait(&s->not_full, &s->mu);
         s->parser_waits = false;
     }
-    s->q[s->head++ % s->nslots] = (slot){.r = *r, .weight = w, .done = done, .work_rc = work_rc};
+    s->q[s->head++ % s->nslots] = (slot){.r = *r, .weight = w};
     s->count++;
     s->inflight += w;
-    if (!done)
-        s->queued++;
-    /* a worked slot may be the next to commit, with every worker asleep */
-    if (s->sleepers && (s->queued >= BATCH || s->draining || done))
+    s->queued++;
+    if (s->sleepers && (s->queued >= BATCH || s->draining))
         pthread_cond_signal(&s->wake);
     *next = spare;
     s4s_rc err = s->err;
@@ -227,15 +230,6 @@ static s4s_rc push(s4s_stage *s, const s4s_res *r, s4s_arena **next, bool done, 
     return err;
 }
 
-s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
-{
-    return push(s, r, next, false, S4S_OK);
-}
-
-s4s_rc s4s_stage_push_done(s4s_stage *s, const s4s_res *r, s4s_arena **next, s4s_rc work_rc)
-{
-    return push(s, r, next, true, work_rc);
-}
 
 s4s_rc s4s_stage_drain(s4s_stage *s)
 {

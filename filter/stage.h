@@ -31,7 +31,8 @@
 #define S4S_STAGE_MAX_WORKERS 64
 
 typedef struct s4s_stage s4s_stage;
-/* work(u, worker, r): any thread, in parallel; its rc goes to commit */
+/* work(u, worker, r): any thread, in parallel (worker 0..n-1, or n: the
+ * pushing thread); its rc goes to commit */
 typedef s4s_rc (*s4s_stage_work_fn)(void *u, unsigned worker, s4s_res *r);
 /* commit(u, r, work_rc): in push order, one at a time */
 typedef s4s_rc (*s4s_stage_commit_fn)(void *u, s4s_res *r, s4s_rc work_rc);
@@ -42,17 +43,12 @@ s4s_stage *s4s_stage_start(unsigned n, s4s_stage_work_fn work, s4s_stage_commit_
 /* Workers actually running (thread creation may stop short of n). */
 unsigned s4s_stage_workers(const s4s_stage *s);
 /* Hands r over as it is (its pointers must point into r->arena); *next
- * gets the arena the parser must use from now on.  Returns the stage's
+ * gets the arena the parser must use from now on.  While there is no room
+ * (every slot taken, or the arenas in flight at the stage's byte budget)
+ * the caller works the oldest queued resources itself, as worker index n
+ * (the `n` of s4s_stage_start), instead of waiting.  Returns the stage's
  * first error, S4S_OK while there is none. */
 s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next);
-/* True when pushing r would wait: the workers are behind (every slot is
- * taken, or the arenas in flight are at the stage's memory budget).  The
- * parser may then run the work step itself (with a state of its own) and
- * hand the resource over with s4s_stage_push_done, so no core idles. */
-bool s4s_stage_full(s4s_stage *s, const s4s_res *r);
-/* s4s_stage_push for a resource whose work step has run (its rc given):
- * it is only committed. */
-s4s_rc s4s_stage_push_done(s4s_stage *s, const s4s_res *r, s4s_arena **next, s4s_rc work_rc);
 /* Waits until every pushed resource has been committed. */
 s4s_rc s4s_stage_drain(s4s_stage *s);
 /* Drains, ends the threads, frees the stage; returns its first error. */
