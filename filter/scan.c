@@ -128,9 +128,10 @@ static inline size_t run_out(const unsigned char *p, size_t i, size_t n, bool wa
 }
 #endif
 
-/* Advances over p[i..n) to just past the next event that matters now. */
-static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool want_nl,
-                  bool want_top, enum ev *ev)
+/* Advances over p[i..n) to just past the next event that matters now, a
+ * byte at a time (runs of plain bytes 16 at a time). */
+static size_t lex_bytes(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool want_nl,
+                        bool want_top, enum ev *ev)
 {
     while (i < n) {
         unsigned char c;
@@ -194,6 +195,110 @@ static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool 
             *ev = EV_NEWLINE;
             return i;
         }
+    }
+    *ev = EV_NONE;
+    return i;
+}
+
+/* How a 64-byte block may be taken whole (see lex). */
+enum fast { FAST_NONE, FAST_LINES, FAST_SPAN };
+
+#ifdef __SSE2__
+typedef struct block {
+    uint64_t quote, bslash, nl, open, close;
+} block;
+
+static inline uint64_t mask16(__m128i x, __m128i c) { return (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, c)); }
+
+static inline block classify(const unsigned char *p)
+{
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'),
+                  o = _mm_set1_epi8('{'), c = _mm_set1_epi8('}'), lower = _mm_set1_epi8(0x20);
+    block m = {0, 0, 0, 0, 0};
+    for (int k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        __m128i xl = _mm_or_si128(x, lower); /* '[' -> '{', ']' -> '}', nothing else */
+        m.quote |= mask16(x, q) << (16 * k);
+        m.bslash |= mask16(x, b) << (16 * k);
+        m.nl |= mask16(x, nl) << (16 * k);
+        m.open |= mask16(xl, o) << (16 * k);
+        m.close |= mask16(xl, c) << (16 * k);
+    }
+    return m;
+}
+
+/* bit k: the quotes at positions <= k are odd in number */
+static inline uint64_t prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* Takes the 64-byte block at p whole when it can be decided from bit
+ * masks: no backslash (escapes), no newline inside a string.  FAST_SPAN
+ * (events are top-level value ends): the depth cannot reach 0 in it.
+ * FAST_LINES (events are newlines): it stops at the first newline, where
+ * the depth is then known, provided it cannot have gone below 0 before.
+ * Returns how many bytes were taken (0: lex it byte by byte); *ev is
+ * EV_NEWLINE when it stopped just past a newline. */
+static size_t lex_block(s4s_scan *s, const unsigned char *p, enum fast f, enum ev *ev)
+{
+    block m = classify(p);
+    if (m.bslash)
+        return 0;
+    uint64_t str = prefix_xor(m.quote); /* from an opening quote to before its closing one */
+    if (s->in_str)
+        str = ~str;
+    if (m.nl & str)
+        return 0;
+    uint64_t open = m.open & ~str, close = m.close & ~str;
+    if (f == FAST_LINES && m.nl) {
+        uint64_t below = (m.nl & -m.nl) - 1;
+        uint64_t c = (uint64_t)__builtin_popcountll(close & below);
+        if (s->depth < c)
+            return 0;
+        s->depth = s->depth + (uint64_t)__builtin_popcountll(open & below) - c;
+        s->in_str = false;
+        *ev = EV_NEWLINE;
+        return (size_t)__builtin_ctzll(m.nl) + 1;
+    }
+    uint64_t c = (uint64_t)__builtin_popcountll(close);
+    if (f == FAST_LINES ? s->depth < c : s->depth <= c)
+        return 0;
+    s->depth = s->depth + (uint64_t)__builtin_popcountll(open) - c;
+    s->in_str = str >> 63;
+    *ev = EV_NONE;
+    return 64;
+}
+#endif
+
+/* Advances over p[i..n) to just past the next event that matters now:
+ * blocks of 64 bytes whole where the mode allows (f), the rest a byte at
+ * a time. */
+static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool want_nl,
+                  bool want_top, enum fast f, enum ev *ev)
+{
+    while (i < n) {
+#ifdef __SSE2__
+        if (f != FAST_NONE && i + 64 <= n && !s->esc && (s->depth || s->in_str || f == FAST_LINES)) {
+            size_t k = lex_block(s, p + i, f, ev);
+            if (k) {
+                i += k;
+                if (*ev != EV_NONE)
+                    return i;
+                continue;
+            }
+        }
+#endif
+        size_t end = f != FAST_NONE && n - i > 64 ? i + 64 : n;
+        i = lex_bytes(s, p, i, end, want_nl, want_top, ev);
+        if (*ev != EV_NONE || end == n)
+            return i;
     }
     *ev = EV_NONE;
     return i;
@@ -313,7 +418,10 @@ s4s_rc s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n)
         bool lines = s->collecting && s->mode == S4S_SAX_LINES;
         size_t from = i;
         enum ev ev;
-        i = lex(s, p, i, n, lines || !s->trusted, s->collecting && !lines, &ev);
+        /* blocks are taken whole where the events are line ends (collecting
+         * lines) or value ends (collecting objects, streaming a value) */
+        enum fast f = lines ? FAST_LINES : s->trusted ? FAST_SPAN : FAST_NONE;
+        i = lex(s, p, i, n, lines || !s->trusted, s->collecting && !lines, f, &ev);
         s4s_rc rc = S4S_OK;
         if (s->collecting && collected(s, p + from, i - from, ev, &rc)) {
             if (rc)
