@@ -29,9 +29,10 @@
  *    unit with a parser of its row, started over where the unit begins,
  *    and prepares and works each of its resources there (a unit holds
  *    whole Bundles, so the BEFORE families need nothing from outside it);
- *    the unit is committed as one slot, its resources in order.  Only commit touches the output buffers, stats, the
- *    "once" keys and p->err, so they need no locks; worker states are merged
- *    into worker 0's when the stage has stopped (merge_states), so every
+ *    the unit is committed as one slot, its resources in order.  Only
+ *    commit touches the output buffers, stats, the "once" keys and p->err,
+ *    so they need no locks; the rows' states are merged into row 0's
+ *    when the stage has stopped (merge_states), so every
  *    output is the same for any number of workers.  The progress display
  *    reads only the live_* atomics.
  */
@@ -118,9 +119,9 @@ struct s4s_pipe {
     unsigned        rows;        /* rule-state rows: one per worker and, when workers
                                     run, two for this thread (parser_row) */
     s4s_term      **terms;       /* [rows]: one terminology handle per row, or NULLs */
-    void          **rule_state;  /* [nw][s4s_n_rules]; BEFORE/AFTER families use row 0 */
+    void          **rule_state;  /* [rows][s4s_n_rules]; AFTER families use row 0 only */
     bool            merged;      /* rows 1.. are added into row 0 */
-    s4s_buf        *line;        /* [nw]: a worker's output line before it moves to the arena */
+    s4s_buf        *line;        /* [rows]: a row's output line before it moves to the arena */
     s4s_counter     once;        /* keys of the "once" issues said so far (commit) */
     s4s_stats       st;
     s4s_buf         out, rej;
