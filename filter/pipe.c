@@ -88,6 +88,8 @@ typedef struct unitp {
 typedef struct unit {
     const unsigned char *bytes;
     size_t       len;
+    const size_t *cuts;    /* where an input block began: fed in those pieces */
+    size_t       ncuts;
     uint64_t     off, line, bundles;
     s4s_sax_mode mode;
     s4s_res     *res;      /* the resources (and Bundle ends) it held, worked */
@@ -672,7 +674,12 @@ static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
     up->cur = u;
     s4s_sax_rebase(up->sax, u->off, u->line, u->mode);
     s4s_asm_unit(up->as, r->arena, u->bundles);
-    u->rc = s4s_sax_feed(up->sax, u->bytes, u->len);
+    size_t at = 0;
+    for (size_t k = 0; k <= u->ncuts && !u->rc; k++) {
+        size_t end = k < u->ncuts ? u->cuts[k] : u->len;
+        u->rc = s4s_sax_feed(up->sax, u->bytes + at, end - at);
+        at = end;
+    }
     if (!u->rc && !s4s_sax_idle(up->sax)) {
         /* the scanner cut inside a value: never guess, stop */
         char m[160];
@@ -716,7 +723,8 @@ static s4s_arena *unit_arena(s4s_pipe *p)
 
 /* From the scanner, on the parse thread: whole values go to a worker; the
  * stream's parser steps over them. */
-static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mode mode)
+static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mode mode,
+                        const size_t *cuts, size_t ncuts)
 {
     s4s_pipe *p = ctx;
     if (p->rc)
@@ -727,6 +735,12 @@ static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mod
     memcpy(copy, b, n);
     u->bytes = copy;
     u->len = n;
+    if (ncuts) {
+        size_t *c = s4s_arena_alloc(a, ncuts * sizeof *c);
+        memcpy(c, cuts, ncuts * sizeof *c);
+        u->cuts = c;
+        u->ncuts = ncuts;
+    }
     u->mode = mode;
     u->off = s4s_sax_skip(p->sax, b, n, &u->line);
     /* a Bundle number range of its own (the stream's count from 1): a

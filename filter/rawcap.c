@@ -38,8 +38,10 @@ struct s4s_rawcap {
     bool          on, spilled;
     uint64_t      cap_start, cap_from;
     s4s_buf       raw;
-    bool          stable;        /* one chunk that outlives the captures (rebase): a
-                                    capture is a view of it, nothing is copied */
+    bool          stable;        /* bytes that outlive the captures, fed in pieces of
+                                    one buffer (rebase): a capture is a view of it */
+    const unsigned char *base;   /*   that buffer (set by its first piece), */
+    uint64_t      base_abs;      /*   at this offset */
     s4s_buf       view;
 };
 
@@ -66,6 +68,8 @@ void s4s_rawcap_free(s4s_rawcap *c)
 
 void s4s_rawcap_chunk(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n)
 {
+    if (c->stable && !c->base && n)
+        c->base = p - (abs - c->base_abs);
     c->chunk = p;
     c->chunk_abs = abs;
     c->chunk_len = n;
@@ -147,6 +151,8 @@ void s4s_rawcap_rebase(s4s_rawcap *c, uint64_t abs, uint64_t line)
     c->prefix_over = false;
     c->on = c->spilled = false;
     c->stable = true;
+    c->base = NULL;
+    c->base_abs = abs;
 }
 
 /* --- capture ------------------------------------------------------------------ */
@@ -218,11 +224,11 @@ void s4s_rawcap_end(s4s_rawcap *c, uint64_t abs, const s4s_buf **raw, bool *spil
     c->on = false;
     if (c->stable) {
         size_t n = abs > c->cap_start ? (size_t)(abs - c->cap_start) : 0;
-        if (n > c->raw.max || c->cap_start < c->chunk_abs || abs > c->chunk_abs + c->chunk_len) {
-            *spilled = true; /* not within the chunk: cannot happen for a unit */
+        if (n > c->raw.max || !c->base || c->cap_start < c->base_abs) {
+            *spilled = true; /* outside the buffer: cannot happen for a unit */
             return;
         }
-        c->view = (s4s_buf){.p = (char *)c->chunk + (c->cap_start - c->chunk_abs), .len = n,
+        c->view = (s4s_buf){.p = (char *)c->base + (c->cap_start - c->base_abs), .len = n,
                             .cap = n, .max = n};
         *raw = &c->view;
         return;
@@ -255,6 +261,12 @@ void s4s_rawcap_resume(s4s_rawcap *c, uint64_t abs)
 
 bool s4s_rawcap_find_nl(const s4s_rawcap *c, uint64_t from, uint64_t to, uint64_t *nl)
 {
+    if (c->stable && c->base && from >= c->base_abs) { /* every byte fed is at hand */
+        const unsigned char *q = to > from ? memchr(c->base + (from - c->base_abs), '\n', (size_t)(to - from)) : NULL;
+        if (q)
+            *nl = c->base_abs + (uint64_t)(q - c->base);
+        return q != NULL;
+    }
     if (c->on && !c->spilled && from >= c->cap_start) {
         size_t k = (size_t)(from - c->cap_start);
         const char *q = k < c->raw.len ? memchr(c->raw.p + k, '\n', c->raw.len - k) : NULL;
@@ -277,6 +289,10 @@ bool s4s_rawcap_find_nl(const s4s_rawcap *c, uint64_t from, uint64_t to, uint64_
 
 void s4s_rawcap_copy(const s4s_rawcap *c, uint64_t from, uint64_t to, s4s_buf *dst)
 {
+    if (c->stable && c->base && from >= c->base_abs && to > from) {
+        s4s_buf_put(dst, c->base + (from - c->base_abs), (size_t)(to - from));
+        return;
+    }
     if (!c->on || c->spilled || from < c->cap_start || to <= from || to > c->cap_from)
         return;
     s4s_buf_put(dst, c->raw.p + (from - c->cap_start), (size_t)(to - from));

@@ -60,9 +60,9 @@ void     s4s_rawcap_resume(s4s_rawcap *c, uint64_t abs);
  * the current line's bytes, as if they had been parsed here. */
 void     s4s_rawcap_skip(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n);
 /* Starts over at abs, the first byte of line `line` or inside it (no
- * capture, no line bytes kept), for bytes fed as one chunk that the caller
- * keeps (a unit): from then on a capture is a view of that chunk, valid as
- * long as the chunk's bytes. */
+ * capture, no line bytes kept), for bytes the caller keeps in one buffer
+ * and feeds in pieces of it (a unit): from then on a capture is a view of
+ * that buffer, valid as long as its bytes. */
 void     s4s_rawcap_rebase(s4s_rawcap *c, uint64_t abs, uint64_t line);
 
 /* Offset of the first newline in [from, to), searched in the captured bytes

@@ -79,9 +79,10 @@ bool     s4s_sax_idle(const s4s_sax *s);
 uint64_t s4s_sax_skip(s4s_sax *s, const unsigned char *p, size_t n, uint64_t *line);
 /* Makes the parser start over at absolute offset off on line `line`, with
  * the given framing, to parse bytes cut out of a stream (units of
- * s4s_sax_skip), fed in one s4s_sax_feed whose bytes the caller keeps:
- * captured raw bytes point into them.  Events and errors are then those
- * the stream's parser would have produced there. */
+ * s4s_sax_skip), which the caller keeps in one buffer and feeds in pieces
+ * of it: captured raw bytes point into it.  Fed in the pieces the stream's
+ * parser would have been fed (yajl places some errors by where a piece
+ * begins), events and errors are those it would have produced there. */
 void     s4s_sax_rebase(s4s_sax *s, uint64_t off, uint64_t line, s4s_sax_mode mode);
 
 #endif

@@ -8,6 +8,11 @@
  *  - hold[0..good) is whole lines (lines framing) or whole objects
  *    (spanning framing), each of which passed the checks of scan.h; hold
  *    never exceeds max bytes.
+ *  - Bytes go out in pieces split only where the input's own blocks were
+ *    split (`cuts` records those inside hold) or just after a newline or a
+ *    closing bracket, where no token can be cut: yajl places some errors
+ *    by where a piece begins, so a worker (and the stream's parser) then
+ *    report them where one thread reading the same blocks would.
  *  - While `trusted`, depth and in_str are exactly the parser's view of
  *    valid JSON (they were reset where the parser was idle, and no anomaly
  *    was seen since); otherwise the scanner only looks for a line end where
@@ -31,6 +36,8 @@ struct s4s_scan {
     void         *u;
     size_t        target, max;
     s4s_buf       hold;
+    s4s_buf       cuts;         /* size_t offsets in hold where an input block began */
+    bool          block_start;  /* the next byte appended begins an input block */
     bool          collecting;   /* hold is a unit in the making; else bytes stream */
     s4s_sax_mode  mode;         /* the framing it is collected under */
     size_t        good;
@@ -63,6 +70,8 @@ s4s_scan *s4s_scan_new(size_t target, size_t max, const s4s_scan_sink *k, void *
     s->target = target < max ? target : max;
     s->trusted = true;
     s4s_buf_init(&s->hold, max);
+    /* a block per byte at worst (--read-size=1) */
+    s4s_buf_init(&s->cuts, (max + 1) * sizeof(size_t));
     return s;
 }
 
@@ -71,6 +80,7 @@ void s4s_scan_free(s4s_scan *s)
     if (!s)
         return;
     s4s_buf_free(&s->hold);
+    s4s_buf_free(&s->cuts);
     free(s);
 }
 
@@ -329,26 +339,44 @@ static void try_collect(s4s_scan *s)
     s4s_buf_clear(&s->hold);
 }
 
+static size_t ncuts(const s4s_scan *s) { return s->cuts.len / sizeof(size_t); }
+static size_t *cut_at(const s4s_scan *s) { return (size_t *)(void *)s->cuts.p; }
+
 /* hold[0..good) goes to a worker; what follows it stays held. */
 static s4s_rc hand_over(s4s_scan *s)
 {
     if (!s->good)
         return S4S_OK;
-    s4s_rc rc = s->k.unit(s->u, (const unsigned char *)s->hold.p, s->good, s->mode);
+    size_t *c = cut_at(s), n = ncuts(s), k = 0;
+    while (k < n && c[k] < s->good)
+        k++;
+    s4s_rc rc = s->k.unit(s->u, (const unsigned char *)s->hold.p, s->good, s->mode, c, k);
+    while (k < n && c[k] == s->good) /* a piece begins there anyway */
+        k++;
+    for (size_t j = k; j < n; j++)
+        c[j - k] = c[j] - s->good;
+    s->cuts.len = (n - k) * sizeof(size_t);
     memmove(s->hold.p, s->hold.p + s->good, s->hold.len - s->good);
     s->hold.len -= s->good;
     s->good = 0;
     return rc;
 }
 
-/* Collecting stops: whole values to a worker, the rest to the stream. */
+/* Collecting stops: whole values to a worker, the rest to the stream, in
+ * the input's blocks. */
 static s4s_rc stop_collecting(s4s_scan *s)
 {
     s4s_rc rc = hand_over(s);
     s->collecting = false;
-    if (!rc && s->hold.len)
-        rc = s->k.stream(s->u, (const unsigned char *)s->hold.p, s->hold.len);
+    size_t at = 0, *c = cut_at(s), n = ncuts(s);
+    for (size_t k = 0; k <= n && !rc && at < s->hold.len; k++) {
+        size_t end = k < n ? c[k] : s->hold.len;
+        if (end > at)
+            rc = s->k.stream(s->u, (const unsigned char *)s->hold.p + at, end - at);
+        at = end;
+    }
     s4s_buf_clear(&s->hold);
+    s4s_buf_clear(&s->cuts);
     return rc;
 }
 
@@ -402,6 +430,11 @@ static bool collected(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev,
     default:
         break;
     }
+    if (s->block_start && s->hold.len) {
+        size_t at = s->hold.len;
+        s4s_buf_put(&s->cuts, &at, sizeof at);
+    }
+    s->block_start = false;
     s4s_buf_put(&s->hold, p, n);
     if ((lines && ev == EV_NEWLINE) || (!lines && ev == EV_VALUE_END)) {
         s->good = s->hold.len;
@@ -414,6 +447,7 @@ static bool collected(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev,
 s4s_rc s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n)
 {
     size_t i = 0;
+    s->block_start = true;
     while (i < n) {
         bool lines = s->collecting && s->mode == S4S_SAX_LINES;
         size_t from = i;
@@ -430,6 +464,16 @@ s4s_rc s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n)
         }
         if (s->collecting && (rc = stop_collecting(s)) != S4S_OK)
             return rc;
+        if (ev == EV_TOP) {
+            /* a value that is not an object: the stream takes it from its
+             * first byte, which is given back (a piece must not cut it) */
+            unsigned char c = p[--i];
+            if (c == '"')
+                s->in_str = false;
+            else if (c == '[' || c == '{')
+                s->depth = 0;
+            ev = EV_NONE;
+        }
         if (rc || (rc = streamed(s, p + from, i - from, ev)) != S4S_OK)
             return rc;
     }

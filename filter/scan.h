@@ -19,8 +19,14 @@
  * string, a stray closing bracket), everything until the parser is idle at
  * a line end.
  *
- * Ownership: the scanner copies what it holds (at most `max` bytes); the
- * bytes handed to a sink are valid only during the call.
+ * Bytes reach the sinks in the pieces the input came in, split further
+ * only just after a newline or a closing bracket (where no token is cut),
+ * so yajl, which places some errors by where a piece begins, reports them
+ * where one thread reading the same input would.
+ *
+ * Ownership: the scanner copies what it holds (at most `max` bytes, and an
+ * offset per input block in it); the bytes handed to a sink are valid only
+ * during the call.
  */
 #ifndef S4S_SCAN_H
 #define S4S_SCAN_H
@@ -33,8 +39,10 @@ typedef struct s4s_scan_sink {
     /* bytes for the stream's parser, in order */
     s4s_rc (*stream)(void *u, const unsigned char *p, size_t n);
     /* whole values for a worker (the stream's parser must step over them),
-     * collected under framing `mode` */
-    s4s_rc (*unit)(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode);
+     * collected under framing `mode`; cuts[0..ncuts) are the offsets in p
+     * where a block of the input began (to be fed in those pieces) */
+    s4s_rc (*unit)(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode,
+                   const size_t *cuts, size_t ncuts);
     /* the stream's parser is idle (s4s_sax_idle); *mode gets its framing */
     bool   (*ready)(void *u, s4s_sax_mode *mode);
 } s4s_scan_sink;

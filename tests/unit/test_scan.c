@@ -66,9 +66,13 @@ static bool ready(void *u, s4s_sax_mode *mode)
 
 /* a unit: the parser must be idle; lines framing: whole lines that close
  * what they open; spanning: objects after whitespace */
-static s4s_rc unit(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode)
+static s4s_rc unit(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode,
+                   const size_t *cuts, size_t ncuts)
 {
     model *m = u;
+    for (size_t k = 0; k < ncuts; k++) /* inside the unit, rising */
+        if (cuts[k] == 0 || cuts[k] >= n || (k && cuts[k] <= cuts[k - 1]))
+            m->bad++;
     if (!ready(m, &mode) || mode != m->mode)
         m->bad++;
     if (m->units < 4096) {
