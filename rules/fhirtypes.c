@@ -55,16 +55,20 @@ bool s4s_fhir_is_id(const char *s, size_t n)
     return true;
 }
 
+/* 1: a hex digit in lower case (or 0-9); 2: 'A'-'F' */
+static const unsigned char hex_class[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+    ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 2, ['B'] = 2, ['C'] = 2, ['D'] = 2, ['E'] = 2, ['F'] = 2,
+};
+
+/* one table load per byte: every urn:uuid reference passes here */
 static bool hexes(const char *s, size_t n, bool upper_ok)
 {
-    /* | 0x20 maps exactly 'A'-'F' (and 'a'-'f') onto 'a'-'f' */
-    unsigned char fold = upper_ok ? 0x20 : 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((unsigned char)(c - '0') >= 10 && (unsigned char)((c | fold) - 'a') >= 6)
-            return false;
-    }
-    return true;
+    unsigned char want = upper_ok ? 3 : 1;
+    bool bad = false;
+    for (size_t i = 0; i < n; i++) bad |= !(hex_class[(unsigned char)s[i]] & want);
+    return !bad;
 }
 
 static bool uuid(const char *s, size_t n, bool upper_ok)
