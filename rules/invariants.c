@@ -35,9 +35,10 @@
 
 typedef struct range { uint16_t first, n; } range;
 
-/* true: the expression certainly holds on item (%resource res), as the
- * engine would find; false: undecided, the engine evaluates it */
-typedef bool (*shortcut)(const s4s_fp_val *item, const s4s_node *res);
+/* true: the expression certainly holds on item (env: %resource and
+ * %rootResource), as the engine would find; false: undecided, the engine
+ * evaluates it */
+typedef bool (*shortcut)(const s4s_fp_val *item, const s4s_fp_env *env);
 
 typedef struct inv_state {
     s4s_arena   *arena;                           /* compiled expressions */
@@ -130,18 +131,30 @@ static const char ref1_src[] =
     "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
     "%rootResource.contained.id.trace('ids'))";
 
-/* ref-1 on a Reference whose one `reference` is a string not starting with
- * '#'.  The engine: `reference` is that string alone (a `_reference` is
- * paired with it; no R4 element is named reference[x]); startsWith('#') is
- * false, not() true, and `true or ...` is true without evaluating the
- * right side. */
-static bool ref1_fast(const s4s_fp_val *item, const s4s_node *res)
+/* ref-1 on a Reference whose one `reference` is a string: `reference` is
+ * that string alone (a `_reference` is paired with it; no R4 element is
+ * named reference[x]).  Not starting with '#': startsWith('#') is false,
+ * not() true, and `true or ...` is true without evaluating the right side.
+ * "#x": the left side is false, substring(1) is x ('#' is one code point),
+ * and x is in %rootResource.contained.id when a live object in its one
+ * `contained` array has a string `id` x (each such id is in that
+ * collection; trace() passes it through). */
+static bool ref1_fast(const s4s_fp_val *item, const s4s_fp_env *env)
 {
-    (void)res;
     const s4s_node *obj = s4s_fp_item_node(item);
     if (!obj || obj->type != S4S_J_OBJECT) return false;
     const s4s_node *r = only_member(obj, "reference", 9);
-    return r && r->type == S4S_J_STRING && r->len > 0 && r->str[0] != '#';
+    if (!r || r->type != S4S_J_STRING || r->len == 0) return false;
+    if (r->str[0] != '#') return true;
+    const s4s_node *root = env->root ? env->root : env->resource;
+    const s4s_node *cont = root && root->type == S4S_J_OBJECT ? only_member(root, "contained", 9) : NULL;
+    if (r->len < 2 || !cont || cont->type != S4S_J_ARRAY) return false;
+    S4S_EACH(c, cont) {
+        const s4s_node *id = c->type == S4S_J_OBJECT ? s4s_get(c, "id") : NULL;
+        if (id && id->type == S4S_J_STRING && id->len == r->len - 1 && !memcmp(id->str, r->str + 1, id->len))
+            return true;
+    }
+    return false;
 }
 
 /* dom-3 in the two forms the table holds; both hold when every contained
@@ -197,8 +210,9 @@ static void collect_refs(const s4s_node *n, bool safe, local_refs *lr)
  * none of those strings parses as a date, starting with '#'), so the
  * where() criterion is `(true or ...).not()`, false; where() is empty and
  * empty() is true.  The second form adds `id.exists() and`, also true. */
-static bool dom3_fast(const s4s_fp_val *item, const s4s_node *res)
+static bool dom3_fast(const s4s_fp_val *item, const s4s_fp_env *env)
 {
+    const s4s_node *res = env->resource;
     const s4s_node *obj = s4s_fp_item_node(item);
     if (!obj || obj != res || obj->type != S4S_J_OBJECT || s4s_get(obj, "_contained")) return false;
     const s4s_node *cont = only_member(obj, "contained", 9);
@@ -256,9 +270,9 @@ static bool plain_datetime(const char *s, size_t n)
  * expression is `start <= end`; both parse at second precision (or, typed
  * otherwise, stay strings) and with one offset compare as their text does,
  * so the answer is true.  (No element of Period is a start[x] or end[x].) */
-static bool per1_fast(const s4s_fp_val *item, const s4s_node *res)
+static bool per1_fast(const s4s_fp_val *item, const s4s_fp_env *env)
 {
-    (void)res;
+    (void)env;
     const s4s_node *obj = s4s_fp_item_node(item);
     if (!obj || obj->type != S4S_J_OBJECT) return false;
     const s4s_node *a = only_member(obj, "start", 5), *b = only_member(obj, "end", 3);
@@ -290,7 +304,7 @@ static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_n
             if (done->expr[j] == inv->expr) t = done->truth[j];
         if (t == 2) {
             s4s_fp_coll out;
-            if (st->fast[inv->expr] && st->fast[inv->expr](item, st->env.resource))
+            if (st->fast[inv->expr] && st->fast[inv->expr](item, &st->env))
                 t = 1;
             else
                 t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;
