@@ -18,8 +18,9 @@
  * expression that is empty or fails at run time is "not evaluated" (counted,
  * never reported as a failure).  ele-1 and dom-4 are left to the structure
  * family, which reports them (with their keys) already.  A shortcut
- * (ref-1, dom-3, per-1) answers "true" only where the engine provably would, and
- * otherwise leaves the expression to the engine, so results never differ.
+ * (ref-1, dom-3, per-1) answers "true" only where the engine provably
+ * would, and otherwise leaves the expression to the engine, so results
+ * never differ.
  */
 #include "rule.h"
 
