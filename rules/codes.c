@@ -237,9 +237,23 @@ static bool replace_code(s4s_rctx *rc, cstate *st, s4s_node *coding, s4s_node *c
     return true;
 }
 
+/* The memo slot of a system string: its length and its first and last
+ * eight bytes, read whole (system URIs share their beginnings; FNV-1a,
+ * byte by byte, was a fifth of a Coding's cost).  Any slot is correct: the
+ * entry is checked against the string. */
+static size_t memo_slot(const char *raw)
+{
+    size_t n = strlen(raw), k = n < 8 ? n : 8;
+    uint64_t a = 0, b = 0;
+    memcpy(&a, raw, k);
+    memcpy(&b, raw + n - k, k);
+    uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ (n * 0x165667B19E3779F9ull);
+    return (size_t)(h ^ (h >> 29) ^ (h >> 47)) & (CANON_MEMO - 1);
+}
+
 static canon_ent *canonical(cstate *st, const char *raw)
 {
-    canon_ent *m = &st->canon_memo[s4s_hash_str(raw, S4S_HASH_SEED) & (CANON_MEMO - 1)];
+    canon_ent *m = &st->canon_memo[memo_slot(raw)];
     if (!m->raw || strcmp(m->raw, raw)) {
         char *copy = s4s_xstrdup(raw); /* first: a failure leaves the memo intact */
         free(m->raw);

@@ -784,8 +784,10 @@ static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m,
 /* Visit every member at the dotted path below obj (arrays fan out). */
 static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
 {
-    const char *dot = strchr(path, '.');
-    size_t n = dot ? (size_t)(dot - path) : strlen(path);
+    size_t n = 0; /* segments are short: no library call */
+    while (path[n] && path[n] != '.')
+        n++;
+    const char *dot = path[n] ? path + n : NULL;
     if (n == 0) {
         c->hit = c->hit || row_matches(c->r, NULL);
         if (c->apply)
