@@ -97,6 +97,43 @@ static bool canonical_escape(const char *p, size_t left)
     return false;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Exact per-byte masks (0x80 in each byte that matches; unlike text.h's
+ * s4s_w_eq/s4s_w_below, no false bits above a match): no carry crosses a
+ * byte, as (b & 0x7f) + 0x7f and (b & 0x7f) + 0x5f stay below 0x100. */
+static inline uint64_t zero_bytes(uint64_t t)
+{
+    return ~(((t & ~S4S_W_HIGHS) + 0x7f7f7f7f7f7f7f7full) | t) & S4S_W_HIGHS;
+}
+
+static inline uint64_t below_0x21(uint64_t w)
+{
+    return ~(((w & ~S4S_W_HIGHS) + S4S_W_ONES * (0x80 - 0x21)) | w) & S4S_W_HIGHS;
+}
+
+/* Eight bytes without a backslash, read at once: the quotes decide which
+ * bytes are inside strings (a prefix XOR of the quote flags, from the low,
+ * earlier bytes up), and the whitespace outside them is dropped, one run
+ * at a time as the byte loop drops it.  false: a buffer failed. */
+static bool compact_word(s4s_buf *b, const char *p, size_t i, uint64_t w, size_t *run, bool *in_str)
+{
+    uint64_t inside = zero_bytes(w ^ (S4S_W_ONES * '"'));
+    inside ^= inside << 8;
+    inside ^= inside << 16;
+    inside ^= inside << 32;
+    if (*in_str)
+        inside ^= S4S_W_HIGHS;
+    for (uint64_t drop = below_0x21(w) & ~inside; drop; drop &= drop - 1) {
+        size_t at = i + ((size_t)__builtin_ctzll(drop) >> 3);
+        if (!s4s_buf_put(b, p + *run, at - *run))
+            return false;
+        *run = at + 1;
+    }
+    *in_str = inside >> 63; /* the state after the last byte */
+    return true;
+}
+#endif
+
 bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
 {
     size_t start = b->len, run = 0, i = 0;
@@ -106,6 +143,14 @@ bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
         uint64_t w;
         if (i + 8 <= n) {
             memcpy(&w, p + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            if (!zero_bytes(w ^ (S4S_W_ONES * '\\'))) {
+                if (!compact_word(b, p, i, w, &run, &in_str))
+                    return false;
+                i += 8;
+                continue;
+            }
+#endif
             uint64_t hit = in_str ? s4s_w_eq(w, '"') | s4s_w_eq(w, '\\')
                                   : s4s_w_eq(w, '"') | s4s_w_below(w, 0x21);
             if (!hit) {

@@ -65,6 +65,18 @@ typedef struct codeent {
 
 #define CANON_MEMO 256
 
+/* What a system string decides, all a function of the string: its canonical
+ * URI, whether that is UCUM's, and the sys row of the string the Coding
+ * ends up with (si < 0: not asked yet; asked only for non-UCUM codings,
+ * as sys_of() was, so rows are created in the same order) */
+typedef struct canon_ent {
+    char          *raw;
+    const char    *canon;
+    s4s_sys_match  how;
+    bool           ucum;
+    int64_t        si;
+} canon_ent;
+
 typedef struct cstate {
     s4s_term *term;
     sysent   *sys;
@@ -77,7 +89,7 @@ typedef struct cstate {
     char      last_uri[256];
     /* s4s_system_resolve() scans a table; most streams use a few dozen
      * system strings, so remember the answers (direct-mapped, bounded) */
-    struct { char *raw; const char *canon; s4s_sys_match how; } canon_memo[CANON_MEMO];
+    canon_ent canon_memo[CANON_MEMO];
 } cstate;
 
 static s4s_rc codes_init(const s4s_opts *o, s4s_term *term, void **state)
@@ -225,17 +237,32 @@ static bool replace_code(s4s_rctx *rc, cstate *st, s4s_node *coding, s4s_node *c
     return true;
 }
 
-static const char *canonical(cstate *st, const char *raw, s4s_sys_match *how)
+/* The memo slot of a system string: its length and its first and last
+ * eight bytes, read whole (system URIs share their beginnings; FNV-1a,
+ * byte by byte, was a fifth of a Coding's cost).  Any slot is correct: the
+ * entry is checked against the string. */
+static size_t memo_slot(const char *raw)
 {
-    size_t j = s4s_hash_str(raw, S4S_HASH_SEED) & (CANON_MEMO - 1);
-    if (!st->canon_memo[j].raw || strcmp(st->canon_memo[j].raw, raw)) {
+    size_t n = strlen(raw), k = n < 8 ? n : 8;
+    uint64_t a = 0, b = 0;
+    memcpy(&a, raw, k);
+    memcpy(&b, raw + n - k, k);
+    uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ (n * 0x165667B19E3779F9ull);
+    return (size_t)(h ^ (h >> 29) ^ (h >> 47)) & (CANON_MEMO - 1);
+}
+
+static canon_ent *canonical(cstate *st, const char *raw)
+{
+    canon_ent *m = &st->canon_memo[memo_slot(raw)];
+    if (!m->raw || strcmp(m->raw, raw)) {
         char *copy = s4s_xstrdup(raw); /* first: a failure leaves the memo intact */
-        free(st->canon_memo[j].raw);
-        st->canon_memo[j].raw = copy;
-        st->canon_memo[j].canon = s4s_system_resolve(raw, &st->canon_memo[j].how);
+        free(m->raw);
+        m->raw = copy;
+        m->canon = s4s_system_resolve(raw, &m->how);
+        m->ucum = m->canon && !strcmp(m->canon, s4s_sys_uri(S4S_SYS_UCUM));
+        m->si = -1;
     }
-    *how = st->canon_memo[j].how;
-    return st->canon_memo[j].canon;
+    return m;
 }
 
 /* A system that is neither a URI nor a known name: a bare word. */
@@ -247,10 +274,11 @@ static bool bare_word(const char *s)
 static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_n, s4s_node *code_n)
 {
     bool repaired = false;
-    s4s_sys_match how;
-    const char *canon = canonical(st, sys_n->str, &how);
+    canon_ent *m = canonical(st, sys_n->str);
+    const char *canon = m->canon;
+    s4s_sys_match how = m->how;
     /* UCUM (Quantity units) belongs to rules/units.c, aliases included */
-    if (canon && !strcmp(canon, s4s_sys_uri(S4S_SYS_UCUM)))
+    if (m->ucum)
         return;
     if (canon && how != S4S_SM_EXACT) {
         s4s_edit_set_str(rc, sys_n, canon, strlen(canon), "system-uri",
@@ -261,7 +289,10 @@ static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_
         s4s_issue(rc, S4S_SEV_WARNING, "value", sys_n, "code system '%s' is not a URI nor a known code system name",
                   sys_n->str);
     }
-    uint32_t si = sys_of(st, sys_n->str);
+    /* sys_n->str is now canon or raw, as the memo entry decided */
+    if (m->si < 0)
+        m->si = sys_of(st, sys_n->str);
+    uint32_t si = (uint32_t)m->si;
     sysent *se = &st->sys[si];
     char dotted[16];
     if (se->row == s4s_system_get(S4S_SYS_ICD10CM) && !s4s_icd10cm_valid(code_n->str) &&

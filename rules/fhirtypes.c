@@ -43,28 +43,41 @@ static unsigned num(const char *s, size_t n)
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
+/* [A-Za-z0-9-.], the bytes of an id */
+static const bool id_byte[256] = {
+    ['-'] = 1, ['.'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+    ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+/* one table load per byte: every id and every reference's id passes here */
 bool s4s_fhir_is_id(const char *s, size_t n)
 {
     if (n < 1 || n > 64) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.'))
-            return false;
-    }
-    return true;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) ok &= id_byte[(unsigned char)s[i]];
+    return ok;
 }
 
+/* 1: a hex digit in lower case (or 0-9); 2: 'A'-'F' */
+static const unsigned char hex_class[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+    ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 2, ['B'] = 2, ['C'] = 2, ['D'] = 2, ['E'] = 2, ['F'] = 2,
+};
+
+/* one table load per byte: every urn:uuid reference passes here */
 static bool hexes(const char *s, size_t n, bool upper_ok)
 {
-    /* | 0x20 maps exactly 'A'-'F' (and 'a'-'f') onto 'a'-'f' */
-    unsigned char fold = upper_ok ? 0x20 : 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((unsigned char)(c - '0') >= 10 && (unsigned char)((c | fold) - 'a') >= 6)
-            return false;
-    }
-    return true;
+    unsigned char want = upper_ok ? 3 : 1;
+    bool bad = false;
+    for (size_t i = 0; i < n; i++) bad |= !(hex_class[(unsigned char)s[i]] & want);
+    return !bad;
 }
 
 static bool uuid(const char *s, size_t n, bool upper_ok)

@@ -17,7 +17,10 @@
  * expression = the element's path, diagnostics tag "invariant KEY".  An
  * expression that is empty or fails at run time is "not evaluated" (counted,
  * never reported as a failure).  ele-1 and dom-4 are left to the structure
- * family, which reports them (with their keys) already.
+ * family, which reports them (with their keys) already.  A shortcut
+ * (ref-1, dom-3, per-1) answers "true" only where the engine provably
+ * would, and otherwise leaves the expression to the engine, so results
+ * never differ.
  */
 #include "rule.h"
 
@@ -33,10 +36,16 @@
 
 typedef struct range { uint16_t first, n; } range;
 
+/* true: the expression certainly holds on item (env: %resource and
+ * %rootResource), as the engine would find; false: undecided, the engine
+ * evaluates it */
+typedef bool (*shortcut)(const s4s_fp_val *item, const s4s_fp_env *env);
+
 typedef struct inv_state {
     s4s_arena   *arena;                           /* compiled expressions */
     s4s_fp_expr *expr[S4S_FHIR_N_INV_EXPRS];
     struct { const char *name; size_t n; int truth; } guard[S4S_FHIR_N_INV_EXPRS]; /* name NULL: none */
+    shortcut     fast[S4S_FHIR_N_INV_EXPRS];      /* NULL: none */
     bool         skip_key[S4S_FHIR_N_INV_KEYS];   /* checked by the structure family */
     bool         warnings;                        /* --invariants=all */
     bool         live_elem[S4S_FHIR_N_ELEMS];     /* has a row that runs */
@@ -105,6 +114,178 @@ static bool lacks_once(ran *done, const s4s_fp_val *item, const char *m, size_t 
     return done->lacks = lacks(item, m, mn);
 }
 
+/* --- shortcuts: the costliest constraints on everyday data --------------- */
+
+/* obj's only live member named m (NULL: none or several) */
+static const s4s_node *only_member(const s4s_node *obj, const char *m, size_t mn)
+{
+    const s4s_node *found = NULL;
+    S4S_EACH(c, obj)
+        if (c->klen == mn && !memcmp(c->key, m, mn)) {
+            if (found) return NULL;
+            found = c;
+        }
+    return found;
+}
+
+static const char ref1_src[] =
+    "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
+    "%rootResource.contained.id.trace('ids'))";
+
+/* ref-1 on a Reference whose one `reference` is a string: `reference` is
+ * that string alone (a `_reference` is paired with it; no R4 element is
+ * named reference[x]).  Not starting with '#': startsWith('#') is false,
+ * not() true, and `true or ...` is true without evaluating the right side.
+ * "#x": the left side is false, substring(1) is x ('#' is one code point),
+ * and x is in %rootResource.contained.id when a live object in its one
+ * `contained` array has a string `id` x (each such id is in that
+ * collection; trace() passes it through). */
+static bool ref1_fast(const s4s_fp_val *item, const s4s_fp_env *env)
+{
+    const s4s_node *obj = s4s_fp_item_node(item);
+    if (!obj || obj->type != S4S_J_OBJECT) return false;
+    const s4s_node *r = only_member(obj, "reference", 9);
+    if (!r || r->type != S4S_J_STRING || r->len == 0) return false;
+    if (r->str[0] != '#') return true;
+    const s4s_node *root = env->root ? env->root : env->resource;
+    const s4s_node *cont = root && root->type == S4S_J_OBJECT ? only_member(root, "contained", 9) : NULL;
+    if (r->len < 2 || !cont || cont->type != S4S_J_ARRAY) return false;
+    S4S_EACH(c, cont) {
+        const s4s_node *id = c->type == S4S_J_OBJECT ? s4s_get(c, "id") : NULL;
+        if (id && id->type == S4S_J_STRING && id->len == r->len - 1 && !memcmp(id->str, r->str + 1, id->len))
+            return true;
+    }
+    return false;
+}
+
+/* dom-3 in the two forms the table holds; both hold when every contained
+ * resource's '#'+id is one of %resource.descendants().reference */
+static const char dom3_src[] =
+    "contained.where((('#'+id in (%resource.descendants().reference | %resource.descendants().as(canonical) | "
+    "%resource.descendants().as(uri) | %resource.descendants().as(url))) or descendants().where(reference = '#')"
+    ".exists() or descendants().where(as(canonical) = '#').exists() or descendants().where(as(canonical) = '#')"
+    ".exists()).not()).trace('unmatched', id).empty()";
+static const char dom3b_src[] =
+    "contained.where(((id.exists() and ('#'+id in (%resource.descendants().reference | "
+    "%resource.descendants().as(canonical) | %resource.descendants().as(uri) | %resource.descendants().as(url))))"
+    " or descendants().where(reference = '#').exists() or descendants().where(as(canonical) = '#').exists() or "
+    "descendants().where(as(uri) = '#').exists()).not()).trace('unmatched', id).empty()";
+
+/* The engine spends about one budget unit (DEFAULT_BUDGET, 4M in
+ * fhirpath_eval.c) per node on dom-3 (measured on the corpora); under this
+ * bound on nodes x (contained + 1), 40 times that, it cannot run out, so
+ * it never answers "not evaluated" where the shortcut answers true. */
+#define DOM3_FAST_WORK 100000u
+#define DOM3_MAX_REFS  64u
+
+typedef struct local_refs {
+    const s4s_node *ref[DOM3_MAX_REFS];   /* "reference": "#..." strings (more: left out,
+                                             which only sends dom-3 to the engine) */
+    unsigned        n;
+    size_t          nodes;                /* every node below the resource */
+} local_refs;
+
+/* Counts every node below n; collects the `reference` strings starting
+ * with '#' only where descendants() certainly reaches (safe): through live
+ * members not named `_x` and through arrays one level deep.  The engine
+ * also looks into `_x` objects: a reference missed here only sends dom-3
+ * to the engine. */
+static void collect_refs(const s4s_node *n, bool safe, local_refs *lr)
+{
+    bool obj = n->type == S4S_J_OBJECT;
+    for (const s4s_node *c = n->first; c; c = c->next) {
+        lr->nodes++;
+        bool ok = safe && !(c->flags & S4S_NF_REMOVED) && !(obj && c->klen > 0 && c->key[0] == '_');
+        if (ok && obj && c->type == S4S_J_STRING && c->klen == 9 && !memcmp(c->key, "reference", 9) &&
+            c->len > 1 && c->str[0] == '#' && lr->n < DOM3_MAX_REFS)
+            lr->ref[lr->n++] = c;
+        if (c->type == S4S_J_OBJECT) collect_refs(c, ok, lr);
+        else if (c->type == S4S_J_ARRAY) collect_refs(c, ok && obj, lr);
+    }
+}
+
+/* dom-3 on a resource whose one `contained` is an array of objects, each
+ * with one string `id` that a collected reference names.  The engine:
+ * `contained` gives those objects; per one, '#'+id is one string and `in`
+ * finds it in %resource.descendants().reference (strings compare bytewise;
+ * none of those strings parses as a date, starting with '#'), so the
+ * where() criterion is `(true or ...).not()`, false; where() is empty and
+ * empty() is true.  The second form adds `id.exists() and`, also true. */
+static bool dom3_fast(const s4s_fp_val *item, const s4s_fp_env *env)
+{
+    const s4s_node *res = env->resource;
+    const s4s_node *obj = s4s_fp_item_node(item);
+    if (!obj || obj != res || obj->type != S4S_J_OBJECT || s4s_get(obj, "_contained")) return false;
+    const s4s_node *cont = only_member(obj, "contained", 9);
+    if (!cont || cont->type != S4S_J_ARRAY) return false;
+    local_refs lr;
+    lr.n = 0;
+    lr.nodes = 0;
+    collect_refs(res, true, &lr);
+    size_t ncont = 0;
+    S4S_EACH(c, cont) {
+        ncont++;
+        const s4s_node *id = c->type == S4S_J_OBJECT ? only_member(c, "id", 2) : NULL;
+        if (!id || id->type != S4S_J_STRING || id->len == 0) return false;
+        bool named = false;
+        for (unsigned i = 0; i < lr.n && !named; i++)
+            named = lr.ref[i]->len == id->len + 1 && !memcmp(lr.ref[i]->str + 1, id->str, id->len);
+        if (!named) return false;
+    }
+    return lr.nodes * (ncont + 1) <= DOM3_FAST_WORK;
+}
+
+static const char per1_src[] = "start.hasValue().not() or end.hasValue().not() or (start <= end)";
+
+static bool digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
+static int two(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
+/* "YYYY-MM-DDThh:mm:ss" then "Z" or "+hh:mm"/"-hh:mm", every field in the
+ * range the engine's parser accepts (a leap second aside, which goes to the
+ * engine) */
+static bool plain_datetime(const char *s, size_t n)
+{
+    static const char days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (n != 20 && n != 25) return false;
+    if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2) || s[10] != 'T' ||
+        !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2))
+        return false;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + two(s + 2), mo = two(s + 5), d = two(s + 8);
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > days[mo - 1] + (mo == 2 && leap) || two(s + 11) > 23 ||
+        two(s + 14) > 59 || two(s + 17) > 59)
+        return false;
+    if (n == 20) return s[19] == 'Z';
+    return (s[19] == '+' || s[19] == '-') && digits(s + 20, 2) && s[22] == ':' && digits(s + 23, 2) &&
+           two(s + 20) <= 14 && two(s + 23) <= 59;
+}
+
+/* per-1 on a Period whose one start and one end are such dateTimes with the
+ * same zone, start not after end.  The engine: both hasValue(), so the
+ * expression is `start <= end`; both parse at second precision (or, typed
+ * otherwise, stay strings) and with one offset compare as their text does,
+ * so the answer is true.  (No element of Period is a start[x] or end[x].) */
+static bool per1_fast(const s4s_fp_val *item, const s4s_fp_env *env)
+{
+    (void)env;
+    const s4s_node *obj = s4s_fp_item_node(item);
+    if (!obj || obj->type != S4S_J_OBJECT) return false;
+    const s4s_node *a = only_member(obj, "start", 5), *b = only_member(obj, "end", 3);
+    return a && b && a->type == S4S_J_STRING && b->type == S4S_J_STRING && a->len == b->len &&
+           plain_datetime(a->str, a->len) && plain_datetime(b->str, b->len) &&
+           !memcmp(a->str + 19, b->str + 19, a->len - 19) && memcmp(a->str, b->str, 19) <= 0;
+}
+
+static const struct { const char *src; shortcut fn; } shortcuts[] = {
+    {ref1_src, ref1_fast}, {dom3_src, dom3_fast}, {dom3b_src, dom3_fast}, {per1_src, per1_fast},
+};
+
 static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_node *at, ran *done)
 {
     s4s_rctx *rc = st->rc;
@@ -124,7 +305,10 @@ static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_n
             if (done->expr[j] == inv->expr) t = done->truth[j];
         if (t == 2) {
             s4s_fp_coll out;
-            t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;
+            if (st->fast[inv->expr] && st->fast[inv->expr](item, &st->env))
+                t = 1;
+            else
+                t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;
             if (done->nexpr < 64) {
                 done->expr[done->nexpr] = inv->expr;
                 done->truth[done->nexpr++] = (int8_t)t;
@@ -244,6 +428,9 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     for (unsigned i = 0; i < S4S_FHIR_N_INV_EXPRS; i++)
         if (!s4s_fp_guard(st->expr[i], &st->guard[i].name, &st->guard[i].n, &st->guard[i].truth))
             st->guard[i].name = NULL;
+    for (unsigned i = 0; i < S4S_FHIR_N_INV_EXPRS; i++)
+        for (size_t j = 0; j < sizeof shortcuts / sizeof shortcuts[0]; j++)
+            if (!strcmp(s4s_fhir_inv_exprs[i], shortcuts[j].src)) st->fast[i] = shortcuts[j].fn;
     for (unsigned k = 0; k < S4S_FHIR_N_INV_KEYS; k++) {
         const char *key = s4s_fhir_inv_keys[k];
         st->skip_key[k] = !strcmp(key, "ele-1") || !strcmp(key, "dom-4");

@@ -784,8 +784,10 @@ static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m,
 /* Visit every member at the dotted path below obj (arrays fan out). */
 static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
 {
-    const char *dot = strchr(path, '.');
-    size_t n = dot ? (size_t)(dot - path) : strlen(path);
+    size_t n = 0; /* segments are short: no library call */
+    while (path[n] && path[n] != '.')
+        n++;
+    const char *dot = path[n] ? path + n : NULL;
     if (n == 0) {
         c->hit = c->hit || row_matches(c->r, NULL);
         if (c->apply)
@@ -822,11 +824,20 @@ static size_t run_end(size_t i)
     return i;
 }
 
+/* A 64-bit summary of member names: one bit per (length, first byte, last
+ * byte).  A name whose bit is clear in an object's summary is not among its
+ * members, so a row whose first segment is absent costs no member scan. */
+static uint64_t name_bit(const char *k, size_t n)
+{
+    return 1ull << ((n * 7 + (unsigned char)k[0] * 3 + (unsigned char)k[n - 1]) & 63);
+}
+
 /* The runs, found once per process (the table is constant): run k is rows
  * run_first[k] .. run_first[k + 1], so a resource looks at each type once
  * instead of at each row. */
 static uint16_t run_first[S4S_UP_MAX_ROWS + 1];
 static size_t n_runs;
+static uint64_t row_bit[S4S_UP_MAX_ROWS]; /* name_bit of the row's first segment; 0: empty path */
 static pthread_once_t runs_once = PTHREAD_ONCE_INIT;
 
 static void runs_init(void)
@@ -837,6 +848,11 @@ static void runs_init(void)
         i = run_end(i);
     }
     run_first[n_runs] = (uint16_t)i;
+    for (size_t r = 0; r < s4s_up_n_rows; r++) {
+        const char *path = s4s_up_rows[r].path;
+        size_t n = strcspn(path, ".");
+        row_bit[r] = n ? name_bit(path, n) : 0;
+    }
 }
 
 /* Run k's rows in [*begin, *end) when they are of source type `type`. */
@@ -850,14 +866,6 @@ static bool type_run(size_t k, const char *type, const s4s_up_row **begin, const
     return true;
 }
 
-/* A 64-bit summary of member names: one bit per (length, first byte, last
- * byte).  A name whose bit is clear in an object's summary is not among its
- * members, so a row whose first segment is absent costs no member scan. */
-static uint64_t name_bit(const char *k, size_t n)
-{
-    return 1ull << ((n * 7 + (unsigned char)k[0] * 3 + (unsigned char)k[n - 1]) & 63);
-}
-
 static uint64_t names_of(const s4s_node *obj)
 {
     uint64_t bits = 0;
@@ -867,14 +875,12 @@ static uint64_t names_of(const s4s_node *obj)
     return bits;
 }
 
-/* Could path's first segment name a member of an object whose summary is
- * `have`? */
-static bool may_have(uint64_t have, const char *path)
+/* Could row r's first segment name a member of an object whose summary is
+ * `have`?  (The segment's bit is worked out once, in runs_init.) */
+static bool may_have(uint64_t have, const s4s_up_row *r)
 {
-    size_t n = 0;
-    while (path[n] && path[n] != '.')
-        n++;
-    return n == 0 || (have & name_bit(path, n));
+    uint64_t bit = row_bit[r - s4s_up_rows];
+    return bit == 0 || (have & bit);
 }
 
 /* Source version of the resource: 0 when no row gives evidence.  dflt: the
@@ -894,7 +900,7 @@ static unsigned detect(up *u, unsigned dflt)
             summed = true;
         }
         for (; r < end; r++) {
-            if (!may_have(have, r->path))
+            if (!may_have(have, r))
                 continue; /* each_leaf would find no member: no hit */
             leaf_ctx c = {.u = u, .r = r};
             each_leaf(&c, u->root, r->path);

@@ -179,6 +179,23 @@ static void test_write_compact(void)
         }
         s4s_buf_free(&b);
     }
+    /* words without a backslash are read eight bytes at once: quotes and
+     * whitespace at every alignment, strings across words, empty strings */
+    static const char in[] = "{ \"a\" :\"x y\" , \"bb\":[ \"  \" ,\"\"],\"c\" : \"a long string, spaces in it\"\n,"
+                             "\"d\":\"\\\" q \\\\\" ,\t\"e\" : [ 1 , 2 ] }\r\n";
+    static const char out[] = "{\"a\":\"x y\",\"bb\":[\"  \",\"\"],\"c\":\"a long string, spaces in it\","
+                              "\"d\":\"\\\" q \\\\\",\"e\":[1,2]}";
+    for (size_t shift = 0; shift < 8; shift++) {
+        char buf[sizeof in + 8];
+        memset(buf, ' ', shift);
+        memcpy(buf + shift, in, sizeof in);
+        s4s_buf b;
+        s4s_buf_init(&b, 1 << 20);
+        CHECK(s4s_write_compact(&b, buf, strlen(buf)));
+        s4s_buf_putc(&b, 0);
+        CHECK_STR(b.p, out);
+        s4s_buf_free(&b);
+    }
 }
 
 /* the type/id a reference resolves to, "-" for none, "?" for ambiguous */
