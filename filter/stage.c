@@ -10,8 +10,8 @@
  * one thread for work, one for commit); at most one commit runs at a time
  * (`committing`); all shared fields are guarded by one mutex; the arena
  * pool never holds more than slots + 1 arenas.  A parser that would wait
- * for room works the oldest queued slot itself, as worker index n, so no
- * core idles while the workers lag.
+ * for room works the oldest queued slot itself (a unit: STEAL_MIN), as
+ * worker index n, so no core idles while the workers lag.
  */
 #include "stage.h"
 #include "base/alloc.h"
@@ -39,6 +39,9 @@ typedef struct slot {
     s4s_rc  work_rc;
 } slot;
 
+/* a queued slot the pushing thread works itself when there is no room:
+ * at least this many bytes (a unit of values, not one small resource) */
+#define STEAL_MIN ((size_t)32 << 10)
 /* bytes of arenas in flight per worker (and the parser): see BUDGET */
 #define BUDGET_PER ((size_t)4 << 20)
 
@@ -209,7 +212,11 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
     }
     size_t w = s4s_arena_used(r->arena);
     while (no_room(s, w)) {
-        if (s->queued) { /* the workers lag: help rather than wait */
+        /* the workers lag: help rather than wait, with work worth it (a
+         * unit; for one small streamed resource the hand-over round trips
+         * cost more than the work: 10.6 s against 8.7 s on the 1 GB Bundle
+         * with --no-validate) */
+        if (s->queued && s->q[s->next % s->nslots].weight >= STEAL_MIN) {
             work_one(s, s->n);
             commit_ready(s);
             continue;

@@ -45,8 +45,9 @@ unsigned s4s_stage_workers(const s4s_stage *s);
 /* Hands r over as it is (its pointers must point into r->arena); *next
  * gets the arena the parser must use from now on.  While there is no room
  * (every slot taken, or the arenas in flight at the stage's byte budget)
- * the caller works the oldest queued resources itself, as worker index n
- * (the `n` of s4s_stage_start), instead of waiting.  Returns the stage's
+ * the caller works the oldest queued slots itself, as worker index n (the
+ * `n` of s4s_stage_start), instead of waiting, when they are worth it (32
+ * KB of arena or more: a unit of values, not one small resource).  Returns the stage's
  * first error, S4S_OK while there is none. */
 s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next);
 /* Waits until every pushed resource has been committed. */
