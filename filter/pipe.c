@@ -608,14 +608,20 @@ static s4s_rc process_inline(s4s_pipe *p, s4s_res *r)
 
 /* What points outside the arena (sax's capture and messages, assemble's
  * fullUrl and Bundle type buffers) is copied into it, so the resource can
- * travel with its arena. */
-static void own(s4s_res *r)
+ * travel with its arena; raw bytes inside kept[0..kept_len) (a unit's, in
+ * the arena already) are only pointed to. */
+static void own(s4s_res *r, const unsigned char *kept, size_t kept_len)
 {
     if (r->raw) {
         s4s_buf *b = s4s_arena_zalloc(r->arena, sizeof *b);
-        b->p = s4s_arena_alloc(r->arena, r->raw->len ? r->raw->len : 1);
-        memcpy(b->p, r->raw->p, r->raw->len);
-        b->len = b->cap = b->max = r->raw->len;
+        const unsigned char *rp = (const unsigned char *)r->raw->p;
+        if (kept && rp >= kept && rp + r->raw->len <= kept + kept_len) {
+            *b = *r->raw; /* already in the arena: a view of a unit's bytes (rawcap.h) */
+        } else {
+            b->p = s4s_arena_alloc(r->arena, r->raw->len ? r->raw->len : 1);
+            memcpy(b->p, r->raw->p, r->raw->len);
+            b->len = b->cap = b->max = r->raw->len;
+        }
         r->raw = b;
     }
     if (r->full_url)
@@ -639,16 +645,7 @@ static s4s_rc on_unit_res(void *ctx, s4s_res *r)
     s4s_res h = *r;
     if (h.root && p->o->on_invalid == S4S_INVALID_KEEP && p->io.out_format != S4S_OUT_NDJSON)
         h.raw = NULL;
-    if (h.raw && h.raw->p >= (const char *)u->bytes && h.raw->p + h.raw->len <= (const char *)u->bytes + u->len) {
-        /* a view of the unit's bytes (rawcap.h), which live in the arena */
-        s4s_buf *b = s4s_arena_alloc(h.arena, sizeof *b);
-        *b = *h.raw;
-        h.raw = NULL;
-        own(&h);
-        h.raw = b;
-    } else {
-        own(&h);
-    }
+    own(&h, u->bytes, u->len);
     h.shared = false;
     prepare(p, &h, up->row);
     work(p, up->row, &h);
@@ -782,7 +779,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
         s4s_res h = *r;
         if (h.root && p->o->on_invalid == S4S_INVALID_KEEP && p->io.out_format != S4S_OUT_NDJSON)
             h.raw = NULL;
-        own(&h);
+        own(&h, NULL, 0);
         rc = prepare_guarded(p, &h);
         if (!rc) {
             s4s_arena *next;

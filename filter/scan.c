@@ -48,21 +48,13 @@ struct s4s_scan {
 
 /* bytes that end a plain run inside a string / outside one, with and
  * without newlines (which matter only to lines framing and to resyncing) */
-static uint8_t str_stop[256], out_stop[256], out_stop_nl[256];
-
-static void tables(void)
-{
-    str_stop['"'] = str_stop['\\'] = str_stop['\n'] = 1;
-    const char *s = "\"{}[]";
-    for (; *s; s++)
-        out_stop[(unsigned char)*s] = out_stop_nl[(unsigned char)*s] = 1;
-    out_stop_nl['\n'] = 1;
-}
+static const uint8_t str_stop[256] = {['"'] = 1, ['\\'] = 1, ['\n'] = 1};
+static const uint8_t out_stop[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
+static const uint8_t out_stop_nl[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+                                         ['\n'] = 1};
 
 s4s_scan *s4s_scan_new(size_t target, size_t max, const s4s_scan_sink *k, void *u)
 {
-    if (!str_stop['"'])
-        tables(); /* idempotent: racing threads write the same bytes */
     s4s_scan *s = s4s_xcalloc(1, sizeof *s);
     s->k = *k;
     s->u = u;
@@ -85,11 +77,11 @@ void s4s_scan_free(s4s_scan *s)
 }
 
 /* The first i in [i, n) where p[i] stops a plain run (stop[]): 16 bytes a
- * step where SSE2 is there (every x86-64), the table beyond.  This loop is
- * the scanner's whole cost. */
-#ifdef __SSE2__
+ * step where SSE2 is there (every x86-64), the table for the rest.  This
+ * loop is most of the scanner's cost. */
 static inline size_t run_str(const unsigned char *p, size_t i, size_t n)
 {
+#ifdef __SSE2__
     const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n');
     for (; i + 16 <= n; i += 16) {
         __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
@@ -98,6 +90,7 @@ static inline size_t run_str(const unsigned char *p, size_t i, size_t n)
         if (m)
             return i + (size_t)__builtin_ctz((unsigned)m);
     }
+#endif
     while (i < n && !str_stop[p[i]])
         i++;
     return i;
@@ -105,38 +98,23 @@ static inline size_t run_str(const unsigned char *p, size_t i, size_t n)
 
 static inline size_t run_out(const unsigned char *p, size_t i, size_t n, bool want_nl)
 {
-    const __m128i q = _mm_set1_epi8('"'), o1 = _mm_set1_epi8('{'), c1 = _mm_set1_epi8('}'),
-                  o2 = _mm_set1_epi8('['), c2 = _mm_set1_epi8(']'),
-                  nl = _mm_set1_epi8(want_nl ? '\n' : '"');
+#ifdef __SSE2__
+    /* x | 0x20 turns '[' into '{' and ']' into '}', and nothing else into either */
+    const __m128i q = _mm_set1_epi8('"'), o = _mm_set1_epi8('{'), c = _mm_set1_epi8('}'),
+                  lower = _mm_set1_epi8(0x20), nl = _mm_set1_epi8(want_nl ? '\n' : '"');
     for (; i + 16 <= n; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
-        __m128i a = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, nl)),
-                                 _mm_or_si128(_mm_cmpeq_epi8(x, o1), _mm_cmpeq_epi8(x, c1)));
-        int m = _mm_movemask_epi8(_mm_or_si128(a, _mm_or_si128(_mm_cmpeq_epi8(x, o2), _mm_cmpeq_epi8(x, c2))));
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i)), xl = _mm_or_si128(x, lower);
+        __m128i a = _mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, nl));
+        int m = _mm_movemask_epi8(_mm_or_si128(a, _mm_or_si128(_mm_cmpeq_epi8(xl, o), _mm_cmpeq_epi8(xl, c))));
         if (m)
             return i + (size_t)__builtin_ctz((unsigned)m);
     }
-    const uint8_t *stop = want_nl ? out_stop_nl : out_stop;
-    while (i < n && !stop[p[i]])
-        i++;
-    return i;
-}
-#else
-static inline size_t run_str(const unsigned char *p, size_t i, size_t n)
-{
-    while (i < n && !str_stop[p[i]])
-        i++;
-    return i;
-}
-
-static inline size_t run_out(const unsigned char *p, size_t i, size_t n, bool want_nl)
-{
-    const uint8_t *stop = want_nl ? out_stop_nl : out_stop;
-    while (i < n && !stop[p[i]])
-        i++;
-    return i;
-}
 #endif
+    const uint8_t *stop = want_nl ? out_stop_nl : out_stop;
+    while (i < n && !stop[p[i]])
+        i++;
+    return i;
+}
 
 /* Advances over p[i..n) to just past the next event that matters now, a
  * byte at a time (runs of plain bytes 16 at a time). */
