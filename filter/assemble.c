@@ -46,6 +46,8 @@ struct s4s_asm {
     bool            keep;        /* a worker's unit: the arena holds every resource
                                     of the unit, nothing is reset (s4s_asm_unit) */
     s4s_arena      *own;         /* while keep: the arena of our own, set aside */
+    bool            hold;        /* the pipeline gathers delivered resources in the
+                                    arena (a batch): it is not reset meanwhile */
     s4s_rc          rc;          /* what a callback returned when it stopped us */
 
     unsigned        depth;
@@ -115,6 +117,15 @@ void s4s_asm_free(s4s_asm *a)
 }
 
 void s4s_asm_set_arena(s4s_asm *a, s4s_arena *next) { a->arena = next; }
+
+void s4s_asm_hold(s4s_asm *a, bool hold) { a->hold = hold; }
+
+/* the arena is ours to reset (not a unit's, nor holding a batch) */
+static void reset_arena(s4s_asm *a)
+{
+    if (!a->keep && !a->hold)
+        s4s_arena_reset(a->arena);
+}
 
 void s4s_asm_unit(s4s_asm *a, s4s_arena *arena, uint64_t bundles)
 {
@@ -247,8 +258,7 @@ static const char *dup_message(s4s_asm *a)
 
 static void begin_resource(s4s_asm *a, uint64_t off)
 {
-    if (!a->keep)
-        s4s_arena_reset(a->arena);
+    reset_arena(a);
     a->res_base = s4s_arena_used(a->arena);
     a->building = true;
     a->res_depth = a->depth;
@@ -442,8 +452,7 @@ static bool second_resource(s4s_asm *a)
 /* entry.resource that is not an object: quarantined when the entry closes */
 static void entry_not_object(s4s_asm *a, uint64_t off)
 {
-    if (!a->keep)
-        s4s_arena_reset(a->arena);
+    reset_arena(a);
     a->why = NULL;
     mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", off);
     a->have_res = true;
@@ -572,8 +581,7 @@ static bool open_value(s4s_asm *a, s4s_jtype t, uint64_t off)
         if (type && type->type == S4S_J_STRING)
             set_type(a, type->str, type->len);
         s4s_rawcap_abort(a->cap);
-        if (!a->keep)
-            s4s_arena_reset(a->arena);
+        reset_arena(a);
         a->building = false;
         a->unit = U_BUNDLE;
         a->bundles++;

@@ -66,6 +66,9 @@ void     s4s_asm_attach(s4s_asm *a, s4s_sax *s);
 /* The pipeline took the arena of the resource just delivered (to process it
  * on another thread); assemble continues in `next`. */
 void     s4s_asm_set_arena(s4s_asm *a, s4s_arena *next);
+/* While held, the arena is not reset between resources: the pipeline keeps
+ * the ones delivered in it (a batch) until it hands the arena over. */
+void     s4s_asm_hold(s4s_asm *a, bool hold);
 /* A worker's assembler, before each unit (top-level values cut out of the
  * stream, sax.h s4s_sax_rebase): every resource of the unit is built in
  * `arena` (borrowed; nothing is reset between them), and Bundles are

@@ -83,8 +83,9 @@ typedef struct unitp {
     struct unit *cur;
 } unitp;
 
-/* Top-level values cut out of the stream, and what became of them; lives
- * in the slot's arena. */
+/* Top-level values cut out of the stream, and what became of them; or a
+ * batch: resources this thread parsed and prepared, handed over together
+ * (one hand-over, not one per resource).  Lives in the slot's arena. */
 typedef struct unit {
     const unsigned char *bytes;
     size_t       len;
@@ -97,6 +98,8 @@ typedef struct unit {
     s4s_rc       rc;       /* a fatal parse error after them, with its message */
     const char  *msg;
     uint64_t     oom_off;  /* where the worker ran out of memory */
+    bool         batch;    /* res[] are parsed and prepared: work() each */
+    size_t       worked;   /* a batch's: res[0..worked) went through work() */
 } unit;
 
 /* An output stream and what it has been given, for the message when a
@@ -116,6 +119,8 @@ struct s4s_pipe {
     s4s_scan       *scan;        /* cuts units for the workers, while they run */
     unitp          *up;          /* [rows] when workers run */
     s4s_arena      *unit_arena;  /* the next unit is copied into it */
+    unit           *batch;       /* streamed resources gathered in assemble's arena */
+    bool            batch_stale; /* an input block ended since the batch began */
     uint64_t        units;       /* units handed over: their Bundles' numbers */
     unsigned        nw;          /* rule workers (--threads - 1, at least 1) */
     unsigned        rows;        /* rule-state rows: one per worker and, when workers
@@ -182,6 +187,8 @@ static s4s_rc flush_buf(s4s_pipe *p, s4s_buf *b, sink *s, bool force)
     return rc;
 }
 
+static s4s_rc batch_inline(s4s_pipe *p);
+
 static void spill(void *u, const char *p, size_t n)
 {
     s4s_pipe *pp = u;
@@ -190,7 +197,7 @@ static void spill(void *u, const char *p, size_t n)
     if (pp->stage && !pp->spill_inline) {
         /* the reject stream is the stage's: let it finish, then take over
          * until this resource is delivered (it is processed inline) */
-        s4s_rc rc = s4s_stage_drain(pp->stage);
+        s4s_rc rc = batch_inline(pp);
         if (rc && !pp->rc)
             pp->rc = rc;
         pp->spill_inline = true;
@@ -442,8 +449,9 @@ static s4s_rc work_guarded(void *u, unsigned w, s4s_res *r)
     s4s_oom_frame f;
     s4s_oom_enter(&f);
     if (setjmp(f.jb)) {
-        if (r->unit) /* the run stops: the row's parser is not used again */
-            ((unit *)r->unit)->oom_off = s4s_sax_offset(p->up[w].sax);
+        unit *un = r->unit;
+        if (un && !un->batch) /* the run stops: the row's parser is not used again */
+            un->oom_off = s4s_sax_offset(p->up[w].sax);
         return S4S_ERR_NOMEM; /* commit names the resource */
     }
     s4s_rc rc = r->unit ? work_unit(p, w, r) : work(p, w, r);
@@ -634,6 +642,20 @@ static void own(s4s_res *r, const unsigned char *kept, size_t kept_len)
 
 /* --- units: top-level values parsed on a worker (scan.h) ------------------ */
 
+/* Appends a resource of u's arena to u's list (which grows in that arena). */
+static void unit_add(unit *u, const s4s_res *h)
+{
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? 2 * u->cap : 16;
+        s4s_res *v = s4s_arena_alloc(h->arena, cap * sizeof *v);
+        if (u->n)
+            memcpy(v, u->res, u->n * sizeof *v);
+        u->res = v;
+        u->cap = cap;
+    }
+    u->res[u->n++] = *h;
+}
+
 /* From a row's assembler, on the worker parsing the unit: the resource is
  * prepared and worked there (the unit's Bundles are whole, so the BEFORE
  * families see every entry before it) and waits in the unit for commit. */
@@ -649,15 +671,7 @@ static s4s_rc on_unit_res(void *ctx, s4s_res *r)
     h.shared = false;
     prepare(p, &h, up->row);
     work(p, up->row, &h);
-    if (u->n == u->cap) {
-        size_t cap = u->cap ? 2 * u->cap : 16;
-        s4s_res *v = s4s_arena_alloc(h.arena, cap * sizeof *v);
-        if (u->n)
-            memcpy(v, u->res, u->n * sizeof *v);
-        u->res = v;
-        u->cap = cap;
-    }
-    u->res[u->n++] = h;
+    unit_add(u, &h);
     return S4S_OK;
 }
 
@@ -667,6 +681,13 @@ static s4s_rc on_unit_res(void *ctx, s4s_res *r)
 static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
 {
     unit *u = r->unit;
+    if (u->batch) {
+        for (; u->worked < u->n; u->worked++) {
+            u->oom_off = u->res[u->worked].off;
+            work(p, w, &u->res[u->worked]);
+        }
+        return S4S_OK;
+    }
     unitp *up = &p->up[w];
     up->cur = u;
     s4s_sax_rebase(up->sax, u->off, u->line, u->mode);
@@ -695,7 +716,8 @@ static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
 static s4s_rc commit_unit(s4s_pipe *p, s4s_res *r, s4s_rc work_rc)
 {
     unit *u = r->unit;
-    for (size_t i = 0; i < u->n; i++) {
+    size_t n = u->batch ? u->worked : u->n; /* a batch stops where work did */
+    for (size_t i = 0; i < n; i++) {
         s4s_rc rc = commit_guarded(p, &u->res[i], S4S_OK);
         if (rc)
             return rc;
@@ -718,12 +740,72 @@ static s4s_arena *unit_arena(s4s_pipe *p)
     return p->unit_arena;
 }
 
+/* --- batches: streamed resources handed over together --------------------- */
+
+/* Hands the batch to the workers; assemble continues in a fresh arena.
+ * Only between resources: the arena holds nothing assemble still builds. */
+static s4s_rc batch_push(s4s_pipe *p)
+{
+    unit *u = p->batch;
+    if (!u)
+        return S4S_OK;
+    s4s_res r = {.arena = u->res[0].arena, .off = u->off, .line = u->line, .unit = u};
+    s4s_arena *next;
+    s4s_rc rc = s4s_stage_push(p->stage, &r, &next); /* out of memory: nothing moved */
+    p->batch = NULL;
+    p->batch_stale = false;
+    s4s_asm_hold(p->as, false);
+    s4s_asm_set_arena(p->as, next);
+    return rc;
+}
+
+/* The batch, worked and committed here after what was handed over, when
+ * its arena cannot move: assemble may be building in it (a split Bundle,
+ * a spilled resource, the input's end, out of memory).  After an earlier
+ * stop (a commit failed, --on-invalid=fail) it is dropped, as the stage
+ * drops what it holds. */
+static s4s_rc batch_inline(s4s_pipe *p)
+{
+    s4s_rc rc = s4s_stage_drain(p->stage);
+    unit *u = p->batch;
+    if (!u)
+        return rc;
+    p->batch = NULL;
+    p->batch_stale = false;
+    s4s_asm_hold(p->as, false);
+    if (rc)
+        return rc;
+    s4s_res r = {.arena = u->res[0].arena, .off = u->off, .line = u->line, .unit = u};
+    return commit_guarded(p, &r, work_guarded(p, parser_row(p), &r));
+}
+
+/* A prepared resource of assemble's arena joins the batch, which goes to
+ * the workers at UNIT_TARGET bytes or after an input block's end (so a
+ * slow input still sees its records soon). */
+static s4s_rc batch_add(s4s_pipe *p, const s4s_res *h)
+{
+    if (!p->batch) {
+        unit *u = s4s_arena_zalloc(h->arena, sizeof *u);
+        u->batch = true;
+        u->off = h->off;
+        u->line = h->line;
+        p->batch = u;
+        s4s_asm_hold(p->as, true);
+    }
+    unit_add(p->batch, h);
+    if (p->batch_stale || s4s_arena_used(h->arena) >= UNIT_TARGET)
+        return batch_push(p);
+    return S4S_OK;
+}
+
 /* From the scanner, on the parse thread: whole values go to a worker; the
  * stream's parser steps over them. */
 static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mode mode,
                         const size_t *cuts, size_t ncuts)
 {
     s4s_pipe *p = ctx;
+    if (!p->rc && p->batch) /* it came first */
+        p->rc = batch_push(p);
     if (p->rc)
         return p->rc;
     s4s_arena *a = unit_arena(p);
@@ -781,14 +863,11 @@ static s4s_rc on_resource(void *u, s4s_res *r)
             h.raw = NULL;
         own(&h, NULL, 0);
         rc = prepare_guarded(p, &h);
-        if (!rc) {
-            s4s_arena *next;
-            rc = s4s_stage_push(p->stage, &h, &next);
-            s4s_asm_set_arena(p->as, next);
-        }
+        if (!rc)
+            rc = batch_add(p, &h);
     } else {
         /* keep output order: whatever was handed over goes first */
-        rc = p->stage ? s4s_stage_drain(p->stage) : S4S_OK;
+        rc = p->stage ? batch_inline(p) : S4S_OK;
         if (!rc)
             rc = process_inline(p, r);
     }
@@ -852,6 +931,7 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
         p->st.c.bytes_uncompressed += n;
         atomic_store_explicit(&p->live_bytes, p->st.c.bytes_uncompressed, memory_order_relaxed);
         rc = p->scan ? s4s_scan_feed(p->scan, b, n) : s4s_sax_feed(p->sax, b, n);
+        p->batch_stale = p->batch != NULL;
         if (tick)
             tick(tick_u);
         if (rc) {
@@ -867,8 +947,8 @@ static s4s_rc pipe_feed_fd(s4s_pipe *p, int fd, const char *name, size_t read_si
     p->src_fed |= got > 0;
     if (!rc)
         rc = scan_flush(p, rrc);
-    if (rc && p->stage) { /* the stage may be writing p->err: let it finish first */
-        s4s_rc src = s4s_stage_drain(p->stage);
+    if (p->batch || (rc && p->stage)) { /* the stage may be writing p->err: let it finish first */
+        s4s_rc src = batch_inline(p);
         if (src) /* it stopped at an earlier point of the input */
             rc = src;
     }
@@ -1015,7 +1095,7 @@ static s4s_rc pipe_next_source(s4s_pipe *p, const char *name)
         if (!rc)
             rc = s4s_sax_finish(p->sax);
         if (p->stage) { /* its resources are processed under its name */
-            s4s_rc src = s4s_stage_drain(p->stage);
+            s4s_rc src = batch_inline(p);
             if (src) /* it stopped at an earlier point of the input */
                 rc = src;
         }
@@ -1106,7 +1186,10 @@ static s4s_rc pipe_finish(s4s_pipe *p)
     if (!rc)
         rc = s4s_sax_finish(p->sax);
     if (p->stage) {
-        s4s_rc src = s4s_stage_stop(p->stage);
+        s4s_rc src = batch_inline(p);
+        s4s_rc stop = s4s_stage_stop(p->stage);
+        if (!src)
+            src = stop;
         p->stage = NULL;
         if (src) /* it stopped at an earlier point of the input */
             rc = src;
@@ -1255,8 +1338,8 @@ static s4s_rc nomem(s4s_pipe *p)
         p->reader = NULL;
         p->st.c.bytes_in += got;
     }
-    if (p->stage)
-        s4s_stage_drain(p->stage);
+    if (p->stage) /* the batch gathered before the failure is written */
+        batch_inline(p);
     /* keep the message a guarded step wrote, which names the resource */
     if (strncmp(p->err, "out of memory", 13))
         snprintf(p->err, sizeof p->err, "out of memory at byte %llu%s",

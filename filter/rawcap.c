@@ -12,6 +12,7 @@
  */
 #include "rawcap.h"
 #include "base/alloc.h"
+#include "base/bits.h"
 #include "base/text.h"
 
 #include <stdlib.h>
@@ -88,7 +89,7 @@ static uint64_t count_nl(const unsigned char *p, const unsigned char *e)
 #ifdef __SSE2__
     const __m128i nl = _mm_set1_epi8('\n');
     for (; e - p >= 16; p += 16) /* 16 at a time where SSE2 is there (every x86-64) */
-        n += (uint64_t)__builtin_popcount(
+        n += s4s_pop64(
             (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), nl)));
 #endif
     const uint64_t ones = S4S_W_ONES, highs = S4S_W_HIGHS;

@@ -21,6 +21,7 @@
 #include "scan.h"
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "base/bits.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -196,8 +197,6 @@ typedef struct block {
     uint64_t quote, bslash, nl, open, close;
 } block;
 
-static inline uint64_t mask16(__m128i x, __m128i c) { return (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, c)); }
-
 static inline block classify(const unsigned char *p)
 {
     const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), nl = _mm_set1_epi8('\n'),
@@ -206,26 +205,15 @@ static inline block classify(const unsigned char *p)
     for (int k = 0; k < 4; k++) {
         __m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * k));
         __m128i xl = _mm_or_si128(x, lower); /* '[' -> '{', ']' -> '}', nothing else */
-        m.quote |= mask16(x, q) << (16 * k);
-        m.bslash |= mask16(x, b) << (16 * k);
-        m.nl |= mask16(x, nl) << (16 * k);
-        m.open |= mask16(xl, o) << (16 * k);
-        m.close |= mask16(xl, c) << (16 * k);
+        m.quote |= s4s_mask16(x, q) << (16 * k);
+        m.bslash |= s4s_mask16(x, b) << (16 * k);
+        m.nl |= s4s_mask16(x, nl) << (16 * k);
+        m.open |= s4s_mask16(xl, o) << (16 * k);
+        m.close |= s4s_mask16(xl, c) << (16 * k);
     }
     return m;
 }
 
-/* bit k: the quotes at positions <= k are odd in number */
-static inline uint64_t prefix_xor(uint64_t x)
-{
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    return x;
-}
 
 /* Takes the 64-byte block at p whole when it can be decided from bit
  * masks: no backslash (escapes), no newline inside a string.  FAST_SPAN
@@ -239,7 +227,7 @@ static size_t lex_block(s4s_scan *s, const unsigned char *p, enum fast f, enum e
     block m = classify(p);
     if (m.bslash)
         return 0;
-    uint64_t str = prefix_xor(m.quote); /* from an opening quote to before its closing one */
+    uint64_t str = s4s_prefix_xor(m.quote); /* from an opening quote to before its closing one */
     if (s->in_str)
         str = ~str;
     if (m.nl & str)
@@ -247,18 +235,18 @@ static size_t lex_block(s4s_scan *s, const unsigned char *p, enum fast f, enum e
     uint64_t open = m.open & ~str, close = m.close & ~str;
     if (f == FAST_LINES && m.nl) {
         uint64_t below = (m.nl & -m.nl) - 1;
-        uint64_t c = (uint64_t)__builtin_popcountll(close & below);
+        uint64_t c = s4s_pop64(close & below);
         if (s->depth < c)
             return 0;
-        s->depth = s->depth + (uint64_t)__builtin_popcountll(open & below) - c;
+        s->depth = s->depth + s4s_pop64(open & below) - c;
         s->in_str = false;
         *ev = EV_NEWLINE;
         return (size_t)__builtin_ctzll(m.nl) + 1;
     }
-    uint64_t c = (uint64_t)__builtin_popcountll(close);
+    uint64_t c = s4s_pop64(close);
     if (f == FAST_LINES ? s->depth < c : s->depth <= c)
         return 0;
-    s->depth = s->depth + (uint64_t)__builtin_popcountll(open) - c;
+    s->depth = s->depth + s4s_pop64(open) - c;
     s->in_str = str >> 63;
     *ev = EV_NONE;
     return 64;

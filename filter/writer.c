@@ -7,6 +7,7 @@
  * bounded by --max-depth (assemble refuses deeper trees).
  */
 #include "writer.h"
+#include "base/bits.h"
 #include "base/text.h"
 
 #include <stdint.h>
@@ -134,11 +135,57 @@ static bool compact_word(s4s_buf *b, const char *p, size_t i, uint64_t w, size_t
 }
 #endif
 
+#ifdef __SSE2__
+/* 64 bytes at p without a backslash, as compact_word but from bit masks;
+ * false: it holds a backslash (nothing done) or a buffer failed (*fail). */
+static bool compact_block(s4s_buf *b, const char *p, size_t i, size_t *run, bool *in_str, bool *fail)
+{
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(' ');
+    uint64_t quote = 0, bslash = 0, ws = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i + 16 * (size_t)k));
+        quote |= s4s_mask16(x, q) << (16 * k);
+        bslash |= s4s_mask16(x, bs) << (16 * k);
+        ws |= s4s_mask16(_mm_min_epu8(x, sp), x) << (16 * k); /* bytes <= ' ' */
+    }
+    if (bslash)
+        return false;
+    uint64_t inside = s4s_prefix_xor(quote);
+    if (*in_str)
+        inside = ~inside;
+    for (uint64_t drop = ws & ~inside; drop; drop &= drop - 1) {
+        size_t at = i + (size_t)__builtin_ctzll(drop);
+        if (!s4s_buf_put(b, p + *run, at - *run)) {
+            *fail = true;
+            return false;
+        }
+        *run = at + 1;
+    }
+    *in_str = inside >> 63;
+    return true;
+}
+#endif
+
 bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
 {
     size_t start = b->len, run = 0, i = 0;
     bool in_str = false;
+#ifdef __SSE2__
+    size_t words_until = 0; /* a block there held a backslash: 8 at a time up to here */
+#endif
     while (i < n) {
+#ifdef __SSE2__
+        if (i >= words_until && i + 64 <= n) {
+            bool fail = false;
+            if (compact_block(b, p, i, &run, &in_str, &fail)) {
+                i += 64;
+                continue;
+            }
+            if (fail)
+                return false;
+            words_until = i + 64;
+        }
+#endif
         /* skip 8 bytes that hold nothing this state looks at */
         uint64_t w;
         if (i + 8 <= n) {

@@ -196,6 +196,40 @@ static void test_write_compact(void)
         CHECK_STR(b.p, out);
         s4s_buf_free(&b);
     }
+    /* long inputs go 64 bytes at a time: the same bytes as a plain byte
+     * loop on random quotes, whitespace and escapes, at lengths around the
+     * block size */
+    static const char *piece[] = {"\"", " ", "\n", "\t", "x", "yz", "\r\n", "\\n", "\\\"", "\\\\"};
+    unsigned seed = 12345;
+    for (int k = 0; k < 3000; k++) {
+        char in2[400];
+        size_t len = 0, want = (size_t)(k % 300);
+        while (len < want) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 64; /* escapes rarely: most blocks have none */
+            const char *pc = piece[r < 61 ? r % 7 : 7 + r - 61];
+            size_t pl = strlen(pc);
+            memcpy(in2 + len, pc, pl);
+            len += pl;
+        }
+        char ref[400];
+        size_t rl = 0;
+        bool str = false;
+        for (size_t i = 0; i < len; i++) {
+            if (str && in2[i] == '\\')
+                ref[rl++] = in2[i++];
+            else if (in2[i] == '"')
+                str = !str;
+            else if (!str && (unsigned char)in2[i] <= ' ')
+                continue;
+            ref[rl++] = in2[i];
+        }
+        s4s_buf b;
+        s4s_buf_init(&b, 1 << 20);
+        CHECK(s4s_write_compact(&b, in2, len));
+        CHECK(b.len == rl && !memcmp(b.p, ref, rl));
+        s4s_buf_free(&b);
+    }
 }
 
 /* the type/id a reference resolves to, "-" for none, "?" for ambiguous */
