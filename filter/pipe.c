@@ -24,7 +24,9 @@
  *    rule states and terminology handle; the output line), or here with a
  *    row of our own when the workers lag (the ring is full); commit() in
  *    input order, one at a time (the AFTER families, then out or reject,
- *    report, stats).  With workers, the boundary scanner (scan.h) hands
+ *    report, stats).  Prepared resources are handed over in batches (the
+ *    ones gathered in assemble's arena, one slot at ~64 KB or at an input
+ *    block's end).  With workers, the boundary scanner (scan.h) hands
  *    whole top-level values (units) to them instead: a worker parses the
  *    unit with a parser of its row, started over where the unit begins,
  *    and prepares and works each of its resources there (a unit holds

@@ -37,6 +37,17 @@ const s4s_fhir_key *s4s_fhir_key_lookup(unsigned ctx, const char *name, size_t n
     }
 }
 
+const s4s_fhir_key *s4s_fhir_member_key(const s4s_node *m, unsigned ctx, const char *name, size_t n)
+{
+    if (m->memo) {
+        const s4s_fhir_key *k = &s4s_fhir_keys[m->memo - 1];
+        if (k->ctx == ctx && k->len == n && name_eq(S4S_FHIR_STR(k->name), name, n)) return k;
+    }
+    const s4s_fhir_key *k = s4s_fhir_key_lookup(ctx, name, n);
+    if (k) ((s4s_node *)m)->memo = (uint32_t)(k - s4s_fhir_keys) + 1; /* a cache, not the tree's content */
+    return k;
+}
+
 unsigned s4s_fhir_resource_type(const char *name, size_t n)
 {
     const s4s_fhir_key *k = s4s_fhir_key_lookup(S4S_FHIR_CTX_RESOURCES, name, n);

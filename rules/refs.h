@@ -9,6 +9,7 @@
 #ifndef S4S_REFS_H
 #define S4S_REFS_H
 #include <stddef.h>
+#include "../filter/base/node.h"
 #include "tables/fhir_r4.h"
 
 typedef enum s4s_ref_kind {
@@ -34,6 +35,11 @@ void s4s_ref_parse(const char *s, size_t n, s4s_ref *out);
 /* The member `name` of the R4 context ctx (a type or backbone element), or
  * NULL: one probe sequence in the generated hash table. */
 const s4s_fhir_key *s4s_fhir_key_lookup(unsigned ctx, const char *name, size_t n);
+/* The same for member m, whose name (without a leading '_') is name[0..n):
+ * the answer is kept in m->memo, so the families that walk a resource
+ * after the structure check do not hash its names again; a kept answer
+ * is used only while its context and name are those asked for. */
+const s4s_fhir_key *s4s_fhir_member_key(const s4s_node *m, unsigned ctx, const char *name, size_t n);
 /* Resource type id of name, or S4S_FHIR_NONE (abstract types included). */
 unsigned s4s_fhir_resource_type(const char *name, size_t n);
 

@@ -547,7 +547,7 @@ static void check_object(walk *w, const s4s_node *obj, unsigned ctx, const s4s_n
         size_t klen = m->klen;
         bool under = klen > 1 && key[0] == '_';
         if (under) { key++; klen--; }
-        const s4s_fhir_key *k = s4s_fhir_key_lookup(ctx, key, klen);
+        const s4s_fhir_key *k = s4s_fhir_member_key(m, ctx, key, klen);
         if (!k) { unknown_member(w, m, ctx, res); continue; }
         const s4s_fhir_elem *e = &s4s_fhir_elems[k->elem];
         unsigned bit = k->elem - c->first;

@@ -43,6 +43,8 @@ struct s4s_node {
     uint64_t    off;    /* input byte offset of the value */
     uint8_t     type;   /* s4s_jtype */
     uint8_t     flags;  /* S4S_NF_* */
+    uint32_t    memo;   /* the rules' cache for this member (0: none; rules/refs.h
+                           s4s_fhir_member_key), in what was padding */
 };
 
 /* --- reading ----------------------------------------------------------- */
