@@ -744,19 +744,30 @@ static s4s_arena *unit_arena(s4s_pipe *p)
 
 /* --- batches: streamed resources handed over together --------------------- */
 
+/* The batch as one slot of the stage. */
+static s4s_res batch_slot(unit *u)
+{
+    return (s4s_res){.arena = u->res[0].arena, .off = u->off, .line = u->line, .unit = u};
+}
+
+/* The batch has left assemble's hands: its arena may be reset again. */
+static void batch_clear(s4s_pipe *p)
+{
+    p->batch = NULL;
+    p->batch_stale = false;
+    s4s_asm_hold(p->as, false);
+}
+
 /* Hands the batch to the workers; assemble continues in a fresh arena.
  * Only between resources: the arena holds nothing assemble still builds. */
 static s4s_rc batch_push(s4s_pipe *p)
 {
-    unit *u = p->batch;
-    if (!u)
+    if (!p->batch)
         return S4S_OK;
-    s4s_res r = {.arena = u->res[0].arena, .off = u->off, .line = u->line, .unit = u};
+    s4s_res r = batch_slot(p->batch);
     s4s_arena *next;
     s4s_rc rc = s4s_stage_push(p->stage, &r, &next); /* out of memory: nothing moved */
-    p->batch = NULL;
-    p->batch_stale = false;
-    s4s_asm_hold(p->as, false);
+    batch_clear(p);
     s4s_asm_set_arena(p->as, next);
     return rc;
 }
@@ -769,15 +780,12 @@ static s4s_rc batch_push(s4s_pipe *p)
 static s4s_rc batch_inline(s4s_pipe *p)
 {
     s4s_rc rc = s4s_stage_drain(p->stage);
-    unit *u = p->batch;
-    if (!u)
+    if (!p->batch)
         return rc;
-    p->batch = NULL;
-    p->batch_stale = false;
-    s4s_asm_hold(p->as, false);
+    s4s_res r = batch_slot(p->batch);
+    batch_clear(p);
     if (rc)
         return rc;
-    s4s_res r = {.arena = u->res[0].arena, .off = u->off, .line = u->line, .unit = u};
     return commit_guarded(p, &r, work_guarded(p, parser_row(p), &r));
 }
 

@@ -214,7 +214,6 @@ static inline block classify(const unsigned char *p)
     return m;
 }
 
-
 /* Takes the 64-byte block at p whole when it can be decided from bit
  * masks: no backslash (escapes), no newline inside a string.  FAST_SPAN
  * (events are top-level value ends): the depth cannot reach 0 in it.

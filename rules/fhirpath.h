@@ -72,9 +72,6 @@ typedef struct s4s_fp_env {
     unsigned        ndesc;     /* descendants() of single nodes, same lifetime */
     const void     *desc_key[4];
     s4s_fp_coll     desc_val[4];
-    /* engine-private: R4 member keys recently looked up, kept across
-     * evaluations (static table entries, checked on use) */
-    const struct s4s_fhir_key *kcache[256];
     char            rt_name[32]; /* the last resourceType looked up, its length and type */
     size_t          rt_len;
     unsigned        rt_type;

@@ -239,51 +239,6 @@ static void typeinfo_member(s4s_fp_env *env, const fp_val *v, const char *name, 
     fp_push(env, out, &r);
 }
 
-/* a[0..n) == b[0..n) for short names: two overlapping loads cover up to
- * 16 bytes without a call */
-static bool same(const char *a, const char *b, size_t n)
-{
-    uint64_t x, y, z, w;
-    if (n >= 8) {
-        for (; n > 16; a += 8, b += 8, n -= 8) {
-            memcpy(&x, a, 8);
-            memcpy(&y, b, 8);
-            if (x != y) return false;
-        }
-        memcpy(&x, a, 8); memcpy(&y, b, 8);
-        memcpy(&z, a + n - 8, 8); memcpy(&w, b + n - 8, 8);
-        return x == y && z == w;
-    }
-    if (n >= 4) {
-        uint32_t p, q, r, t;
-        memcpy(&p, a, 4); memcpy(&q, b, 4);
-        memcpy(&r, a + n - 4, 4); memcpy(&t, b + n - 4, 4);
-        return p == q && r == t;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return false;
-    return true;
-}
-
-/* s4s_fhir_key_lookup(ctx, key, klen) through a small cache in env: the
- * same few names recur in every resource (system, code, reference...).  A
- * cached key is used only if its context and name are those asked for;
- * misses (names outside the model) are not cached. */
-static const s4s_fhir_key *key_lookup(s4s_fp_env *env, const s4s_node *m, unsigned ctx, const char *key,
-                                      size_t klen)
-{
-    if (m->memo) return s4s_fhir_member_key(m, ctx, key, klen);
-    if (!klen) return s4s_fhir_key_lookup(ctx, key, klen);
-    uint32_t h = (ctx * 0x9E3779B1u) ^ ((uint32_t)klen * 0x85EBCA6Bu) ^ ((uint8_t)key[0] * 0x27D4EB2Du) ^
-                 ((uint8_t)key[klen - 1] * 0x165667B1u);
-    const s4s_fhir_key **slot = &env->kcache[(h ^ (h >> 16)) % (sizeof env->kcache / sizeof env->kcache[0])];
-    const s4s_fhir_key *k = *slot;
-    if (k && k->ctx == ctx && k->len == klen && same(S4S_FHIR_STR(k->name), key, klen)) return k;
-    k = s4s_fhir_member_key(m, ctx, key, klen);
-    if (k) *slot = k;
-    return k;
-}
-
 void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen, s4s_fp_coll *out)
 {
     if (v->k == FK_TYPE) { typeinfo_member(env, v, name, nlen, out); return; }
@@ -303,13 +258,13 @@ void fp_children(s4s_fp_env *env, const fp_val *v, const char *name, size_t nlen
         if (klen < nlen || key[0] != name[0] || memcmp(key, name, nlen)) continue;
         const s4s_fhir_key *k = NULL;
         if (klen == nlen) {
-            if (ctx != S4S_FHIR_NONE) k = key_lookup(env, m, ctx, key, klen);
+            if (ctx != S4S_FHIR_NONE) k = s4s_fhir_member_key(m, ctx, key, klen);
             if (k && (s4s_fhir_elems[k->elem].flags & S4S_FE_CHOICE)) continue; /* valueX named "value..." */
         } else {
             /* a choice: value -> valueQuantity */
             if (!upper(key[nlen])) continue;
             if (ctx != S4S_FHIR_NONE) {
-                k = key_lookup(env, m, ctx, key, klen);
+                k = s4s_fhir_member_key(m, ctx, key, klen);
                 if (!k || !(s4s_fhir_elems[k->elem].flags & S4S_FE_CHOICE)) continue;
                 const char *en = S4S_FHIR_STR(s4s_fhir_elems[k->elem].name);
                 if (strlen(en) != nlen) continue;
@@ -340,7 +295,7 @@ void fp_all_children(s4s_fp_env *env, const fp_val *v, s4s_fp_coll *out)
         size_t klen = m->klen;
         if (klen == 12 && !memcmp(key, "resourceType", 12)) continue;
         if (klen > 1 && key[0] == '_') { key++; klen--; }
-        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? key_lookup(env, m, ctx, key, klen) : NULL;
+        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? s4s_fhir_member_key(m, ctx, key, klen) : NULL;
         push_member(env, out, obj, m, key, klen, k, unders);
     }
 }
@@ -1146,7 +1101,7 @@ static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_nod
             !(klen == 17 && !memcmp(key, "modifierExtension", 17)))
             continue;
         if (under) { key++; klen--; }
-        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? key_lookup(w->env, m, ctx, key, klen) : NULL;
+        const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? s4s_fhir_member_key(m, ctx, key, klen) : NULL;
         if (under) {
             /* the extensions of a primitive; an extension-only primitive is
              * an element of its own */
