@@ -99,11 +99,16 @@ s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u)
     a->u = u;
     a->arena = s4s_arena_new(256 * 1024);
     s4s_oom_pop(&h);
-    /* nodes cost ~5x the JSON they come from; cap them with headroom */
-    a->node_budget = o->max_resource_bytes * 8 + (1u << 20);
+    a->node_budget = s4s_asm_node_budget(o);
     s4s_buf_init(&a->full_url, 64 * 1024);
     s4s_buf_init(&a->odd_raw, o->max_resource_bytes);
     return a;
+}
+
+size_t s4s_asm_node_budget(const s4s_opts *o)
+{
+    /* nodes cost ~5x the JSON they come from; cap them with headroom */
+    return o->max_resource_bytes * 8 + (1u << 20);
 }
 
 void s4s_asm_free(s4s_asm *a)

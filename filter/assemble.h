@@ -59,6 +59,9 @@ typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);
 typedef struct s4s_asm s4s_asm;
 
 s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u);
+/* The arena bytes one resource's tree may use before it is quarantined as
+ * too costly. */
+size_t   s4s_asm_node_budget(const s4s_opts *o);
 void     s4s_asm_free(s4s_asm *a);
 /* Registers the assembler's callbacks with sax (events, broken units, cut
  * strings) and captures resources with sax's rawcap. */

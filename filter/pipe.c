@@ -45,6 +45,7 @@
 #include "inflate.h"
 #include "input.h"
 #include "out_pgcopy.h"
+#include "passthru.h"
 #include "reader.h"
 #include "reject_env.h"
 #include "report_csv.h"
@@ -75,6 +76,7 @@
  * UNIT_MAX is parsed here, streamed, like the 1 GB Bundle */
 #define UNIT_TARGET ((size_t)64 << 10)
 #define UNIT_MAX    ((size_t)4 << 20)
+#define UNIT_CAP    (UNIT_TARGET + UNIT_MAX) /* lines up to the target, and one more */
 
 /* One row's parser of units: a worker's (or, when it helps, this thread's). */
 typedef struct unitp {
@@ -82,6 +84,7 @@ typedef struct unitp {
     unsigned     row;
     s4s_sax     *sax;
     s4s_asm     *as;
+    s4s_passthru *pt;      /* --no-validate's lines without a tree, or NULL */
     struct unit *cur;
 } unitp;
 
@@ -225,6 +228,7 @@ typedef struct job {
     s4s_rctx rc;
     bool     outcome;   /* a server's OperationOutcome: no rule runs */
     bool     has_line;  /* work() wrote the output line */
+    bool     passthru;  /* checked without a tree (passthru.h): clean, no root */
     char    *line;      /* the cleaned resource and its newline */
     size_t   len;
 } job;
@@ -514,7 +518,7 @@ static s4s_rc commit(s4s_pipe *p, s4s_res *r)
     bool has_err = rc->n_by_sev[S4S_SEV_ERROR] + rc->n_by_sev[S4S_SEV_FATAL] > 0;
     /* under fail the offending resource is quarantined too, so the counts
      * still add up when the run stops */
-    bool reject = !r->root || s4s_rctx_rejects(rc);
+    bool reject = (!r->root && !j->passthru) || s4s_rctx_rejects(rc);
     if (has_err)
         p->had_errors = true;
 
@@ -677,6 +681,29 @@ static s4s_rc on_unit_res(void *ctx, s4s_res *r)
     return S4S_OK;
 }
 
+/* Step 2 for NDJSON lines that need no tree (passthru.h): each becomes a
+ * resource with only its type and output line.  False: not taken. */
+static bool work_passthru(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
+{
+    if (!up->pt || u->mode != S4S_SAX_LINES || !s4s_passthru_check(up->pt, u->bytes, u->len))
+        return false;
+    const s4s_buf *out = s4s_passthru_out(up->pt);
+    char *lines = s4s_arena_alloc(a, out->len);
+    memcpy(lines, out->p, out->len);
+    for (size_t i = 0, n = s4s_passthru_count(up->pt); i < n; i++) {
+        const s4s_pt_line *l = s4s_passthru_line(up->pt, i);
+        job *j = s4s_arena_zalloc(a, sizeof *j);
+        s4s_res h = {.arena = a, .off = u->off + l->at, .line = u->line + l->line, .job = j};
+        j->rc = (s4s_rctx){.arena = a, .off = h.off, .line = h.line, .opts = p->o,
+                           .type = s4s_arena_strndup(a, l->type, l->type_len)};
+        j->passthru = j->has_line = true;
+        j->line = lines + l->out_at;
+        j->len = l->out_len;
+        unit_add(u, &h);
+    }
+    return true;
+}
+
 /* Step 2 for a unit: parse it (row w's parser, started over where the unit
  * begins, gives the events and errors the stream's parser would have),
  * which prepares and works each of its resources. */
@@ -692,7 +719,9 @@ static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
     }
     unitp *up = &p->up[w];
     up->cur = u;
-    s4s_sax_rebase(up->sax, u->off, u->line, u->mode);
+    s4s_sax_rebase(up->sax, u->off, u->line, u->mode); /* first: out of memory asks it where */
+    if (work_passthru(p, up, u, r->arena))
+        return S4S_OK;
     s4s_asm_unit(up->as, r->arena, u->bundles);
     size_t at = 0;
     for (size_t k = 0; k <= u->ncuts && !u->rc; k++) {
@@ -998,6 +1027,14 @@ static void merge_states(s4s_pipe *p)
     }
 }
 
+/* Lines may skip the tree when nothing would look at it: no rule (the
+ * urn:uuid rewrite only touches Bundles, which passthru declines), NDJSON
+ * out and no callback that is handed the tree. */
+static bool passthru_fits(const s4s_pipe *p)
+{
+    return !p->o->validate && !p->o->input_encoding && p->io.out_format == S4S_OUT_NDJSON && !p->io.cb;
+}
+
 static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
 {
     s4s_pipe *p = s4s_xcalloc(1, sizeof *p);
@@ -1041,6 +1078,8 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
             up->sax = s4s_sax_new(o->max_resource_bytes, hard_depth(o), NULL, NULL);
             up->as = s4s_asm_new(o, on_unit_res, up);
             s4s_asm_attach(up->as, up->sax);
+            if (passthru_fits(p))
+                up->pt = s4s_passthru_new(o, UNIT_CAP);
         }
     }
 
@@ -1319,6 +1358,7 @@ void s4s_pipe_free(s4s_pipe *p)
     for (unsigned w = 0; p->up && w < p->rows; w++) {
         s4s_sax_free(p->up[w].sax);
         s4s_asm_free(p->up[w].as);
+        s4s_passthru_free(p->up[w].pt);
     }
     free(p->up);
     s4s_arena_free(p->unit_arena);

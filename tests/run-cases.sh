@@ -7,7 +7,9 @@
 # count); every variant must match.  Then the last size runs once more with
 # the first count, and every output file (stats without elapsed_s) must be
 # byte for byte the same as with the last count (stats only of a run that
-# was not stopped early).  Prints one line per failure and a final
+# was not stopped early).  Last, the input runs with --no-validate at
+# --threads 1, 2 and 3, whose outputs must all be the same (nv_same).
+# Prints one line per failure and a final
 # "cases: N passed, N failed".  Exit status 1 if any case failed.
 set -u
 bindir=$(cd "${1:?usage: run-cases.sh BINDIR [CASE...]}" && pwd)
@@ -118,10 +120,11 @@ run_one() { # $1 = case file
         return 0
     fi
     gzip -c < "$tmp/input" > "$tmp/input.gz"
+    case_sizes=$(hdr read-sizes); case_sizes=${case_sizes:-$sizes}
     for v in $variants; do
         in="$tmp/input"; [ "$v" = gzip ] && in="$tmp/input.gz"
         k=0
-        for rs in $sizes; do
+        for rs in $case_sizes; do
             k=$((k + 1))
             th=$(nth $k "$threads")
             run_filter "$in" "$rs" "$th"
@@ -140,6 +143,27 @@ run_one() { # $1 = case file
         for f in $same; do
             cmp -s "$tmp/ref/$f" "$tmp/again/$f" ||
                 { echo "FAIL ${1#$here/} ($v, read size $rs): $f with --threads=$th1 is not the same as with --threads=$th"; return 1; }
+        done
+    done
+    nv_same "$1"
+}
+
+# With --no-validate, workers take clean NDJSON lines without a tree
+# (filter/passthru.c) and hand anything else to the tree path: every
+# output must be what one thread, always on the tree path, makes.
+nv_same() {
+    args="--no-validate $args"
+    for v in "4096 2" "$(nth 2 "$case_sizes") 3"; do
+        run_filter "$tmp/input" ${v% *} 1
+        keep_outputs "$tmp/ref"
+        run_filter "$tmp/input" ${v% *} ${v#* }
+        keep_outputs "$tmp/again"
+        same="stdout report reject coverage stderr stats"
+        [ "$got_exit" = 2 ] || grep -q 'stopped at the first error' "$tmp/again/stderr" &&
+            same="stdout report reject stderr"
+        for f in $same; do
+            cmp -s "$tmp/ref/$f" "$tmp/again/$f" ||
+                { echo "FAIL ${1#$here/} (--no-validate, read size ${v% *}): $f with --threads=${v#* } is not the same as with --threads=1"; return 1; }
         done
     done
     return 0
