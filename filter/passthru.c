@@ -57,6 +57,7 @@ struct s4s_passthru {
     const unsigned char *lo, *hi; /* the line being parsed: names point into it */
     unsigned        depth;
     size_t          values, events;
+    size_t          end;         /* where the line's value ended */
     bool            want_type;   /* the last member name was the root's resourceType */
     bool            have_type;
     char            type[S4S_PT_TYPE_MAX];
@@ -114,8 +115,10 @@ static int close_value(s4s_passthru *q)
 {
     q->want_type = false;
     q->n_names = q->open[q->depth].base;
-    if (--q->depth == 0)
+    if (--q->depth == 0) {
         q->values++;
+        q->end = yajl_get_bytes_consumed(q->h); /* just past the bracket */
+    }
     return 1;
 }
 
@@ -174,6 +177,14 @@ static void new_handle(s4s_passthru *q)
     yajl_config(q->h, yajl_dont_validate_strings, 1); /* as sax.c: UTF-8 is checked here */
 }
 
+static bool blank(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+            return false;
+    return true;
+}
+
 static bool line_ok(s4s_passthru *q, const unsigned char *p, size_t n)
 {
     if (n > q->o->max_resource_bytes || !s4s_text_utf8_ok((const char *)p, n) || !no_nul_escape(p, n))
@@ -182,18 +193,14 @@ static bool line_ok(s4s_passthru *q, const unsigned char *p, size_t n)
     q->hi = p + n;
     q->values = q->events = 0;
     q->have_type = q->want_type = false;
-    if (yajl_parse(q->h, p, n) != yajl_status_ok || q->values != 1 || q->depth || !q->have_type)
+    /* after the value only blanks: yajl may still hold a token it has not
+     * finished (a number, an open string) that the tree path would see
+     * end, or break, at the end of the input */
+    if (yajl_parse(q->h, p, n) != yajl_status_ok || q->values != 1 || q->depth || !q->have_type ||
+        !blank(p + q->end, n - q->end))
         return false;
     if (q->events > (q->budget - 2 * n) / EVENT_COST)
         return false;
-    return true;
-}
-
-static bool blank(const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-            return false;
     return true;
 }
 

@@ -92,6 +92,10 @@ static void test_declined(void)
         CHECK(check(q, clean)); /* the handle was made anew */
     }
     CHECK(!check(q, "{\"resourceType\":\"Patient\",\"x\":\"\\")); /* the unit ends in a backslash */
+    /* a token yajl has not finished after the value, at the unit's end */
+    CHECK(!check(q, "{\"resourceType\":\"Patient\"} 7"));
+    CHECK(!check(q, "{\"resourceType\":\"Patient\"}\"ab"));
+    CHECK(check(q, "{\"resourceType\":\"Patient\"} \r"));
     char *ok = nested("[", "]", 10), *deep = nested("{\"a\":", "}", 11);
     CHECK(takes(q, ok));
     CHECK(!takes(q, deep)); /* --max-depth */
