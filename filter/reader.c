@@ -4,7 +4,10 @@
  * Invariants: slots are filled and drained strictly in order (head = next
  * to fill, tail = next to drain, count in between); a slot being read by the
  * consumer is not refilled until the consumer asks for the next one; all
- * shared state is guarded by one mutex with two condition variables.
+ * shared state is guarded by one mutex with two condition variables.  A
+ * reader that found the ring full is woken when half of it is free, not at
+ * each slot: when parsing is the slower side (nearly always) that is one
+ * wake-up per four blocks instead of one per block.
  */
 #include "reader.h"
 #include "base/alloc.h"
@@ -30,6 +33,7 @@ struct s4s_reader {
     size_t          len[RING_SLOTS];
     unsigned        head, tail, count;
     bool            holding;   /* consumer holds the tail slot */
+    bool            filler_waits; /* the reader waits for free slots */
     bool            started, done, cancelled;
     s4s_rc          rc;
     int             err;       /* errno of a failed read, taken on this thread */
@@ -40,8 +44,11 @@ s4s_rc s4s_reader_push(s4s_reader *r, const unsigned char *p, size_t n)
 {
     while (n) {
         pthread_mutex_lock(&r->mu);
-        while (r->count == RING_SLOTS && !r->cancelled)
+        while (r->count == RING_SLOTS && !r->cancelled) {
+            r->filler_waits = true;
             pthread_cond_wait(&r->not_full, &r->mu);
+        }
+        r->filler_waits = false;
         if (r->cancelled) {
             pthread_mutex_unlock(&r->mu);
             return S4S_ERR_EPIPE;
@@ -155,7 +162,8 @@ static void release_held(s4s_reader *r)
         r->tail = (r->tail + 1) % RING_SLOTS;
         r->count--;
         r->holding = false;
-        pthread_cond_signal(&r->not_full);
+        if (r->filler_waits && r->count <= RING_SLOTS / 2)
+            pthread_cond_signal(&r->not_full);
     }
 }
 
