@@ -34,6 +34,8 @@ typedef struct s4s_pt_line {
     size_t out_at, out_len;  /* its compacted bytes and newline */
     size_t type_len;
     char   type[S4S_PT_TYPE_MAX]; /* resourceType, NUL-terminated */
+    unsigned rewritten;      /* a Bundle entry's: urn:uuid references rewritten */
+    unsigned bundle;         /* a Bundle entry's: which of the unit's Bundles, from 0 */
 } s4s_pt_line;
 
 /* o is borrowed (the limits: --max-depth, --max-resource-bytes); max_unit
@@ -43,6 +45,12 @@ void          s4s_passthru_free(s4s_passthru *q);
 /* Checks p[0..n), whole lines (the last one may lack its newline): true
  * when every line is accepted (blank ones are skipped) and one at least. */
 bool          s4s_passthru_check(s4s_passthru *q, const unsigned char *p, size_t n);
+/* Checks p[0..n), whole top-level values printed across lines: true when
+ * every one is a Bundle whose entries' resources the tree path would write
+ * with no change but their urn:uuid references rewritten (urnuuid.c, which
+ * the caller tells of each count: s4s_urnuuid_tally) and no issue; a line
+ * record per resource, its output those bytes. */
+bool          s4s_passthru_bundles(s4s_passthru *q, const unsigned char *p, size_t n);
 size_t        s4s_passthru_count(const s4s_passthru *q);
 const s4s_pt_line *s4s_passthru_line(const s4s_passthru *q, size_t i);
 const s4s_buf *s4s_passthru_out(const s4s_passthru *q);

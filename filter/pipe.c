@@ -59,6 +59,7 @@
 #include "base/text.h"
 #include "writer.h"
 #include "../rules/rule.h"
+#include "../rules/urnuuid.h"
 #include "../terminology/term.h"
 
 #include <errno.h>
@@ -256,6 +257,15 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc, unsigned w, s4s_rule_order orde
  * parse thread works for them while they lag (s4s_stage_push), which may
  * be whole units while a streamed Bundle is open here, so it is apart. */
 static unsigned parser_row(const s4s_pipe *p) { return p->rows > 1 ? p->nw + 1 : 0; }
+
+/* the urn:uuid family's index in the registry */
+static unsigned urnuuid_row(void)
+{
+    unsigned i = 0;
+    while (s4s_rules[i] != &s4s_rule_urnuuid)
+        i++;
+    return i;
+}
 
 static s4s_rc stopped_by_callback(s4s_pipe *p, s4s_rc rc)
 {
@@ -681,12 +691,22 @@ static s4s_rc on_unit_res(void *ctx, s4s_res *r)
     return S4S_OK;
 }
 
-/* Step 2 for NDJSON lines that need no tree (passthru.h): each becomes a
- * resource with only its type and output line.  False: not taken. */
-static bool work_passthru(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
+/* Step 2 for a unit that needs no tree (passthru.h): NDJSON lines, or
+ * Bundles whose only change is the urn:uuid rewrite (told to that
+ * family's state of row w, as its own rewrites are).  Each resource
+ * becomes one with only its type, output line and that family's record.
+ * False: not taken. */
+static bool work_passthru(s4s_pipe *p, unsigned w, unitp *up, unit *u, s4s_arena *a)
 {
-    if (!up->pt || u->mode != S4S_SAX_LINES || !s4s_passthru_check(up->pt, u->bytes, u->len))
+    if (!up->pt)
         return false;
+    bool bundles = false;
+    if (!(u->mode == S4S_SAX_LINES && s4s_passthru_check(up->pt, u->bytes, u->len))) {
+        /* the family's tally stands for its rewrites only below --report-level=all */
+        if (p->o->report_level == S4S_LEVEL_ALL || !s4s_passthru_bundles(up->pt, u->bytes, u->len))
+            return false;
+        bundles = true;
+    }
     const s4s_buf *out = s4s_passthru_out(up->pt);
     char *lines = s4s_arena_alloc(a, out->len);
     memcpy(lines, out->p, out->len);
@@ -699,6 +719,11 @@ static bool work_passthru(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
         j->passthru = j->has_line = true;
         j->line = lines + l->out_at;
         j->len = l->out_len;
+        if (bundles) {
+            h.bundle = j->rc.bundle = u->bundles + 1 + l->bundle; /* as assemble numbers them */
+            j->rc.rule = s4s_rule_urnuuid.name;
+            s4s_urnuuid_tally(&j->rc, *state_of(p, w, urnuuid_row()), l->rewritten);
+        }
         unit_add(u, &h);
     }
     return true;
@@ -720,7 +745,7 @@ static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
     unitp *up = &p->up[w];
     up->cur = u;
     s4s_sax_rebase(up->sax, u->off, u->line, u->mode); /* first: out of memory asks it where */
-    if (work_passthru(p, up, u, r->arena))
+    if (work_passthru(p, w, up, u, r->arena))
         return S4S_OK;
     s4s_asm_unit(up->as, r->arena, u->bundles);
     size_t at = 0;

@@ -98,6 +98,24 @@ static bool canonical_escape(const char *p, size_t left)
     return false;
 }
 
+/* Where compaction writes: o, with room up to oend (the input's size was
+ * reserved, so a run always fits); the input ends at end. */
+typedef struct cursor {
+    char       *o, *oend;
+    const char *end;
+} cursor;
+
+/* Appends the run s[0..n): one unaligned 16-byte copy when both sides have
+ * the room (pretty-printed input keeps runs short), else memcpy. */
+static inline void emit(cursor *cur, const char *s, size_t n)
+{
+    if (n <= 16 && s + 16 <= cur->end && cur->o + 16 <= cur->oend)
+        memcpy(cur->o, s, 16);
+    else
+        memcpy(cur->o, s, n);
+    cur->o += n;
+}
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 /* Exact per-byte masks (0x80 in each byte that matches; unlike text.h's
  * s4s_w_eq/s4s_w_below, no false bits above a match): no carry crosses a
@@ -116,7 +134,7 @@ static inline uint64_t below_0x21(uint64_t w)
  * bytes are inside strings (a prefix XOR of the quote flags, from the low,
  * earlier bytes up), and the whitespace outside them is dropped, one run
  * at a time as the byte loop drops it.  false: a buffer failed. */
-static bool compact_word(s4s_buf *b, const char *p, size_t i, uint64_t w, size_t *run, bool *in_str)
+static void compact_word(cursor *cur, const char *p, size_t i, uint64_t w, size_t *run, bool *in_str)
 {
     uint64_t inside = zero_bytes(w ^ (S4S_W_ONES * '"'));
     inside ^= inside << 8;
@@ -126,19 +144,17 @@ static bool compact_word(s4s_buf *b, const char *p, size_t i, uint64_t w, size_t
         inside ^= S4S_W_HIGHS;
     for (uint64_t drop = below_0x21(w) & ~inside; drop; drop &= drop - 1) {
         size_t at = i + ((size_t)__builtin_ctzll(drop) >> 3);
-        if (!s4s_buf_put(b, p + *run, at - *run))
-            return false;
+        emit(cur, p + *run, at - *run);
         *run = at + 1;
     }
     *in_str = inside >> 63; /* the state after the last byte */
-    return true;
 }
 #endif
 
 #ifdef __SSE2__
 /* 64 bytes at p without a backslash, as compact_word but from bit masks;
- * false: it holds a backslash (nothing done) or a buffer failed (*fail). */
-static bool compact_block(s4s_buf *b, const char *p, size_t i, size_t *run, bool *in_str, bool *fail)
+ * false: it holds a backslash (nothing done). */
+static bool compact_block(cursor *cur, const char *p, size_t i, size_t *run, bool *in_str)
 {
     const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(' ');
     uint64_t quote = 0, bslash = 0, ws = 0;
@@ -153,13 +169,15 @@ static bool compact_block(s4s_buf *b, const char *p, size_t i, size_t *run, bool
     uint64_t inside = s4s_prefix_xor(quote);
     if (*in_str)
         inside = ~inside;
-    for (uint64_t drop = ws & ~inside; drop; drop &= drop - 1) {
-        size_t at = i + (size_t)__builtin_ctzll(drop);
-        if (!s4s_buf_put(b, p + *run, at - *run)) {
-            *fail = true;
-            return false;
-        }
-        *run = at + 1;
+    /* a run of dropped bytes at a time (pretty-printed input indents with
+     * many): the kept bytes before it go out in one copy */
+    for (uint64_t drop = ws & ~inside; drop;) {
+        unsigned at = (unsigned)__builtin_ctzll(drop), to;
+        uint64_t rest = ~drop >> at; /* its first 1: the run's end */
+        to = rest ? at + (unsigned)__builtin_ctzll(rest) : 64;
+        emit(cur, p + *run, i + at - *run);
+        *run = i + to;
+        drop = to < 64 ? drop & (~0ull << to) : 0;
     }
     *in_str = inside >> 63;
     return true;
@@ -168,21 +186,26 @@ static bool compact_block(s4s_buf *b, const char *p, size_t i, size_t *run, bool
 
 bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
 {
-    size_t start = b->len, run = 0, i = 0;
+    size_t run = 0, i = 0;
     bool in_str = false;
+    if (!n)
+        return true;
+    /* the output is never longer than the input: written in place, len
+     * moved only at the end, so a refusal leaves nothing behind */
+    char *o = s4s_buf_room(b, n);
+    if (!o)
+        return false;
+    cursor cur = {o, b->p + b->cap, p + n};
 #ifdef __SSE2__
     size_t words_until = 0; /* a block there held a backslash: 8 at a time up to here */
 #endif
     while (i < n) {
 #ifdef __SSE2__
         if (i >= words_until && i + 64 <= n) {
-            bool fail = false;
-            if (compact_block(b, p, i, &run, &in_str, &fail)) {
+            if (compact_block(&cur, p, i, &run, &in_str)) {
                 i += 64;
                 continue;
             }
-            if (fail)
-                return false;
             words_until = i + 64;
         }
 #endif
@@ -192,8 +215,7 @@ bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
             memcpy(&w, p + i, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             if (!zero_bytes(w ^ (S4S_W_ONES * '\\'))) {
-                if (!compact_word(b, p, i, w, &run, &in_str))
-                    return false;
+                compact_word(&cur, p, i, w, &run, &in_str);
                 i += 8;
                 continue;
             }
@@ -212,10 +234,8 @@ bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
         char c = p[i];
         if (in_str) {
             if (c == '\\') {
-                if (!canonical_escape(p + i, n - i)) {
-                    b->len = start;
+                if (!canonical_escape(p + i, n - i))
                     return false;
-                }
                 i++; /* the escaped byte is never the end of the string */
             } else if (c == '"') {
                 in_str = false;
@@ -223,13 +243,14 @@ bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
         } else if (c == '"') {
             in_str = true;
         } else if ((unsigned char)c <= ' ') {
-            if (!s4s_buf_put(b, p + run, i - run))
-                return false;
+            emit(&cur, p + run, i - run);
             run = i + 1;
         }
         i++;
     }
-    return s4s_buf_put(b, p + run, n - run);
+    emit(&cur, p + run, n - run);
+    b->len = (size_t)(cur.o - b->p);
+    return true;
 }
 
 bool s4s_write_raw_line(s4s_buf *b, const char *p, size_t n)

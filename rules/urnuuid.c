@@ -239,6 +239,11 @@ s4s_refget s4s_refmap_get(s4s_refmap *m, const char *ref, size_t n, const char *
     return S4S_REFGET_FOUND;
 }
 
+bool s4s_refmap_spilling(const s4s_refmap *m)
+{
+    return m->spilling;
+}
+
 size_t s4s_refmap_spilled(const s4s_refmap *m)
 {
     return m->spilled;
@@ -297,6 +302,15 @@ static s4s_rc urnuuid_init(const s4s_opts *o, s4s_term *term, void **state)
     return S4S_OK;
 }
 
+void s4s_urnuuid_tally(s4s_rctx *rc, void *state, unsigned done)
+{
+    rstate *st = state;
+    if (rc->opts->report_level != S4S_LEVEL_ALL)
+        s4s_repair_tally(rc, "urn-uuid-reference", done, "%s", /* the count is the record's */
+                         "urn:uuid references rewritten to the Type/id of the entries they name");
+    st->rewritten += done;
+}
+
 static void urnuuid_apply(s4s_rctx *rc, void *state)
 {
     rstate *st = state;
@@ -308,10 +322,7 @@ static void urnuuid_apply(s4s_rctx *rc, void *state)
     }
     unsigned done = 0, unresolved = 0;
     walk(rc, st->map, rc->root, &done, &unresolved);
-    if (rc->opts->report_level != S4S_LEVEL_ALL)
-        s4s_repair_tally(rc, "urn-uuid-reference", done, "%s", /* the count is the record's */
-                         "urn:uuid references rewritten to the Type/id of the entries they name");
-    st->rewritten += done;
+    s4s_urnuuid_tally(rc, st, done);
     st->unresolved += unresolved;
     if (!rc->full_url)
         return;

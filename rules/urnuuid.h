@@ -41,7 +41,18 @@ typedef enum s4s_refget {
 /* The entry whose fullUrl is ref[0..n) (an urn:uuid: reference). */
 s4s_refget  s4s_refmap_get(s4s_refmap *m, const char *ref, size_t n, const char **type,
                            const char **id, size_t *idl);
-/* Entries that went to the spill over the run. */
+/* Entries that went to the spill over the run; whether this Bundle's go there. */
 size_t      s4s_refmap_spilled(const s4s_refmap *m);
+bool        s4s_refmap_spilling(const s4s_refmap *m);
+
+/* The family's record of `done` references of rc's resource rewritten
+ * (one routine repair, below --report-level=all) and its count in the
+ * stats of `state`, a state of s4s_rule_urnuuid: for the rewrites it makes
+ * and for those the tree-free path makes for it (filter/passthru.h). */
+struct s4s_rctx;
+void        s4s_urnuuid_tally(struct s4s_rctx *rc, void *state, unsigned done);
+/* the family itself (registry.c lists it) */
+struct s4s_rule;
+extern const struct s4s_rule s4s_rule_urnuuid;
 
 #endif

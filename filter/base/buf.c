@@ -46,6 +46,11 @@ static bool reserve(s4s_buf *b, size_t n)
     return true;
 }
 
+char *s4s_buf_room(s4s_buf *b, size_t n)
+{
+    return reserve(b, n) ? b->p + b->len : NULL;
+}
+
 bool s4s_buf_put(s4s_buf *b, const void *p, size_t n)
 {
     if (!n)

@@ -22,6 +22,9 @@ void s4s_buf_free(s4s_buf *b);
 /* s4s_buf_free() for an s4s_oom_hold (alloc.h): a buffer on the stack */
 void s4s_buf_drop(void *b);
 bool s4s_buf_put(s4s_buf *b, const void *p, size_t n);
+/* Room for n more bytes at b->p + b->len (the caller writes there, then
+ * moves len), or NULL when they would pass the cap (over is set). */
+char *s4s_buf_room(s4s_buf *b, size_t n);
 /* one byte; inline because writers call it per separator */
 static inline bool s4s_buf_putc(s4s_buf *b, char c)
 {

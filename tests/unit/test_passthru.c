@@ -2,7 +2,9 @@
  * test_passthru.c - --no-validate's tree-free check of NDJSON lines: it
  * takes a unit of clean lines, with their types and compacted bytes, and
  * declines the whole unit for any line the tree path would not write
- * unchanged; a declined unit leaves nothing behind for the next.
+ * unchanged; a declined unit leaves nothing behind for the next.  Bundle
+ * units: taken with their urn:uuid references rewritten, declined for
+ * anything the tree path would report or treat otherwise.
  */
 #include "unit.h"
 #include "../../filter/passthru.h"
@@ -143,10 +145,87 @@ static void test_bounds(void)
     s4s_passthru_free(q);
 }
 
+/* a Bundle printed across lines, entries from the format strings */
+static char *bundle(const char *const *entries, size_t n)
+{
+    static char s[8192];
+    size_t k = (size_t)snprintf(s, sizeof s, "{\n  \"resourceType\": \"Bundle\",\n  \"type\": \"transaction\",\n  \"entry\": [");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)snprintf(s + k, sizeof s - k, "%s\n    %s", i ? "," : "", entries[i]);
+    snprintf(s + k, sizeof s - k, "\n  ]\n}\n");
+    return s;
+}
+
+#define PAT "{\"fullUrl\": \"urn:uuid:1\", \"resource\": {\"resourceType\": \"Patient\", \"id\": \"p1\"}}"
+#define OBS(ref) "{\"fullUrl\": \"urn:uuid:2\", \"resource\": {\"resourceType\": \"Observation\", " \
+                 "\"subject\": {\"reference\": \"" ref "\"}, \"hasMember\": [{\"reference\": \"Observation/x\"}]}}"
+
+static void test_bundles(void)
+{
+    s4s_opts o;
+    s4s_opts_default(&o);
+    s4s_passthru *q = s4s_passthru_new(&o, 1 << 20);
+    const char *ok[] = {PAT, OBS("urn:uuid:1")};
+    char u[8192];
+    snprintf(u, sizeof u, "%s", bundle(ok, 2));
+    CHECK(s4s_passthru_bundles(q, (const unsigned char *)u, strlen(u)));
+    CHECK(s4s_passthru_count(q) == 2);
+    const s4s_pt_line *l0 = s4s_passthru_line(q, 0), *l1 = s4s_passthru_line(q, 1);
+    const s4s_buf *out = s4s_passthru_out(q);
+    static const char want[] = "{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n"
+                               "{\"resourceType\":\"Observation\",\"subject\":{\"reference\":\"Patient/p1\"},"
+                               "\"hasMember\":[{\"reference\":\"Observation/x\"}]}\n";
+    CHECK(out->len >= sizeof want - 1 && !memcmp(out->p, want, sizeof want - 1));
+    CHECK(l0->rewritten == 0 && l1->rewritten == 1 && l0->bundle == 0 && l1->bundle == 0);
+    CHECK_STR(l1->type, "Observation");
+    CHECK(l0->line == 4 && l1->line == 5); /* newlines before each resource */
+    /* two Bundles: the map starts empty in the second */
+    char two[16384];
+    snprintf(two, sizeof two, "%s%s", u, u);
+    CHECK(s4s_passthru_bundles(q, (const unsigned char *)two, strlen(two)));
+    CHECK(s4s_passthru_count(q) == 4 && s4s_passthru_line(q, 3)->bundle == 1);
+    /* Bundle.meta and Bundle.link (objects at depth 2) are no entries */
+    static const char meta[] = "{\"resourceType\":\"Bundle\",\"meta\":{\"lastUpdated\":\"2020\"},"
+                               "\"link\":[{\"url\":\"x\"}],\"entry\":[" PAT "]}";
+    CHECK(s4s_passthru_bundles(q, (const unsigned char *)meta, strlen(meta)));
+
+    static const char *const bad[][2] = {
+        {OBS("urn:uuid:1"), PAT},                         /* forward: reported */
+        {PAT, OBS("urn:uuid:9")},                         /* missing: reported */
+        {PAT, PAT},                                       /* fullUrl twice */
+        {PAT, "{\"resource\": {\"resourceType\": \"Patient\"}, \"search\": {\"mode\": \"outcome\"}}"},
+        {PAT, "{\"fullUrl\": \"urn:uuid:3\"}"},           /* no resource */
+        {PAT, "{\"resource\": [1]}"},
+        {PAT, "{\"resource\": {\"resourceType\": \"Bundle\"}}"},
+        {PAT, "{\"resource\": {\"id\": \"no-type\"}}"},
+        {PAT, "{\"resource\": {\"resourceType\": \"Patient\", \"x\": \"\\u00e9\"}}"},
+        {PAT, "{\"resource\": {\"resourceType\": \"Patient\", \"id\": \"a\", \"id\": \"b\"}}"},
+        {PAT, "{\"fullUrl\": 7, \"resource\": {\"resourceType\": \"Patient\"}}"},
+        {PAT, "7"},                                       /* an entry that is no object */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *b = bundle(bad[i], 2);
+        CHECK(!s4s_passthru_bundles(q, (const unsigned char *)b, strlen(b)));
+        CHECK(s4s_passthru_count(q) == 0);
+        CHECK(s4s_passthru_bundles(q, (const unsigned char *)u, strlen(u))); /* made anew */
+    }
+    static const char *const whole[] = {
+        "{\"entry\":[" PAT "],\"resourceType\":\"Bundle\"}",      /* assembled whole, then split */
+        "{\"resourceType\":\"Patient\",\"id\":\"p\"}",            /* no Bundle */
+        "{\"resourceType\":\"Bundle\",\"entry\":[" PAT "]} 7",    /* a token after it */
+        "{\"resourceType\":\"Bundle\",\"id\":\"\\u0041\",\"entry\":[" PAT "]}",
+        "{\"resourceType\":\"Bundle\"}",                          /* no entries */
+    };
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++)
+        CHECK(!s4s_passthru_bundles(q, (const unsigned char *)whole[i], strlen(whole[i])));
+    s4s_passthru_free(q);
+}
+
 int main(void)
 {
     test_taken();
     test_declined();
     test_bounds();
+    test_bundles();
     return UNIT_DONE();
 }
