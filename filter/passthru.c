@@ -21,6 +21,7 @@
 #include "assemble.h"
 #include "../rules/urnuuid.h"
 #include "base/alloc.h"
+#include "base/bits.h"
 #include "base/text.h"
 #include "writer.h"
 
@@ -473,10 +474,7 @@ static bool b_entry(s4s_passthru *q)
             return false;
     }
     /* its line: the newlines before it */
-    for (const unsigned char *nl; (nl = memchr(p + q->nl_at, '\n', q->res_at - q->nl_at)) != NULL;) {
-        q->nl_count++;
-        q->nl_at = (size_t)(nl - p) + 1;
-    }
+    q->nl_count += s4s_count_nl(p + q->nl_at, p + q->res_at);
     q->nl_at = q->res_at;
     add_line(q, q->res_at, q->res_end - q->res_at, q->nl_count, out_at);
     q->lines[q->n - 1].rewritten = (unsigned)q->n_refs;

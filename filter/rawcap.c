@@ -81,31 +81,6 @@ void s4s_rawcap_chunk(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_
 
 /* --- lines -------------------------------------------------------------------- */
 
-/* newlines in [p, e): 16 or 8 bytes at a time (pretty-printed JSON has a
- * newline every ~40 bytes, too often for a memchr call per line) */
-static uint64_t count_nl(const unsigned char *p, const unsigned char *e)
-{
-    uint64_t n = 0;
-#ifdef __SSE2__
-    const __m128i nl = _mm_set1_epi8('\n');
-    for (; e - p >= 16; p += 16) /* 16 at a time where SSE2 is there (every x86-64) */
-        n += s4s_pop64(
-            (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), nl)));
-#endif
-    const uint64_t ones = S4S_W_ONES, highs = S4S_W_HIGHS;
-    while (e - p >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        uint64_t x = w ^ (ones * '\n');              /* zero bytes where '\n' */
-        uint64_t z = ~(((x & ~highs) + ~highs) | x) & highs; /* exact zero-byte mask */
-        n += ((z >> 7) * ones) >> 56; /* one bit per matching byte, summed */
-        p += 8;
-    }
-    for (; p < e; p++)
-        n += *p == '\n';
-    return n;
-}
-
 static void count_lines(s4s_rawcap *c, uint64_t abs)
 {
     if (abs <= c->line_abs)
@@ -114,7 +89,7 @@ static void count_lines(s4s_rawcap *c, uint64_t abs)
     uint64_t to = abs < c->chunk_abs + c->chunk_len ? abs : c->chunk_abs + c->chunk_len;
     const unsigned char *p = c->chunk + (from - c->chunk_abs), *e = c->chunk + (to - c->chunk_abs);
     if (p < e) {
-        uint64_t n = count_nl(p, e);
+        uint64_t n = s4s_count_nl(p, e);
         if (n) {
             c->line_no += n;
             c->last_nl = c->chunk_abs + (uint64_t)((const unsigned char *)memrchr(p, '\n', (size_t)(e - p)) - c->chunk);

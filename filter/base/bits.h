@@ -1,6 +1,6 @@
 /*
  * bits.h - bit tricks over words and 64-byte blocks, shared by the byte
- * scanners (scan.c, writer.c, rawcap.c).
+ * scanners (scan.c, writer.c, rawcap.c, passthru.c).
  *
  * Header only, pure functions.  Bit k of a block mask stands for byte k
  * (the lowest bit is the earliest byte).
@@ -8,6 +8,7 @@
 #ifndef S4S_BITS_H
 #define S4S_BITS_H
 #include <stdint.h>
+#include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -46,5 +47,30 @@ static inline uint64_t s4s_mask16(__m128i x, __m128i c)
     return (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, c));
 }
 #endif
+
+/* newlines in [p, e): 16 or 8 bytes at a time (pretty-printed JSON has a
+ * newline every ~40 bytes, too often for a memchr call per line) */
+static inline uint64_t s4s_count_nl(const unsigned char *p, const unsigned char *e)
+{
+    uint64_t n = 0;
+#ifdef __SSE2__
+    const __m128i nl = _mm_set1_epi8('\n');
+    for (; e - p >= 16; p += 16) /* 16 at a time where SSE2 is there (every x86-64) */
+        n += s4s_pop64(
+            (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), nl)));
+#endif
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (e - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t x = w ^ (ones * '\n');              /* zero bytes where '\n' */
+        uint64_t z = ~(((x & ~highs) + ~highs) | x) & highs; /* exact zero-byte mask */
+        n += ((z >> 7) * ones) >> 56; /* one bit per matching byte, summed */
+        p += 8;
+    }
+    for (; p < e; p++)
+        n += *p == '\n';
+    return n;
+}
 
 #endif

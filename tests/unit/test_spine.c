@@ -116,10 +116,10 @@ static void test_utf8_edges(void)
     static const char *const odd[] = {"\0", "\xff", "\xc3", "\xc3\xa9"};
     static const size_t oddn[] = {1, 1, 1, 2};
     unsigned bad = 0;
-    for (size_t len = 0; len <= 24; len++)
+    for (size_t len = 0; len <= 80; len++) /* past the 8- and 32-byte fast paths */
         for (size_t pos = 0; pos <= len; pos++)
             for (size_t k = 0; k < 4; k++) {
-                unsigned char b[32];
+                unsigned char b[96];
                 memset(b, 'a', sizeof b);
                 size_t n = len;
                 if (pos < len) {
