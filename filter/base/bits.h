@@ -49,15 +49,22 @@ static inline uint64_t s4s_mask16(__m128i x, __m128i c)
 #endif
 
 /* newlines in [p, e): 16 or 8 bytes at a time (pretty-printed JSON has a
- * newline every ~40 bytes, too often for a memchr call per line) */
+ * newline every ~40 bytes, too often for a memchr call per line).  With
+ * SSE2 each byte lane counts its matches (up to 255 blocks), then one sum
+ * of absolute differences adds the lanes. */
 static inline uint64_t s4s_count_nl(const unsigned char *p, const unsigned char *e)
 {
     uint64_t n = 0;
 #ifdef __SSE2__
-    const __m128i nl = _mm_set1_epi8('\n');
-    for (; e - p >= 16; p += 16) /* 16 at a time where SSE2 is there (every x86-64) */
-        n += s4s_pop64(
-            (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), nl)));
+    const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+    while (e - p >= 16) {
+        size_t blocks = (size_t)(e - p) / 16;
+        __m128i lanes = zero;
+        for (size_t k = 0; k < blocks && k < 255; k++, p += 16) /* a match is -1: subtract it */
+            lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), nl));
+        __m128i sum = _mm_sad_epu8(lanes, zero);
+        n += (uint64_t)_mm_cvtsi128_si32(sum) + (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+    }
 #endif
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     while (e - p >= 8) {

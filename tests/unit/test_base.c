@@ -1,8 +1,10 @@
 /*
  * test_base.c - unit tests of filter/base pieces not covered elsewhere:
- * the shared hash index (collisions, growth, find after growth).
+ * the shared hash index (collisions, growth, find after growth) and the
+ * newline count of bits.h.
  */
 #include "unit.h"
+#include "../../filter/base/bits.h"
 #include "../../filter/base/hash.h"
 
 #include <stdint.h>
@@ -46,8 +48,33 @@ static void test_hidx(void)
     s4s_hidx_free(&x);
 }
 
+/* s4s_count_nl against a byte loop: lengths around the 8- and 16-byte
+ * steps and past 255 blocks (a lane would wrap), unaligned starts,
+ * newlines dense and sparse */
+static void test_count_nl(void)
+{
+    static unsigned char b[9000];
+    unsigned bad = 0;
+    uint32_t x = 12345;
+    for (unsigned density = 1; density <= 64; density *= 4) {
+        for (size_t i = 0; i < sizeof b; i++) {
+            x = x * 1103515245u + 12345u;
+            b[i] = (x >> 16) % density == 0 ? '\n' : 'a';
+        }
+        for (size_t off = 0; off < 4; off += 3)
+            for (size_t len = 0; off + len < sizeof b; len += len < 100 ? 1 : 997) {
+                uint64_t want = 0;
+                for (size_t i = off; i < off + len; i++)
+                    want += b[i] == '\n';
+                bad += s4s_count_nl(b + off, b + off + len) != want;
+            }
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
     test_hidx();
+    test_count_nl();
     return UNIT_DONE();
 }
