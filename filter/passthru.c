@@ -1,5 +1,6 @@
 /*
- * passthru.c - --no-validate's tree-free check of whole NDJSON lines.
+ * passthru.c - --no-validate's tree-free check of whole NDJSON lines and
+ * whole Bundles (the urn:uuid rewrite made on the bytes).
  *
  * Invariants:
  *  - A unit is accepted only whole, and a line only when the tree path
@@ -12,7 +13,11 @@
  *    an object; depth within --max-depth; bytes within
  *    --max-resource-bytes (so no string is cut); fewer events than could
  *    reach assemble's node budget.  Each test errs towards declining.
- *  - Memory: one yajl handle, the member names of the open objects (fixed
+ *  - A Bundle unit is taken on the same terms for each entry's resource,
+ *    and only when the urn:uuid family would rewrite every reference and
+ *    report nothing (see "Bundle units" below).
+ *  - Memory: two yajl handles, a fullUrl map (urnuuid.h, emptied per
+ *    Bundle), the member names of the open objects (fixed
  *    tables), the compacted lines and the line records, all bounded by the
  *    unit's size, which is capped.  A declined check leaves the handle in
  *    any state: it is made anew before the next.
@@ -110,17 +115,29 @@ static int on_null(void *u) { return scalar(u); }
 static int on_bool(void *u, int b) { (void)b; return scalar(u); }
 static int on_number(void *u, const char *s, size_t n) { (void)s; (void)n; return scalar(u); }
 
+static bool is(const unsigned char *k, size_t n, const char *lit)
+{
+    return n == strlen(lit) && !memcmp(k, lit, n);
+}
+
+/* a resource's resourceType: false for a Bundle (split into its entries)
+ * or one too long to keep */
+static bool take_type(s4s_passthru *q, const unsigned char *s, size_t n)
+{
+    if (n >= S4S_PT_TYPE_MAX || is(s, n, "Bundle"))
+        return false;
+    memcpy(q->type, s, n);
+    q->type[n] = '\0';
+    q->type_len = n;
+    q->have_type = true;
+    return true;
+}
+
 static int on_string(void *u, const unsigned char *s, size_t n)
 {
     s4s_passthru *q = u;
-    if (q->want_type) {
-        if (n >= S4S_PT_TYPE_MAX || (n == 6 && !memcmp(s, "Bundle", 6)))
-            return 0;
-        memcpy(q->type, s, n);
-        q->type[n] = '\0';
-        q->type_len = n;
-        q->have_type = true;
-    }
+    if (q->want_type && !take_type(q, s, n))
+        return 0;
     return scalar(q);
 }
 
@@ -298,11 +315,6 @@ bool s4s_passthru_check(s4s_passthru *q, const unsigned char *p, size_t n)
  * reference replaced by the Type/id the map gives, as the tree writer
  * spells it. */
 
-static bool is(const unsigned char *k, size_t n, const char *lit)
-{
-    return n == strlen(lit) && !memcmp(k, lit, n);
-}
-
 static bool in_unit(const s4s_passthru *q, const unsigned char *s, size_t n)
 {
     return s >= q->lo && s + n <= q->hi;
@@ -343,12 +355,8 @@ static int b_string(void *u, const unsigned char *s, size_t n)
         q->have_url = true;
         break;
     case PB_TYPE:
-        if (n >= S4S_PT_TYPE_MAX || is(s, n, "Bundle"))
+        if (!take_type(q, s, n))
             return 0;
-        memcpy(q->type, s, n);
-        q->type[n] = '\0';
-        q->type_len = n;
-        q->have_type = true;
         break;
     case PB_ID:
         if (!in_unit(q, s, n) || n >= PT_ID)
@@ -367,8 +375,9 @@ static int b_string(void *u, const unsigned char *s, size_t n)
     default:
         break;
     }
-    q->pend = q->pend == PB_RT_BUNDLE || q->pend == PB_FULLURL || q->pend == PB_TYPE ||
-              q->pend == PB_ID || q->pend == PB_REF ? PB_NONE : q->pend;
+    if (q->pend == PB_ENTRY || q->pend == PB_RESOURCE) /* an array, an object was due */
+        return 0;
+    q->pend = PB_NONE;
     return b_value(q);
 }
 

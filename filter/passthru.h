@@ -1,5 +1,6 @@
 /*
- * passthru.h - --no-validate's tree-free path for whole NDJSON lines.
+ * passthru.h - --no-validate's tree-free path for whole NDJSON lines and
+ * whole Bundles.
  *
  * With no rule to run, a clean NDJSON resource comes out as its own bytes,
  * compacted (s4s_write_compact).  Building its tree only to learn that
@@ -8,7 +9,9 @@
  * object the tree path would write unchanged, it keeps the compacted lines
  * and their resourceTypes; otherwise it declines the whole unit and the
  * caller parses it with the tree path, which names the problem.  Declining
- * is always safe, so outputs are the same either way.
+ * is always safe, so outputs are the same either way.  s4s_passthru_bundles()
+ * does the same for a unit of Bundles, whose only change would be the
+ * urn:uuid rewrite: it makes that rewrite on the bytes.
  *
  * Ownership: s4s_passthru_new() owns its yajl handle and buffers, freed by
  * s4s_passthru_free(); what s4s_passthru_line() and s4s_passthru_out()
