@@ -74,7 +74,7 @@ struct s4s_passthru {
     yajl_handle     h, hb;       /* lines, Bundles */
     yajl_handle     cur;         /* the one parsing */
     s4s_tracker     mem;
-    const unsigned char *lo, *hi; /* the line being parsed: names point into it */
+    const unsigned char *lo, *hi; /* the line or unit being parsed: names point into it */
     unsigned        depth;
     size_t          values, events;
     size_t          end;         /* where the line's value ended */
@@ -169,13 +169,19 @@ static int close_value(s4s_passthru *q)
 static int on_end_map(void *u) { return close_value(u); }
 static int on_end_array(void *u) { return close_value(u); }
 
+/* s[0..n) lies in the bytes parsed (not yajl's decoded copy of an escape) */
+static bool in_unit(const s4s_passthru *q, const unsigned char *s, size_t n)
+{
+    return s >= q->lo && s + n <= q->hi;
+}
+
 /* A member name of the open object: false for one it has already. */
 static bool take_name(s4s_passthru *q, const unsigned char *k, size_t n)
 {
     q->events++;
     frame *f = &q->open[q->depth];
     /* a name with an escape is yajl's decoded copy, gone after this call */
-    if (k < q->lo || k + n > q->hi || q->n_names == PT_NAMES || q->n_names - f->base == PT_MEMBERS)
+    if (!in_unit(q, k, n) || q->n_names == PT_NAMES || q->n_names - f->base == PT_MEMBERS)
         return false;
     uint64_t bit = 1ull << ((k[n >> 1] * 5u + n) & 63);
     if (f->filter & bit)
@@ -314,11 +320,6 @@ bool s4s_passthru_check(s4s_passthru *q, const unsigned char *p, size_t n)
  * line checks.  Its output is its bytes compacted with each urn:uuid
  * reference replaced by the Type/id the map gives, as the tree writer
  * spells it. */
-
-static bool in_unit(const s4s_passthru *q, const unsigned char *s, size_t n)
-{
-    return s >= q->lo && s + n <= q->hi;
-}
 
 /* a value in a place that wants another kind, or none */
 static int b_value(s4s_passthru *q)

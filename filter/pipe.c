@@ -259,7 +259,7 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc, unsigned w, s4s_rule_order orde
 static unsigned parser_row(const s4s_pipe *p) { return p->rows > 1 ? p->nw + 1 : 0; }
 
 /* the urn:uuid family's index in the registry */
-static unsigned urnuuid_row(void)
+static unsigned urnuuid_index(void)
 {
     unsigned i = 0;
     while (s4s_rules[i] != &s4s_rule_urnuuid)
@@ -700,12 +700,12 @@ static bool work_passthru(s4s_pipe *p, unsigned w, unitp *up, unit *u, s4s_arena
 {
     if (!up->pt)
         return false;
-    bool bundles = false;
+    void *refs = NULL; /* Bundles: the urn:uuid family's state of row w */
     if (!(u->mode == S4S_SAX_LINES && s4s_passthru_check(up->pt, u->bytes, u->len))) {
         /* the family's tally stands for its rewrites only below --report-level=all */
         if (p->o->report_level == S4S_LEVEL_ALL || !s4s_passthru_bundles(up->pt, u->bytes, u->len))
             return false;
-        bundles = true;
+        refs = *state_of(p, w, urnuuid_index());
     }
     const s4s_buf *out = s4s_passthru_out(up->pt);
     char *lines = s4s_arena_alloc(a, out->len);
@@ -719,10 +719,10 @@ static bool work_passthru(s4s_pipe *p, unsigned w, unitp *up, unit *u, s4s_arena
         j->passthru = j->has_line = true;
         j->line = lines + l->out_at;
         j->len = l->out_len;
-        if (bundles) {
+        if (refs) {
             h.bundle = j->rc.bundle = u->bundles + 1 + l->bundle; /* as assemble numbers them */
             j->rc.rule = s4s_rule_urnuuid.name;
-            s4s_urnuuid_tally(&j->rc, *state_of(p, w, urnuuid_row()), l->rewritten);
+            s4s_urnuuid_tally(&j->rc, refs, l->rewritten);
         }
         unit_add(u, &h);
     }
@@ -1052,9 +1052,9 @@ static void merge_states(s4s_pipe *p)
     }
 }
 
-/* Lines may skip the tree when nothing would look at it: no rule (the
- * urn:uuid rewrite only touches Bundles, which passthru declines), NDJSON
- * out and no callback that is handed the tree. */
+/* Units may skip the tree when nothing would look at it: no rule but the
+ * urn:uuid rewrite (which passthru makes on a Bundle's bytes), NDJSON out
+ * and no callback that is handed the tree. */
 static bool passthru_fits(const s4s_pipe *p)
 {
     return !p->o->validate && !p->o->input_encoding && p->io.out_format == S4S_OUT_NDJSON && !p->io.cb;

@@ -133,7 +133,7 @@ static inline uint64_t below_0x21(uint64_t w)
 /* Eight bytes without a backslash, read at once: the quotes decide which
  * bytes are inside strings (a prefix XOR of the quote flags, from the low,
  * earlier bytes up), and the whitespace outside them is dropped, one run
- * at a time as the byte loop drops it.  false: a buffer failed. */
+ * at a time as the byte loop drops it. */
 static void compact_word(cursor *cur, const char *p, size_t i, uint64_t w, size_t *run, bool *in_str)
 {
     uint64_t inside = zero_bytes(w ^ (S4S_W_ONES * '"'));

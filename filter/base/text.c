@@ -3,8 +3,8 @@
  * conversion (ICU ucnv).
  *
  * Invariants: validation is a pure scan with an ASCII fast path (32 bytes
- * at a time with SSE2, else 8); NFC first asks ICU's quick check so already-normal text (nearly
- * all of it) costs one pass and no allocation.
+ * at a time with SSE2, else 8); NFC first asks ICU's quick check so
+ * already-normal text (nearly all of it) costs one pass and no allocation.
  */
 #include "text.h"
 #include "alloc.h"
