@@ -15,9 +15,13 @@
  *    unquarantined: each object is checked when it closes.
  *  - A Bundle that closes is followed by one bundle_end marker; its `type`
  *    travels with each entry once seen (a short copy: the codes are short).
+ *  - Member names are interned (see intern_key): a tree's keys point into
+ *    its arena or into the assembler's key store, which is never reset and
+ *    lives as long as the assembler.
  */
 #include "assemble.h"
 #include "base/alloc.h"
+#include "base/bits.h"
 #include "base/hash.h"
 #include "rawcap.h"
 #include "sax.h"
@@ -31,6 +35,18 @@
 /* members of an object checked by a scan behind a 64-bit filter; a hash
  * table beyond, so a huge object costs linear time */
 #define DUP_SCAN_MAX 32
+
+/* the key store: names up to KEY_MAX bytes, KEY_STORE bytes in all (FHIR
+ * has about 3,000 element names; Synthea uses a few hundred) */
+#define KEY_SLOTS 2048 /* a power of two, probed linearly */
+#define KEY_STORE ((size_t)48 << 10)
+#define KEY_MAX   64
+
+typedef struct key_slot {
+    const char *p; /* NULL: empty */
+    uint32_t    n;
+    uint32_t    h;
+} key_slot;
 
 enum unit_kind { U_NONE, U_OBJECT, U_BUNDLE, U_OTHER };
 enum pend { P_NONE, P_RESOURCETYPE, P_ENTRY, P_FULLURL, P_RESOURCE, P_TYPE, P_SEARCH, P_MODE };
@@ -87,6 +103,13 @@ struct s4s_asm {
     bool            have_type;
     bool            odd_capture; /* capturing an entry.resource that is an array */
     s4s_buf         odd_raw;     /* an entry.resource that is a scalar, as text */
+
+    /* interned member names (intern_key) */
+    key_slot        keys[KEY_SLOTS];
+    char            key_store[KEY_STORE];
+    size_t          key_used;
+    size_t          key_charge;  /* what this resource's interned names would have
+                                    taken from the arena */
 };
 
 s4s_asm *s4s_asm_new(const s4s_opts *o, s4s_res_fn on_res, void *u)
@@ -265,6 +288,7 @@ static void begin_resource(s4s_asm *a, uint64_t off)
 {
     reset_arena(a);
     a->res_base = s4s_arena_used(a->arena);
+    a->key_charge = 0;
     a->building = true;
     a->res_depth = a->depth;
     a->root = a->cur = s4s_node_new(a->arena, S4S_J_OBJECT, NULL, 0, NULL, 0);
@@ -405,7 +429,7 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
 {
     if (a->why)
         return NULL;
-    if (s4s_arena_used(a->arena) - a->res_base > a->node_budget) {
+    if (s4s_arena_used(a->arena) + a->key_charge - a->res_base > a->node_budget) {
         mark_broken(a, "resource needs more memory than its --max-resource-bytes budget", "too-costly", off);
         return NULL;
     }
@@ -529,14 +553,50 @@ static bool scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t of
     return true;
 }
 
+/* k[0..n) from the store, when it is there or can be added: each name is
+ * copied and its UTF-8 checked once per assembler, not once per member
+ * (the names repeat in every resource).  It is charged to the node budget
+ * as the arena copy would have been, so that verdict does not depend on
+ * what this assembler saw before: outputs stay the same for any --threads.
+ * NULL: not interned (too long, the store full, or not UTF-8). */
+static const char *intern_key(s4s_asm *a, const char *k, size_t n)
+{
+    if (n > KEY_MAX)
+        return NULL;
+    uint32_t h = s4s_short_hash(k, n);
+    const char *got = NULL;
+    for (uint32_t i = h, probes = 0; probes < 8 && !got; i++, probes++) {
+        key_slot *sl = &a->keys[i & (KEY_SLOTS - 1)];
+        if (sl->p) {
+            if (sl->h == h && sl->n == n && s4s_short_eq(sl->p, k, n))
+                got = sl->p;
+            continue;
+        }
+        if (a->key_used + n + 1 > KEY_STORE || !s4s_text_utf8_ok(k, n))
+            return NULL;
+        char *d = a->key_store + a->key_used;
+        memcpy(d, k, n);
+        d[n] = '\0';
+        a->key_used += n + 1;
+        *sl = (key_slot){d, (uint32_t)n, h};
+        got = d;
+    }
+    if (got)
+        a->key_charge += (n + 8) & ~(size_t)7; /* what s4s_arena_strndup takes */
+    return got;
+}
+
 static bool key(s4s_asm *a, const char *k, size_t n, uint64_t off)
 {
     if (a->building) {
         a->pend = P_NONE;
         if (!a->why) {
-            if (!s4s_text_utf8_ok(k, n))
-                mark_broken(a, "invalid UTF-8 in a member name", "invalid", off);
-            a->key = s4s_arena_strndup(a->arena, k, n);
+            a->key = intern_key(a, k, n);
+            if (!a->key) {
+                if (!s4s_text_utf8_ok(k, n))
+                    mark_broken(a, "invalid UTF-8 in a member name", "invalid", off);
+                a->key = s4s_arena_strndup(a->arena, k, n);
+            }
             a->klen = (uint32_t)n;
             /* a Bundle that names itself first is streamed from its entries on */
             if (a->depth == a->res_depth && a->unit == U_OBJECT && a->root_is_bundle &&

@@ -53,6 +53,9 @@ typedef struct s4s_scan s4s_scan;
  * in a unit is cut or spilled (what the stream's parser would do there). */
 s4s_scan *s4s_scan_new(size_t target, size_t max, const s4s_scan_sink *k, void *u);
 void      s4s_scan_free(s4s_scan *s);
+/* Use the baseline SSE2 block path even where the CPU has a wider one
+ * (tests compare the two; the units are the same either way). */
+void      s4s_scan_narrow(s4s_scan *s);
 s4s_rc    s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n);
 /* End of input: what is held goes out (the stream's parser finishes it). */
 s4s_rc    s4s_scan_finish(s4s_scan *s);

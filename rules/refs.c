@@ -7,24 +7,9 @@
  */
 #include "refs.h"
 #include <string.h>
+#include "../filter/base/bits.h"
 #include "fhirtypes.h"
 #include "tables/fhir_r4.h"
-
-/* a[0..n) == b[0..n) with the hash's word loads: names are short, and a
- * memcmp call would cost more than the compare */
-static bool name_eq(const char *a, const char *b, size_t n)
-{
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8)
-            if (s4s_fhir_load64(a + i) != s4s_fhir_load64(b + i)) return false;
-        return s4s_fhir_load64(a + n - 8) == s4s_fhir_load64(b + n - 8);
-    }
-    if (n >= 4)
-        return s4s_fhir_load32(a) == s4s_fhir_load32(b) && s4s_fhir_load32(a + n - 4) == s4s_fhir_load32(b + n - 4);
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return false;
-    return true;
-}
 
 const s4s_fhir_key *s4s_fhir_key_lookup(unsigned ctx, const char *name, size_t n)
 {
@@ -32,7 +17,7 @@ const s4s_fhir_key *s4s_fhir_key_lookup(unsigned ctx, const char *name, size_t n
     for (uint32_t i = h & (S4S_FHIR_HASH_SIZE - 1);; i = (i + 1) & (S4S_FHIR_HASH_SIZE - 1)) {
         const s4s_fhir_key *k = &s4s_fhir_keys[i];
         if (k->len == 0) return NULL;
-        if (k->ctx == ctx && k->len == n && name_eq(S4S_FHIR_STR(k->name), name, n))
+        if (k->ctx == ctx && k->len == n && s4s_short_eq(S4S_FHIR_STR(k->name), name, n))
             return k;
     }
 }
@@ -41,7 +26,7 @@ const s4s_fhir_key *s4s_fhir_member_key(const s4s_node *m, unsigned ctx, const c
 {
     if (m->memo) {
         const s4s_fhir_key *k = &s4s_fhir_keys[m->memo - 1];
-        if (k->ctx == ctx && k->len == n && name_eq(S4S_FHIR_STR(k->name), name, n)) return k;
+        if (k->ctx == ctx && k->len == n && s4s_short_eq(S4S_FHIR_STR(k->name), name, n)) return k;
     }
     const s4s_fhir_key *k = s4s_fhir_key_lookup(ctx, name, n);
     if (k) ((s4s_node *)m)->memo = (uint32_t)(k - s4s_fhir_keys) + 1; /* a cache, not the tree's content */

@@ -50,6 +50,7 @@ typedef struct up_state {
     s4s_counter to_ext;      /* elements moved into extensions, by path */
     const s4s_up_row **renames; /* the table's TYPE rows, for references */
     size_t      n_renames;
+    uint64_t    rename_lens; /* bit n: some renamed type name is n bytes long */
     uint64_t    bundle;      /* the Bundle whose version bundle_ver was last settled */
     unsigned    bundle_ver;  /*   by a row only one version has */
 } up_state;
@@ -966,6 +967,25 @@ static void rewrite_systems(up *u, s4s_node *n)
     }
 }
 
+/* Could the reference s[0..n) name a renamed type?  Only as a whole
+ * segment ending in '/', which is what rename_refs asks of the first
+ * occurrence it finds, so false here means it would change nothing.  Most
+ * references are urn:uuid: or Type/id of an R4 type: one memchr, or a
+ * length test per segment. */
+static bool may_rename(const up_state *st, const char *s, size_t n)
+{
+    const char *seg = s, *end = s + n, *slash;
+    while ((slash = memchr(seg, '/', (size_t)(end - seg))) != NULL) {
+        size_t len = (size_t)(slash - seg);
+        if ((st->rename_lens & 1) || (len < 64 && (st->rename_lens >> len & 1)))
+            for (size_t i = 0; i < st->n_renames; i++)
+                if (!strncmp(st->renames[i]->type, seg, len) && st->renames[i]->type[len] == '\0')
+                    return true;
+        seg = slash + 1;
+    }
+    return false;
+}
+
 /* Reference.reference naming a type the table renames ("MedicationOrder/1",
  * "https://x/fhir/MedicationOrder/1") -> the R4 type.  Run on every
  * resource: R4 has none of the old type names, so the rewrite never needs
@@ -977,7 +997,7 @@ static void rename_refs(s4s_rctx *rc, const up_state *st, s4s_node *n)
             rename_refs(rc, st, c);
             continue;
         }
-        if (c->klen != 9 || !s4s_is_str(c) || !s4s_key_eq(c, "reference"))
+        if (c->klen != 9 || !s4s_is_str(c) || !s4s_key_eq(c, "reference") || !may_rename(st, c->str, c->len))
             continue;
         for (size_t i = 0; i < st->n_renames; i++) {
             const s4s_up_row *r = st->renames[i];
@@ -1047,8 +1067,11 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     s4s_counter_init(&st->to_ext, MAX_KEYS);
     st->renames = s4s_xcalloc(s4s_up_n_rows, sizeof *st->renames);
     for (size_t i = 0; i < s4s_up_n_rows; i++)
-        if (s4s_up_rows[i].op == S4S_UP_TYPE)
+        if (s4s_up_rows[i].op == S4S_UP_TYPE) {
             st->renames[st->n_renames++] = &s4s_up_rows[i];
+            size_t n = strlen(s4s_up_rows[i].type);
+            st->rename_lens |= n < 64 ? 1ull << n : 1; /* bit 0: a name too long for the mask */
+        }
     return S4S_OK;
 }
 

@@ -1,12 +1,15 @@
 /*
  * bits.h - bit tricks over words and 64-byte blocks, shared by the byte
- * scanners (scan.c, writer.c, rawcap.c, passthru.c).
+ * scanners (scan.c, writer.c, rawcap.c, passthru.c), and word-at-a-time
+ * compare and hash of short names (assemble.c, rules/refs.c).
  *
  * Header only, pure functions.  Bit k of a block mask stands for byte k
  * (the lowest bit is the earliest byte).
  */
 #ifndef S4S_BITS_H
 #define S4S_BITS_H
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -78,6 +81,60 @@ static inline uint64_t s4s_count_nl(const unsigned char *p, const unsigned char 
     for (; p < e; p++)
         n += *p == '\n';
     return n;
+}
+
+/* a[0..n) == b[0..n) for short n (member names): overlapping word loads,
+ * where a memcmp call would cost more than the compare */
+static inline bool s4s_short_eq(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return false;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t p, q, r, t;
+        memcpy(&p, a, 4);
+        memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4);
+        memcpy(&t, b + n - 4, 4);
+        return p == q && r == t;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* A hash of a short name from its first and last (up to) eight bytes and
+ * its length: a few instructions, where FNV costs a multiply per byte.
+ * Longer names that differ only in the middle collide; a table's compare
+ * settles them. */
+static inline uint32_t s4s_short_hash(const char *k, size_t n)
+{
+    uint64_t x = 0, y = 0;
+    if (n >= 8) {
+        memcpy(&x, k, 8);
+        memcpy(&y, k + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t p, q;
+        memcpy(&p, k, 4);
+        memcpy(&q, k + n - 4, 4);
+        x = p;
+        y = q;
+    } else if (n) {
+        x = (uint64_t)(unsigned char)k[0] | (uint64_t)(unsigned char)k[n / 2] << 8 |
+            (uint64_t)(unsigned char)k[n - 1] << 16;
+    }
+    uint64_t h = (x * 0x9e3779b97f4a7c15ull) ^ ((y + n) * 0xc2b2ae3d27d4eb4full);
+    return (uint32_t)((h >> 32) ^ h);
 }
 
 #endif
