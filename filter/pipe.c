@@ -24,10 +24,13 @@
  *    rule states and terminology handle; the output line), or here with a
  *    row of our own when the workers lag (the ring is full); commit() in
  *    input order, one at a time (the AFTER families, then out or reject,
- *    report, stats).  Prepared resources are handed over in batches (the
+ *    report, stats).  Resources parsed here are handed over in batches (the
  *    ones gathered in assemble's arena, one slot at ~64 KB or at an input
- *    block's end).  With workers, the boundary scanner (scan.h) hands
- *    whole top-level values (units) to them instead: a worker parses the
+ *    block's end), and prepared by the thread that works the batch, with
+ *    this thread's row, one batch at a time in push order (prepare_batch),
+ *    so the parse of a streamed Bundle is all this thread does for it.
+ *    With workers, the boundary scanner (scan.h) hands whole top-level
+ *    values (units) to them instead: a worker parses the
  *    unit with a parser of its row, started over where the unit begins,
  *    and prepares and works each of its resources there (a unit holds
  *    whole Bundles, so the BEFORE families need nothing from outside it);
@@ -63,6 +66,7 @@
 #include "../terminology/term.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,8 +108,11 @@ typedef struct unit {
     s4s_rc       rc;       /* a fatal parse error after them, with its message */
     const char  *msg;
     uint64_t     oom_off;  /* where the worker ran out of memory */
-    bool         batch;    /* res[] are parsed and prepared: work() each */
+    bool         batch;    /* res[] are parsed: prepare (in turn) and work() each */
     size_t       worked;   /* a batch's: res[0..worked) went through work() */
+    uint64_t     turn;     /* a pushed batch's place in prep_turn (1, 2, ...); 0: not pushed */
+    bool         prepared; /* a batch's res[] went through prepare() */
+    bool         in_turn;  /* its thread holds the turn (released on out of memory too) */
 } unit;
 
 /* An output stream and what it has been given, for the message when a
@@ -128,6 +135,13 @@ struct s4s_pipe {
     unit           *batch;       /* streamed resources gathered in assemble's arena */
     bool            batch_stale; /* an input block ended since the batch began */
     uint64_t        units;       /* units handed over: their Bundles' numbers */
+    /* the stream's BEFORE families run on whichever thread works a batch,
+     * one batch at a time in push order (prep_wait): batches pushed, the
+     * last one prepared */
+    uint64_t        turns;
+    uint64_t        turn_done;
+    pthread_mutex_t turn_mu;
+    pthread_cond_t  turn_cv;
     unsigned        nw;          /* rule workers (--threads - 1, at least 1) */
     unsigned        rows;        /* rule-state rows: one per worker and, when workers
                                     run, two for this thread (parser_row) */
@@ -253,7 +267,8 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc, unsigned w, s4s_rule_order orde
 }
 
 /* The row of the parse thread's own steps (the stream's BEFORE families,
- * inline work) when workers run: rows 0..nw-1 are theirs, nw is what the
+ * also where a worker prepares a batch in its turn; inline work) when
+ * workers run: rows 0..nw-1 are theirs, nw is what the
  * parse thread works for them while they lag (s4s_stage_push), which may
  * be whole units while a streamed Bundle is open here, so it is apart. */
 static unsigned parser_row(const s4s_pipe *p) { return p->rows > 1 ? p->nw + 1 : 0; }
@@ -459,6 +474,40 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
 
 static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r);
 
+/* The batch u is prepared by now (or never will be: out of memory). */
+static void turn_release(s4s_pipe *p, unit *u)
+{
+    u->in_turn = false;
+    pthread_mutex_lock(&p->turn_mu);
+    if (p->turn_done < u->turn)
+        p->turn_done = u->turn;
+    pthread_cond_broadcast(&p->turn_cv);
+    pthread_mutex_unlock(&p->turn_mu);
+}
+
+/* Step 1 for a batch, on the thread that works it: the BEFORE families of
+ * the parse thread's row, after every batch pushed before it (the stage
+ * hands slots out oldest first, so the one waited for is being worked,
+ * never queued behind this one).  A batch worked where it was gathered
+ * (batch_inline: the stage is drained) has no turn to wait for. */
+static void prepare_batch(s4s_pipe *p, unit *u)
+{
+    if (u->turn) {
+        pthread_mutex_lock(&p->turn_mu);
+        while (p->turn_done + 1 < u->turn)
+            pthread_cond_wait(&p->turn_cv, &p->turn_mu);
+        pthread_mutex_unlock(&p->turn_mu);
+        u->in_turn = true;
+    }
+    for (size_t i = 0; i < u->n; i++) {
+        u->oom_off = u->res[i].off;
+        prepare(p, &u->res[i], parser_row(p));
+    }
+    u->prepared = true;
+    if (u->in_turn)
+        turn_release(p, u);
+}
+
 static s4s_rc work_guarded(void *u, unsigned w, s4s_res *r)
 {
     s4s_pipe *p = u;
@@ -468,6 +517,8 @@ static s4s_rc work_guarded(void *u, unsigned w, s4s_res *r)
         unit *un = r->unit;
         if (un && !un->batch) /* the run stops: the row's parser is not used again */
             un->oom_off = s4s_sax_offset(p->up[w].sax);
+        if (un && un->in_turn) /* the next batch must not wait for this one */
+            turn_release(p, un);
         return S4S_ERR_NOMEM; /* commit names the resource */
     }
     s4s_rc rc = r->unit ? work_unit(p, w, r) : work(p, w, r);
@@ -736,6 +787,8 @@ static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
 {
     unit *u = r->unit;
     if (u->batch) {
+        if (!u->prepared)
+            prepare_batch(p, u);
         for (; u->worked < u->n; u->worked++) {
             u->oom_off = u->res[u->worked].off;
             work(p, w, &u->res[u->worked]);
@@ -812,15 +865,29 @@ static void batch_clear(s4s_pipe *p)
     s4s_asm_hold(p->as, false);
 }
 
+typedef struct turn_hold { s4s_pipe *p; unit *u; } turn_hold;
+static void turn_unhold(void *th)
+{
+    turn_release(((turn_hold *)th)->p, ((turn_hold *)th)->u);
+}
+
 /* Hands the batch to the workers; assemble continues in a fresh arena.
  * Only between resources: the arena holds nothing assemble still builds. */
 static s4s_rc batch_push(s4s_pipe *p)
 {
     if (!p->batch)
         return S4S_OK;
-    s4s_res r = batch_slot(p->batch);
+    unit *u = p->batch;
+    u->turn = ++p->turns;
+    s4s_res r = batch_slot(u);
     s4s_arena *next;
-    s4s_rc rc = s4s_stage_push(p->stage, &r, &next); /* out of memory: nothing moved */
+    /* out of memory in the push: nothing moved, and no batch after this
+     * one may wait for its turn */
+    turn_hold th = {p, u};
+    s4s_oom_hold h;
+    s4s_oom_push(&h, &th, turn_unhold);
+    s4s_rc rc = s4s_stage_push(p->stage, &r, &next);
+    s4s_oom_pop(&h);
     batch_clear(p);
     s4s_asm_set_arena(p->as, next);
     return rc;
@@ -926,9 +993,7 @@ static s4s_rc on_resource(void *u, s4s_res *r)
         if (h.root && p->o->on_invalid == S4S_INVALID_KEEP && p->io.out_format != S4S_OUT_NDJSON)
             h.raw = NULL;
         own(&h, NULL, 0);
-        rc = prepare_guarded(p, &h);
-        if (!rc)
-            rc = batch_add(p, &h);
+        rc = batch_add(p, &h); /* prepared where it is worked (prepare_batch) */
     } else {
         /* keep output order: whatever was handed over goes first */
         rc = p->stage ? batch_inline(p) : S4S_OK;
@@ -1064,6 +1129,8 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
 {
     s4s_pipe *p = s4s_xcalloc(1, sizeof *p);
     *out = p; /* owned by the caller from here, also after out of memory */
+    pthread_mutex_init(&p->turn_mu, NULL);
+    pthread_cond_init(&p->turn_cv, NULL);
     p->o = o;
     p->io = *io;
     s4s_stats_init(&p->st);
@@ -1396,6 +1463,8 @@ void s4s_pipe_free(s4s_pipe *p)
     s4s_split_free(p->split);
     s4s_jw_done(&p->rep);
     s4s_stats_free(&p->st);
+    pthread_mutex_destroy(&p->turn_mu);
+    pthread_cond_destroy(&p->turn_cv);
     free(p);
 }
 
