@@ -457,9 +457,11 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
         s4s_buf_clear(b);
         /* unchanged (every change is a recorded repair: edit.c): its bytes
          * as received, compacted, cost less than writing the tree and are
-         * the same bytes (s4s_write_compact) */
-        bool as_received = r->raw && !r->spilled && !rc->n_repairs;
-        if (!as_received || !s4s_write_compact(b, r->raw->p, r->raw->len))
+         * the same bytes (s4s_write_compact); so are they with string
+         * values replaced, most often the urn:uuid references */
+        bool raw = r->raw && !r->spilled;
+        if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root)
+                                    : s4s_write_compact(b, r->raw->p, r->raw->len))))
             s4s_write_node(b, r->root);
         s4s_buf_putc(b, '\n');
         j->line = s4s_arena_alloc(r->arena, b->len);

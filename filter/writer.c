@@ -264,3 +264,70 @@ bool s4s_write_raw_line(s4s_buf *b, const char *p, size_t n)
     s4s_compact_state cs = {0};
     return s4s_compact(b, p, n, &cs);
 }
+
+/* --- raw bytes with edited string values ------------------------------------ */
+
+#define EDITS_MAX 256 /* more edited values than this: the tree is written */
+
+/* The edited values below n, in input order (the tree's order: nothing
+ * moved), into v[*k..]; false on anything but edited strings (a node
+ * removed, inserted or made another type), or too many. */
+static bool edited_values(const s4s_node *n, const s4s_node **v, size_t *k)
+{
+    for (const s4s_node *c = n->first; c; c = c->next) {
+        if (c->flags & (S4S_NF_REMOVED | S4S_NF_INSERTED))
+            return false;
+        if (c->flags & S4S_NF_EDITED) {
+            if (c->type != S4S_J_STRING || *k == EDITS_MAX)
+                return false;
+            v[(*k)++] = c;
+        }
+        if (c->first && !edited_values(c, v, k))
+            return false;
+    }
+    return true;
+}
+
+/* Where the string token ending at p[end - 1] (its closing quote) begins,
+ * not before `from`; SIZE_MAX if p[from..end) holds no such token.  A quote
+ * inside the string has an odd run of backslashes before it. */
+static size_t string_start(const char *p, size_t from, size_t end)
+{
+    if (end < from + 2 || p[end - 1] != '"')
+        return SIZE_MAX;
+    for (size_t q = end - 1; q-- > from;) {
+        if (p[q] != '"')
+            continue;
+        size_t bs = 0;
+        while (q - bs > from && p[q - bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return q;
+    }
+    return SIZE_MAX;
+}
+
+bool s4s_write_compact_edited(s4s_buf *b, const char *p, size_t n, uint64_t at, const s4s_node *root)
+{
+    const s4s_node *v[EDITS_MAX];
+    size_t k = 0;
+    if (!n || p[0] != '{' || root->flags || !edited_values(root, v, &k))
+        return false;
+    size_t len0 = b->len, from = 0;
+    for (size_t i = 0; i < k; i++) {
+        /* a string value's offset is just past its closing quote (sax.h) */
+        uint64_t off = v[i]->off;
+        size_t start = off > at && off - at <= n ? string_start(p, from, (size_t)(off - at)) : SIZE_MAX;
+        if (start == SIZE_MAX || !s4s_write_compact(b, p + from, start - from) ||
+            !s4s_buf_json_str(b, v[i]->str, v[i]->len)) {
+            b->len = len0;
+            return false;
+        }
+        from = (size_t)(off - at);
+    }
+    if (!s4s_write_compact(b, p + from, n - from)) {
+        b->len = len0;
+        return false;
+    }
+    return true;
+}

@@ -34,5 +34,13 @@ bool s4s_write_raw_line(s4s_buf *b, const char *p, size_t n);
  * spelled as s4s_write_node would spell it (\/, \u00e9...): the caller
  * writes the tree, so the output is the same whichever way it is made. */
 bool s4s_write_compact(s4s_buf *b, const char *p, size_t n);
+/* The same for a resource whose only changes are string values replaced in
+ * place (S4S_NF_EDITED strings that were strings in the input, nothing
+ * removed or inserted: the urn:uuid rewrite, a system URI moved): the raw
+ * bytes compacted, each such value written as s4s_write_node writes it.
+ * at: the input offset of p[0] (nodes hold absolute offsets).  Returns
+ * false, having appended nothing, when it cannot: the caller writes the
+ * tree, which gives the same bytes. */
+bool s4s_write_compact_edited(s4s_buf *b, const char *p, size_t n, uint64_t at, const s4s_node *root);
 
 #endif
