@@ -10,8 +10,13 @@
 #include "base/bits.h"
 #include "base/text.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PACK_SIMD __attribute__((target("ssse3,popcnt")))
+#endif
 
 bool s4s_write_node(s4s_buf *b, const s4s_node *n)
 {
@@ -151,10 +156,66 @@ static void compact_word(cursor *cur, const char *p, size_t i, uint64_t w, size_
 }
 #endif
 
+#ifdef PACK_SIMD
+/* Pretty-printed input drops a whitespace run every few bytes: where the
+ * CPU has SSSE3 (chosen at run time), a block with PACK_RUNS runs or more
+ * has its kept bytes packed eight at a time by a byte shuffle instead of
+ * one copy per run.  pack8[m]: the positions of m's set bits, in order. */
+#define PACK_RUNS 3
+static uint8_t pack8[256][8];
+static pthread_once_t pack8_once = PTHREAD_ONCE_INIT;
+static int pack_mode = -1; /* -1: as the CPU allows; s4s_write_compact_simd() */
+
+static void pack8_init(void)
+{
+    for (unsigned m = 0; m < 256; m++)
+        for (unsigned bit = 0, k = 0; bit < 8; bit++)
+            if (m >> bit & 1)
+                pack8[m][k++] = (uint8_t)bit;
+}
+
+static bool pack_on(void)
+{
+    if (pack_mode < 0)
+        return __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt");
+    return pack_mode;
+}
+
+/* The bytes of p[0..64) whose bit is set in keep, to cur->o.  Each store is
+ * eight bytes, past the kept ones too: the output never passes the input
+ * (o is at most the block's offset), so they land inside the room. */
+PACK_SIMD static void pack_block(cursor *cur, const char *p, uint64_t keep)
+{
+    char *o = cur->o;
+    const __m128i eight = _mm_set1_epi8(8);
+    for (int k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        unsigned lo = (unsigned)(keep >> (16 * k)) & 0xff, hi = (unsigned)(keep >> (16 * k + 8)) & 0xff;
+        __m128i sl = _mm_loadl_epi64((const __m128i *)(const void *)pack8[lo]);
+        __m128i sh = _mm_add_epi8(_mm_loadl_epi64((const __m128i *)(const void *)pack8[hi]), eight);
+        _mm_storel_epi64((__m128i *)(void *)o, _mm_shuffle_epi8(x, sl));
+        o += __builtin_popcount(lo);
+        _mm_storel_epi64((__m128i *)(void *)o, _mm_shuffle_epi8(x, sh));
+        o += __builtin_popcount(hi);
+    }
+    cur->o = o;
+}
+#endif
+
+void s4s_write_compact_simd(bool on)
+{
+#ifdef PACK_SIMD
+    pack_mode = on ? -1 : 0;
+#else
+    (void)on;
+#endif
+}
+
 #ifdef __SSE2__
 /* 64 bytes at p without a backslash, as compact_word but from bit masks;
- * false: it holds a backslash (nothing done). */
-static bool compact_block(cursor *cur, const char *p, size_t i, size_t *run, bool *in_str)
+ * false: it holds a backslash (nothing done).  pack: pack_block may be
+ * used. */
+static bool compact_block(cursor *cur, const char *p, size_t i, size_t *run, bool *in_str, bool pack)
 {
     const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(' ');
     uint64_t quote = 0, bslash = 0, ws = 0;
@@ -169,9 +230,21 @@ static bool compact_block(cursor *cur, const char *p, size_t i, size_t *run, boo
     uint64_t inside = s4s_prefix_xor(quote);
     if (*in_str)
         inside = ~inside;
+    uint64_t drop = ws & ~inside;
+#ifdef PACK_SIMD
+    if (pack && drop && s4s_pop64(drop & ~(drop << 1)) >= PACK_RUNS) { /* runs begin there */
+        emit(cur, p + *run, i - *run);
+        pack_block(cur, p + i, ~drop);
+        *run = i + 64;
+        *in_str = inside >> 63;
+        return true;
+    }
+#else
+    (void)pack;
+#endif
     /* a run of dropped bytes at a time (pretty-printed input indents with
      * many): the kept bytes before it go out in one copy */
-    for (uint64_t drop = ws & ~inside; drop;) {
+    while (drop) {
         unsigned at = (unsigned)__builtin_ctzll(drop), to;
         uint64_t rest = ~drop >> at; /* its first 1: the run's end */
         to = rest ? at + (unsigned)__builtin_ctzll(rest) : 64;
@@ -198,11 +271,18 @@ bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
     cursor cur = {o, b->p + b->cap, p + n};
 #ifdef __SSE2__
     size_t words_until = 0; /* a block there held a backslash: 8 at a time up to here */
+#ifdef PACK_SIMD
+    bool pack = n >= 64 && pack_on();
+    if (pack)
+        pthread_once(&pack8_once, pack8_init);
+#else
+    bool pack = false;
+#endif
 #endif
     while (i < n) {
 #ifdef __SSE2__
         if (i >= words_until && i + 64 <= n) {
-            if (compact_block(&cur, p, i, &run, &in_str)) {
+            if (compact_block(&cur, p, i, &run, &in_str, pack)) {
                 i += 64;
                 continue;
             }

@@ -34,6 +34,9 @@ bool s4s_write_raw_line(s4s_buf *b, const char *p, size_t n);
  * spelled as s4s_write_node would spell it (\/, \u00e9...): the caller
  * writes the tree, so the output is the same whichever way it is made. */
 bool s4s_write_compact(s4s_buf *b, const char *p, size_t n);
+/* false: s4s_write_compact uses no instructions beyond baseline x86-64 even
+ * where the CPU has them (tests compare both; call before threads start). */
+void s4s_write_compact_simd(bool on);
 /* The same for a resource whose only changes are string values replaced in
  * place (S4S_NF_EDITED strings that were strings in the input, nothing
  * removed or inserted: the urn:uuid rewrite, a system URI moved): the raw
