@@ -495,7 +495,12 @@ static void remember_tail(s4s_sax *s, const unsigned char *p, size_t n)
 }
 
 /* JSON whitespace */
-static inline bool is_ws(unsigned char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+/* whitespace as yajl's lexer has it: JSON's four, and \f and \v, which it
+ * skips as well (a value that is only those must not look cut short) */
+static inline bool is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v';
+}
 
 /* Parse p[0..n) (absolute offset abs) as the current chunk. */
 static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n)
@@ -622,11 +627,23 @@ s4s_rc s4s_sax_finish(s4s_sax *s)
     yajl_status st = yajl_complete_parse(s->h);
     if (st == yajl_status_client_canceled && s->cb_rc)
         return s->stop = s->cb_rc;
-    if (st != yajl_status_ok || s->depth > 0) {
+    /* after a complete value yajl takes a token cut short (`"ab`, `tru`)
+     * for the start of the next one and says ok: content after the last
+     * event is a value cut short all the same */
+    done = s->last_event > s->handle_from ? s->last_event : s->handle_from;
+    if (st != yajl_status_ok || s->depth > 0 || s->content_end > done) {
         const char *why = "input ends inside a JSON value (truncated)";
         if (s->mode != M_MULTI && !s->cb.streaming(s->ctx) && !s->unknown_broken) {
-            /* NDJSON: the last line is cut short; quarantine it */
-            s4s_rc rc = s->cb.broken(s->ctx, why, s->total, s->unit_line, s->total);
+            /* NDJSON: the last line is cut short; quarantine it.  At depth
+             * 0 it is a scalar yajl gave no event for, so no unit began:
+             * its line is captured here, and is the last one (a token
+             * holds no newline) */
+            uint64_t line = s->unit_line;
+            if (!s->depth) {
+                line = s4s_rawcap_line(s->cap, s->total);
+                s4s_rawcap_begin_line(s->cap, s->last_unit_end);
+            }
+            s4s_rc rc = s->cb.broken(s->ctx, why, s->total, line, s->total);
             return s->stop = rc;
         }
         fatal(s, S4S_ERR_JSON, s->total, why);
