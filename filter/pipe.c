@@ -94,7 +94,7 @@ typedef struct unitp {
 } unitp;
 
 /* Top-level values cut out of the stream, and what became of them; or a
- * batch: resources this thread parsed and prepared, handed over together
+ * batch: resources this thread parsed, handed over together
  * (one hand-over, not one per resource).  Lives in the slot's arena. */
 typedef struct unit {
     const unsigned char *bytes;
@@ -110,8 +110,7 @@ typedef struct unit {
     uint64_t     oom_off;  /* where the worker ran out of memory */
     bool         batch;    /* res[] are parsed: prepare (in turn) and work() each */
     size_t       worked;   /* a batch's: res[0..worked) went through work() */
-    uint64_t     turn;     /* a pushed batch's place in prep_turn (1, 2, ...); 0: not pushed */
-    bool         prepared; /* a batch's res[] went through prepare() */
+    uint64_t     turn;     /* a pushed batch's place in push order (1, 2, ...); 0: not pushed */
     bool         in_turn;  /* its thread holds the turn (released on out of memory too) */
 } unit;
 
@@ -136,8 +135,8 @@ struct s4s_pipe {
     bool            batch_stale; /* an input block ended since the batch began */
     uint64_t        units;       /* units handed over: their Bundles' numbers */
     /* the stream's BEFORE families run on whichever thread works a batch,
-     * one batch at a time in push order (prep_wait): batches pushed, the
-     * last one prepared */
+     * one batch at a time in push order (prepare_batch): batches pushed,
+     * the last one prepared */
     uint64_t        turns;
     uint64_t        turn_done;
     pthread_mutex_t turn_mu;
@@ -505,7 +504,6 @@ static void prepare_batch(s4s_pipe *p, unit *u)
         u->oom_off = u->res[i].off;
         prepare(p, &u->res[i], parser_row(p));
     }
-    u->prepared = true;
     if (u->in_turn)
         turn_release(p, u);
 }
@@ -788,9 +786,8 @@ static bool work_passthru(s4s_pipe *p, unsigned w, unitp *up, unit *u, s4s_arena
 static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
 {
     unit *u = r->unit;
-    if (u->batch) {
-        if (!u->prepared)
-            prepare_batch(p, u);
+    if (u->batch) { /* worked once: by a worker, or here (batch_inline) */
+        prepare_batch(p, u);
         for (; u->worked < u->n; u->worked++) {
             u->oom_off = u->res[u->worked].off;
             work(p, w, &u->res[u->worked]);
@@ -912,7 +909,7 @@ static s4s_rc batch_inline(s4s_pipe *p)
     return commit_guarded(p, &r, work_guarded(p, parser_row(p), &r));
 }
 
-/* A prepared resource of assemble's arena joins the batch, which goes to
+/* A resource of assemble's arena joins the batch, which goes to
  * the workers at UNIT_TARGET bytes or after an input block's end (so a
  * slow input still sees its records soon). */
 static s4s_rc batch_add(s4s_pipe *p, const s4s_res *h)

@@ -494,7 +494,6 @@ static void remember_tail(s4s_sax *s, const unsigned char *p, size_t n)
     }
 }
 
-/* JSON whitespace */
 /* whitespace as yajl's lexer has it: JSON's four, and \f and \v, which it
  * skips as well (a value that is only those must not look cut short) */
 static inline bool is_ws(unsigned char c)

@@ -163,11 +163,13 @@ static void compact_word(cursor *cur, const char *p, size_t i, uint64_t w, size_
  * one copy per run.  pack8[m]: the positions of m's set bits, in order. */
 #define PACK_RUNS 3
 static uint8_t pack8[256][8];
-static pthread_once_t pack8_once = PTHREAD_ONCE_INIT;
-static int pack_mode = -1; /* -1: as the CPU allows; s4s_write_compact_simd() */
+static bool pack_cpu;            /* the CPU has SSSE3 and POPCNT */
+static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
+static bool pack_off;            /* s4s_write_compact_simd(false) */
 
-static void pack8_init(void)
+static void pack_init(void)
 {
+    pack_cpu = __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt");
     for (unsigned m = 0; m < 256; m++)
         for (unsigned bit = 0, k = 0; bit < 8; bit++)
             if (m >> bit & 1)
@@ -176,9 +178,8 @@ static void pack8_init(void)
 
 static bool pack_on(void)
 {
-    if (pack_mode < 0)
-        return __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt");
-    return pack_mode;
+    pthread_once(&pack_once, pack_init);
+    return pack_cpu && !pack_off;
 }
 
 /* The bytes of p[0..64) whose bit is set in keep, to cur->o.  Each store is
@@ -205,7 +206,7 @@ PACK_SIMD static void pack_block(cursor *cur, const char *p, uint64_t keep)
 void s4s_write_compact_simd(bool on)
 {
 #ifdef PACK_SIMD
-    pack_mode = on ? -1 : 0;
+    pack_off = !on;
 #else
     (void)on;
 #endif
@@ -273,8 +274,6 @@ bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
     size_t words_until = 0; /* a block there held a backslash: 8 at a time up to here */
 #ifdef PACK_SIMD
     bool pack = n >= 64 && pack_on();
-    if (pack)
-        pthread_once(&pack8_once, pack8_init);
 #else
     bool pack = false;
 #endif
