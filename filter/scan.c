@@ -32,6 +32,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define SCAN_WIDE __attribute__((target("avx2,popcnt,pclmul")))
+#define SCAN_512 __attribute__((target("avx512f,avx512bw,popcnt,pclmul")))
 #endif
 
 enum ev { EV_NONE, EV_VALUE_END, EV_NEWLINE, EV_TOP, EV_STRAY_NL, EV_STRAY_CLOSE };
@@ -49,7 +50,7 @@ struct s4s_scan {
     bool          in_str, esc;
     uint64_t      depth;
     bool          trusted;
-    bool          wide;         /* lex_block_wide (see there) */
+    s4s_scan_lexer lexer;        /* how a 64-byte block is classified (see lex_block_wide) */
 };
 
 /* bytes that end a plain run inside a string / outside one, with and
@@ -68,8 +69,9 @@ s4s_scan *s4s_scan_new(size_t target, size_t max, const s4s_scan_sink *k, void *
     s->target = target < max ? target : max;
     s->trusted = true;
 #ifdef SCAN_WIDE
-    s->wide = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
-              __builtin_cpu_supports("pclmul");
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") &&
+        __builtin_cpu_supports("pclmul"))
+        s->lexer = __builtin_cpu_supports("avx512bw") ? S4S_SCAN_AVX512 : S4S_SCAN_AVX2;
 #endif
     s4s_buf_init(&s->hold, max);
     /* a block per byte at worst (--read-size=1) */
@@ -77,9 +79,10 @@ s4s_scan *s4s_scan_new(size_t target, size_t max, const s4s_scan_sink *k, void *
     return s;
 }
 
-void s4s_scan_narrow(s4s_scan *s)
+void s4s_scan_narrow(s4s_scan *s, s4s_scan_lexer widest)
 {
-    s->wide = false;
+    if (s->lexer > widest)
+        s->lexer = widest;
 }
 
 void s4s_scan_free(s4s_scan *s)
@@ -305,6 +308,22 @@ SCAN_WIDE static size_t lex_block_wide(s4s_scan *s, const unsigned char *p, enum
     __m128i prod = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)m.quote), _mm_set1_epi8((char)0xff), 0);
     return take_block(s, &m, (uint64_t)_mm_cvtsi128_si64(prod), pop_hw, f, ev);
 }
+
+/* With AVX-512BW: one compare per class over the whole block, straight to
+ * a bit mask. */
+SCAN_512 static size_t lex_block_512(s4s_scan *s, const unsigned char *p, enum fast f, enum ev *ev)
+{
+    __m512i x = _mm512_loadu_si512((const void *)p);
+    if (_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\\')))
+        return 0;
+    __m512i xl = _mm512_or_si512(x, _mm512_set1_epi8(0x20));
+    block m = {_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('"')), 0,
+               _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n')),
+               _mm512_cmpeq_epi8_mask(xl, _mm512_set1_epi8('{')),
+               _mm512_cmpeq_epi8_mask(xl, _mm512_set1_epi8('}'))};
+    __m128i prod = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)m.quote), _mm_set1_epi8((char)0xff), 0);
+    return take_block(s, &m, (uint64_t)_mm_cvtsi128_si64(prod), pop_hw, f, ev);
+}
 #endif
 #endif
 
@@ -318,7 +337,9 @@ static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool 
 #ifdef __SSE2__
         if (f != FAST_NONE && i + 64 <= n && !s->esc && (s->depth || s->in_str || f == FAST_LINES)) {
 #ifdef SCAN_WIDE
-            size_t k = s->wide ? lex_block_wide(s, p + i, f, ev) : lex_block(s, p + i, f, ev);
+            size_t k = s->lexer == S4S_SCAN_AVX512 ? lex_block_512(s, p + i, f, ev)
+                       : s->lexer == S4S_SCAN_AVX2 ? lex_block_wide(s, p + i, f, ev)
+                                              : lex_block(s, p + i, f, ev);
 #else
             size_t k = lex_block(s, p + i, f, ev);
 #endif

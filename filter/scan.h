@@ -53,9 +53,11 @@ typedef struct s4s_scan s4s_scan;
  * in a unit is cut or spilled (what the stream's parser would do there). */
 s4s_scan *s4s_scan_new(size_t target, size_t max, const s4s_scan_sink *k, void *u);
 void      s4s_scan_free(s4s_scan *s);
-/* Use the baseline SSE2 block path even where the CPU has a wider one
- * (tests compare the two; the units are the same either way). */
-void      s4s_scan_narrow(s4s_scan *s);
+/* How 64-byte blocks are classified: the widest the CPU has is chosen at
+ * run time.  s4s_scan_narrow() caps it (tests compare the paths; the units
+ * are the same whichever is used). */
+typedef enum s4s_scan_lexer { S4S_SCAN_SSE2, S4S_SCAN_AVX2, S4S_SCAN_AVX512 } s4s_scan_lexer;
+void      s4s_scan_narrow(s4s_scan *s, s4s_scan_lexer widest);
 s4s_rc    s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n);
 /* End of input: what is held goes out (the stream's parser finishes it). */
 s4s_rc    s4s_scan_finish(s4s_scan *s);

@@ -16,6 +16,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define PACK_SIMD __attribute__((target("ssse3,popcnt")))
+#define PACK_WIDE __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt,pclmul")))
 #endif
 
 bool s4s_write_node(s4s_buf *b, const s4s_node *n)
@@ -157,29 +158,36 @@ static void compact_word(cursor *cur, const char *p, size_t i, uint64_t w, size_
 #endif
 
 #ifdef PACK_SIMD
-/* Pretty-printed input drops a whitespace run every few bytes: where the
- * CPU has SSSE3 (chosen at run time), a block with PACK_RUNS runs or more
- * has its kept bytes packed eight at a time by a byte shuffle instead of
- * one copy per run.  pack8[m]: the positions of m's set bits, in order. */
+/* Pretty-printed input drops a whitespace run every few bytes, so kept
+ * bytes are better packed by vector instructions than copied a run at a
+ * time.  The level is chosen once at run time (the binary still targets
+ * baseline x86-64): S4S_PACK_COMPRESS, AVX-512 VBMI2's byte compress, takes
+ * every block without a backslash in one instruction; S4S_PACK_SHUFFLE, SSSE3,
+ * packs a block with PACK_RUNS runs or more eight bytes at a time by byte
+ * shuffles.  pack8[m]: the positions of m's set bits, in order. */
 #define PACK_RUNS 3
 static uint8_t pack8[256][8];
-static bool pack_cpu;            /* the CPU has SSSE3 and POPCNT */
+static int pack_cpu;             /* the best level the CPU has */
 static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
-static bool pack_off;            /* s4s_write_compact_simd(false) */
+static int pack_max = S4S_PACK_COMPRESS; /* s4s_write_compact_simd() */
 
 static void pack_init(void)
 {
-    pack_cpu = __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt");
+    if (__builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt"))
+        pack_cpu = S4S_PACK_SHUFFLE;
+    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2") &&
+        __builtin_cpu_supports("pclmul"))
+        pack_cpu = S4S_PACK_COMPRESS;
     for (unsigned m = 0; m < 256; m++)
         for (unsigned bit = 0, k = 0; bit < 8; bit++)
             if (m >> bit & 1)
                 pack8[m][k++] = (uint8_t)bit;
 }
 
-static bool pack_on(void)
+static int pack_level(void)
 {
     pthread_once(&pack_once, pack_init);
-    return pack_cpu && !pack_off;
+    return pack_cpu < pack_max ? pack_cpu : pack_max;
 }
 
 /* The bytes of p[0..64) whose bit is set in keep, to cur->o.  Each store is
@@ -201,22 +209,45 @@ PACK_SIMD static void pack_block(cursor *cur, const char *p, uint64_t keep)
     }
     cur->o = o;
 }
+
+/* compact_block with one load, three mask compares, the prefix XOR as a
+ * carry-less multiply by all ones and one byte compress.  The 64-byte store
+ * lands inside the room for the reason pack_block's do. */
+PACK_WIDE static bool compress_block(cursor *cur, const char *p, size_t i, size_t *run, bool *in_str)
+{
+    __m512i x = _mm512_loadu_si512((const void *)(p + i));
+    if (_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\\')))
+        return false;
+    uint64_t quote = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('"'));
+    uint64_t ws = _mm512_cmple_epu8_mask(x, _mm512_set1_epi8(' '));
+    __m128i prod = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)quote), _mm_set1_epi8((char)0xff), 0);
+    uint64_t inside = (uint64_t)_mm_cvtsi128_si64(prod);
+    if (*in_str)
+        inside = ~inside;
+    uint64_t keep = ~(ws & ~inside);
+    emit(cur, p + *run, i - *run);
+    _mm512_storeu_si512((void *)cur->o, _mm512_maskz_compress_epi8(keep, x));
+    cur->o += __builtin_popcountll(keep);
+    *run = i + 64;
+    *in_str = inside >> 63;
+    return true;
+}
 #endif
 
-void s4s_write_compact_simd(bool on)
+void s4s_write_compact_simd(int max_level)
 {
 #ifdef PACK_SIMD
-    pack_off = !on;
+    pack_max = max_level;
 #else
-    (void)on;
+    (void)max_level;
 #endif
 }
 
 #ifdef __SSE2__
 /* 64 bytes at p without a backslash, as compact_word but from bit masks;
- * false: it holds a backslash (nothing done).  pack: pack_block may be
- * used. */
-static bool compact_block(cursor *cur, const char *p, size_t i, size_t *run, bool *in_str, bool pack)
+ * false: it holds a backslash (nothing done).  pack: S4S_PACK_SHUFFLE, or
+ * less (the level in use). */
+static bool compact_block(cursor *cur, const char *p, size_t i, size_t *run, bool *in_str, int pack)
 {
     const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(' ');
     uint64_t quote = 0, bslash = 0, ws = 0;
@@ -233,7 +264,7 @@ static bool compact_block(cursor *cur, const char *p, size_t i, size_t *run, boo
         inside = ~inside;
     uint64_t drop = ws & ~inside;
 #ifdef PACK_SIMD
-    if (pack && drop && s4s_pop64(drop & ~(drop << 1)) >= PACK_RUNS) { /* runs begin there */
+    if (pack == S4S_PACK_SHUFFLE && drop && s4s_pop64(drop & ~(drop << 1)) >= PACK_RUNS) { /* runs begin there */
         emit(cur, p + *run, i - *run);
         pack_block(cur, p + i, ~drop);
         *run = i + 64;
@@ -273,15 +304,20 @@ bool s4s_write_compact(s4s_buf *b, const char *p, size_t n)
 #ifdef __SSE2__
     size_t words_until = 0; /* a block there held a backslash: 8 at a time up to here */
 #ifdef PACK_SIMD
-    bool pack = n >= 64 && pack_on();
+    int pack = n >= 64 ? pack_level() : S4S_PACK_PLAIN;
 #else
-    bool pack = false;
+    int pack = S4S_PACK_PLAIN;
 #endif
 #endif
     while (i < n) {
 #ifdef __SSE2__
         if (i >= words_until && i + 64 <= n) {
+#ifdef PACK_SIMD
+            if (pack == S4S_PACK_COMPRESS ? compress_block(&cur, p, i, &run, &in_str)
+                                      : compact_block(&cur, p, i, &run, &in_str, pack)) {
+#else
             if (compact_block(&cur, p, i, &run, &in_str, pack)) {
+#endif
                 i += 64;
                 continue;
             }

@@ -34,9 +34,11 @@ bool s4s_write_raw_line(s4s_buf *b, const char *p, size_t n);
  * spelled as s4s_write_node would spell it (\/, \u00e9...): the caller
  * writes the tree, so the output is the same whichever way it is made. */
 bool s4s_write_compact(s4s_buf *b, const char *p, size_t n);
-/* false: s4s_write_compact uses no instructions beyond baseline x86-64 even
- * where the CPU has them (tests compare both; call before threads start). */
-void s4s_write_compact_simd(bool on);
+/* The most s4s_write_compact may use of what the CPU has (default: all):
+ * S4S_PACK_PLAIN is baseline x86-64, S4S_PACK_SHUFFLE adds SSSE3, S4S_PACK_COMPRESS
+ * AVX-512 VBMI2.  Tests compare the levels; call before threads start. */
+enum { S4S_PACK_PLAIN, S4S_PACK_SHUFFLE, S4S_PACK_COMPRESS };
+void s4s_write_compact_simd(int max_level);
 /* The same for a resource whose only changes are string values replaced in
  * place (S4S_NF_EDITED strings that were strings in the input, nothing
  * removed or inserted: the urn:uuid rewrite, a system URI moved): the raw

@@ -108,13 +108,12 @@ static const s4s_scan_sink sink = {stream, unit, ready};
 
 /* Runs in through the scanner in chunks of `chunk`; m gets what came out. */
 static void run_at(model *m, const char *in, size_t len, size_t chunk, s4s_sax_mode mode,
-                   size_t target, size_t max, bool narrow, bool strict)
+                   size_t target, size_t max, s4s_scan_lexer widest, bool strict)
 {
     memset(m, 0, sizeof *m);
     m->mode = mode;
     s4s_scan *s = s4s_scan_new(target, max, &sink, m);
-    if (narrow)
-        s4s_scan_narrow(s);
+    s4s_scan_narrow(s, widest);
     s4s_rc rc = S4S_OK;
     for (size_t i = 0; i < len && !rc; i += chunk)
         rc = s4s_scan_feed(s, (const unsigned char *)in + i, len - i < chunk ? len - i : chunk);
@@ -127,7 +126,7 @@ static void run_at(model *m, const char *in, size_t len, size_t chunk, s4s_sax_m
 static void run(model *m, const char *in, size_t len, size_t chunk, s4s_sax_mode mode,
                 size_t target, size_t max)
 {
-    run_at(m, in, len, chunk, mode, target, max, false, true);
+    run_at(m, in, len, chunk, mode, target, max, S4S_SCAN_AVX512, true);
 }
 
 static void same_units(const model *a, const model *b)
@@ -146,9 +145,9 @@ static void same_at_all_chunks(const char *in, s4s_sax_mode mode, size_t target,
     run(&ref, in, len, len, mode, target, max);
     CHECK(ref.units >= want_min_units);
     static const size_t chunks[] = {1, 2, 3, 7, 64, 4096};
-    for (int narrow = 0; narrow < 2; narrow++)
+    for (int w = S4S_SCAN_SSE2; w <= S4S_SCAN_AVX512; w++)
         for (size_t k = 0; k < sizeof chunks / sizeof *chunks; k++) {
-            run_at(&m, in, len, chunks[k], mode, target, max, narrow, true);
+            run_at(&m, in, len, chunks[k], mode, target, max, (s4s_scan_lexer)w, true);
             same_units(&m, &ref);
             for (size_t u = 0; u < m.units && u < 4096; u++)
                 CHECK(m.unit_len[u] <= max);
@@ -163,19 +162,19 @@ static char *cat(char *b, size_t *n, const char *s)
     return b;
 }
 
-/* The wide block path (AVX2, where the CPU has it) and the SSE2 one cut
- * random JSON-like input into the same units: mostly plain blocks, so both
- * take them whole, with brackets, quotes, newlines and the odd escape or
- * stray byte to make them disagree if either miscounts.  Not all of it is
- * JSON (a mismatched bracket still ends a value for the scanner), so the
- * model's complaints need only be the same for both. */
+/* The wide block paths (AVX-512 and AVX2, where the CPU has them) and the
+ * SSE2 one cut random JSON-like input into the same units: mostly plain
+ * blocks, so all take them whole, with brackets, quotes, newlines and the
+ * odd escape or stray byte to make them disagree if one miscounts.  Not
+ * all of it is JSON (a mismatched bracket still ends a value for the
+ * scanner), so the model's complaints need only be the same for all. */
 static void test_paths_agree(void)
 {
     static const char *const bits[] = {"{", "}", "[", "]", "\"", "\"abcdefghijklmnop\"", ":", ",",
                                         "\n", "  ", "\"a{b[c\"", "\"x]}y\"", "\\", "\"\\\"q\"", "\r\n",
                                         "{\"k\":\"vvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\"}\n"};
     static char in[1 << 16];
-    static model a, b;
+    static model a, b, c;
     uint64_t seed = 0x9e3779b97f4a7c15ull;
     for (int round = 0; round < 400; round++) {
         size_t n = 0;
@@ -189,10 +188,12 @@ static void test_paths_agree(void)
         }
         s4s_sax_mode mode = round % 2 ? S4S_SAX_LINES : S4S_SAX_MULTI;
         size_t chunk = round % 3 == 0 ? n : 1 + (size_t)(seed >> 50) % 300;
-        run_at(&a, in, n, chunk, mode, 256, 4096, false, false);
-        run_at(&b, in, n, chunk, mode, 256, 4096, true, false);
+        run_at(&a, in, n, chunk, mode, 256, 4096, S4S_SCAN_AVX512, false);
+        run_at(&b, in, n, chunk, mode, 256, 4096, S4S_SCAN_AVX2, false);
+        run_at(&c, in, n, chunk, mode, 256, 4096, S4S_SCAN_SSE2, false);
         same_units(&a, &b);
-        CHECK(a.bad == b.bad);
+        same_units(&a, &c);
+        CHECK(a.bad == b.bad && a.bad == c.bad);
     }
 }
 

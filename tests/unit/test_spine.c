@@ -198,12 +198,12 @@ static void test_write_compact(void)
     }
     /* long inputs go 64 bytes at a time: the same bytes as a plain byte
      * loop on random quotes, whitespace and escapes, at lengths around the
-     * block size; with the byte shuffles where the CPU has them (blocks of
-     * many whitespace runs) and without */
+     * block size; at each level the CPU has: byte compress, byte shuffles
+     * (blocks of many whitespace runs) and baseline */
     static const char *piece[] = {"\"", " ", "\n", "\t", "x", "yz", "\r\n", "\\n", "\\\"", "\\\\"};
     unsigned seed = 12345;
-    for (int k = 0; k < 6000; k++) {
-        s4s_write_compact_simd(k < 3000);
+    for (int k = 0; k < 9000; k++) {
+        s4s_write_compact_simd(S4S_PACK_COMPRESS - k / 3000);
         char in2[400];
         size_t len = 0, want = (size_t)(k % 300);
         while (len < want) {
@@ -232,7 +232,7 @@ static void test_write_compact(void)
         CHECK(b.len == rl && (!rl || !memcmp(b.p, ref, rl)));
         s4s_buf_free(&b);
     }
-    s4s_write_compact_simd(true);
+    s4s_write_compact_simd(S4S_PACK_COMPRESS);
 }
 
 /* the type/id a reference resolves to, "-" for none, "?" for ambiguous */
