@@ -15,6 +15,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 /* set bits of x: the instruction where the target has it, else inline
  * (baseline x86-64 has no popcnt; the libgcc call cost 4% of a parse) */
@@ -51,13 +54,37 @@ static inline uint64_t s4s_mask16(__m128i x, __m128i c)
 }
 #endif
 
-/* newlines in [p, e): 16 or 8 bytes at a time (pretty-printed JSON has a
- * newline every ~40 bytes, too often for a memchr call per line).  With
- * SSE2 each byte lane counts its matches (up to 255 blocks), then one sum
- * of absolute differences adds the lanes. */
-static inline uint64_t s4s_count_nl(const unsigned char *p, const unsigned char *e)
+#if defined(__x86_64__) && defined(__GNUC__)
+#define S4S_COUNT_NL_512 1
+/* 64 bytes a step: one mask compare and a popcount; leaves *pp where fewer
+ * than 64 bytes are left */
+__attribute__((target("avx512f,avx512bw,popcnt"))) static inline uint64_t
+s4s_count_nl_512(const unsigned char **pp, const unsigned char *e)
+{
+    const unsigned char *p = *pp;
+    const __m512i nl = _mm512_set1_epi8('\n');
+    uint64_t n = 0;
+    for (; e - p >= 64; p += 64)
+        n += (uint64_t)__builtin_popcountll(_mm512_cmpeq_epi8_mask(_mm512_loadu_si512((const void *)p), nl));
+    *pp = p;
+    return n;
+}
+#endif
+
+/* newlines in [p, e): 64, 16 or 8 bytes at a time (pretty-printed JSON has
+ * a newline every ~40 bytes, too often for a memchr call per line).  wide:
+ * AVX-512 may be used (the caller checked the CPU).  With SSE2 each byte
+ * lane counts its matches (up to 255 blocks), then one sum of absolute
+ * differences adds the lanes. */
+static inline uint64_t s4s_count_nl_at(const unsigned char *p, const unsigned char *e, bool wide)
 {
     uint64_t n = 0;
+#ifdef S4S_COUNT_NL_512
+    if (wide && e - p >= 256)
+        n += s4s_count_nl_512(&p, e);
+#else
+    (void)wide;
+#endif
 #ifdef __SSE2__
     const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
     while (e - p >= 16) {
@@ -81,6 +108,15 @@ static inline uint64_t s4s_count_nl(const unsigned char *p, const unsigned char 
     for (; p < e; p++)
         n += *p == '\n';
     return n;
+}
+
+static inline uint64_t s4s_count_nl(const unsigned char *p, const unsigned char *e)
+{
+#ifdef S4S_COUNT_NL_512
+    return s4s_count_nl_at(p, e, __builtin_cpu_supports("avx512bw"));
+#else
+    return s4s_count_nl_at(p, e, false);
+#endif
 }
 
 /* a[0..n) == b[0..n) for short n (member names): overlapping word loads,

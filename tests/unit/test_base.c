@@ -48,9 +48,10 @@ static void test_hidx(void)
     s4s_hidx_free(&x);
 }
 
-/* s4s_count_nl against a byte loop: lengths around the 8- and 16-byte
- * steps and past 255 blocks (a lane would wrap), unaligned starts,
- * newlines dense and sparse */
+/* s4s_count_nl against a byte loop: lengths around the 8-, 16- and
+ * 64-byte steps and past 255 blocks (a lane would wrap), unaligned starts,
+ * newlines dense and sparse; with AVX-512 (where the CPU has it) and
+ * without */
 static void test_count_nl(void)
 {
     static unsigned char b[9000];
@@ -62,11 +63,12 @@ static void test_count_nl(void)
             b[i] = (x >> 16) % density == 0 ? '\n' : 'a';
         }
         for (size_t off = 0; off < 4; off += 3)
-            for (size_t len = 0; off + len < sizeof b; len += len < 100 ? 1 : 997) {
+            for (size_t len = 0; off + len < sizeof b; len += len < 400 ? 1 : 997) {
                 uint64_t want = 0;
                 for (size_t i = off; i < off + len; i++)
                     want += b[i] == '\n';
                 bad += s4s_count_nl(b + off, b + off + len) != want;
+                bad += s4s_count_nl_at(b + off, b + off + len, false) != want;
             }
     }
     CHECK(bad == 0);
