@@ -58,6 +58,7 @@
 #include "sax.h"
 #include "scan.h"
 #include "split.h"
+#include "squeeze.h"
 #include "stats.h"
 #include "base/text.h"
 #include "writer.h"
@@ -91,6 +92,9 @@ typedef struct unitp {
     s4s_asm     *as;
     s4s_passthru *pt;      /* --no-validate's lines without a tree, or NULL */
     struct unit *cur;
+    s4s_squeeze  sq;       /* the unit's squeezed bytes (work_squeezed) */
+    bool         squeezing;/* they are being parsed: resources wait */
+    s4s_arena   *scratch;  /* sq's bytes and map, reset for each unit */
 } unitp;
 
 /* Top-level values cut out of the stream, and what became of them; or a
@@ -112,6 +116,8 @@ typedef struct unit {
     size_t       worked;   /* a batch's: res[0..worked) went through work() */
     uint64_t     turn;     /* a pushed batch's place in push order (1, 2, ...); 0: not pushed */
     bool         in_turn;  /* its thread holds the turn (released on out of memory too) */
+    bool         squeezed; /* res[] were parsed from squeezed bytes: worked (and
+                              committed) up to `worked` */
 } unit;
 
 /* An output stream and what it has been given, for the message when a
@@ -515,8 +521,14 @@ static s4s_rc work_guarded(void *u, unsigned w, s4s_res *r)
     s4s_oom_enter(&f);
     if (setjmp(f.jb)) {
         unit *un = r->unit;
-        if (un && !un->batch) /* the run stops: the row's parser is not used again */
-            un->oom_off = s4s_sax_offset(p->up[w].sax);
+        unitp *up = un && !un->batch ? &p->up[w] : NULL;
+        if (up && up->squeezing) { /* squeezed bytes: their offset mapped back */
+            size_t k = 0;
+            un->oom_off = un->off + s4s_squeeze_orig(&up->sq, s4s_sax_offset(up->sax) - un->off, &k);
+            up->squeezing = false;
+        } else if (up && !un->squeezed) { /* the run stops: the row's parser is not used again */
+            un->oom_off = s4s_sax_offset(up->sax);
+        }
         if (un && un->in_turn) /* the next batch must not wait for this one */
             turn_release(p, un);
         return S4S_ERR_NOMEM; /* commit names the resource */
@@ -734,8 +746,13 @@ static s4s_rc on_unit_res(void *ctx, s4s_res *r)
     s4s_res h = *r;
     if (h.root && p->o->on_invalid == S4S_INVALID_KEEP && p->io.out_format != S4S_OUT_NDJSON)
         h.raw = NULL;
-    own(&h, u->bytes, u->len);
     h.shared = false;
+    if (up->squeezing) {
+        own(&h, up->sq.p, up->sq.len);
+        unit_add(u, &h);
+        return S4S_OK;
+    }
+    own(&h, u->bytes, u->len);
     prepare(p, &h, up->row);
     work(p, up->row, &h);
     unit_add(u, &h);
@@ -780,6 +797,79 @@ static bool work_passthru(s4s_pipe *p, unsigned w, unitp *up, unit *u, s4s_arena
     return true;
 }
 
+/* Squeezed offset (absolute, as the parser saw it) to input offset. */
+static uint64_t unsqueeze(const unit *u, const s4s_squeeze *sq, uint64_t off, size_t *hint)
+{
+    return u->off + s4s_squeeze_orig(sq, off - u->off, hint);
+}
+
+/* Every node of a tree to input offsets (preorder: offsets rise, so the
+ * hint makes each O(1)).  Depth is bounded by --max-depth. */
+static void unsqueeze_tree(const unit *u, const s4s_squeeze *sq, s4s_node *n, size_t *hint)
+{
+    n->off = unsqueeze(u, sq, n->off, hint);
+    for (s4s_node *c = n->first; c; c = c->next)
+        unsqueeze_tree(u, sq, c, hint);
+}
+
+/* A resource parsed from the squeezed bytes, as if from the unit's own:
+ * offsets mapped back (lines are the same: newlines are kept), raw bytes a
+ * view of the input's (the writer compacts them as ever). */
+static void unsqueeze_res(const unit *u, const s4s_squeeze *sq, s4s_res *h, size_t *hint)
+{
+    s4s_buf *raw = (s4s_buf *)h->raw; /* own() made it, in the arena */
+    const unsigned char *rp = raw ? (const unsigned char *)raw->p : NULL;
+    if (rp && rp >= sq->p && rp + raw->len <= sq->p + sq->len && raw->len) {
+        size_t k = *hint; /* it begins where the resource does: before its nodes */
+        uint64_t from = s4s_squeeze_orig(sq, (uint64_t)(rp - sq->p), &k),
+                 to = s4s_squeeze_orig(sq, (uint64_t)(rp - sq->p) + raw->len - 1, &k) + 1;
+        raw->p = (char *)(uintptr_t)(u->bytes + from);
+        raw->len = raw->cap = raw->max = (size_t)(to - from);
+    }
+    h->off = unsqueeze(u, sq, h->off, hint);
+    if (h->root)
+        unsqueeze_tree(u, sq, h->root, hint);
+}
+
+/* Step 2 for a unit of top-level objects, pretty-printed (squeeze.h): the
+ * parse reads the squeezed bytes with the resources held back.  Kept only
+ * when it was clean - no error, nothing quarantined by the parse, whose
+ * messages carry offsets - and then each resource is mapped back, prepared
+ * and worked; otherwise the unit's own bytes are parsed.  False: not
+ * taken (nothing is left of the attempt but arena bytes). */
+static bool work_squeezed(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
+{
+    if (u->mode != S4S_SAX_MULTI)
+        return false;
+    if (!up->scratch)
+        up->scratch = s4s_arena_new(3 * UNIT_CAP); /* one chunk holds a unit's squeeze */
+    s4s_arena_reset(up->scratch);
+    if (!s4s_squeeze_make(up->scratch, u->bytes, u->len, &up->sq))
+        return false;
+    s4s_asm_unit(up->as, a, u->bundles);
+    u->squeezed = up->squeezing = true;
+    s4s_rc rc = s4s_sax_feed(up->sax, up->sq.p, up->sq.len);
+    up->squeezing = false;
+    bool clean = !rc && s4s_sax_idle(up->sax);
+    for (size_t i = 0; clean && i < u->n; i++)
+        clean = !u->res[i].reason;
+    if (!clean) {
+        u->squeezed = false;
+        u->n = 0;
+        s4s_sax_rebase(up->sax, u->off, u->line, u->mode);
+        return false;
+    }
+    size_t hint = 0;
+    for (; u->worked < u->n; u->worked++) { /* nothing points into the scratch after this */
+        s4s_res *h = &u->res[u->worked];
+        unsqueeze_res(u, &up->sq, h, &hint);
+        u->oom_off = h->off;
+        prepare(p, h, up->row);
+        work(p, up->row, h);
+    }
+    return true;
+}
+
 /* Step 2 for a unit: parse it (row w's parser, started over where the unit
  * begins, gives the events and errors the stream's parser would have),
  * which prepares and works each of its resources. */
@@ -797,7 +887,7 @@ static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
     unitp *up = &p->up[w];
     up->cur = u;
     s4s_sax_rebase(up->sax, u->off, u->line, u->mode); /* first: out of memory asks it where */
-    if (work_passthru(p, w, up, u, r->arena))
+    if (work_passthru(p, w, up, u, r->arena) || work_squeezed(p, up, u, r->arena))
         return S4S_OK;
     s4s_asm_unit(up->as, r->arena, u->bundles);
     size_t at = 0;
@@ -824,7 +914,7 @@ static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
 static s4s_rc commit_unit(s4s_pipe *p, s4s_res *r, s4s_rc work_rc)
 {
     unit *u = r->unit;
-    size_t n = u->batch ? u->worked : u->n; /* a batch stops where work did */
+    size_t n = u->batch || u->squeezed ? u->worked : u->n; /* these stop where work did */
     for (size_t i = 0; i < n; i++) {
         s4s_rc rc = commit_guarded(p, &u->res[i], S4S_OK);
         if (rc)
@@ -1450,6 +1540,7 @@ void s4s_pipe_free(s4s_pipe *p)
         s4s_sax_free(p->up[w].sax);
         s4s_asm_free(p->up[w].as);
         s4s_passthru_free(p->up[w].pt);
+        s4s_arena_free(p->up[w].scratch);
     }
     free(p->up);
     s4s_arena_free(p->unit_arena);

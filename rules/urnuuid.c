@@ -222,7 +222,7 @@ s4s_refget s4s_refmap_get(s4s_refmap *m, const char *ref, size_t n, const char *
     const char *sid = NULL;
     size_t sidl = e->id_len;
     if (t && t != T_DUP && t != T_NONE && e->id_off != ID_SAME)
-        sid = m->pool.p + e->id_off;
+        sid = sidl ? m->pool.p + e->id_off : ""; /* an empty id took no pool byte: the pool may be unallocated */
     if (!t && m->spilling && !m->spill_broken)
         t = s4s_refspill_get(m->spill, h1, h2, &sid, &sidl);
     if (t == T_DUP)
