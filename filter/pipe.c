@@ -807,7 +807,7 @@ static uint64_t unsqueeze(const unit *u, const s4s_squeeze *sq, uint64_t off, si
  * hint makes each O(1)).  Depth is bounded by --max-depth. */
 static void unsqueeze_tree(const unit *u, const s4s_squeeze *sq, s4s_node *n, size_t *hint)
 {
-    n->off = unsqueeze(u, sq, n->off, hint);
+    n->off = u->off + s4s_squeeze_next(sq, n->off - u->off, hint);
     for (s4s_node *c = n->first; c; c = c->next)
         unsqueeze_tree(u, sq, c, hint);
 }

@@ -15,7 +15,12 @@
 #include "squeeze.h"
 #include "base/bits.h"
 
+#include <pthread.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SQ_WIDE __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt,pclmul")))
+#endif
 
 /* bytes a dropped run may border: no token can merge across them */
 static const uint8_t sep[256] = {['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
@@ -33,15 +38,21 @@ typedef struct out {
 } out;
 
 /* The blank run in[a..b) (outside strings, b at a byte that is not blank or
- * at the end): dropped if a neighbour allows it.  False: the map is full. */
-static bool run(out *s, size_t a, size_t b)
+ * at the end): dropped if a neighbour allows it.  False: the map is full.
+ * The kept bytes before it go out in one 16-byte copy when both sides have
+ * the room (indentation leaves short runs of tokens between). */
+static inline __attribute__((always_inline)) bool run(out *s, size_t a, size_t b)
 {
     if (!((a > 0 && sep[s->in[a - 1]]) || (b < s->n && sep[s->in[b]])))
         return true;
     if (s->runs == s->max_runs)
         return false;
-    memcpy(s->o + s->len, s->in + s->from, a - s->from);
-    s->len += a - s->from;
+    size_t k = a - s->from;
+    if (k <= 16 && s->from + 16 <= s->n && s->len + 16 <= s->n)
+        memcpy(s->o + s->len, s->in + s->from, 16);
+    else
+        memcpy(s->o + s->len, s->in + s->from, k);
+    s->len += k;
     s->dropped += (uint32_t)(b - a);
     s->at[s->runs] = (uint32_t)s->len;
     s->gone[s->runs++] = s->dropped;
@@ -49,11 +60,98 @@ static bool run(out *s, size_t a, size_t b)
     return true;
 }
 
-static size_t run_end(const out *s, size_t b)
+static inline size_t run_end(const out *s, size_t b)
 {
     while (b < s->n && blank(s->in[b]))
         b++;
     return b;
+}
+
+#ifdef SQ_WIDE
+/* Where the CPU has AVX-512 VBMI2 (chosen at run time): a 64-byte block
+ * without a backslash is decided from masks and its kept bytes packed by
+ * one byte compress.  A run is dropped when a separator is just before it
+ * (its first bit is a left seed; the carry of an addition fills the run
+ * from there) or just after it (few such runs: one at a time).  Returns
+ * the bytes taken from in[i..): 0 when the block has a backslash or is one
+ * run that goes on past it (the byte path takes those), SIZE_MAX when the
+ * map is full; a run that reaches the block's end is left to the next
+ * call. */
+static bool wide_cpu, wide_off;
+static pthread_once_t wide_once = PTHREAD_ONCE_INIT;
+
+static void wide_init(void)
+{
+    wide_cpu = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2") &&
+               __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("popcnt");
+}
+
+SQ_WIDE static size_t wide_block(out *s, size_t i, bool *in_str)
+{
+    __m512i x = _mm512_loadu_si512((const void *)(s->in + i));
+    if (_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\\')))
+        return 0;
+    uint64_t quote = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('"'));
+    uint64_t blank = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(' ')) |
+                     _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\t')) |
+                     _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\r'));
+    __m512i xl = _mm512_or_si512(x, _mm512_set1_epi8(0x20)); /* '[' -> '{', ']' -> '}' */
+    uint64_t sepm = quote | _mm512_cmpeq_epi8_mask(xl, _mm512_set1_epi8('{')) |
+                    _mm512_cmpeq_epi8_mask(xl, _mm512_set1_epi8('}')) |
+                    _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(',')) |
+                    _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(':')) |
+                    _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n'));
+    __m128i prod = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)quote), _mm_set1_epi8((char)0xff), 0);
+    uint64_t inside = (uint64_t)_mm_cvtsi128_si64(prod);
+    if (*in_str)
+        inside = ~inside;
+    uint64_t w = blank & ~inside;
+    size_t take = 64;
+    if (w >> 63) { /* the last run may go on: leave it to the next call */
+        uint64_t nonw = ~w;
+        if (!nonw)
+            return 0;
+        take = 64 - (size_t)__builtin_clzll(nonw); /* just past the last byte that is no blank */
+        w &= (1ull << take) - 1;
+    }
+    uint64_t left = w & ((sepm << 1) | (i > 0 && sep[s->in[i - 1]]));
+    uint64_t drop = ((w + left) ^ w) & w;
+    for (uint64_t right = w & (sepm >> 1) & ~drop; right; right &= right - 1) {
+        unsigned b = (unsigned)__builtin_ctzll(right);
+        uint64_t below = ~w & ((2ull << b) - 1); /* the run's start: just past the last byte below that is no blank */
+        unsigned a = below ? 64 - (unsigned)__builtin_clzll(below) : 0;
+        drop |= ((2ull << b) - 1) & ~((1ull << a) - 1);
+    }
+    uint64_t keep = ~drop & (take == 64 ? ~0ull : (1ull << take) - 1);
+    /* the pending kept bytes before the block, then the block's */
+    if (i > s->from)
+        memcpy(s->o + s->len, s->in + s->from, i - s->from);
+    size_t base = s->len + (i - s->from);
+    _mm512_storeu_si512((void *)(s->o + base), _mm512_maskz_compress_epi8(keep, x));
+    for (uint64_t ends = drop & ~(drop >> 1); ends; ends &= ends - 1) {
+        if (s->runs == s->max_runs)
+            return SIZE_MAX;
+        unsigned b = (unsigned)__builtin_ctzll(ends);
+        uint64_t upto = b == 63 ? ~0ull : (2ull << b) - 1;
+        s->at[s->runs] = (uint32_t)(base + (size_t)__builtin_popcountll(keep & upto));
+        s->gone[s->runs++] = s->dropped + (uint32_t)__builtin_popcountll(drop & upto);
+    }
+    s->dropped += (uint32_t)__builtin_popcountll(drop);
+    s->len = base + (size_t)__builtin_popcountll(keep);
+    s->from = i + take;
+    *in_str = take == 64 ? (bool)(inside >> 63) : false;
+    return take;
+}
+#endif
+
+/* false: the baseline path only, even where the CPU has more (tests) */
+void s4s_squeeze_simd(bool on)
+{
+#ifdef SQ_WIDE
+    wide_off = !on;
+#else
+    (void)on;
+#endif
 }
 
 bool s4s_squeeze_make(s4s_arena *a, const unsigned char *in, size_t n, s4s_squeeze *sq)
@@ -66,7 +164,22 @@ bool s4s_squeeze_make(s4s_arena *a, const unsigned char *in, size_t n, s4s_squee
     s.gone = s4s_arena_alloc(a, s.max_runs * sizeof *s.gone);
     bool in_str = false, esc = false;
     size_t i = 0;
+#ifdef SQ_WIDE
+    pthread_once(&wide_once, wide_init);
+    bool wide = wide_cpu && !wide_off;
+#endif
     while (i < n) {
+#ifdef SQ_WIDE
+        if (wide && !esc && i + 64 <= n) {
+            size_t k = wide_block(&s, i, &in_str);
+            if (k == SIZE_MAX)
+                return false;
+            if (k) {
+                i += k;
+                continue;
+            }
+        }
+#endif
 #ifdef __SSE2__
         if (!esc && i + 64 <= n) {
             const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(' '),

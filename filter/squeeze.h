@@ -34,9 +34,24 @@ typedef struct s4s_squeeze {
  * when it would drop less than a quarter of the bytes, or has more runs
  * than its map may hold (n / 8). */
 bool     s4s_squeeze_make(s4s_arena *a, const unsigned char *in, size_t n, s4s_squeeze *sq);
+/* false: only baseline x86-64 instructions even where the CPU has AVX-512
+ * (tests compare both; call before threads start). */
+void     s4s_squeeze_simd(bool on);
 /* The input offset of squeezed offset c (a byte that was kept, or the end).
  * *hint: a run index to start from (0 at first); offsets asked in rising
  * order cost O(1) each, a lower one restarts the search. */
 uint64_t s4s_squeeze_orig(const s4s_squeeze *sq, uint64_t c, size_t *hint);
+/* The same, inline, for offsets that rise (a tree in preorder): the step
+ * past the runs before c, falling back on the search above. */
+static inline uint64_t s4s_squeeze_next(const s4s_squeeze *sq, uint64_t c, size_t *hint)
+{
+    size_t j = *hint;
+    if (j > sq->runs || (j > 0 && sq->at[j - 1] > c) || (j + 4 < sq->runs && sq->at[j + 4] <= c))
+        return s4s_squeeze_orig(sq, c, hint);
+    while (j < sq->runs && sq->at[j] <= c)
+        j++;
+    *hint = j;
+    return c + (j ? sq->gone[j - 1] : 0);
+}
 
 #endif
