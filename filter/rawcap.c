@@ -104,6 +104,15 @@ uint64_t s4s_rawcap_line(s4s_rawcap *c, uint64_t abs)
     return c->line_no + 1;
 }
 
+void s4s_rawcap_rewind_lines(s4s_rawcap *c, uint64_t abs, uint64_t line)
+{
+    if (abs >= c->line_abs || abs == 0)
+        return; /* not back: nothing counted past it */
+    c->line_abs = abs;
+    c->line_no = line - 1;
+    c->last_nl = abs - 1;
+}
+
 void s4s_rawcap_stream_done(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n)
 {
     const unsigned char *nl = memrchr(p, '\n', n);

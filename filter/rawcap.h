@@ -39,6 +39,9 @@ void     s4s_rawcap_chunk_done(s4s_rawcap *c);
 void     s4s_rawcap_stream_done(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n);
 
 uint64_t s4s_rawcap_line(s4s_rawcap *c, uint64_t abs); /* 1-based line of an offset */
+/* The parse goes back to abs, the first byte of line `line` (a broken line
+ * re-read from its successor): lines are counted from there again. */
+void     s4s_rawcap_rewind_lines(s4s_rawcap *c, uint64_t abs, uint64_t line);
 
 void     s4s_rawcap_begin(s4s_rawcap *c, uint64_t abs, size_t max);
 /* Begins a capture at the start of the current line, or at `from` when that

@@ -376,11 +376,18 @@ static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_
     }
     s->last_unit_end = nl + 1;
     size_t resume = nl + 1 >= s->chunk_abs ? (size_t)(nl + 1 - s->chunk_abs) : 0;
+    /* lines were counted up to the break: count them again from the
+     * re-read (every byte of it is at hand, or the count stays as it was) */
+    bool whole = nl + 1 >= s->chunk_abs || again.len == s->chunk_abs - (nl + 1);
+    if (whole)
+        s4s_rawcap_rewind_lines(s->cap, nl + 1, lu + 1);
     if (again.len) {
         const unsigned char *c = s->chunk;
         uint64_t cabs = s->chunk_abs;
         size_t clen = s->chunk_len;
         feed_bytes(s, (const unsigned char *)again.p, nl + 1, again.len);
+        if (whole) /* its newlines, before the chunk is back */
+            (void)s4s_rawcap_line(s->cap, cabs);
         /* a unit opened there keeps capturing from the chunk */
         s4s_rawcap_resume(s->cap, cabs);
         set_chunk(s, c, cabs, clen);
