@@ -797,14 +797,9 @@ static bool work_passthru(s4s_pipe *p, unsigned w, unitp *up, unit *u, s4s_arena
     return true;
 }
 
-/* Squeezed offset (absolute, as the parser saw it) to input offset. */
-static uint64_t unsqueeze(const unit *u, const s4s_squeeze *sq, uint64_t off, size_t *hint)
-{
-    return u->off + s4s_squeeze_orig(sq, off - u->off, hint);
-}
-
-/* Every node of a tree to input offsets (preorder: offsets rise, so the
- * hint makes each O(1)).  Depth is bounded by --max-depth. */
+/* Every node of a tree from squeezed offsets (absolute, as the parser saw
+ * them) to input offsets (preorder: offsets rise, so the hint makes each
+ * O(1)).  Depth is bounded by --max-depth. */
 static void unsqueeze_tree(const unit *u, const s4s_squeeze *sq, s4s_node *n, size_t *hint)
 {
     n->off = u->off + s4s_squeeze_next(sq, n->off - u->off, hint);
@@ -826,7 +821,7 @@ static void unsqueeze_res(const unit *u, const s4s_squeeze *sq, s4s_res *h, size
         raw->p = (char *)(uintptr_t)(u->bytes + from);
         raw->len = raw->cap = raw->max = (size_t)(to - from);
     }
-    h->off = unsqueeze(u, sq, h->off, hint);
+    h->off = u->off + s4s_squeeze_orig(sq, h->off - u->off, hint);
     if (h->root)
         unsqueeze_tree(u, sq, h->root, hint);
 }

@@ -305,8 +305,7 @@ SCAN_WIDE static size_t lex_block_wide(s4s_scan *s, const unsigned char *p, enum
     }
     if (m.bslash)
         return 0;
-    __m128i prod = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)m.quote), _mm_set1_epi8((char)0xff), 0);
-    return take_block(s, &m, (uint64_t)_mm_cvtsi128_si64(prod), pop_hw, f, ev);
+    return take_block(s, &m, s4s_prefix_xor_clmul(m.quote), pop_hw, f, ev);
 }
 
 /* With AVX-512BW: one compare per class over the whole block, straight to
@@ -321,8 +320,7 @@ SCAN_512 static size_t lex_block_512(s4s_scan *s, const unsigned char *p, enum f
                _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n')),
                _mm512_cmpeq_epi8_mask(xl, _mm512_set1_epi8('{')),
                _mm512_cmpeq_epi8_mask(xl, _mm512_set1_epi8('}'))};
-    __m128i prod = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)m.quote), _mm_set1_epi8((char)0xff), 0);
-    return take_block(s, &m, (uint64_t)_mm_cvtsi128_si64(prod), pop_hw, f, ev);
+    return take_block(s, &m, s4s_prefix_xor_clmul(m.quote), pop_hw, f, ev);
 }
 #endif
 #endif

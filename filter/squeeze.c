@@ -101,8 +101,7 @@ SQ_WIDE static size_t wide_block(out *s, size_t i, bool *in_str)
                     _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(',')) |
                     _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(':')) |
                     _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n'));
-    __m128i prod = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)quote), _mm_set1_epi8((char)0xff), 0);
-    uint64_t inside = (uint64_t)_mm_cvtsi128_si64(prod);
+    uint64_t inside = s4s_prefix_xor_clmul(quote);
     if (*in_str)
         inside = ~inside;
     uint64_t w = blank & ~inside;

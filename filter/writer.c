@@ -220,8 +220,7 @@ PACK_WIDE static bool compress_block(cursor *cur, const char *p, size_t i, size_
         return false;
     uint64_t quote = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('"'));
     uint64_t ws = _mm512_cmple_epu8_mask(x, _mm512_set1_epi8(' '));
-    __m128i prod = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)quote), _mm_set1_epi8((char)0xff), 0);
-    uint64_t inside = (uint64_t)_mm_cvtsi128_si64(prod);
+    uint64_t inside = s4s_prefix_xor_clmul(quote);
     if (*in_str)
         inside = ~inside;
     uint64_t keep = ~(ws & ~inside);

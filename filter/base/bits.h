@@ -46,6 +46,17 @@ static inline uint64_t s4s_prefix_xor(uint64_t x)
     return x;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* s4s_prefix_xor as one carry-less multiply by all ones, for the block
+ * paths chosen at run time where the CPU has PCLMUL (their callers'
+ * target attributes include it) */
+static inline __attribute__((always_inline, target("pclmul"))) uint64_t s4s_prefix_xor_clmul(uint64_t x)
+{
+    __m128i prod = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xff), 0);
+    return (uint64_t)_mm_cvtsi128_si64(prod);
+}
+#endif
+
 #ifdef __SSE2__
 /* the 16 bytes of x equal to the bytes of c, as bits */
 static inline uint64_t s4s_mask16(__m128i x, __m128i c)
