@@ -36,14 +36,15 @@
  * table beyond, so a huge object costs linear time */
 #define DUP_SCAN_MAX 32
 
-/* the key store: names up to KEY_MAX bytes, KEY_STORE bytes in all (FHIR
- * has about 3,000 element names; Synthea uses a few hundred) */
+/* the key store: names up to KEY_MAX bytes, KEY_STORE bytes in all with
+ * their cache words (FHIR has about 3,000 element names; Synthea uses a few
+ * hundred) */
 #define KEY_SLOTS 2048 /* a power of two, probed linearly */
-#define KEY_STORE ((size_t)48 << 10)
+#define KEY_STORE ((size_t)96 << 10)
 #define KEY_MAX   64
 
 typedef struct key_slot {
-    const char *p; /* NULL: empty */
+    const char *p; /* NULL: empty; else 8-aligned, after its cache word */
     uint32_t    n;
     uint32_t    h;
 } key_slot;
@@ -75,8 +76,9 @@ struct s4s_asm {
     bool            building;    /* events go into the tree */
     unsigned        res_depth;   /* depth of the resource root's contents */
     s4s_node       *root, *cur;
-    const char     *key;         /* pending member name (arena copy) */
+    const char     *key;         /* pending member name (interned or an arena copy) */
     uint32_t        klen;
+    bool            key_interned;
     uint64_t        res_off, res_line;
     const char     *why;         /* resource is broken: reason */
     const char     *why_code;
@@ -106,7 +108,8 @@ struct s4s_asm {
 
     /* interned member names (intern_key) */
     key_slot        keys[KEY_SLOTS];
-    char            key_store[KEY_STORE];
+    _Alignas(8) char key_store[KEY_STORE]; /* per name: a cache word (node.h
+                                    s4s_key_cache), the bytes, a NUL */
     size_t          key_used;
     size_t          key_charge;  /* what this resource's interned names would have
                                     taken from the arena */
@@ -382,6 +385,7 @@ static bool split_bundle(s4s_asm *a)
             res->parent = NULL;
             res->key = NULL;
             res->klen = 0;
+            res->flags &= (uint8_t)~S4S_NF_IKEY;
             if (res->type != S4S_J_OBJECT)
                 mark_broken(a, "Bundle entry.resource is not a JSON object", "structure", res->off);
             const char *url = s4s_get_str(e, "fullUrl");
@@ -444,6 +448,8 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
     if (a->cur->type == S4S_J_OBJECT) {
         nd->key = a->key;
         nd->klen = a->klen;
+        if (a->key_interned)
+            nd->flags = S4S_NF_IKEY;
         a->key = NULL;
     }
     s4s_node_append(a->cur, nd);
@@ -572,12 +578,14 @@ static const char *intern_key(s4s_asm *a, const char *k, size_t n)
                 got = sl->p;
             continue;
         }
-        if (a->key_used + n + 1 > KEY_STORE || !s4s_text_utf8_ok(k, n))
+        size_t at = (a->key_used + 7) & ~(size_t)7;
+        if (at + 8 + n + 1 > KEY_STORE || !s4s_text_utf8_ok(k, n))
             return NULL;
-        char *d = a->key_store + a->key_used;
+        memset(a->key_store + at, 0, 8); /* no cached answer yet */
+        char *d = a->key_store + at + 8;
         memcpy(d, k, n);
         d[n] = '\0';
-        a->key_used += n + 1;
+        a->key_used = at + 8 + n + 1;
         *sl = (key_slot){d, (uint32_t)n, h};
         got = d;
     }
@@ -592,6 +600,7 @@ static bool key(s4s_asm *a, const char *k, size_t n, uint64_t off)
         a->pend = P_NONE;
         if (!a->why) {
             a->key = intern_key(a, k, n);
+            a->key_interned = a->key != NULL;
             if (!a->key) {
                 if (!s4s_text_utf8_ok(k, n))
                     mark_broken(a, "invalid UTF-8 in a member name", "invalid", off);

@@ -36,9 +36,11 @@ void s4s_ref_parse(const char *s, size_t n, s4s_ref *out);
  * NULL: one probe sequence in the generated hash table. */
 const s4s_fhir_key *s4s_fhir_key_lookup(unsigned ctx, const char *name, size_t n);
 /* The same for member m, whose name (without a leading '_') is name[0..n):
- * the answer is kept in m->memo, so the families that walk a resource
- * after the structure check do not hash its names again; a kept answer
- * is used only while its context and name are those asked for. */
+ * the answer is kept in the interned name's cache word (node.h
+ * s4s_key_cache), shared by every member of that name in the parser's
+ * trees, else in m->memo, so names are hashed about once per context
+ * instead of once per member and family; a kept answer is used only while
+ * its context and name are those asked for. */
 const s4s_fhir_key *s4s_fhir_member_key(const s4s_node *m, unsigned ctx, const char *name, size_t n);
 /* Resource type id of name, or S4S_FHIR_NONE (abstract types included). */
 unsigned s4s_fhir_resource_type(const char *name, size_t n);

@@ -29,7 +29,8 @@ typedef enum s4s_jtype {
 enum {
     S4S_NF_REMOVED  = 1 << 0, /* skipped by the writer */
     S4S_NF_INSERTED = 1 << 1, /* created by an edit */
-    S4S_NF_EDITED   = 1 << 2  /* value replaced by an edit */
+    S4S_NF_EDITED   = 1 << 2, /* value replaced by an edit */
+    S4S_NF_IKEY     = 1 << 3  /* key interned by the parser: see s4s_key_cache */
 };
 
 typedef struct s4s_node s4s_node;
@@ -46,6 +47,17 @@ struct s4s_node {
     uint32_t    memo;   /* the rules' cache for this member (0: none; rules/refs.h
                            s4s_fhir_member_key), in what was padding */
 };
+
+/* The rules' cache word of an interned key (S4S_NF_IKEY), or NULL.  An
+ * interned name is stored once per parser and lives as long as its trees,
+ * with eight bytes before it that every node of that name shares: what
+ * rules/refs.h s4s_fhir_member_key found for it last.  Trees of one parser
+ * may be checked on several threads, so the word is read and written with
+ * relaxed atomics (__atomic_load_n / __atomic_store_n), whole. */
+static inline uint64_t *s4s_key_cache(const s4s_node *n)
+{
+    return (n->flags & S4S_NF_IKEY) ? (uint64_t *)(void *)(uintptr_t)(n->key - 8) : NULL;
+}
 
 /* --- reading ----------------------------------------------------------- */
 /* First live member of obj named key[0..klen). */
