@@ -2,7 +2,9 @@
  * arena.c - chunked bump allocator.
  *
  * Invariants: chunks form a singly linked list with the current chunk first;
- * reset frees every chunk but the oldest (the base chunk), so a run of small
+ * next..end is the current chunk's free part (the inline s4s_arena_alloc
+ * bumps next; s4s_arena_grow starts a chunk when it does not fit); reset
+ * frees every chunk but the oldest (the base chunk), so a run of small
  * resources never touches malloc; "used" counts requested bytes since reset.
  */
 #include "arena.h"
@@ -14,24 +16,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct chunk {
-    struct chunk *prev;
-    size_t cap, pos;
+/* cap bytes of data; while a chunk is current, the arena's next..end is
+ * its free part */
+typedef struct s4s_arena_chunk {
+    struct s4s_arena_chunk *prev;
+    size_t cap;
     _Alignas(16) unsigned char data[];
 } chunk;
 
-struct s4s_arena {
-    chunk *cur;
-    size_t chunk_size;
-    size_t used;
-};
+static void use_chunk(s4s_arena *a, chunk *c)
+{
+    a->cur = c;
+    a->next = c->data;
+    a->end = c->data + c->cap;
+}
 
 static chunk *chunk_new(size_t cap, chunk *prev)
 {
-    chunk *c = s4s_xmalloc(sizeof *c + cap);
+    /* a size that would wrap asks for SIZE_MAX, which fails loudly */
+    chunk *c = s4s_xmalloc(cap > SIZE_MAX - sizeof *c ? SIZE_MAX : sizeof *c + cap);
     c->prev = prev;
     c->cap = cap;
-    c->pos = 0;
     return c;
 }
 
@@ -41,7 +46,7 @@ s4s_arena *s4s_arena_new(size_t chunk_size)
     s4s_oom_hold h; /* freed if the first chunk cannot be allocated */
     s4s_oom_push(&h, a, free);
     a->chunk_size = chunk_size ? chunk_size : 64 * 1024;
-    a->cur = chunk_new(a->chunk_size, NULL);
+    use_chunk(a, chunk_new(a->chunk_size, NULL));
     s4s_oom_pop(&h);
     return a;
 }
@@ -59,26 +64,22 @@ void s4s_arena_free(s4s_arena *a)
 
 void s4s_arena_reset(s4s_arena *a)
 {
-    while (a->cur->prev) {
-        chunk *p = a->cur->prev;
-        free(a->cur);
-        a->cur = p;
+    chunk *c = a->cur;
+    while (c->prev) {
+        chunk *p = c->prev;
+        free(c);
+        c = p;
     }
-    a->cur->pos = 0;
+    use_chunk(a, c);
     a->used = 0;
 }
 
-void *s4s_arena_alloc(s4s_arena *a, size_t n)
+void *s4s_arena_grow(s4s_arena *a, size_t need)
 {
-    size_t need = (n + 7) & ~(size_t)7;
-    if (need < n)
-        need = SIZE_MAX; /* overflow: let xmalloc fail loudly */
-    if (a->cur->cap - a->cur->pos < need) {
-        size_t cap = need > a->chunk_size ? need : a->chunk_size;
-        a->cur = chunk_new(cap, a->cur);
-    }
-    void *p = a->cur->data + a->cur->pos;
-    a->cur->pos += need;
+    size_t cap = need > a->chunk_size ? need : a->chunk_size;
+    use_chunk(a, chunk_new(cap, a->cur));
+    void *p = a->next;
+    a->next += need;
     a->used += need;
     return p;
 }
@@ -86,15 +87,6 @@ void *s4s_arena_alloc(s4s_arena *a, size_t n)
 void *s4s_arena_zalloc(s4s_arena *a, size_t n)
 {
     return memset(s4s_arena_alloc(a, n), 0, n);
-}
-
-char *s4s_arena_strndup(s4s_arena *a, const char *s, size_t n)
-{
-    char *d = s4s_arena_alloc(a, n + 1);
-    if (n)
-        memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
 }
 
 char *s4s_arena_printf(s4s_arena *a, const char *fmt, ...)
@@ -115,4 +107,3 @@ char *s4s_arena_printf(s4s_arena *a, const char *fmt, ...)
     return d;
 }
 
-size_t s4s_arena_used(const s4s_arena *a) { return a->used; }

@@ -7,6 +7,7 @@
  * linked but are skipped by every reader here and by the writer.
  */
 #include "node.h"
+#include "bits.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,10 +16,11 @@ s4s_node *s4s_getn(const s4s_node *obj, const char *key, size_t kl)
 {
     if (!obj || obj->type != S4S_J_OBJECT)
         return NULL;
-    /* the first byte settles most mismatches without a memcmp call */
+    /* the first byte settles most mismatches; names are short: word
+     * compares, not a memcmp call */
     for (s4s_node *c = obj->first; c; c = c->next)
         if (c->klen == kl && (kl == 0 || c->key[0] == key[0]) && !(c->flags & S4S_NF_REMOVED) &&
-            memcmp(c->key, key, kl) == 0)
+            s4s_short_eq(c->key, key, kl))
             return c;
     return NULL;
 }
@@ -47,19 +49,6 @@ s4s_node *s4s_node_new(s4s_arena *a, s4s_jtype t, const char *key, size_t klen,
         n->len = (uint32_t)vlen;
     }
     return n;
-}
-
-void s4s_node_append(s4s_node *parent, s4s_node *child)
-{
-    child->parent = parent;
-    child->next = NULL;
-    child->index = parent->type == S4S_J_ARRAY ? parent->nkids : 0;
-    if (parent->last)
-        parent->last->next = child;
-    else
-        parent->first = child;
-    parent->last = child;
-    parent->nkids++;
 }
 
 void s4s_node_insert_after(s4s_node *ref, s4s_node *child)

@@ -93,7 +93,19 @@ static inline bool s4s_key_eq(const s4s_node *n, const char *s)
 /* --- building and mutating (no repair record) ------------------------- */
 s4s_node *s4s_node_new(s4s_arena *a, s4s_jtype t, const char *key, size_t klen,
                        const char *val, size_t vlen);
-void      s4s_node_append(s4s_node *parent, s4s_node *child);
+/* Inline: the parser appends every node of every resource. */
+static inline void s4s_node_append(s4s_node *parent, s4s_node *child)
+{
+    child->parent = parent;
+    child->next = NULL;
+    child->index = parent->type == S4S_J_ARRAY ? parent->nkids : 0;
+    if (parent->last)
+        parent->last->next = child;
+    else
+        parent->first = child;
+    parent->last = child;
+    parent->nkids++;
+}
 void      s4s_node_insert_after(s4s_node *ref, s4s_node *child);
 void      s4s_node_set(s4s_arena *a, s4s_node *n, s4s_jtype t, const char *val, size_t vlen);
 s4s_node *s4s_node_clone(s4s_arena *a, const s4s_node *n); /* deep copy, detached */
