@@ -8,6 +8,7 @@
 #include "refs.h"
 #include <string.h>
 #include "../filter/base/bits.h"
+#include "../filter/base/text.h"
 #include "fhirtypes.h"
 #include "tables/fhir_r4.h"
 
@@ -87,6 +88,23 @@ static bool type_id(const char *s, size_t n, s4s_ref *r)
     return true;
 }
 
+/* A space, tab, newline or CR in s[0..n)?  Eight bytes at a time: a word
+ * with no byte below 0x21 has none (every reference of a Bundle passes). */
+static bool has_white(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (s4s_w_below(w, 0x21))
+            break;
+    }
+    for (; i < n; i++)
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
+            return true;
+    return false;
+}
+
 void s4s_ref_parse(const char *s, size_t n, s4s_ref *r)
 {
     memset(r, 0, sizeof *r);
@@ -102,10 +120,7 @@ void s4s_ref_parse(const char *s, size_t n, s4s_ref *r)
         if (!s4s_fhir_is_uuid_ci(s, n) && !s4s_fhir_is_oid(s, n)) { r->kind = S4S_REF_INVALID; r->why = "not a valid urn:uuid: or urn:oid:"; }
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-            r->kind = S4S_REF_INVALID; r->why = "reference contains whitespace"; return;
-        }
+    if (has_white(s, n)) { r->kind = S4S_REF_INVALID; r->why = "reference contains whitespace"; return; }
     const char *colon = memchr(s, ':', n);
     const char *q = memchr(s, '?', n);
     if (colon && (!q || colon < q) && colon + 2 < s + n && colon[1] == '/' && colon[2] == '/') {
