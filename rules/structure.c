@@ -20,6 +20,7 @@
  *
  * State: per-run counters in st_state (only the rules thread touches them).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,21 @@
 
 #define MAX_NEST 64 /* resource nesting (contained, Bundle.entry.resource) */
 #define BITWORDS ((S4S_FHIR_MAX_CTX_ELEMS + 63) / 64)
+
+/* Per context, its required elements (min > 0) as bits of the element
+ * index in the context: a missing one is then a mask test per word, not a
+ * look at every element of every object.  Found once per process (the
+ * tables are constant). */
+static uint64_t req_bits[S4S_FHIR_N_CTX][BITWORDS];
+static pthread_once_t req_once = PTHREAD_ONCE_INIT;
+
+static void req_init(void)
+{
+    for (unsigned x = 0; x < S4S_FHIR_N_CTX; x++)
+        for (unsigned i = 0; i < s4s_fhir_ctxs[x].n; i++)
+            if (s4s_fhir_elems[s4s_fhir_ctxs[x].first + i].min > 0)
+                req_bits[x][i / 64] |= 1ull << (i % 64);
+}
 
 typedef struct st_state {
     uint64_t resources, with_errors, old_version;
@@ -596,12 +612,12 @@ static void check_object(walk *w, const s4s_node *obj, unsigned ctx, const s4s_n
     if (!is_res && !content)
         ISSUE(w, S4S_SEV_ERROR, "invariant", obj, "element has no value and no children (ele-1)");
     if (c->nreq) {
-        for (unsigned i = 0; i < c->n; i++) {
-            const s4s_fhir_elem *e = &s4s_fhir_elems[c->first + i];
-            if (e->min == 0) continue;
-            if ((seen[i / 64] | useen[i / 64]) & (1ull << (i % 64))) continue;
-            ISSUE(w, S4S_SEV_ERROR, "required", obj, "missing required element %s (min %u)",
-                  S4S_FHIR_STR(e->path), (unsigned)e->min);
+        for (unsigned wd = 0; wd < BITWORDS; wd++) {
+            for (uint64_t miss = req_bits[ctx][wd] & ~(seen[wd] | useen[wd]); miss; miss &= miss - 1) {
+                const s4s_fhir_elem *e = &s4s_fhir_elems[c->first + wd * 64 + (unsigned)__builtin_ctzll(miss)];
+                ISSUE(w, S4S_SEV_ERROR, "required", obj, "missing required element %s (min %u)",
+                      S4S_FHIR_STR(e->path), (unsigned)e->min);
+            }
         }
     }
 }
@@ -646,6 +662,7 @@ static void check_resource(walk *w, const s4s_node *obj, const s4s_node *contain
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 {
     (void)o; (void)term;
+    pthread_once(&req_once, req_init);
     *state = s4s_xcalloc(1, sizeof(st_state));
     return S4S_OK;
 }
