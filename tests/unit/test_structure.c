@@ -304,6 +304,29 @@ static void test_lookup_and_scans(void)
             wrong += s4s_fhir_prim_check(S4S_FP_string, b, len) != NULL;
         }
     CHECK(wrong == 0);
+    /* every position of a uuid set to every byte, both cases, against a
+     * plain reading of the format (the library checks 16 bytes at a time) */
+    unsigned uwrong = 0;
+    for (int upper = 0; upper < 2; upper++)
+        for (size_t pos = 0; pos < 45; pos++)
+            for (int c = 0; c < 256; c++) {
+                char u[46];
+                memcpy(u, upper ? "urn:uuid:C757873D-EC9A-4326-A141-556F43239520"
+                                : "urn:uuid:c757873d-ec9a-4326-a141-556f43239520", 46);
+                u[pos] = (char)c;
+                bool lower_ok = memcmp(u, "urn:uuid:", 9) == 0, any_ok = lower_ok;
+                for (size_t i = 9; i < 45; i++) {
+                    unsigned char b = (unsigned char)u[i];
+                    bool dash = i == 17 || i == 22 || i == 27 || i == 32;
+                    bool lo = (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f');
+                    bool up = b >= 'A' && b <= 'F';
+                    if (dash ? b != '-' : !lo) lower_ok = false;
+                    if (dash ? b != '-' : !(lo || up)) any_ok = false;
+                }
+                uwrong += s4s_fhir_is_uuid(u, 45) != lower_ok;
+                uwrong += s4s_fhir_is_uuid_ci(u, 45) != any_ok;
+            }
+    CHECK(uwrong == 0);
     CHECK(s4s_fhir_is_uuid_ci("urn:uuid:C757873D-EC9A-4326-A141-556F43239520", 45));
     CHECK(!s4s_fhir_is_uuid_ci("urn:uuid:G757873D-EC9A-4326-A141-556F43239520", 45));
     CHECK(!s4s_fhir_is_uuid_ci("urn:uuid:c757873d-ec9a-4326-a141-556f4323952@", 45));
