@@ -108,7 +108,7 @@ struct s4s_asm {
 
     /* interned member names (intern_key) */
     key_slot        keys[KEY_SLOTS];
-    _Alignas(8) char key_store[KEY_STORE]; /* per name: a cache word (node.h
+    _Alignas(8) char key_store[KEY_STORE]; /* per name: cache words (node.h
                                     s4s_key_cache), the bytes, a NUL */
     size_t          key_used;
     size_t          key_charge;  /* what this resource's interned names would have
@@ -578,14 +578,14 @@ static const char *intern_key(s4s_asm *a, const char *k, size_t n)
                 got = sl->p;
             continue;
         }
-        size_t at = (a->key_used + 7) & ~(size_t)7;
-        if (at + 8 + n + 1 > KEY_STORE || !s4s_text_utf8_ok(k, n))
+        size_t at = (a->key_used + 7) & ~(size_t)7, words = 8 * S4S_KEY_CACHE;
+        if (at + words + n + 1 > KEY_STORE || !s4s_text_utf8_ok(k, n))
             return NULL;
-        memset(a->key_store + at, 0, 8); /* no cached answer yet */
-        char *d = a->key_store + at + 8;
+        memset(a->key_store + at, 0, words); /* no cached answer yet */
+        char *d = a->key_store + at + words;
         memcpy(d, k, n);
         d[n] = '\0';
-        a->key_used = at + 8 + n + 1;
+        a->key_used = at + words + n + 1;
         *sl = (key_slot){d, (uint32_t)n, h};
         got = d;
     }

@@ -25,7 +25,8 @@ const s4s_fhir_key *s4s_fhir_key_lookup(unsigned ctx, const char *name, size_t n
 
 /* An interned name's cache word: the key's index + 1 (bits 0-31), ctx
  * (32-47) and n (48-63).  name is m's key or its tail past '_', so n tells
- * which; the name's bytes never change, so a matching word is the answer. */
+ * which; the name's bytes never change, so a matching word is the answer.
+ * The newest answer is word 0, the one before it word 1. */
 static uint64_t key_word(unsigned ctx, size_t n, const s4s_fhir_key *k)
 {
     return (uint64_t)(uint32_t)(k - s4s_fhir_keys + 1) | (uint64_t)(ctx & 0xFFFF) << 32 |
@@ -36,12 +37,17 @@ const s4s_fhir_key *s4s_fhir_member_key(const s4s_node *m, unsigned ctx, const c
 {
     uint64_t *word = s4s_key_cache(m);
     if (word && name + n == m->key + m->klen) {
-        uint64_t w = __atomic_load_n(word, __ATOMIC_RELAXED);
-        if (w && (unsigned)(w >> 32 & 0xFFFF) == ctx && (size_t)(w >> 48) == n)
-            return &s4s_fhir_keys[(uint32_t)w - 1];
+        uint64_t w0 = __atomic_load_n(&word[0], __ATOMIC_RELAXED), w1;
+        if (w0 && (unsigned)(w0 >> 32 & 0xFFFF) == ctx && (size_t)(w0 >> 48) == n)
+            return &s4s_fhir_keys[(uint32_t)w0 - 1];
+        w1 = __atomic_load_n(&word[1], __ATOMIC_RELAXED);
+        if (w1 && (unsigned)(w1 >> 32 & 0xFFFF) == ctx && (size_t)(w1 >> 48) == n)
+            return &s4s_fhir_keys[(uint32_t)w1 - 1];
         const s4s_fhir_key *k = s4s_fhir_key_lookup(ctx, name, n);
-        if (k)
-            __atomic_store_n(word, key_word(ctx, n, k), __ATOMIC_RELAXED);
+        if (k) {
+            __atomic_store_n(&word[1], w0, __ATOMIC_RELAXED);
+            __atomic_store_n(&word[0], key_word(ctx, n, k), __ATOMIC_RELAXED);
+        }
         return k;
     }
     if (m->memo) {

@@ -48,15 +48,18 @@ struct s4s_node {
                            s4s_fhir_member_key), in what was padding */
 };
 
-/* The rules' cache word of an interned key (S4S_NF_IKEY), or NULL.  An
- * interned name is stored once per parser and lives as long as its trees,
- * with eight bytes before it that every node of that name shares: what
- * rules/refs.h s4s_fhir_member_key found for it last.  Trees of one parser
- * may be checked on several threads, so the word is read and written with
- * relaxed atomics (__atomic_load_n / __atomic_store_n), whole. */
+/* The rules' cache words of an interned key (S4S_NF_IKEY), or NULL.
+ * An interned name is stored once per parser and lives as long as its
+ * trees, with S4S_KEY_CACHE (two) words before it that every node of that name
+ * shares: what rules/refs.h s4s_fhir_member_key found for it last (a name
+ * such as "id" or "url" is asked for in several contexts).  Trees of one
+ * parser may be checked on several threads, so each word is read and
+ * written with relaxed atomics (__atomic_load_n / __atomic_store_n), whole,
+ * and means something on its own. */
+#define S4S_KEY_CACHE 2
 static inline uint64_t *s4s_key_cache(const s4s_node *n)
 {
-    return (n->flags & S4S_NF_IKEY) ? (uint64_t *)(void *)(uintptr_t)(n->key - 8) : NULL;
+    return (n->flags & S4S_NF_IKEY) ? (uint64_t *)(void *)(uintptr_t)(n->key - 8 * S4S_KEY_CACHE) : NULL;
 }
 
 /* --- reading ----------------------------------------------------------- */
