@@ -42,6 +42,9 @@
 #define KEY_SLOTS 2048 /* a power of two, probed linearly */
 #define KEY_STORE ((size_t)96 << 10)
 #define KEY_MAX   64
+/* a resource's "reference" strings listed for the rules (s4s_res.refs);
+ * one with more is walked */
+#define REFS_MAX  256
 
 typedef struct key_slot {
     const char *p; /* NULL: empty; else 8-aligned, after its cache word */
@@ -79,6 +82,8 @@ struct s4s_asm {
     const char     *key;         /* pending member name (interned or an arena copy) */
     uint32_t        klen;
     bool            key_interned;
+    s4s_node       *refs[REFS_MAX]; /* this resource's "reference" strings so far */
+    uint32_t        nrefs;       /* REFS_MAX + 1: too many to list */
     uint64_t        res_off, res_line;
     const char     *why;         /* resource is broken: reason */
     const char     *why_code;
@@ -295,6 +300,7 @@ static void begin_resource(s4s_asm *a, uint64_t off)
     a->building = true;
     a->res_depth = a->depth;
     a->root = a->cur = s4s_node_new(a->arena, S4S_J_OBJECT, NULL, 0, NULL, 0);
+    a->nrefs = 0;
     a->root->off = off;
     a->key = NULL;
     a->res_off = off;
@@ -318,6 +324,12 @@ static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled
         .shared = a->splitting,
         .outcome = a->unit == U_BUNDLE && a->outcome,
     };
+    if (r.root && root == a->root && !a->splitting && a->nrefs <= REFS_MAX) {
+        r.refs = s4s_arena_alloc(a->arena, (a->nrefs ? a->nrefs : 1) * sizeof *r.refs);
+        memcpy(r.refs, a->refs, a->nrefs * sizeof *r.refs);
+        r.nrefs = a->nrefs;
+        r.refs_listed = true;
+    }
     if (!a->why && raw && s4s_text_lone_surrogate(raw->p, raw->len)) {
         r.root = NULL;
         r.reason = "lone UTF-16 surrogate escape in a string";
@@ -451,6 +463,12 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
         if (a->key_interned)
             nd->flags = S4S_NF_IKEY;
         a->key = NULL;
+        if (t == S4S_J_STRING && nd->klen == 9 && !memcmp(nd->key, "reference", 9) &&
+            a->nrefs <= REFS_MAX) {
+            if (a->nrefs < REFS_MAX)
+                a->refs[a->nrefs] = nd;
+            a->nrefs++;
+        }
     }
     s4s_node_append(a->cur, nd);
     return nd;

@@ -52,6 +52,11 @@ typedef struct s4s_res {
     void          *job;        /* the pipeline's, while the resource is on its way */
     void          *unit;       /* the pipeline's: not a resource but top-level values
                                   (their bytes) for a worker to parse (scan.h) */
+    s4s_node     **refs;       /* its string members named "reference", in document
+                                  order (rules/rule.h s4s_rctx_refs), in the arena */
+    uint32_t       nrefs;
+    bool           refs_listed;/* refs holds them all: the tree is its own (not a
+                                  split Bundle's) and they were not too many */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);

@@ -422,6 +422,7 @@ static void prepare(s4s_pipe *p, s4s_res *r, unsigned w)
     *rc = (s4s_rctx){
         .arena = r->arena, .root = r->root, .off = r->off, .line = r->line, .opts = p->o,
         .bundle = r->bundle, .full_url = r->full_url, .bundle_type = r->bundle_type,
+        .refs = r->refs, .nrefs = r->nrefs, .refs_listed = r->refs_listed,
     };
     if (r->root) {
         rc->type = s4s_get_str(r->root, "resourceType");

@@ -314,24 +314,29 @@ static bool ambiguous(const s4s_rctx *rc, const s4s_node *c)
     return false;
 }
 
+/* One string member named "reference": held when it names no entry seen. */
+static void check(bstate *st, s4s_rctx *rc, const s4s_node *c, enum mode m, size_t base, bool first)
+{
+    if (c->type != S4S_J_STRING || c->klen != 9 || memcmp(c->key, "reference", 9))
+        return;
+    uint32_t k1, k2;
+    bool urn;
+    if (!ref_keys(rc, m, c->str, c->len, base, &k1, &k2, &urn))
+        return;
+    if (fp_has(&st->seen, k1) || fp_has(&st->seen, k2) || ambiguous(rc, c))
+        return;
+    hold(st, rc, c, k1, k2, urn, first);
+}
+
 static void walk(bstate *st, s4s_rctx *rc, const s4s_node *n, enum mode m, size_t base, bool first)
 {
     for (const s4s_node *c = n->first; c && !st->full; c = c->next) {
         if (c->flags & S4S_NF_REMOVED)
             continue;
-        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
             walk(st, rc, c, m, base, first);
-            continue;
-        }
-        if (c->type != S4S_J_STRING || c->klen != 9 || memcmp(c->key, "reference", 9))
-            continue;
-        uint32_t k1, k2;
-        bool urn;
-        if (!ref_keys(rc, m, c->str, c->len, base, &k1, &k2, &urn))
-            continue;
-        if (fp_has(&st->seen, k1) || fp_has(&st->seen, k2) || ambiguous(rc, c))
-            continue;
-        hold(st, rc, c, k1, k2, urn, first);
+        else
+            check(st, rc, c, m, base, first);
     }
 }
 
@@ -385,8 +390,18 @@ static void br_apply(s4s_rctx *rc, void *state)
     bool first = st->nres++ == 0;
     /* first as a target, so a reference to its own entry resolves */
     record_entry(st, rc, m);
-    if (!st->full)
+    if (st->full)
+        return;
+    uint32_t n;
+    s4s_node *const *refs = s4s_rctx_refs(rc, &n); /* the parser's list, or walk */
+    if (!refs) {
         walk(st, rc, rc->root, m, rest_base(rc), first);
+        return;
+    }
+    size_t base = rest_base(rc);
+    for (uint32_t i = 0; i < n && !st->full; i++)
+        if (!(refs[i]->flags & S4S_NF_REMOVED))
+            check(st, rc, refs[i], m, base, first);
 }
 
 /* the referring resource of p, as the report names it */

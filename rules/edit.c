@@ -6,7 +6,8 @@
  * variant records kind and path but never the values; the _tallied one
  * counts, and its caller records the count as one repair); inserted
  * nodes are flagged S4S_NF_INSERTED, changed ones S4S_NF_EDITED, removed
- * ones S4S_NF_REMOVED (kept linked so indices of siblings stay stable).
+ * ones S4S_NF_REMOVED (kept linked so indices of siblings stay stable); an
+ * insert, move or removal marks the tree reshaped (rule.h s4s_rctx_refs).
  */
 #include "rule.h"
 
@@ -50,6 +51,7 @@ void s4s_edit_set_num(s4s_rctx *rc, s4s_node *n, const char *lexeme,
 s4s_node *s4s_edit_add_str(s4s_rctx *rc, s4s_node *obj, const char *key,
                            const char *val, const char *kind, const char *why)
 {
+    rc->reshaped = true;
     s4s_node *n = s4s_node_new(rc->arena, S4S_J_STRING, key, strlen(key), val, strlen(val));
     n->flags |= S4S_NF_INSERTED;
     s4s_node_append(obj, n);
@@ -59,6 +61,7 @@ s4s_node *s4s_edit_add_str(s4s_rctx *rc, s4s_node *obj, const char *key,
 
 void s4s_edit_remove(s4s_rctx *rc, s4s_node *n, const char *kind, const char *why)
 {
+    rc->reshaped = true;
     n->flags |= S4S_NF_REMOVED;
     s4s_repair(rc, n, kind, n->type == S4S_J_STRING ? n->str : NULL, NULL, "%s", why);
 }
@@ -102,6 +105,7 @@ s4s_node *s4s_edit_insert_json(s4s_rctx *rc, s4s_node *parent, s4s_node *ref,
     yajl_val v = yajl_tree_parse(json, NULL, 0);
     if (!v)
         return NULL;
+    rc->reshaped = true;
     s4s_node *n = from_yajl(rc->arena, v, key, key ? strlen(key) : 0);
     yajl_tree_free(v);
     if (ref)
@@ -115,6 +119,7 @@ s4s_node *s4s_edit_insert_json(s4s_rctx *rc, s4s_node *parent, s4s_node *ref,
 s4s_node *s4s_edit_insert_copy(s4s_rctx *rc, s4s_node *ref, const s4s_node *src,
                                const char *kind, const char *why)
 {
+    rc->reshaped = true;
     s4s_node *n = s4s_node_clone(rc->arena, src);
     n->flags |= S4S_NF_INSERTED;
     s4s_node_insert_after(ref, n);
@@ -125,6 +130,7 @@ s4s_node *s4s_edit_insert_copy(s4s_rctx *rc, s4s_node *ref, const s4s_node *src,
 s4s_node *s4s_edit_move(s4s_rctx *rc, s4s_node *n, s4s_node *to, s4s_node *ref,
                         const char *key, const char *kind, const char *why)
 {
+    rc->reshaped = true;
     s4s_node *c = s4s_node_clone(rc->arena, n);
     c->key = key ? s4s_arena_strndup(rc->arena, key, strlen(key)) : NULL;
     c->klen = key ? (uint32_t)strlen(key) : 0;

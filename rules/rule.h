@@ -86,7 +86,26 @@ struct s4s_rctx {
      * rc so far as those of `who`, then empties rc's issue list. */
     void          (*late)(s4s_rctx *rc, const s4s_late_res *who);
     void           *late_u;  /* the pipeline's */
+    /* the parser's list of the string members named "reference" (see
+     * s4s_rctx_refs); reshaped: an edit inserted, moved or removed nodes
+     * (edit.c), or the upgrade family converted the resource, since */
+    s4s_node      **refs;
+    uint32_t        nrefs;
+    bool            refs_listed, reshaped;
 };
+
+/* The resource's string members named "reference", every one in document
+ * order (the order of a walk), when the parser listed them and the tree
+ * has not been reshaped since: the families that only look at references
+ * need not walk every node.  NULL: walk the tree.  A listed node may have
+ * been removed since (S4S_NF_REMOVED) or given a new string value. */
+static inline s4s_node *const *s4s_rctx_refs(const s4s_rctx *rc, uint32_t *n)
+{
+    if (!rc->refs_listed || rc->reshaped)
+        return NULL;
+    *n = rc->nrefs;
+    return rc->refs;
+}
 
 /* The resource is quarantined when its rules are done: an error under
  * --on-invalid=reject or fail.  The pipeline decides by this too. */

@@ -990,32 +990,50 @@ static bool may_rename(const up_state *st, const char *s, size_t n)
  * "https://x/fhir/MedicationOrder/1") -> the R4 type.  Run on every
  * resource: R4 has none of the old type names, so the rewrite never needs
  * to know the target ("#id" and urn:uuid references never match). */
-static void rename_refs(s4s_rctx *rc, const up_state *st, s4s_node *n)
+static void rename_ref(s4s_rctx *rc, const up_state *st, s4s_node *c)
+{
+    if (c->klen != 9 || !s4s_is_str(c) || !s4s_key_eq(c, "reference") || !may_rename(st, c->str, c->len))
+        return;
+    for (size_t i = 0; i < st->n_renames; i++) {
+        const s4s_up_row *r = st->renames[i];
+        size_t tl = strlen(r->type);
+        const char *at = strstr(c->str, r->type);
+        if (!at || at[tl] != '/' || (at != c->str && at[-1] != '/'))
+            continue;
+        s4s_buf b;
+        s4s_buf_init(&b, 1u << 20);
+        char why[160];
+        snprintf(why, sizeof why, "%s is %s in R4", r->type, r->arg);
+        if (s4s_buf_put(&b, c->str, (size_t)(at - c->str)) && s4s_buf_puts(&b, r->arg) &&
+            s4s_buf_puts(&b, at + tl))
+            s4s_edit_set_str(rc, c, b.p, b.len, KIND, why);
+        s4s_buf_free(&b);
+        break;
+    }
+}
+
+static void rename_refs_walk(s4s_rctx *rc, const up_state *st, s4s_node *n)
 {
     S4S_EACH(c, n) {
-        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
-            rename_refs(rc, st, c);
-            continue;
-        }
-        if (c->klen != 9 || !s4s_is_str(c) || !s4s_key_eq(c, "reference") || !may_rename(st, c->str, c->len))
-            continue;
-        for (size_t i = 0; i < st->n_renames; i++) {
-            const s4s_up_row *r = st->renames[i];
-            size_t tl = strlen(r->type);
-            const char *at = strstr(c->str, r->type);
-            if (!at || at[tl] != '/' || (at != c->str && at[-1] != '/'))
-                continue;
-            s4s_buf b;
-            s4s_buf_init(&b, 1u << 20);
-            char why[160];
-            snprintf(why, sizeof why, "%s is %s in R4", r->type, r->arg);
-            if (s4s_buf_put(&b, c->str, (size_t)(at - c->str)) && s4s_buf_puts(&b, r->arg) &&
-                s4s_buf_puts(&b, at + tl))
-                s4s_edit_set_str(rc, c, b.p, b.len, KIND, why);
-            s4s_buf_free(&b);
-            break;
-        }
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
+            rename_refs_walk(rc, st, c);
+        else
+            rename_ref(rc, st, c);
     }
+}
+
+/* Every reference, from the parser's list when there is one. */
+static void rename_refs(s4s_rctx *rc, const up_state *st)
+{
+    uint32_t n;
+    s4s_node *const *refs = s4s_rctx_refs(rc, &n);
+    if (!refs) {
+        rename_refs_walk(rc, st, rc->root);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (!(refs[i]->flags & S4S_NF_REMOVED))
+            rename_ref(rc, st, refs[i]);
 }
 
 /* Extension values of type Money anywhere (Synthea STU3 puts dozens on each
@@ -1036,6 +1054,7 @@ static unsigned convert(up *u, s4s_node *at, unsigned dflt)
     u->ver = detect(u, dflt);
     if (!u->ver)
         return 0;
+    u->rc->reshaped = true; /* conversions also change the tree directly */
     const char *from = u->ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
     s4s_repair(u->rc, at, "version-upgrade", from, "R4", "converted from FHIR %s to R4", from);
     for (size_t k = 0; k < n_runs; k++) {
@@ -1090,7 +1109,7 @@ static void apply(s4s_rctx *rc, void *state)
             if (t && convert(&cu, c, u.ver) && !ver)
                 ver = cu.ver;
         }
-    rename_refs(rc, state, rc->root);
+    rename_refs(rc, state);
     if (!ver)
         return;
     rc->type = s4s_get_str(rc->root, "resourceType");

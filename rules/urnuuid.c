@@ -249,47 +249,53 @@ size_t s4s_refmap_spilled(const s4s_refmap *m)
     return m->spilled;
 }
 
+/* One string member named "reference": a urn:uuid: one is rewritten to the
+ * Type/id of the earlier entry it names, or reported. */
+static void rewrite(s4s_rctx *rc, s4s_refmap *m, s4s_node *c, unsigned *done, unsigned *unresolved)
+{
+    if (c->type != S4S_J_STRING || c->klen != 9 || memcmp(c->key, "reference", 9) ||
+        c->len < 9 || memcmp(c->str, "urn:uuid:", 9))
+        return;
+    const char *type, *id;
+    size_t idl;
+    s4s_refget g = s4s_refmap_get(m, c->str, c->len, &type, &id, &idl);
+    if (g == S4S_REFGET_AMBIGUOUS) {
+        (*unresolved)++;
+        s4s_issue(rc, S4S_SEV_WARNING, "multiple-matches", c,
+                  "urn:uuid reference names a fullUrl that more than one entry of this Bundle has; left as is");
+        return;
+    }
+    if (g == S4S_REFGET_NONE) {
+        (*unresolved)++;
+        s4s_issue(rc, S4S_SEV_WARNING, "not-found", c,
+                  "urn:uuid reference names no earlier entry of this Bundle (forward or missing); left as is");
+        return;
+    }
+    /* Type/id, put together by hand: a printf here cost a thousand
+     * instructions per reference of a Bundle */
+    size_t tl = strlen(type), vl = tl + 1 + idl;
+    char *v = s4s_arena_alloc(rc->arena, vl);
+    memcpy(v, type, tl);
+    v[tl] = '/';
+    memcpy(v + tl + 1, id, idl);
+    if (rc->opts->report_level == S4S_LEVEL_ALL) {
+        s4s_edit_set_str(rc, c, v, vl, "urn-uuid-reference",
+                         "urn:uuid reference rewritten to the Type/id of the entry it names");
+        (*done)++;
+    } else {
+        s4s_edit_set_str_tallied(rc, c, v, vl, done);
+    }
+}
+
 static void walk(s4s_rctx *rc, s4s_refmap *m, s4s_node *n, unsigned *done, unsigned *unresolved)
 {
     for (s4s_node *c = n->first; c; c = c->next) {
         if (c->flags & S4S_NF_REMOVED)
             continue;
-        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
             walk(rc, m, c, done, unresolved);
-            continue;
-        }
-        if (c->type != S4S_J_STRING || c->klen != 9 || memcmp(c->key, "reference", 9) ||
-            c->len < 9 || memcmp(c->str, "urn:uuid:", 9))
-            continue;
-        const char *type, *id;
-        size_t idl;
-        s4s_refget g = s4s_refmap_get(m, c->str, c->len, &type, &id, &idl);
-        if (g == S4S_REFGET_AMBIGUOUS) {
-            (*unresolved)++;
-            s4s_issue(rc, S4S_SEV_WARNING, "multiple-matches", c,
-                      "urn:uuid reference names a fullUrl that more than one entry of this Bundle has; left as is");
-            continue;
-        }
-        if (g == S4S_REFGET_NONE) {
-            (*unresolved)++;
-            s4s_issue(rc, S4S_SEV_WARNING, "not-found", c,
-                      "urn:uuid reference names no earlier entry of this Bundle (forward or missing); left as is");
-            continue;
-        }
-        /* Type/id, put together by hand: a printf here cost a thousand
-         * instructions per reference of a Bundle */
-        size_t tl = strlen(type), vl = tl + 1 + idl;
-        char *v = s4s_arena_alloc(rc->arena, vl);
-        memcpy(v, type, tl);
-        v[tl] = '/';
-        memcpy(v + tl + 1, id, idl);
-        if (rc->opts->report_level == S4S_LEVEL_ALL) {
-            s4s_edit_set_str(rc, c, v, vl, "urn-uuid-reference",
-                             "urn:uuid reference rewritten to the Type/id of the entry it names");
-            (*done)++;
-        } else {
-            s4s_edit_set_str_tallied(rc, c, v, vl, done);
-        }
+        else
+            rewrite(rc, m, c, done, unresolved);
     }
 }
 
@@ -327,7 +333,15 @@ static void urnuuid_apply(s4s_rctx *rc, void *state)
         st->bundle = rc->bundle;
     }
     unsigned done = 0, unresolved = 0;
-    walk(rc, st->map, rc->root, &done, &unresolved);
+    uint32_t n;
+    s4s_node *const *refs = s4s_rctx_refs(rc, &n); /* the parser's list, or walk */
+    if (refs) {
+        for (uint32_t i = 0; i < n; i++)
+            if (!(refs[i]->flags & S4S_NF_REMOVED))
+                rewrite(rc, st->map, refs[i], &done, &unresolved);
+    } else {
+        walk(rc, st->map, rc->root, &done, &unresolved);
+    }
     s4s_urnuuid_tally(rc, st, done);
     st->unresolved += unresolved;
     if (!rc->full_url)
