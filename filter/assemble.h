@@ -53,7 +53,7 @@ typedef struct s4s_res {
     void          *unit;       /* the pipeline's: not a resource but top-level values
                                   (their bytes) for a worker to parse (scan.h) */
     s4s_node     **refs;       /* its string members named "reference", in document
-                                  order (rules/rule.h s4s_rctx_refs), in the arena */
+                                  order (rules/rule.h s4s_rctx_each_ref), in the arena */
     uint32_t       nrefs;
     bool           refs_listed;/* refs holds them all: the tree is its own (not a
                                   split Bundle's) and they were not too many */

@@ -314,30 +314,25 @@ static bool ambiguous(const s4s_rctx *rc, const s4s_node *c)
     return false;
 }
 
-/* One string member named "reference": held when it names no entry seen. */
-static void check(bstate *st, s4s_rctx *rc, const s4s_node *c, enum mode m, size_t base, bool first)
+typedef struct checking {
+    bstate   *st;
+    s4s_rctx *rc;
+    enum mode m;
+    size_t    base;
+    bool      first;
+} checking;
+
+/* One reference (s4s_rctx_each_ref): held when it names no entry seen;
+ * false once the check is full. */
+static bool check(void *u, s4s_node *c)
 {
-    if (c->type != S4S_J_STRING || c->klen != 9 || memcmp(c->key, "reference", 9))
-        return;
+    checking *k = u;
     uint32_t k1, k2;
     bool urn;
-    if (!ref_keys(rc, m, c->str, c->len, base, &k1, &k2, &urn))
-        return;
-    if (fp_has(&st->seen, k1) || fp_has(&st->seen, k2) || ambiguous(rc, c))
-        return;
-    hold(st, rc, c, k1, k2, urn, first);
-}
-
-static void walk(bstate *st, s4s_rctx *rc, const s4s_node *n, enum mode m, size_t base, bool first)
-{
-    for (const s4s_node *c = n->first; c && !st->full; c = c->next) {
-        if (c->flags & S4S_NF_REMOVED)
-            continue;
-        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
-            walk(st, rc, c, m, base, first);
-        else
-            check(st, rc, c, m, base, first);
-    }
+    if (ref_keys(k->rc, k->m, c->str, c->len, k->base, &k1, &k2, &urn) && !fp_has(&k->st->seen, k1) &&
+        !fp_has(&k->st->seen, k2) && !ambiguous(k->rc, c))
+        hold(k->st, k->rc, c, k1, k2, urn, k->first);
+    return !k->st->full;
 }
 
 /* In a transaction only urn: references are checked, and the urn:uuid
@@ -392,16 +387,8 @@ static void br_apply(s4s_rctx *rc, void *state)
     record_entry(st, rc, m);
     if (st->full)
         return;
-    uint32_t n;
-    s4s_node *const *refs = s4s_rctx_refs(rc, &n); /* the parser's list, or walk */
-    if (!refs) {
-        walk(st, rc, rc->root, m, rest_base(rc), first);
-        return;
-    }
-    size_t base = rest_base(rc);
-    for (uint32_t i = 0; i < n && !st->full; i++)
-        if (!(refs[i]->flags & S4S_NF_REMOVED))
-            check(st, rc, refs[i], m, base, first);
+    checking k = {.st = st, .rc = rc, .m = m, .base = rest_base(rc), .first = first};
+    s4s_rctx_each_ref(rc, check, &k);
 }
 
 /* the referring resource of p, as the report names it */

@@ -7,7 +7,8 @@
  * counts, and its caller records the count as one repair); inserted
  * nodes are flagged S4S_NF_INSERTED, changed ones S4S_NF_EDITED, removed
  * ones S4S_NF_REMOVED (kept linked so indices of siblings stay stable); an
- * insert, move or removal marks the tree reshaped (rule.h s4s_rctx_refs).
+ * insert, move or removal marks the tree reshaped, so s4s_rctx_each_ref
+ * walks it instead of trusting the parser's list of references.
  */
 #include "rule.h"
 
@@ -142,4 +143,36 @@ s4s_node *s4s_edit_move(s4s_rctx *rc, s4s_node *n, s4s_node *to, s4s_node *ref,
     n->flags |= S4S_NF_REMOVED;
     s4s_repair(rc, c, kind, NULL, NULL, "%s", why);
     return c;
+}
+
+static bool is_ref(const s4s_node *c)
+{
+    return c->type == S4S_J_STRING && c->klen == 9 && !memcmp(c->key, "reference", 9);
+}
+
+/* false: fn asked to stop */
+static bool walk_refs(s4s_node *n, bool (*fn)(void *u, s4s_node *ref), void *u)
+{
+    S4S_EACH(c, n) {
+        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) {
+            if (!walk_refs(c, fn, u))
+                return false;
+        } else if (is_ref(c) && !fn(u, c)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void s4s_rctx_each_ref(s4s_rctx *rc, bool (*fn)(void *u, s4s_node *ref), void *u)
+{
+    if (!rc->refs_listed || rc->reshaped) {
+        walk_refs(rc->root, fn, u);
+        return;
+    }
+    for (uint32_t i = 0; i < rc->nrefs; i++) {
+        s4s_node *c = rc->refs[i];
+        if (!(c->flags & S4S_NF_REMOVED) && is_ref(c) && !fn(u, c))
+            return;
+    }
 }

@@ -87,25 +87,19 @@ struct s4s_rctx {
     void          (*late)(s4s_rctx *rc, const s4s_late_res *who);
     void           *late_u;  /* the pipeline's */
     /* the parser's list of the string members named "reference" (see
-     * s4s_rctx_refs); reshaped: an edit inserted, moved or removed nodes
+     * s4s_rctx_each_ref); reshaped: an edit inserted, moved or removed nodes
      * (edit.c), or the upgrade family converted the resource, since */
     s4s_node      **refs;
     uint32_t        nrefs;
     bool            refs_listed, reshaped;
 };
 
-/* The resource's string members named "reference", every one in document
- * order (the order of a walk), when the parser listed them and the tree
- * has not been reshaped since: the families that only look at references
- * need not walk every node.  NULL: walk the tree.  A listed node may have
- * been removed since (S4S_NF_REMOVED) or given a new string value. */
-static inline s4s_node *const *s4s_rctx_refs(const s4s_rctx *rc, uint32_t *n)
-{
-    if (!rc->refs_listed || rc->reshaped)
-        return NULL;
-    *n = rc->nrefs;
-    return rc->refs;
-}
+/* Calls fn(u, ref) for each live string member named "reference" of the
+ * resource, in document order (the order of a walk), until fn returns
+ * false: from the parser's list when it has one and the tree has not been
+ * reshaped since, else by walking the tree.  The families that only look
+ * at references need not visit every node. */
+void s4s_rctx_each_ref(s4s_rctx *rc, bool (*fn)(void *u, s4s_node *ref), void *u);
 
 /* The resource is quarantined when its rules are done: an error under
  * --on-invalid=reject or fail.  The pipeline decides by this too. */

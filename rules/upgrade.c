@@ -990,10 +990,19 @@ static bool may_rename(const up_state *st, const char *s, size_t n)
  * "https://x/fhir/MedicationOrder/1") -> the R4 type.  Run on every
  * resource: R4 has none of the old type names, so the rewrite never needs
  * to know the target ("#id" and urn:uuid references never match). */
-static void rename_ref(s4s_rctx *rc, const up_state *st, s4s_node *c)
+typedef struct renaming {
+    s4s_rctx       *rc;
+    const up_state *st;
+} renaming;
+
+/* One reference (s4s_rctx_each_ref). */
+static bool rename_ref(void *u, s4s_node *c)
 {
-    if (c->klen != 9 || !s4s_is_str(c) || !s4s_key_eq(c, "reference") || !may_rename(st, c->str, c->len))
-        return;
+    const renaming *rn = u;
+    s4s_rctx *rc = rn->rc;
+    const up_state *st = rn->st;
+    if (!may_rename(st, c->str, c->len))
+        return true;
     for (size_t i = 0; i < st->n_renames; i++) {
         const s4s_up_row *r = st->renames[i];
         size_t tl = strlen(r->type);
@@ -1010,30 +1019,7 @@ static void rename_ref(s4s_rctx *rc, const up_state *st, s4s_node *c)
         s4s_buf_free(&b);
         break;
     }
-}
-
-static void rename_refs_walk(s4s_rctx *rc, const up_state *st, s4s_node *n)
-{
-    S4S_EACH(c, n) {
-        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
-            rename_refs_walk(rc, st, c);
-        else
-            rename_ref(rc, st, c);
-    }
-}
-
-/* Every reference, from the parser's list when there is one. */
-static void rename_refs(s4s_rctx *rc, const up_state *st)
-{
-    uint32_t n;
-    s4s_node *const *refs = s4s_rctx_refs(rc, &n);
-    if (!refs) {
-        rename_refs_walk(rc, st, rc->root);
-        return;
-    }
-    for (uint32_t i = 0; i < n; i++)
-        if (!(refs[i]->flags & S4S_NF_REMOVED))
-            rename_ref(rc, st, refs[i]);
+    return true;
 }
 
 /* Extension values of type Money anywhere (Synthea STU3 puts dozens on each
@@ -1109,7 +1095,8 @@ static void apply(s4s_rctx *rc, void *state)
             if (t && convert(&cu, c, u.ver) && !ver)
                 ver = cu.ver;
         }
-    rename_refs(rc, state);
+    renaming rn = {.rc = rc, .st = state};
+    s4s_rctx_each_ref(rc, rename_ref, &rn);
     if (!ver)
         return;
     rc->type = s4s_get_str(rc->root, "resourceType");

@@ -249,27 +249,34 @@ size_t s4s_refmap_spilled(const s4s_refmap *m)
     return m->spilled;
 }
 
-/* One string member named "reference": a urn:uuid: one is rewritten to the
+typedef struct rewriting {
+    s4s_rctx   *rc;
+    s4s_refmap *map;
+    unsigned    done, unresolved;
+} rewriting;
+
+/* One reference (s4s_rctx_each_ref): a urn:uuid: one is rewritten to the
  * Type/id of the earlier entry it names, or reported. */
-static void rewrite(s4s_rctx *rc, s4s_refmap *m, s4s_node *c, unsigned *done, unsigned *unresolved)
+static bool rewrite(void *u, s4s_node *c)
 {
-    if (c->type != S4S_J_STRING || c->klen != 9 || memcmp(c->key, "reference", 9) ||
-        c->len < 9 || memcmp(c->str, "urn:uuid:", 9))
-        return;
+    rewriting *rw = u;
+    s4s_rctx *rc = rw->rc;
+    if (c->len < 9 || memcmp(c->str, "urn:uuid:", 9))
+        return true;
     const char *type, *id;
     size_t idl;
-    s4s_refget g = s4s_refmap_get(m, c->str, c->len, &type, &id, &idl);
+    s4s_refget g = s4s_refmap_get(rw->map, c->str, c->len, &type, &id, &idl);
     if (g == S4S_REFGET_AMBIGUOUS) {
-        (*unresolved)++;
+        rw->unresolved++;
         s4s_issue(rc, S4S_SEV_WARNING, "multiple-matches", c,
                   "urn:uuid reference names a fullUrl that more than one entry of this Bundle has; left as is");
-        return;
+        return true;
     }
     if (g == S4S_REFGET_NONE) {
-        (*unresolved)++;
+        rw->unresolved++;
         s4s_issue(rc, S4S_SEV_WARNING, "not-found", c,
                   "urn:uuid reference names no earlier entry of this Bundle (forward or missing); left as is");
-        return;
+        return true;
     }
     /* Type/id, put together by hand: a printf here cost a thousand
      * instructions per reference of a Bundle */
@@ -281,22 +288,11 @@ static void rewrite(s4s_rctx *rc, s4s_refmap *m, s4s_node *c, unsigned *done, un
     if (rc->opts->report_level == S4S_LEVEL_ALL) {
         s4s_edit_set_str(rc, c, v, vl, "urn-uuid-reference",
                          "urn:uuid reference rewritten to the Type/id of the entry it names");
-        (*done)++;
+        rw->done++;
     } else {
-        s4s_edit_set_str_tallied(rc, c, v, vl, done);
+        s4s_edit_set_str_tallied(rc, c, v, vl, &rw->done);
     }
-}
-
-static void walk(s4s_rctx *rc, s4s_refmap *m, s4s_node *n, unsigned *done, unsigned *unresolved)
-{
-    for (s4s_node *c = n->first; c; c = c->next) {
-        if (c->flags & S4S_NF_REMOVED)
-            continue;
-        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
-            walk(rc, m, c, done, unresolved);
-        else
-            rewrite(rc, m, c, done, unresolved);
-    }
+    return true;
 }
 
 typedef struct rstate {
@@ -332,18 +328,10 @@ static void urnuuid_apply(s4s_rctx *rc, void *state)
         s4s_refmap_reset(st->map);
         st->bundle = rc->bundle;
     }
-    unsigned done = 0, unresolved = 0;
-    uint32_t n;
-    s4s_node *const *refs = s4s_rctx_refs(rc, &n); /* the parser's list, or walk */
-    if (refs) {
-        for (uint32_t i = 0; i < n; i++)
-            if (!(refs[i]->flags & S4S_NF_REMOVED))
-                rewrite(rc, st->map, refs[i], &done, &unresolved);
-    } else {
-        walk(rc, st->map, rc->root, &done, &unresolved);
-    }
-    s4s_urnuuid_tally(rc, st, done);
-    st->unresolved += unresolved;
+    rewriting rw = {.rc = rc, .map = st->map};
+    s4s_rctx_each_ref(rc, rewrite, &rw);
+    s4s_urnuuid_tally(rc, st, rw.done);
+    st->unresolved += rw.unresolved;
     if (!rc->full_url)
         return;
     /* after rewriting, so an entry never resolves to itself by accident */
