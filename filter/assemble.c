@@ -84,6 +84,7 @@ struct s4s_asm {
     bool            key_interned;
     s4s_node       *refs[REFS_MAX]; /* this resource's "reference" strings so far */
     uint32_t        nrefs;       /* REFS_MAX + 1: too many to list */
+    uint32_t        nodes;       /* below the resource's root, so far */
     uint64_t        res_off, res_line;
     const char     *why;         /* resource is broken: reason */
     const char     *why_code;
@@ -300,7 +301,7 @@ static void begin_resource(s4s_asm *a, uint64_t off)
     a->building = true;
     a->res_depth = a->depth;
     a->root = a->cur = s4s_node_new(a->arena, S4S_J_OBJECT, NULL, 0, NULL, 0);
-    a->nrefs = 0;
+    a->nrefs = a->nodes = 0;
     a->root->off = off;
     a->key = NULL;
     a->res_off = off;
@@ -328,6 +329,7 @@ static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled
         r.refs = s4s_arena_alloc(a->arena, (a->nrefs ? a->nrefs : 1) * sizeof *r.refs);
         memcpy(r.refs, a->refs, a->nrefs * sizeof *r.refs);
         r.nrefs = a->nrefs;
+        r.nodes = a->nodes;
         r.refs_listed = true;
     }
     if (!a->why && raw && s4s_text_lone_surrogate(raw->p, raw->len)) {
@@ -451,6 +453,7 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
     }
     s4s_node *nd = s4s_arena_alloc(a->arena, sizeof *nd);
     memset(nd, 0, sizeof *nd);
+    a->nodes++;
     nd->type = (uint8_t)t;
     nd->off = off;
     if (v) {

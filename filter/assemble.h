@@ -57,6 +57,7 @@ typedef struct s4s_res {
     uint32_t       nrefs;
     bool           refs_listed;/* refs holds them all: the tree is its own (not a
                                   split Bundle's) and they were not too many */
+    uint32_t       nodes;      /* with refs_listed: the nodes below root */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);

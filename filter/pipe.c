@@ -422,7 +422,7 @@ static void prepare(s4s_pipe *p, s4s_res *r, unsigned w)
     *rc = (s4s_rctx){
         .arena = r->arena, .root = r->root, .off = r->off, .line = r->line, .opts = p->o,
         .bundle = r->bundle, .full_url = r->full_url, .bundle_type = r->bundle_type,
-        .refs = r->refs, .nrefs = r->nrefs, .refs_listed = r->refs_listed,
+        .refs = r->refs, .nrefs = r->nrefs, .refs_listed = r->refs_listed, .nodes = r->nodes,
     };
     if (r->root) {
         rc->type = s4s_get_str(r->root, "resourceType");
@@ -448,6 +448,16 @@ static bool wants_paths(const s4s_pipe *p, const s4s_rctx *rc)
     return rc->issues && (p->io.report || p->io.cb || (has_err && p->o->on_invalid == S4S_INVALID_FAIL));
 }
 
+/* The edited values for s4s_write_compact_edited: rc's list while it is
+ * whole and nothing was inserted, moved or removed, else NULL (a walk). */
+static const s4s_node *const *edit_list(const s4s_rctx *rc)
+{
+    static const s4s_node *const none[1];
+    if (rc->reshaped || rc->edits_over)
+        return NULL;
+    return rc->edits ? (const s4s_node *const *)rc->edits : none;
+}
+
 /* Step 2, on worker w, several resources at once: the families that look
  * at one resource, then its NDJSON line (the AFTER families never change
  * a resource, they may only quarantine it) and its issues' paths. */
@@ -466,7 +476,8 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
          * the same bytes (s4s_write_compact); so are they with string
          * values replaced, most often the urn:uuid references */
         bool raw = r->raw && !r->spilled;
-        if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root)
+        if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root,
+                                                               edit_list(rc), rc->nedits)
                                     : s4s_write_compact(b, r->raw->p, r->raw->len))))
             s4s_write_node(b, r->root);
         s4s_buf_putc(b, '\n');

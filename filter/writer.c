@@ -402,6 +402,25 @@ static bool edited_values(const s4s_node *n, const s4s_node **v, size_t *k)
     return true;
 }
 
+/* The caller's list of edited values into v, in input order (by offset:
+ * insertion sort, the lists are short and mostly in order already); false
+ * on a value that is no longer a string, or too many. */
+static bool listed_values(const s4s_node *const *e, size_t n, const s4s_node **v)
+{
+    if (n > EDITS_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const s4s_node *x = e[i];
+        if (x->type != S4S_J_STRING)
+            return false;
+        size_t j = i;
+        for (; j > 0 && v[j - 1]->off > x->off; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+    return true;
+}
+
 /* Where the string token ending at p[end - 1] (its closing quote) begins,
  * not before `from`; SIZE_MAX if p[from..end) holds no such token.  A quote
  * inside the string has an odd run of backslashes before it. */
@@ -421,12 +440,17 @@ static size_t string_start(const char *p, size_t from, size_t end)
     return SIZE_MAX;
 }
 
-bool s4s_write_compact_edited(s4s_buf *b, const char *p, size_t n, uint64_t at, const s4s_node *root)
+bool s4s_write_compact_edited(s4s_buf *b, const char *p, size_t n, uint64_t at, const s4s_node *root,
+                              const s4s_node *const *edits, size_t nedits)
 {
     const s4s_node *v[EDITS_MAX];
     size_t k = 0;
-    if (!n || p[0] != '{' || root->flags || !edited_values(root, v, &k))
+    if (!n || p[0] != '{' || root->flags)
         return false;
+    if (edits ? !listed_values(edits, nedits, v) : !edited_values(root, v, &k))
+        return false;
+    if (edits)
+        k = nedits;
     size_t len0 = b->len, from = 0;
     for (size_t i = 0; i < k; i++) {
         /* a string value's offset is just past its closing quote (sax.h) */

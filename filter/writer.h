@@ -43,9 +43,13 @@ void s4s_write_compact_simd(int max_level);
  * place (S4S_NF_EDITED strings that were strings in the input, nothing
  * removed or inserted: the urn:uuid rewrite, a system URI moved): the raw
  * bytes compacted, each such value written as s4s_write_node writes it.
- * at: the input offset of p[0] (nodes hold absolute offsets).  Returns
- * false, having appended nothing, when it cannot: the caller writes the
- * tree, which gives the same bytes. */
-bool s4s_write_compact_edited(s4s_buf *b, const char *p, size_t n, uint64_t at, const s4s_node *root);
+ * at: the input offset of p[0] (nodes hold absolute offsets).  edits:
+ * the edited values, in any order, when the caller knows them all and
+ * that nothing was removed, inserted or moved (rules/rule.h rc->edits; no
+ * walk); NULL: found by walking root.  Returns false, having appended
+ * nothing, when it cannot: the caller writes the tree, which gives the
+ * same bytes. */
+bool s4s_write_compact_edited(s4s_buf *b, const char *p, size_t n, uint64_t at, const s4s_node *root,
+                              const s4s_node *const *edits, size_t nedits);
 
 #endif

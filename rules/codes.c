@@ -226,7 +226,7 @@ static bool replace_code(s4s_rctx *rc, cstate *st, s4s_node *coding, s4s_node *c
         /* display text is never recorded: old/new stay NULL */
         if (nd) {
             s4s_node_set(rc->arena, disp, S4S_J_STRING, nd, strlen(nd));
-            disp->flags |= S4S_NF_EDITED;
+            s4s_edit_mark(rc, disp);
             s4s_repair(rc, disp, "display", NULL, NULL, "display set to the preferred name of %s", repl);
         } else {
             disp->flags |= S4S_NF_REMOVED;

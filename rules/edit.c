@@ -8,19 +8,36 @@
  * nodes are flagged S4S_NF_INSERTED, changed ones S4S_NF_EDITED, removed
  * ones S4S_NF_REMOVED (kept linked so indices of siblings stay stable); an
  * insert, move or removal marks the tree reshaped, so s4s_rctx_each_ref
- * walks it instead of trusting the parser's list of references.
+ * walks it instead of trusting the parser's list of references; every
+ * node flagged S4S_NF_EDITED is in rc->edits once (or edits_over is set).
  */
 #include "rule.h"
 
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
+void s4s_edit_mark(s4s_rctx *rc, s4s_node *n)
+{
+    if (n->flags & S4S_NF_EDITED)
+        return; /* listed when first edited */
+    n->flags |= S4S_NF_EDITED;
+    if (rc->edits_over)
+        return;
+    if (rc->nedits == S4S_EDITS_MAX) {
+        rc->edits_over = true;
+        return;
+    }
+    if (!rc->edits)
+        rc->edits = s4s_arena_alloc(rc->arena, S4S_EDITS_MAX * sizeof *rc->edits);
+    rc->edits[rc->nedits++] = n;
+}
+
 void s4s_edit_set_str(s4s_rctx *rc, s4s_node *n, const char *val, size_t len,
                       const char *kind, const char *why)
 {
     const char *old = n->type == S4S_J_STRING ? n->str : NULL;
     s4s_node_set(rc->arena, n, S4S_J_STRING, val, len);
-    n->flags |= S4S_NF_EDITED;
+    s4s_edit_mark(rc, n);
     s4s_repair(rc, n, kind, old, n->str, "%s", why);
 }
 
@@ -28,7 +45,7 @@ void s4s_edit_set_str_noecho(s4s_rctx *rc, s4s_node *n, const char *val, size_t 
                              const char *kind, const char *why)
 {
     s4s_node_set(rc->arena, n, S4S_J_STRING, val, len);
-    n->flags |= S4S_NF_EDITED;
+    s4s_edit_mark(rc, n);
     s4s_repair(rc, n, kind, NULL, NULL, "%s", why);
 }
 
@@ -36,7 +53,7 @@ void s4s_edit_set_str_tallied(s4s_rctx *rc, s4s_node *n, const char *val, size_t
                               unsigned *tally)
 {
     s4s_node_set(rc->arena, n, S4S_J_STRING, val, len);
-    n->flags |= S4S_NF_EDITED;
+    s4s_edit_mark(rc, n);
     (*tally)++;
 }
 
@@ -45,7 +62,7 @@ void s4s_edit_set_num(s4s_rctx *rc, s4s_node *n, const char *lexeme,
 {
     const char *old = n->type == S4S_J_NUMBER ? n->str : NULL;
     s4s_node_set(rc->arena, n, S4S_J_NUMBER, lexeme, strlen(lexeme));
-    n->flags |= S4S_NF_EDITED;
+    s4s_edit_mark(rc, n);
     s4s_repair(rc, n, kind, old, n->str, "%s", why);
 }
 

@@ -58,10 +58,33 @@ static const bool id_byte[256] = {
     ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 };
 
-/* one table load per byte: every id and every reference's id passes here */
+#ifdef __SSE2__
+/* 16 bytes at p: bit i set where p[i] is an id byte (signed compares:
+ * bytes >= 0x80 are below every range) */
+static unsigned id16(const char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+#define IN(lo, hi) _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8((lo) - 1)), _mm_cmplt_epi8(x, _mm_set1_epi8((hi) + 1)))
+    __m128i ok = _mm_or_si128(_mm_or_si128(IN('0', '9'), IN('A', 'Z')),
+                              _mm_or_si128(IN('a', 'z'), IN('-', '.'))); /* '-' and '.' are adjacent */
+#undef IN
+    return (unsigned)_mm_movemask_epi8(ok);
+}
+#endif
+
+/* every id and every reference's id passes here: 16 bytes a step (the
+ * last step overlaps the one before), or one table load per byte */
 bool s4s_fhir_is_id(const char *s, size_t n)
 {
     if (n < 1 || n > 64) return false;
+#ifdef __SSE2__
+    if (n >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            if (id16(s + i) != 0xffff) return false;
+        return i == n || id16(s + n - 16) == 0xffff;
+    }
+#endif
     bool ok = true;
     for (size_t i = 0; i < n; i++) ok &= id_byte[(unsigned char)s[i]];
     return ok;

@@ -36,12 +36,13 @@
 
 typedef struct range { uint16_t first, n; } range;
 
-/* true: the expression certainly holds on item (env: %resource and
- * %rootResource), as the engine would find; false: undecided, the engine
- * evaluates it */
-typedef bool (*shortcut)(const s4s_fp_val *item, const s4s_fp_env *env);
+/* true: the expression certainly holds on item (st->env: %resource and
+ * %rootResource; st->rc: the resource's context), as the engine would
+ * find; false: undecided, the engine evaluates it */
+typedef struct inv_state inv_state;
+typedef bool (*shortcut)(const inv_state *st, const s4s_fp_val *item);
 
-typedef struct inv_state {
+struct inv_state {
     s4s_arena   *arena;                           /* compiled expressions */
     s4s_fp_expr *expr[S4S_FHIR_N_INV_EXPRS];
     struct { const char *name; size_t n; int truth; } guard[S4S_FHIR_N_INV_EXPRS]; /* name NULL: none */
@@ -62,7 +63,7 @@ typedef struct inv_state {
     s4s_counter  by_key;                          /* failures per key */
     /* per apply() */
     s4s_rctx    *rc;
-} inv_state;
+};
 
 /* rows are sorted by path: the contiguous run of one path */
 static range rows_of(const char *path)
@@ -140,8 +141,9 @@ static const char ref1_src[] =
  * and x is in %rootResource.contained.id when a live object in its one
  * `contained` array has a string `id` x (each such id is in that
  * collection; trace() passes it through). */
-static bool ref1_fast(const s4s_fp_val *item, const s4s_fp_env *env)
+static bool ref1_fast(const inv_state *st, const s4s_fp_val *item)
 {
+    const s4s_fp_env *env = &st->env;
     const s4s_node *obj = s4s_fp_item_node(item);
     if (!obj || obj->type != S4S_J_OBJECT) return false;
     const s4s_node *r = only_member(obj, "reference", 9);
@@ -211,8 +213,39 @@ static void collect_refs(const s4s_node *n, bool safe, local_refs *lr)
  * none of those strings parses as a date, starting with '#'), so the
  * where() criterion is `(true or ...).not()`, false; where() is empty and
  * empty() is true.  The second form adds `id.exists() and`, also true. */
-static bool dom3_fast(const s4s_fp_val *item, const s4s_fp_env *env)
+/* Would collect_refs reach c from res: each step down a live member not
+ * named _x, or an item of an array that is a member? */
+static bool reached(const s4s_node *c, const s4s_node *res)
 {
+    for (; c != res; c = c->parent) {
+        const s4s_node *p = c->parent;
+        if (!p || (c->flags & S4S_NF_REMOVED))
+            return false;
+        bool obj = p->type == S4S_J_OBJECT;
+        if ((obj && c->klen > 0 && c->key[0] == '_') || (c->type == S4S_J_ARRAY && !obj))
+            return false;
+    }
+    return true;
+}
+
+/* collect_refs of the resource from the parser's list of references and
+ * its count of nodes, while they hold (rule.h): no walk */
+static bool listed_refs(const s4s_rctx *rc, const s4s_node *res, local_refs *lr)
+{
+    if (res != rc->root || !rc->refs_listed || rc->reshaped)
+        return false;
+    lr->nodes = rc->nodes;
+    for (uint32_t i = 0; i < rc->nrefs && lr->n < DOM3_MAX_REFS; i++) {
+        const s4s_node *c = rc->refs[i];
+        if (c->type == S4S_J_STRING && c->len > 1 && c->str[0] == '#' && reached(c, res))
+            lr->ref[lr->n++] = c;
+    }
+    return true;
+}
+
+static bool dom3_fast(const inv_state *st, const s4s_fp_val *item)
+{
+    const s4s_fp_env *env = &st->env;
     const s4s_node *res = env->resource;
     const s4s_node *obj = s4s_fp_item_node(item);
     if (!obj || obj != res || obj->type != S4S_J_OBJECT || s4s_get(obj, "_contained")) return false;
@@ -221,7 +254,8 @@ static bool dom3_fast(const s4s_fp_val *item, const s4s_fp_env *env)
     local_refs lr;
     lr.n = 0;
     lr.nodes = 0;
-    collect_refs(res, true, &lr);
+    if (!listed_refs(st->rc, res, &lr))
+        collect_refs(res, true, &lr);
     size_t ncont = 0;
     S4S_EACH(c, cont) {
         ncont++;
@@ -271,9 +305,9 @@ static bool plain_datetime(const char *s, size_t n)
  * expression is `start <= end`; both parse at second precision (or, typed
  * otherwise, stay strings) and with one offset compare as their text does,
  * so the answer is true.  (No element of Period is a start[x] or end[x].) */
-static bool per1_fast(const s4s_fp_val *item, const s4s_fp_env *env)
+static bool per1_fast(const inv_state *st, const s4s_fp_val *item)
 {
-    (void)env;
+    (void)st;
     const s4s_node *obj = s4s_fp_item_node(item);
     if (!obj || obj->type != S4S_J_OBJECT) return false;
     const s4s_node *a = only_member(obj, "start", 5), *b = only_member(obj, "end", 3);
@@ -305,7 +339,7 @@ static void run_rows(inv_state *st, range r, const s4s_fp_val *item, const s4s_n
             if (done->expr[j] == inv->expr) t = done->truth[j];
         if (t == 2) {
             s4s_fp_coll out;
-            if (st->fast[inv->expr] && st->fast[inv->expr](item, &st->env))
+            if (st->fast[inv->expr] && st->fast[inv->expr](st, item))
                 t = 1;
             else
                 t = s4s_fp_eval_item(st->expr[inv->expr], &st->env, item, &out) == S4S_OK ? s4s_fp_truth(&out) : -1;

@@ -92,7 +92,16 @@ struct s4s_rctx {
     s4s_node      **refs;
     uint32_t        nrefs;
     bool            refs_listed, reshaped;
+    uint32_t        nodes;   /* with refs_listed and not reshaped: the number of
+                                nodes below root */
+    /* the nodes flagged S4S_NF_EDITED, in the order first edited (edit.c
+     * s4s_edit_mark): the writer splices them into the raw bytes without
+     * walking the tree; edits_over: more than S4S_EDITS_MAX, not listed */
+    s4s_node      **edits;
+    uint32_t        nedits;
+    bool            edits_over;
 };
+#define S4S_EDITS_MAX 256
 
 /* Calls fn(u, ref) for each live string member named "reference" of the
  * resource, in document order (the order of a walk), until fn returns
@@ -100,6 +109,11 @@ struct s4s_rctx {
  * reshaped since, else by walking the tree.  The families that only look
  * at references need not visit every node. */
 void s4s_rctx_each_ref(s4s_rctx *rc, bool (*fn)(void *u, s4s_node *ref), void *u);
+
+/* Flag n S4S_NF_EDITED (its value was replaced) and list it in rc->edits.
+ * The s4s_edit_* setters call it; a rule that replaces a value itself
+ * (recording its own repair) must too. */
+void s4s_edit_mark(s4s_rctx *rc, s4s_node *n);
 
 /* The resource is quarantined when its rules are done: an error under
  * --on-invalid=reject or fail.  The pipeline decides by this too. */

@@ -327,6 +327,31 @@ static void test_lookup_and_scans(void)
                 uwrong += s4s_fhir_is_uuid_ci(u, 45) != any_ok;
             }
     CHECK(uwrong == 0);
+    /* ids of every length around the limit, every position set to every
+     * byte, against [A-Za-z0-9-.]{1,64} read plainly (the library checks
+     * 16 bytes at a time from 16 bytes on) */
+    unsigned iwrong = 0, iok = 0;
+    for (size_t len = 1; len <= 66; len++)
+        for (size_t pos = 0; pos < len; pos++)
+            for (int c = 0; c < 256; c++) {
+                char id[66];
+                for (size_t i = 0; i < len; i++)
+                    id[i] = "aZ09-.x"[i % 7];
+                id[pos] = (char)c;
+                bool want = len <= 64;
+                for (size_t i = 0; i < len; i++) {
+                    unsigned char b = (unsigned char)id[i];
+                    if (!((b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
+                          b == '-' || b == '.'))
+                        want = false;
+                }
+                bool got = s4s_fhir_is_id(id, len);
+                iwrong += got != want;
+                iok += got;
+            }
+    CHECK(iwrong == 0);
+    CHECK(iok == 64u * 65 / 2 * 64); /* 64 id bytes at each position of each valid length */
+    CHECK(!s4s_fhir_is_id("", 0));
     CHECK(s4s_fhir_is_uuid_ci("urn:uuid:C757873D-EC9A-4326-A141-556F43239520", 45));
     CHECK(!s4s_fhir_is_uuid_ci("urn:uuid:G757873D-EC9A-4326-A141-556F43239520", 45));
     CHECK(!s4s_fhir_is_uuid_ci("urn:uuid:c757873d-ec9a-4326-a141-556f4323952@", 45));

@@ -7,7 +7,9 @@
  * the pipeline's.  Random resources (pretty and compact, escapes canonical
  * or not) get random string values replaced, as the rules do through
  * edit.c; a node removed or inserted, or a value that was not a string in
- * the input, must be declined.
+ * the input, must be declined.  The edited values are found by walking the
+ * tree, or given as the rules' list (rule.h rc->edits, in any order): both
+ * must give the same answer.
  */
 #include "unit.h"
 #include "../../filter/assemble.h"
@@ -28,7 +30,7 @@ typedef enum { EDIT_STRINGS, EDIT_CANON, EDIT_REMOVE, EDIT_NUMBER } plan;
 typedef struct run {
     plan     plan;
     uint64_t seed;
-    unsigned resources, taken, declined;
+    unsigned resources, taken, declined, listed;
 } run;
 
 static uint32_t rnd(uint64_t *s)
@@ -52,16 +54,29 @@ static void nodes(s4s_node *n, s4s_node **v, size_t *k, size_t cap)
     }
 }
 
+static size_t count(const s4s_node *n)
+{
+    size_t k = 0;
+    for (const s4s_node *c = n->first; c; c = c->next)
+        k += 1 + count(c);
+    return k;
+}
+
 static s4s_rc on_res(void *u, s4s_res *r)
 {
     run *t = u;
     if (!r->root || !r->raw)
         return S4S_OK;
     t->resources++;
+    /* the parser's count of the nodes (the invariants family's dom-3
+     * shortcut bounds its work by it instead of walking) */
+    CHECK(r->refs_listed && r->nodes == count(r->root));
     s4s_node *v[512];
     size_t k = 0;
     nodes(r->root, v, &k, 512);
     bool edited = false, must_decline = false;
+    const s4s_node *list[512];
+    size_t nlist = 0;
     for (size_t i = 0; i < k; i++) {
         s4s_node *n = v[i];
         if (rnd(&t->seed) % 3)
@@ -70,6 +85,10 @@ static s4s_rc on_res(void *u, s4s_res *r)
             const char *nv = new_values[rnd(&t->seed) % (sizeof new_values / sizeof *new_values)];
             s4s_node_set(r->arena, n, S4S_J_STRING, nv, strlen(nv));
             n->flags |= S4S_NF_EDITED;
+            /* the rules edit in any order: a random place in the list */
+            size_t at = nlist ? rnd(&t->seed) % (nlist + 1) : 0;
+            list[nlist++] = list[at];
+            list[at] = n;
             edited = true;
         } else if (t->plan == EDIT_REMOVE && n != r->root->first) {
             n->flags |= S4S_NF_REMOVED;
@@ -77,6 +96,7 @@ static s4s_rc on_res(void *u, s4s_res *r)
         } else if (t->plan == EDIT_NUMBER && n->type == S4S_J_NUMBER) {
             s4s_node_set(r->arena, n, S4S_J_STRING, "7", 1); /* was a number in the input */
             n->flags |= S4S_NF_EDITED;
+            list[nlist++] = n;
             edited = must_decline = true;
         }
     }
@@ -84,8 +104,18 @@ static s4s_rc on_res(void *u, s4s_res *r)
     s4s_buf_init(&got, 1 << 20);
     s4s_buf_init(&want, 1 << 20);
     s4s_buf_puts(&got, "prefix:"); /* a decline must leave what was there */
-    bool ok = s4s_write_compact_edited(&got, r->raw->p, r->raw->len, r->off, r->root);
+    bool ok = s4s_write_compact_edited(&got, r->raw->p, r->raw->len, r->off, r->root, NULL, 0);
     s4s_write_node(&want, r->root);
+    if (t->plan != EDIT_REMOVE) { /* a removal is the list's caller's to see (rc->reshaped) */
+        s4s_buf viaList;
+        s4s_buf_init(&viaList, 1 << 20);
+        s4s_buf_puts(&viaList, "prefix:");
+        bool lok = s4s_write_compact_edited(&viaList, r->raw->p, r->raw->len, r->off, r->root, list, nlist);
+        CHECK(lok == ok);
+        CHECK(viaList.len == got.len && !memcmp(viaList.p, got.p, got.len));
+        t->listed += lok;
+        s4s_buf_free(&viaList);
+    }
     if (ok) {
         t->taken++;
         CHECK(got.len == want.len + 7 && !memcmp(got.p + 7, want.p, want.len));
@@ -190,9 +220,9 @@ static void test_random(plan pl, unsigned rounds)
     }
     CHECK(t.resources == rounds);
     if (pl == EDIT_STRINGS)
-        CHECK(t.taken > rounds / 2); /* most are taken: the path is used */
+        CHECK(t.taken > rounds / 2 && t.listed == t.taken); /* most are taken: the path is used */
     else if (pl == EDIT_CANON)
-        CHECK(t.taken == rounds); /* edited or not, every one (checked above) */
+        CHECK(t.taken == rounds && t.listed == rounds); /* edited or not, every one (checked above) */
     else
         CHECK(t.taken < rounds); /* whatever changed the shape was declined (checked above) */
 }
