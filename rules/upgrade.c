@@ -838,8 +838,56 @@ static uint64_t name_bit(const char *k, size_t n)
  * instead of at each row. */
 static uint16_t run_first[S4S_UP_MAX_ROWS + 1];
 static size_t n_runs;
-static uint64_t row_bit[S4S_UP_MAX_ROWS]; /* name_bit of the row's first segment; 0: empty path */
 static pthread_once_t runs_once = PTHREAD_ONCE_INIT;
+
+/* Detection only asks whether some row matches, and a run's paths share
+ * their leading segments (Claim: item.net, item.udi, item.detail.net...):
+ * each run's paths form a tree of segments, so a resource is walked once
+ * per segment instead of once per row, and an object's summary of member
+ * names (name_bit) skips the segments it lacks without a member scan.
+ * seg 0 .. n_runs-1 are the runs' roots (their rows: empty paths). */
+#define SEG_MAX (S4S_UP_MAX_ROWS * 4)
+typedef struct segment {
+    const char *name;
+    size_t      len;
+    uint64_t    bit;
+    int         kid, sib, row; /* first child, next sibling, first row ending here; -1: none */
+} segment;
+static segment segs[SEG_MAX];
+static size_t n_segs;
+static int row_next[S4S_UP_MAX_ROWS]; /* the next row ending at the same segment */
+
+static int seg_child(int at, const char *name, size_t len)
+{
+    for (int k = segs[at].kid; k >= 0; k = segs[k].sib)
+        if (segs[k].len == len && !memcmp(segs[k].name, name, len))
+            return k;
+    if (n_segs == SEG_MAX)
+        return -1;
+    int k = (int)n_segs++;
+    segs[k] = (segment){name, len, name_bit(name, len), -1, segs[at].kid, -1};
+    segs[at].kid = k;
+    return k;
+}
+
+/* Row r under run root `at`; a row each_leaf could never match (an empty
+ * or overlong segment: the table has none) is left out, as is one the tree
+ * has no room for (SEG_MAX is four segments a row, as many as the table's
+ * deepest path has). */
+static void seg_add(int at, size_t r)
+{
+    const char *p = s4s_up_rows[r].path;
+    while (*p) {
+        size_t n = strcspn(p, ".");
+        if (n == 0 || n >= 64 || (at = seg_child(at, p, n)) < 0)
+            return;
+        p += n;
+        if (*p)
+            p++;
+    }
+    row_next[r] = segs[at].row;
+    segs[at].row = (int)r;
+}
 
 static void runs_init(void)
 {
@@ -849,11 +897,12 @@ static void runs_init(void)
         i = run_end(i);
     }
     run_first[n_runs] = (uint16_t)i;
-    for (size_t r = 0; r < s4s_up_n_rows; r++) {
-        const char *path = s4s_up_rows[r].path;
-        size_t n = strcspn(path, ".");
-        row_bit[r] = n ? name_bit(path, n) : 0;
-    }
+    for (size_t k = 0; k < n_runs; k++)
+        segs[k] = (segment){"", 0, 0, -1, -1, -1};
+    n_segs = n_runs;
+    for (size_t k = 0; k < n_runs; k++)
+        for (size_t r = run_first[k]; r < run_first[k + 1]; r++)
+            seg_add((int)k, r);
 }
 
 /* Run k's rows in [*begin, *end) when they are of source type `type`. */
@@ -876,12 +925,38 @@ static uint64_t names_of(const s4s_node *obj)
     return bits;
 }
 
-/* Could row r's first segment name a member of an object whose summary is
- * `have`?  (The segment's bit is worked out once, in runs_init.) */
-static bool may_have(uint64_t have, const s4s_up_row *r)
+/* A row's verdict on member m (NULL: none) into seen and hint. */
+static void note_row(const s4s_up_row *r, const s4s_node *m, unsigned *seen, unsigned *hint)
 {
-    uint64_t bit = row_bit[r - s4s_up_rows];
-    return bit == 0 || (have & bit);
+    if (!row_matches(r, m))
+        return;
+    if (r->op == S4S_UP_HINT)
+        *hint |= r->from;
+    else
+        *seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
+}
+
+/* The rows below segment s, on obj (what each_leaf finds for each, all at
+ * once): detection edits nothing, so the order does not matter. */
+static void seg_detect(const segment *s, const s4s_node *obj, unsigned *seen, unsigned *hint)
+{
+    uint64_t have = names_of(obj);
+    for (int k = s->kid; k >= 0; k = segs[k].sib) {
+        const segment *c = &segs[k];
+        if (!(have & c->bit))
+            continue;
+        const s4s_node *m = s4s_getn(obj, c->name, c->len);
+        if (!m)
+            continue;
+        for (int r = c->row; r >= 0; r = row_next[r])
+            note_row(&s4s_up_rows[r], m, seen, hint);
+        if (c->kid < 0)
+            continue;
+        bool many = m->type == S4S_J_ARRAY;
+        for (const s4s_node *i = many ? m->first : m; i; i = many ? i->next : NULL)
+            if (!(i->flags & S4S_NF_REMOVED) && i->type == S4S_J_OBJECT)
+                seg_detect(c, i, seen, hint);
+    }
 }
 
 /* Source version of the resource: 0 when no row gives evidence.  dflt: the
@@ -889,27 +964,14 @@ static bool may_have(uint64_t have, const s4s_up_row *r)
 static unsigned detect(up *u, unsigned dflt)
 {
     unsigned seen = 0, hint = 0;
-    uint64_t have = 0;
-    bool summed = false;
     pthread_once(&runs_once, runs_init);
     for (size_t k = 0; k < n_runs; k++) {
         const s4s_up_row *r, *end;
         if (!type_run(k, u->type, &r, &end))
             continue;
-        if (!summed) { /* detection edits nothing: one summary serves every row */
-            have = names_of(u->root);
-            summed = true;
-        }
-        for (; r < end; r++) {
-            if (!may_have(have, r))
-                continue; /* each_leaf would find no member: no hit */
-            leaf_ctx c = {.u = u, .r = r};
-            each_leaf(&c, u->root, r->path);
-            if (c.hit && r->op == S4S_UP_HINT)
-                hint |= r->from;
-            else if (c.hit)
-                seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
-        }
+        for (int e = segs[k].row; e >= 0; e = row_next[e]) /* empty paths */
+            note_row(&s4s_up_rows[e], NULL, &seen, &hint);
+        seg_detect(&segs[k], u->root, &seen, &hint);
     }
     if (!seen)
         return 0;
