@@ -245,9 +245,14 @@ static size_t rest_base(const s4s_rctx *rc)
 static bool ref_keys(const s4s_rctx *rc, enum mode m, const char *s, size_t n, size_t base,
                      uint32_t *k1, uint32_t *k2, bool *urn)
 {
+    *k1 = *k2 = 0;
+    *urn = false;
+    /* only a reference starting urn: can parse as one: in a transaction the
+     * rest (every one the urn:uuid family rewrote) need no parse */
+    if (m == M_TRANSACTION && !(n > 4 && !memcmp(s, "urn:", 4)))
+        return false;
     s4s_ref r;
     s4s_ref_parse(s, n, &r);
-    *k1 = *k2 = 0;
     *urn = r.kind == S4S_REF_URN;
     if (m == M_TRANSACTION && !*urn)
         return false;
