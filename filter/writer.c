@@ -428,9 +428,11 @@ static size_t string_start(const char *p, size_t from, size_t end)
 {
     if (end < from + 2 || p[end - 1] != '"')
         return SIZE_MAX;
-    for (size_t q = end - 1; q-- > from;) {
-        if (p[q] != '"')
-            continue;
+    for (size_t q = end - 1; q > from;) {
+        const char *hit = memrchr(p + from, '"', q - from); /* strings are long: no byte loop */
+        if (!hit)
+            break;
+        q = (size_t)(hit - p);
         size_t bs = 0;
         while (q - bs > from && p[q - bs - 1] == '\\')
             bs++;
