@@ -58,6 +58,7 @@ typedef struct s4s_res {
     bool           refs_listed;/* refs holds them all: the tree is its own (not a
                                   split Bundle's) and they were not too many */
     uint32_t       nodes;      /* with refs_listed: the nodes below root */
+    bool           data_key;   /* a member of the tree is named data (unescaped) */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);

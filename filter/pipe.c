@@ -423,6 +423,8 @@ static void prepare(s4s_pipe *p, s4s_res *r, unsigned w)
         .arena = r->arena, .root = r->root, .off = r->off, .line = r->line, .opts = p->o,
         .bundle = r->bundle, .full_url = r->full_url, .bundle_type = r->bundle_type,
         .refs = r->refs, .nrefs = r->nrefs, .refs_listed = r->refs_listed, .nodes = r->nodes,
+        .raw = r->raw && !r->spilled && !r->shared ? r->raw->p : NULL,
+        .raw_len = r->raw && !r->spilled && !r->shared ? r->raw->len : 0, .data_key = r->data_key,
     };
     if (r->root) {
         rc->type = s4s_get_str(r->root, "resourceType");

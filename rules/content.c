@@ -15,7 +15,8 @@
  *   base64 is left to the structure family.
  *
  * Invariants: reads the tree only; the data is decoded in 3-byte steps
- * straight into SHA-1, so nothing is allocated per attachment.
+ * straight into SHA-1, so nothing is allocated per attachment; a resource
+ * whose input bytes cannot hold a finding is not walked (nothing_to_find).
  * References that should resolve inside a Bundle are bundlerefs.c's: they
  * need the whole Bundle, which the pipeline hands over entry by entry.
  */
@@ -164,10 +165,39 @@ static void walk(s4s_rctx *rc, const s4s_node *n, const char *key, size_t klen)
     }
 }
 
+/* A \u escape in p[0..n) (which may spell a '<')?  Backslashes are rare:
+ * memchr finds them. */
+static bool has_u_escape(const char *p, size_t n)
+{
+    for (const char *e = p + n, *q = memchr(p, '\\', n); q; q = memchr(q, '\\', (size_t)(e - q)))
+        if (++q < e && *q++ == 'u')
+            return true;
+    return false;
+}
+
+/* The walk would find nothing: the tree has no member named data (the
+ * parser says so) and its input bytes hold no '<' and no \u escape (which
+ * may spell one), and the tree differs from them only by values edited in
+ * place, none with a '<' (the edits' text comes from the input or from
+ * tables).  Most resources: two memchr scans instead of a walk. */
+static bool nothing_to_find(const s4s_rctx *rc)
+{
+    const char *p = rc->raw;
+    size_t n = rc->raw_len;
+    if (!p || rc->data_key || rc->reshaped || rc->edits_over || memchr(p, '<', n) || has_u_escape(p, n))
+        return false;
+    for (uint32_t i = 0; i < rc->nedits; i++) {
+        const s4s_node *e = rc->edits[i];
+        if (e->type == S4S_J_STRING && memchr(e->str, '<', e->len))
+            return false;
+    }
+    return true;
+}
+
 static void content_apply(s4s_rctx *rc, void *state)
 {
     (void)state;
-    if (rc->root && rc->root->type == S4S_J_OBJECT) walk(rc, rc->root, NULL, 0);
+    if (rc->root && rc->root->type == S4S_J_OBJECT && !nothing_to_find(rc)) walk(rc, rc->root, NULL, 0);
 }
 
 const s4s_rule s4s_rule_content = {
