@@ -423,8 +423,7 @@ static void prepare(s4s_pipe *p, s4s_res *r, unsigned w)
         .arena = r->arena, .root = r->root, .off = r->off, .line = r->line, .opts = p->o,
         .bundle = r->bundle, .full_url = r->full_url, .bundle_type = r->bundle_type,
         .refs = r->refs, .nrefs = r->nrefs, .refs_listed = r->refs_listed, .nodes = r->nodes,
-        .raw = r->raw && !r->spilled && !r->shared ? r->raw->p : NULL,
-        .raw_len = r->raw && !r->spilled && !r->shared ? r->raw->len : 0, .data_key = r->data_key,
+        .data_key = r->data_key,
     };
     if (r->root) {
         rc->type = s4s_get_str(r->root, "resourceType");
@@ -469,6 +468,10 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
     if (!j || !r->root || j->outcome)
         return S4S_OK;
     s4s_rctx *rc = &j->rc;
+    if (r->raw && !r->spilled && !r->shared) { /* where they are now (own() may have moved them) */
+        rc->raw = r->raw->p;
+        rc->raw_len = r->raw->len;
+    }
     run_rules(p, rc, w, S4S_RULE_ANY);
     if (p->io.out_format == S4S_OUT_NDJSON && !s4s_rctx_rejects(rc)) {
         s4s_buf *b = &p->line[w];

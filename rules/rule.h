@@ -100,8 +100,8 @@ struct s4s_rctx {
     s4s_node      **edits;
     uint32_t        nedits;
     bool            edits_over;
-    /* the resource's input bytes as the tree was built from them, or NULL
-     * (not kept: a spilled or split resource) */
+    /* the resource's input bytes as the tree was built from them, for the
+     * ANY families, or NULL (not kept: a spilled or split resource) */
     const char     *raw;
     size_t          raw_len;
     bool            data_key; /* with raw: some member of the tree is named data */
