@@ -402,13 +402,14 @@ static bool edited_values(const s4s_node *n, const s4s_node **v, size_t *k)
     return true;
 }
 
-/* The caller's list of edited values into v, in input order (by offset:
- * insertion sort, the lists are short and mostly in order already); false
- * on a value that is no longer a string, or too many. */
-static bool listed_values(const s4s_node *const *e, size_t n, const s4s_node **v)
+/* The caller's list of edited values into v[0..*k), in input order (by
+ * offset: insertion sort, the lists are short and mostly in order
+ * already); false on a value that is no longer a string, or too many. */
+static bool listed_values(const s4s_node *const *e, size_t n, const s4s_node **v, size_t *k)
 {
     if (n > EDITS_MAX)
         return false;
+    *k = n;
     for (size_t i = 0; i < n; i++) {
         const s4s_node *x = e[i];
         if (x->type != S4S_J_STRING)
@@ -449,10 +450,8 @@ bool s4s_write_compact_edited(s4s_buf *b, const char *p, size_t n, uint64_t at, 
     size_t k = 0;
     if (!n || p[0] != '{' || root->flags)
         return false;
-    if (edits ? !listed_values(edits, nedits, v) : !edited_values(root, v, &k))
+    if (edits ? !listed_values(edits, nedits, v, &k) : !edited_values(root, v, &k))
         return false;
-    if (edits)
-        k = nedits;
     size_t len0 = b->len, from = 0;
     for (size_t i = 0; i < k; i++) {
         /* a string value's offset is just past its closing quote (sax.h) */

@@ -206,13 +206,6 @@ static void collect_refs(const s4s_node *n, bool safe, local_refs *lr)
     }
 }
 
-/* dom-3 on a resource whose one `contained` is an array of objects, each
- * with one string `id` that a collected reference names.  The engine:
- * `contained` gives those objects; per one, '#'+id is one string and `in`
- * finds it in %resource.descendants().reference (strings compare bytewise;
- * none of those strings parses as a date, starting with '#'), so the
- * where() criterion is `(true or ...).not()`, false; where() is empty and
- * empty() is true.  The second form adds `id.exists() and`, also true. */
 /* Would collect_refs reach c from res: each step down a live member not
  * named _x, or an item of an array that is a member? */
 static bool reached(const s4s_node *c, const s4s_node *res)
@@ -243,6 +236,13 @@ static bool listed_refs(const s4s_rctx *rc, const s4s_node *res, local_refs *lr)
     return true;
 }
 
+/* dom-3 on a resource whose one `contained` is an array of objects, each
+ * with one string `id` that a collected reference names.  The engine:
+ * `contained` gives those objects; per one, '#'+id is one string and `in`
+ * finds it in %resource.descendants().reference (strings compare bytewise;
+ * none of those strings parses as a date, starting with '#'), so the
+ * where() criterion is `(true or ...).not()`, false; where() is empty and
+ * empty() is true.  The second form adds `id.exists() and`, also true. */
 static bool dom3_fast(const inv_state *st, const s4s_fp_val *item)
 {
     const s4s_fp_env *env = &st->env;

@@ -699,11 +699,6 @@ static bool row_matches(const s4s_up_row *r, const s4s_node *m)
     }
 }
 
-typedef struct leaf_ctx {
-    up               *u;
-    const s4s_up_row *r;
-    bool              apply, hit;
-} leaf_ctx;
 
 static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m, const char *leaf)
 {
@@ -782,17 +777,17 @@ static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m,
     }
 }
 
-/* Visit every member at the dotted path below obj (arrays fan out). */
-static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
+/* Apply row r to every member at its dotted path below obj (arrays fan
+ * out) that matches it; functions check shapes themselves (some convert
+ * without being evidence), so they see every member found. */
+static void each_leaf(up *u, const s4s_up_row *r, s4s_node *obj, const char *path)
 {
     size_t n = 0; /* segments are short: no library call */
     while (path[n] && path[n] != '.')
         n++;
     const char *dot = path[n] ? path + n : NULL;
     if (n == 0) {
-        c->hit = c->hit || row_matches(c->r, NULL);
-        if (c->apply)
-            apply_row(c->u, c->r, obj, NULL, "");
+        apply_row(u, r, obj, NULL, "");
         return;
     }
     if (n >= 64) /* no FHIR member name is this long */
@@ -801,17 +796,14 @@ static void each_leaf(leaf_ctx *c, s4s_node *obj, const char *path)
     if (!m)
         return;
     if (!dot) {
-        bool hit = row_matches(c->r, m);
-        c->hit = c->hit || hit;
-        /* functions check shapes themselves: some convert without being evidence */
-        if (c->apply && (hit || c->r->op == S4S_UP_FN))
-            apply_row(c->u, c->r, obj, m, path); /* the last segment: NUL-terminated */
+        if (r->op == S4S_UP_FN || row_matches(r, m))
+            apply_row(u, r, obj, m, path); /* the last segment: NUL-terminated */
         return;
     }
     bool many = m->type == S4S_J_ARRAY;
     for (s4s_node *i = many ? m->first : m; i; i = many ? i->next : NULL)
         if (!(i->flags & S4S_NF_REMOVED) && i->type == S4S_J_OBJECT)
-            each_leaf(c, i, dot + 1);
+            each_leaf(u, r, i, dot + 1);
 }
 
 /* The end of the run of rows from i whose type is the same string: the
@@ -936,8 +928,9 @@ static void note_row(const s4s_up_row *r, const s4s_node *m, unsigned *seen, uns
         *seen |= r->from == S4S_UP_BOTH ? 4u : r->from;
 }
 
-/* The rows below segment s, on obj (what each_leaf finds for each, all at
- * once): detection edits nothing, so the order does not matter. */
+/* The rows below segment s, on obj (the members each_leaf would find for
+ * each, all at once): detection edits nothing, so the order does not
+ * matter. */
 static void seg_detect(const segment *s, const s4s_node *obj, unsigned *seen, unsigned *hint)
 {
     uint64_t have = names_of(obj);
@@ -1112,8 +1105,7 @@ static unsigned convert(up *u, s4s_node *at, unsigned dflt)
         for (; r < end; r++) {
             if (!(r->from & u->ver))
                 continue;
-            leaf_ctx c = {.u = u, .r = r, .apply = true};
-            each_leaf(&c, u->root, r->path);
+            each_leaf(u, r, u->root, r->path);
         }
     }
     rewrite_systems(u, u->root);
