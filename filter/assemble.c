@@ -82,6 +82,7 @@ struct s4s_asm {
     const char     *key;         /* pending member name (interned or an arena copy) */
     uint32_t        klen;
     bool            key_interned;
+    uint16_t        key_kind;    /* its s4s_key_kind */
     s4s_node       *refs[REFS_MAX]; /* this resource's "reference" strings so far */
     uint32_t        nrefs;       /* REFS_MAX + 1: too many to list */
     uint32_t        nodes;       /* below the resource's root, so far */
@@ -326,7 +327,7 @@ static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled
         .bundle_type = a->unit == U_BUNDLE && a->have_type ? a->bundle_type : NULL,
         .shared = a->splitting,
         .outcome = a->unit == U_BUNDLE && a->outcome,
-        .data_key = a->data_key,
+        .data_key = a->data_key, .kinds = true,
     };
     if (r.root && root == a->root && !a->splitting && a->nrefs <= REFS_MAX) {
         r.refs = s4s_arena_alloc(a->arena, (a->nrefs ? a->nrefs : 1) * sizeof *r.refs);
@@ -468,6 +469,7 @@ static s4s_node *add(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t 
         nd->klen = a->klen;
         if (a->key_interned)
             nd->flags = S4S_NF_IKEY;
+        a->cur->kinds |= a->key_kind;
         a->key = NULL;
         if (t == S4S_J_STRING && nd->klen == 9 && !memcmp(nd->key, "reference", 9) &&
             a->nrefs <= REFS_MAX) {
@@ -631,6 +633,7 @@ static bool key(s4s_asm *a, const char *k, size_t n, uint64_t off)
                 a->key = s4s_arena_strndup(a->arena, k, n);
             }
             a->klen = (uint32_t)n;
+            a->key_kind = (uint16_t)s4s_key_kind(k, n);
             a->data_key |= n == 4 && !memcmp(k, "data", 4);
             /* a Bundle that names itself first is streamed from its entries on */
             if (a->depth == a->res_depth && a->unit == U_OBJECT && a->root_is_bundle &&
@@ -753,6 +756,7 @@ static bool close_value(s4s_asm *a, uint64_t off)
         if (!a->why) {
             if (a->cur->type == S4S_J_OBJECT && !a->dup_first)
                 check_dups(a, a->cur);
+            a->cur->parent->kinds |= a->cur->kinds;
             a->cur = a->cur->parent;
         }
         return true;

@@ -59,6 +59,7 @@ typedef struct s4s_res {
                                   split Bundle's) and they were not too many */
     uint32_t       nodes;      /* with refs_listed: the nodes below root */
     bool           data_key;   /* a member of the tree is named data (unescaped) */
+    bool           kinds;      /* every node of the tree carries its s4s_node.kinds */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);

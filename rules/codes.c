@@ -377,7 +377,9 @@ static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_
         se->n[N_REPAIRED]++;
 }
 
-static void walk(s4s_rctx *rc, cstate *st, s4s_node *n)
+/* need: S4S_KK_SYSTEM | S4S_KK_CODE when the kinds bits hold (a subtree
+ * without both names holds no Coding), else 0 */
+static void walk(s4s_rctx *rc, cstate *st, s4s_node *n, unsigned need)
 {
     if (n->type == S4S_J_OBJECT) {
         /* both members in one pass (first live one of each name, as s4s_get) */
@@ -395,8 +397,9 @@ static void walk(s4s_rctx *rc, cstate *st, s4s_node *n)
         S4S_EACH(c, n) {
             /* nodes inserted by edits (the kept original of a replaced
              * Coding) are not input: checking them again would loop */
-            if ((c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) && !(c->flags & S4S_NF_INSERTED))
-                walk(rc, st, c);
+            if ((c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) && !(c->flags & S4S_NF_INSERTED) &&
+                (c->kinds & need) == need)
+                walk(rc, st, c, need);
         }
     }
 }
@@ -404,7 +407,7 @@ static void walk(s4s_rctx *rc, cstate *st, s4s_node *n)
 static void codes_apply(s4s_rctx *rc, void *state)
 {
     if (rc->root)
-        walk(rc, state, rc->root);
+        walk(rc, state, rc->root, s4s_rctx_kinds(rc) ? S4S_KK_SYSTEM | S4S_KK_CODE : 0);
 }
 
 static int sys_cmp(const void *a, const void *b)

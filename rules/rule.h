@@ -105,6 +105,9 @@ struct s4s_rctx {
     const char     *raw;
     size_t          raw_len;
     bool            data_key; /* with raw: some member of the tree is named data */
+    /* the parser built the tree: each container's s4s_node.kinds holds while
+     * it is not reshaped (s4s_rctx_kinds) */
+    bool            kinds;
 };
 #define S4S_EDITS_MAX 256
 
@@ -114,6 +117,10 @@ struct s4s_rctx {
  * reshaped since, else by walking the tree.  The families that only look
  * at references need not visit every node. */
 void s4s_rctx_each_ref(s4s_rctx *rc, bool (*fn)(void *u, s4s_node *ref), void *u);
+
+/* Whether a family may skip subtrees by their S4S_KK_* bits now: the parser
+ * set them, and no edit has inserted or moved nodes since. */
+static inline bool s4s_rctx_kinds(const s4s_rctx *rc) { return rc->kinds && !rc->reshaped; }
 
 /* Flag n S4S_NF_EDITED (its value was replaced) and list it in rc->edits.
  * The s4s_edit_* setters call it; a rule that replaces a value itself

@@ -731,7 +731,9 @@ static void find_keys(const s4s_node *n, obj_keys *k)
 /* Children are walked after the quantity itself; nodes inserted by edits
  * (the original-quantity extension) and earlier runs' original-quantity
  * extensions are history, never normalized again. */
-static void walk(s4s_rctx *rc, units_state *st, s4s_node *n)
+/* any: S4S_KK_VALUE | S4S_KK_RANGE when the kinds bits hold (a subtree
+ * without either name holds no quantity and no range), else 0 */
+static void walk(s4s_rctx *rc, units_state *st, s4s_node *n, unsigned any)
 {
     if (n->flags & S4S_NF_INSERTED)
         return;
@@ -747,8 +749,8 @@ static void walk(s4s_rctx *rc, units_state *st, s4s_node *n)
         }
     }
     S4S_EACH(c, n) {
-        if (c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY)
-            walk(rc, st, c);
+        if ((c->type == S4S_J_OBJECT || c->type == S4S_J_ARRAY) && (!any || (c->kinds & any)))
+            walk(rc, st, c, any);
     }
     /* only quantity() edits this object's own members (never adding a
      * referenceRange); after it, or should the one found be gone, ask again */
@@ -849,7 +851,7 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 static void apply(s4s_rctx *rc, void *state)
 {
     if (rc->root)
-        walk(rc, state, rc->root);
+        walk(rc, state, rc->root, s4s_rctx_kinds(rc) ? S4S_KK_VALUE | S4S_KK_RANGE : 0);
 }
 
 static void stats(void *state, s4s_jw *w)

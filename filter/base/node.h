@@ -44,9 +44,33 @@ struct s4s_node {
     uint64_t    off;    /* input byte offset of the value */
     uint8_t     type;   /* s4s_jtype */
     uint8_t     flags;  /* S4S_NF_* */
+    uint16_t    kinds;  /* S4S_KK_* names of members in this subtree (see below) */
     uint32_t    memo;   /* the rules' cache for this member (0: none; rules/refs.h
                            s4s_fhir_member_key), in what was padding */
 };
+
+/* Member names some families look for, one bit each.  The parser sets a
+ * container's `kinds` to the bits of every member name in its subtree (its
+ * own members', its descendants'); a family that only looks at objects with
+ * such members need not enter a subtree whose bits rule them out.  Nodes
+ * made otherwise (edits, tests) carry 0: the bits hold only where the rule
+ * context says so (rules/rule.h s4s_rctx.kinds). */
+enum {
+    S4S_KK_SYSTEM = 1 << 0, /* "system" */
+    S4S_KK_CODE   = 1 << 1, /* "code" */
+    S4S_KK_VALUE  = 1 << 2, /* "value" */
+    S4S_KK_RANGE  = 1 << 3  /* "referenceRange" */
+};
+static inline unsigned s4s_key_kind(const char *k, size_t n)
+{
+    switch (n) {
+    case 4: return memcmp(k, "code", 4) ? 0 : S4S_KK_CODE;
+    case 5: return memcmp(k, "value", 5) ? 0 : S4S_KK_VALUE;
+    case 6: return memcmp(k, "system", 6) ? 0 : S4S_KK_SYSTEM;
+    case 14: return memcmp(k, "referenceRange", 14) ? 0 : S4S_KK_RANGE;
+    default: return 0;
+    }
+}
 
 /* The rules' cache words of an interned key (S4S_NF_IKEY), or NULL.
  * An interned name is stored once per parser and lives as long as its

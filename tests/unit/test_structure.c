@@ -358,6 +358,26 @@ static void test_lookup_and_scans(void)
     CHECK(!s4s_fhir_is_uuid_ci("urn:uuid:c757873d-ec9a-4326-a141-556f4323952`", 45));
 }
 
+/* The parser's S4S_KK_* bits of a tree are trusted only until an edit
+ * inserts, moves or removes nodes: a member added by a family (a "system"
+ * beside a lone "code") is in no bit of its ancestors. */
+static void test_kinds_trust(void)
+{
+    for (int how = 0; how < 3; how++) {
+        run("{\"resourceType\":\"Basic\",\"code\":{\"coding\":[{\"code\":\"x\"}]}}");
+        rc.kinds = true;
+        CHECK(s4s_rctx_kinds(&rc));
+        s4s_node *coding = s4s_get(rc.root, "code")->first->first;
+        if (how == 0)
+            s4s_edit_add_str(&rc, coding, "system", "http://example.org", "test", "added");
+        else if (how == 1)
+            s4s_edit_remove(&rc, s4s_get(coding, "code"), "test", "removed");
+        else
+            s4s_edit_insert_json(&rc, coding, NULL, "system", "\"http://example.org\"", "test", "added");
+        CHECK(!s4s_rctx_kinds(&rc));
+    }
+}
+
 int main(void)
 {
     CHECK(s4s_rule_structure.init(NULL, NULL, &state) == S4S_OK);
@@ -375,6 +395,7 @@ int main(void)
     test_references();
     test_version_sniff();
     test_lookup_and_scans();
+    test_kinds_trust();
     s4s_arena_free(arena);
     s4s_rule_structure.fini(state);
     return UNIT_DONE();

@@ -62,6 +62,15 @@ static size_t count(const s4s_node *n)
     return k;
 }
 
+/* the S4S_KK_* bits of every member name below n, counted afresh */
+static unsigned kinds_below(const s4s_node *n)
+{
+    unsigned k = 0;
+    for (const s4s_node *c = n->first; c; c = c->next)
+        k |= (n->type == S4S_J_OBJECT ? s4s_key_kind(c->key, c->klen) : 0) | kinds_below(c);
+    return k;
+}
+
 static s4s_rc on_res(void *u, s4s_res *r)
 {
     run *t = u;
@@ -74,6 +83,10 @@ static s4s_rc on_res(void *u, s4s_res *r)
     s4s_node *v[512];
     size_t k = 0;
     nodes(r->root, v, &k, 512);
+    /* the parser's summary of member names (codes and units skip subtrees by it) */
+    CHECK(r->kinds && r->root->kinds == kinds_below(r->root));
+    for (size_t i = 0; i < k; i++)
+        CHECK(v[i]->kinds == kinds_below(v[i]));
     bool edited = false, must_decline = false;
     const s4s_node *list[512];
     size_t nlist = 0;
@@ -184,12 +197,16 @@ static void gen_value(uint64_t *s, s4s_buf *b, int depth, bool pretty, bool cano
         break;
     }
     default: {
+        /* distinct names, some of them ones the parser sums up (S4S_KK_*) */
+        static const char *const names[] = {"system", "code", "value", "referenceRange",
+                                            "k0", "k1", "k2", "k3"};
+        unsigned from = rnd(s) % 8;
         s4s_buf_putc(b, '{');
         for (unsigned i = 0, n = 1 + rnd(s) % 4; i < n; i++) {
             if (i) s4s_buf_putc(b, ',');
             s4s_buf_puts(b, pretty ? "\n  " : "");
-            char key[16];
-            snprintf(key, sizeof key, "\"k%u\":%s", i, sp);
+            char key[32];
+            snprintf(key, sizeof key, "\"%s\":%s", names[(from + i) % 8], sp);
             s4s_buf_puts(b, key);
             gen_value(s, b, depth + 1, pretty, canon);
         }
