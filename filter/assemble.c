@@ -543,12 +543,13 @@ static bool other_unit_scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, 
     return ok;
 }
 
-static bool scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, uint64_t off)
+/* utf8: v is known to be valid UTF-8 without NUL (sax.h) */
+static bool scalar(s4s_asm *a, s4s_jtype t, const char *v, size_t n, bool utf8, uint64_t off)
 {
     if (a->depth == 0)
         return other_unit_scalar(a, t, v, n, off);
     if (a->building) {
-        if (t == S4S_J_STRING && !a->why && !s4s_text_utf8_ok(v, n))
+        if (t == S4S_J_STRING && !utf8 && !a->why && !s4s_text_utf8_ok(v, n))
             mark_broken(a, n && memchr(v, 0, n) ? "NUL character in a string"
                                                 : "invalid UTF-8 or raw NUL byte in a string",
                         "invalid", off);
@@ -843,13 +844,16 @@ static s4s_rc unit_start(void *ctx, uint64_t off, uint64_t line)
     return S4S_OK;
 }
 
-static s4s_rc on_null(void *c, uint64_t off) { return rc_of(c, scalar(c, S4S_J_NULL, "null", 4, off)); }
+static s4s_rc on_null(void *c, uint64_t off) { return rc_of(c, scalar(c, S4S_J_NULL, "null", 4, true, off)); }
 static s4s_rc on_bool(void *c, bool b, uint64_t off)
 {
-    return rc_of(c, scalar(c, b ? S4S_J_TRUE : S4S_J_FALSE, b ? "true" : "false", b ? 4 : 5, off));
+    return rc_of(c, scalar(c, b ? S4S_J_TRUE : S4S_J_FALSE, b ? "true" : "false", b ? 4 : 5, true, off));
 }
-static s4s_rc on_number(void *c, const char *v, size_t n, uint64_t off) { return rc_of(c, scalar(c, S4S_J_NUMBER, v, n, off)); }
-static s4s_rc on_string(void *c, const char *v, size_t n, uint64_t off) { return rc_of(c, scalar(c, S4S_J_STRING, v, n, off)); }
+static s4s_rc on_number(void *c, const char *v, size_t n, uint64_t off) { return rc_of(c, scalar(c, S4S_J_NUMBER, v, n, true, off)); }
+static s4s_rc on_string(void *c, const char *v, size_t n, bool utf8, uint64_t off)
+{
+    return rc_of(c, scalar(c, S4S_J_STRING, v, n, utf8, off));
+}
 static s4s_rc on_key(void *c, const char *k, size_t n, uint64_t off) { return rc_of(c, key(c, k, n, off)); }
 static s4s_rc on_map_start(void *c, uint64_t off) { return rc_of(c, open_value(c, S4S_J_OBJECT, off)); }
 static s4s_rc on_array_start(void *c, uint64_t off) { return rc_of(c, open_value(c, S4S_J_ARRAY, off)); }

@@ -17,6 +17,7 @@
  */
 #include "sax.h"
 #include "base/alloc.h"
+#include "base/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ struct s4s_sax {
     const unsigned char *chunk;
     uint64_t      chunk_abs;
     size_t        chunk_len;
+    bool          chunk_utf8;   /* it is valid UTF-8 without NUL bytes */
     uint64_t      total;
     uint64_t      last_event;   /* offset after the latest event */
     uint64_t      tf_for;       /* the last_event tok_first belongs to */
@@ -156,8 +158,11 @@ static int cb_string(void *c, const unsigned char *v, size_t n)
 {
     s4s_sax *s = c;
     uint64_t off;
+    /* yajl hands over a string without escapes in the bytes it was given,
+     * one with escapes (or begun in an earlier chunk) from its buffer */
+    bool utf8 = s->chunk_utf8 && v >= s->chunk && v + n <= s->chunk + s->chunk_len;
     return scalar_begin(s, &off) &&
-           scalar_end(s, s->cb.string(s->ctx, (const char *)v, n, off), off);
+           scalar_end(s, s->cb.string(s->ctx, (const char *)v, n, utf8, off), off);
 }
 
 static int cb_key(void *c, const unsigned char *k, size_t n)
@@ -314,11 +319,12 @@ static const char *yajl_reason(s4s_sax *s)
 
 static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n);
 
-static void set_chunk(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n)
+static void set_chunk(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n, bool utf8)
 {
     s->chunk = p;
     s->chunk_abs = abs;
     s->chunk_len = n;
+    s->chunk_utf8 = utf8;
     s4s_rawcap_chunk(s->cap, p, abs, n);
 }
 
@@ -385,12 +391,13 @@ static size_t recover(s4s_sax *s, uint64_t e, const char *reason, size_t resume_
         const unsigned char *c = s->chunk;
         uint64_t cabs = s->chunk_abs;
         size_t clen = s->chunk_len;
+        bool cutf8 = s->chunk_utf8;
         feed_bytes(s, (const unsigned char *)again.p, nl + 1, again.len);
         if (whole) /* its newlines, before the chunk is back */
             (void)s4s_rawcap_line(s->cap, cabs);
         /* a unit opened there keeps capturing from the chunk */
         s4s_rawcap_resume(s->cap, cabs);
-        set_chunk(s, c, cabs, clen);
+        set_chunk(s, c, cabs, clen, cutf8);
     }
     s4s_oom_pop(&h);
     s4s_buf_free(&again);
@@ -511,10 +518,12 @@ static inline bool is_ws(unsigned char c)
 /* Parse p[0..n) (absolute offset abs) as the current chunk. */
 static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n)
 {
-    set_chunk(s, p, abs, n);
+    /* valid UTF-8 has no NUL byte: checked here once, not per string */
+    bool utf8 = s4s_text_utf8_ok((const char *)p, n);
+    set_chunk(s, p, abs, n, utf8);
     const unsigned char *fp = p;
     unsigned char *nul_copy = NULL;
-    if (memchr(p, 0, n)) {
+    if (!utf8 && memchr(p, 0, n)) {
         /* raw NUL: yajl would end the stream; 0xFF makes it a UTF-8 error
          * inside strings (quarantine) and a syntax error elsewhere.  A copy
          * per call: a recovery re-feed nests feed_bytes calls. */
@@ -618,7 +627,7 @@ s4s_rc s4s_sax_finish(s4s_sax *s)
 {
     if (s->stop)
         return s->stop;
-    set_chunk(s, (const unsigned char *)"", s->total, 0);
+    set_chunk(s, (const unsigned char *)"", s->total, 0, false);
     if (s->skip_line) {
         s->skip_line = false;
         s4s_rc rc = s->cb.broken(s->ctx, s->broken_reason, s->broken_off, s->broken_line, s->total);

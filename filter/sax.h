@@ -24,15 +24,17 @@ typedef struct s4s_sax s4s_sax;
 
 /* Events.  off is the absolute offset just past the token (for openers: of
  * the bracket itself).  Any rc but S4S_OK stops the parse; s4s_sax_feed()
- * then returns it.  Strings and keys are not UTF-8 checked, and their bytes
- * are valid only during the call. */
+ * then returns it.  Strings and keys are not UTF-8 checked (but a string
+ * that sax knows to be valid UTF-8 without NUL comes with utf8 true: its
+ * bytes are those of a chunk found so), and their bytes are valid only
+ * during the call. */
 typedef struct s4s_sax_callbacks {
     /* a top-level value begins (before its first event) at off, on line */
     s4s_rc (*unit_start)(void *ctx, uint64_t off, uint64_t line);
     s4s_rc (*null_value)(void *ctx, uint64_t off);
     s4s_rc (*boolean)(void *ctx, bool b, uint64_t off);
     s4s_rc (*number)(void *ctx, const char *lexeme, size_t n, uint64_t off);
-    s4s_rc (*string)(void *ctx, const char *v, size_t n, uint64_t off);
+    s4s_rc (*string)(void *ctx, const char *v, size_t n, bool utf8, uint64_t off);
     s4s_rc (*map_start)(void *ctx, uint64_t off);
     s4s_rc (*map_key)(void *ctx, const char *k, size_t n, uint64_t off);
     s4s_rc (*map_end)(void *ctx, uint64_t off);
