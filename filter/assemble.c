@@ -86,7 +86,6 @@ struct s4s_asm {
     s4s_node       *refs[REFS_MAX]; /* this resource's "reference" strings so far */
     uint32_t        nrefs;       /* REFS_MAX + 1: too many to list */
     uint32_t        nodes;       /* below the resource's root, so far */
-    bool            data_key;    /* a member named data, so far */
     uint64_t        res_off, res_line;
     const char     *why;         /* resource is broken: reason */
     const char     *why_code;
@@ -304,7 +303,6 @@ static void begin_resource(s4s_asm *a, uint64_t off)
     a->res_depth = a->depth;
     a->root = a->cur = s4s_node_new(a->arena, S4S_J_OBJECT, NULL, 0, NULL, 0);
     a->nrefs = a->nodes = 0;
-    a->data_key = false;
     a->root->off = off;
     a->key = NULL;
     a->res_off = off;
@@ -327,7 +325,7 @@ static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled
         .bundle_type = a->unit == U_BUNDLE && a->have_type ? a->bundle_type : NULL,
         .shared = a->splitting,
         .outcome = a->unit == U_BUNDLE && a->outcome,
-        .data_key = a->data_key, .kinds = true,
+        .kinds = true,
     };
     if (r.root && root == a->root && !a->splitting && a->nrefs <= REFS_MAX) {
         r.refs = s4s_arena_alloc(a->arena, (a->nrefs ? a->nrefs : 1) * sizeof *r.refs);
@@ -635,7 +633,6 @@ static bool key(s4s_asm *a, const char *k, size_t n, uint64_t off)
             }
             a->klen = (uint32_t)n;
             a->key_kind = (uint16_t)s4s_key_kind(k, n);
-            a->data_key |= n == 4 && !memcmp(k, "data", 4);
             /* a Bundle that names itself first is streamed from its entries on */
             if (a->depth == a->res_depth && a->unit == U_OBJECT && a->root_is_bundle &&
                 n == 5 && !memcmp(k, "entry", 5))

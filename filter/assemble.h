@@ -58,7 +58,6 @@ typedef struct s4s_res {
     bool           refs_listed;/* refs holds them all: the tree is its own (not a
                                   split Bundle's) and they were not too many */
     uint32_t       nodes;      /* with refs_listed: the nodes below root */
-    bool           data_key;   /* a member of the tree is named data (unescaped) */
     bool           kinds;      /* every node of the tree carries its s4s_node.kinds */
 } s4s_res;
 

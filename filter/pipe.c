@@ -423,7 +423,7 @@ static void prepare(s4s_pipe *p, s4s_res *r, unsigned w)
         .arena = r->arena, .root = r->root, .off = r->off, .line = r->line, .opts = p->o,
         .bundle = r->bundle, .full_url = r->full_url, .bundle_type = r->bundle_type,
         .refs = r->refs, .nrefs = r->nrefs, .refs_listed = r->refs_listed, .nodes = r->nodes,
-        .data_key = r->data_key, .kinds = r->kinds,
+        .kinds = r->kinds,
     };
     if (r->root) {
         rc->type = s4s_get_str(r->root, "resourceType");

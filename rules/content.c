@@ -176,7 +176,7 @@ static bool has_u_escape(const char *p, size_t n)
 }
 
 /* The walk would find nothing: the tree has no member named data (the
- * parser says so) and its input bytes hold no '<' and no \u escape (which
+ * parser's summary says so, s4s_rctx_kinds) and its input bytes hold no '<' and no \u escape (which
  * may spell one), and the tree differs from them only by values edited in
  * place, none with a '<' (the edits' text comes from the input or from
  * tables).  Most resources: two memchr scans instead of a walk. */
@@ -184,7 +184,8 @@ static bool nothing_to_find(const s4s_rctx *rc)
 {
     const char *p = rc->raw;
     size_t n = rc->raw_len;
-    if (!p || rc->data_key || rc->reshaped || rc->edits_over || memchr(p, '<', n) || has_u_escape(p, n))
+    if (!p || !s4s_rctx_kinds(rc) || (rc->root->kinds & S4S_KK_DATA) || rc->edits_over || memchr(p, '<', n) ||
+        has_u_escape(p, n))
         return false;
     for (uint32_t i = 0; i < rc->nedits; i++) {
         const s4s_node *e = rc->edits[i];

@@ -104,7 +104,6 @@ struct s4s_rctx {
      * ANY families, or NULL (not kept: a spilled or split resource) */
     const char     *raw;
     size_t          raw_len;
-    bool            data_key; /* with raw: some member of the tree is named data */
     /* the parser built the tree: each container's s4s_node.kinds holds while
      * it is not reshaped (s4s_rctx_kinds) */
     bool            kinds;

@@ -59,12 +59,13 @@ enum {
     S4S_KK_SYSTEM = 1 << 0, /* "system" */
     S4S_KK_CODE   = 1 << 1, /* "code" */
     S4S_KK_VALUE  = 1 << 2, /* "value" */
-    S4S_KK_RANGE  = 1 << 3  /* "referenceRange" */
+    S4S_KK_RANGE  = 1 << 3, /* "referenceRange" */
+    S4S_KK_DATA   = 1 << 4  /* "data" */
 };
 static inline unsigned s4s_key_kind(const char *k, size_t n)
 {
     switch (n) {
-    case 4: return memcmp(k, "code", 4) ? 0 : S4S_KK_CODE;
+    case 4: return !memcmp(k, "code", 4) ? S4S_KK_CODE : !memcmp(k, "data", 4) ? S4S_KK_DATA : 0;
     case 5: return memcmp(k, "value", 5) ? 0 : S4S_KK_VALUE;
     case 6: return memcmp(k, "system", 6) ? 0 : S4S_KK_SYSTEM;
     case 14: return memcmp(k, "referenceRange", 14) ? 0 : S4S_KK_RANGE;

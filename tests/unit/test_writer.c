@@ -198,15 +198,16 @@ static void gen_value(uint64_t *s, s4s_buf *b, int depth, bool pretty, bool cano
     }
     default: {
         /* distinct names, some of them ones the parser sums up (S4S_KK_*) */
-        static const char *const names[] = {"system", "code", "value", "referenceRange",
+        static const char *const names[] = {"system", "code", "value", "referenceRange", "data",
                                             "k0", "k1", "k2", "k3"};
-        unsigned from = rnd(s) % 8;
+        const unsigned nn = sizeof names / sizeof *names;
+        unsigned from = rnd(s) % nn;
         s4s_buf_putc(b, '{');
         for (unsigned i = 0, n = 1 + rnd(s) % 4; i < n; i++) {
             if (i) s4s_buf_putc(b, ',');
             s4s_buf_puts(b, pretty ? "\n  " : "");
             char key[32];
-            snprintf(key, sizeof key, "\"%s\":%s", names[(from + i) % 8], sp);
+            snprintf(key, sizeof key, "\"%s\":%s", names[(from + i) % nn], sp);
             s4s_buf_puts(b, key);
             gen_value(s, b, depth + 1, pretty, canon);
         }
