@@ -699,7 +699,6 @@ static bool row_matches(const s4s_up_row *r, const s4s_node *m)
     }
 }
 
-
 static void apply_row(up *u, const s4s_up_row *r, s4s_node *parent, s4s_node *m, const char *leaf)
 {
     const char *path = r->path;
