@@ -860,7 +860,7 @@ static bool work_squeezed(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
         return false;
     s4s_asm_unit(up->as, a, u->bundles);
     u->squeezed = up->squeezing = true;
-    s4s_rc rc = s4s_sax_feed(up->sax, up->sq.p, up->sq.len);
+    s4s_rc rc = s4s_sax_feed_unit(up->sax, up->sq.p, up->sq.len, NULL, 0);
     up->squeezing = false;
     bool clean = !rc && s4s_sax_idle(up->sax);
     for (size_t i = 0; clean && i < u->n; i++)
@@ -902,12 +902,7 @@ static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
     if (work_passthru(p, w, up, u, r->arena) || work_squeezed(p, up, u, r->arena))
         return S4S_OK;
     s4s_asm_unit(up->as, r->arena, u->bundles);
-    size_t at = 0;
-    for (size_t k = 0; k <= u->ncuts && !u->rc; k++) {
-        size_t end = k < u->ncuts ? u->cuts[k] : u->len;
-        u->rc = s4s_sax_feed(up->sax, u->bytes + at, end - at);
-        at = end;
-    }
+    u->rc = s4s_sax_feed_unit(up->sax, u->bytes, u->len, u->cuts, u->ncuts);
     if (!u->rc && !s4s_sax_idle(up->sax)) {
         /* the scanner cut inside a value: never guess, stop */
         char m[160];

@@ -18,6 +18,7 @@
 #include "sax.h"
 #include "base/alloc.h"
 #include "base/text.h"
+#include "strict.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@
 #include <yajl/yajl_parse.h>
 
 #define TAIL 16
+/* tokens of one top-level value the strict replay takes (8 bytes each):
+ * more than a 4 MB unit of compact FHIR holds */
+#define STRICT_TOKENS ((size_t)1 << 19)
 
 enum mode { M_UNKNOWN, M_LINES, M_MULTI };
 
@@ -72,6 +76,12 @@ struct s4s_sax {
     uint64_t      last_unit_end;
     char          reason_buf[160];
 
+    /* a unit's values replayed without yajl (s4s_sax_feed_unit) */
+    bool          strict;       /* events come from the replay: offsets from strict_at */
+    uint64_t      strict_abs;   /* where the value replayed begins */
+    size_t        strict_at;
+    s4s_strict   *strict_t;     /* its tape, made on first use */
+
     s4s_rc        cb_rc;        /* what a callback returned when it stopped the parse */
     s4s_rc        stop;
     char          err[320];
@@ -81,7 +91,8 @@ struct s4s_sax {
 
 static inline uint64_t here(s4s_sax *s)
 {
-    return s->last_event = s->seg_abs + yajl_get_bytes_consumed(s->h);
+    return s->last_event = s->strict ? s->strict_abs + s->strict_at
+                                     : s->seg_abs + yajl_get_bytes_consumed(s->h);
 }
 
 static inline int ok(s4s_sax *s, s4s_rc rc)
@@ -280,6 +291,7 @@ void s4s_sax_free(s4s_sax *s)
         yajl_free(s->h);
     s4s_tracker_release(&s->yajl_mem);
     s4s_rawcap_free(s->cap);
+    s4s_strict_free(s->strict_t);
     free(s);
 }
 
@@ -587,6 +599,67 @@ s4s_rc s4s_sax_feed(s4s_sax *s, const unsigned char *p, size_t n)
     return s->stop;
 }
 
+/* The objects at the front of p[0..n) (abs: p's offset) that the strict
+ * check takes, replayed: the length of what was parsed (up to the end of
+ * the last one replayed, or n when only whitespace follows it). */
+static size_t replay_front(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n)
+{
+    size_t i = 0, done = 0;
+    s->strict = true;
+    while (!s->stop) {
+        while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
+            i++;
+        if (i == n) {
+            done = n;
+            break;
+        }
+        size_t len = s4s_strict_check(s->strict_t, p + i, n - i, s->hard_depth);
+        if (!len)
+            break;
+        s->strict_abs = abs + i;
+        if (!s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
+            /* the check keeps nesting within hard_depth: only the consumer stops us */
+            stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
+        done = i += len;
+    }
+    s->strict = false;
+    return done;
+}
+
+s4s_rc s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const size_t *cuts,
+                         size_t ncuts)
+{
+    if (s->stop || !n)
+        return s->stop;
+    size_t done = 0;
+    if (n <= s->max_token) { /* every string fits the string buffer */
+        if (!s->strict_t)
+            s->strict_t = s4s_strict_new(STRICT_TOKENS, s->max_token);
+        uint64_t abs = s->total;
+        set_chunk(s, p, abs, n, s4s_text_utf8_ok((const char *)p, n));
+        done = replay_front(s, p, abs, n);
+        /* lines are counted up to where yajl takes over, no further; the
+         * capture of a rebased parser is a view of p (rawcap.h), so no line
+         * prefix is kept, and nothing but whitespace follows the last event */
+        s4s_rawcap_chunk(s->cap, p, abs, done);
+        s4s_rawcap_chunk_done(s->cap);
+        s->total += done;
+        if (s->stop)
+            return s->stop;
+    }
+    /* the rest to yajl, in the pieces the input came in: it begins just
+     * after a top-level value, where no token is cut (scan.h) */
+    size_t k = 0;
+    while (k < ncuts && cuts[k] <= done)
+        k++;
+    for (size_t at = done; at < n && !s->stop; k++) {
+        size_t end = k < ncuts ? cuts[k] : n;
+        s4s_sax_feed(s, p + at, end - at);
+        at = end;
+    }
+    return s->stop;
+}
+
 s4s_sax_mode s4s_sax_framing(const s4s_sax *s)
 {
     return s->mode == M_LINES ? S4S_SAX_LINES : s->mode == M_MULTI ? S4S_SAX_MULTI : S4S_SAX_UNKNOWN;
@@ -617,7 +690,7 @@ void s4s_sax_rebase(s4s_sax *s, uint64_t off, uint64_t line, s4s_sax_mode mode)
     s->total = s->seg_abs = s->last_event = s->last_unit_end = s->content_end = off;
     s->tf_for = UINT64_MAX;
     s->tail_len = 0;
-    s->skipping = s->skip_line = s->unknown_broken = false;
+    s->skipping = s->skip_line = s->unknown_broken = s->strict = false;
     s->mode = mode == S4S_SAX_LINES ? M_LINES : mode == S4S_SAX_MULTI ? M_MULTI : M_UNKNOWN;
     s->cb_rc = s->stop = S4S_OK;
     s->err[0] = '\0';

@@ -86,5 +86,12 @@ uint64_t s4s_sax_skip(s4s_sax *s, const unsigned char *p, size_t n, uint64_t *li
  * parser would have been fed (yajl places some errors by where a piece
  * begins), events and errors are those it would have produced there. */
 void     s4s_sax_rebase(s4s_sax *s, uint64_t off, uint64_t line, s4s_sax_mode mode);
+/* A whole unit after s4s_sax_rebase: p[0..n), kept by the caller, in which
+ * an input block began at each of cuts[0..ncuts).  Each top-level object
+ * that passes the strict check (strict.h) is replayed without yajl; from
+ * the first that does not, the rest goes to s4s_sax_feed in those pieces.
+ * Events, offsets and errors are those of feeding every piece. */
+s4s_rc   s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const size_t *cuts,
+                           size_t ncuts);
 
 #endif

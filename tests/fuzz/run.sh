@@ -23,7 +23,7 @@ rm -rf build-fuzz/crash
 mkdir -p build-fuzz/crash
 for h in $names; do
     case $h in          # longest input worth trying (unit strings are capped at 256, HGVS at 2048)
-        ucum) len=640 ;; hgvs) len=4200 ;; import|encoding) len=16384 ;; *) len=65536 ;;
+        ucum) len=640 ;; hgvs) len=4200 ;; strict) len=4096 ;; import|encoding) len=16384 ;; *) len=65536 ;;
     esac
     bin=build-fuzz/fuzz_$h
     clang -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ifilter \

@@ -38,6 +38,9 @@
 #define LLVMFuzzerTestOneInput fuzz_passthru_one
 #include "../fuzz/fuzz_passthru.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_strict_one
+#include "../fuzz/fuzz_strict.c"
+#undef LLVMFuzzerTestOneInput
 
 static const struct {
     const char *name;
@@ -47,6 +50,7 @@ static const struct {
     {"pipe", fuzz_pipe_one, 100},  {"ucum", fuzz_ucum_one, 10},         {"hgvs", fuzz_hgvs_one, 10},
     {"import", fuzz_import_one, 10}, {"encoding", fuzz_encoding_one, 10}, {"package", fuzz_package_one, 10},
     {"units", fuzz_units_one, 10},   {"passthru", fuzz_passthru_one, 10},
+    {"strict", fuzz_strict_one, 10},
 };
 
 static void replay(const char *name, int (*one)(const uint8_t *, size_t), size_t min_seeds)

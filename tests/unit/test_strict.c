@@ -1,0 +1,273 @@
+/*
+ * test_strict.c - the strict check and replay (strict.h) against yajl, on
+ * random documents, valid and damaged, with the comparison of
+ * tests/fuzz/fuzz_strict.c (the same events, offsets, breaks and errors
+ * either way); the check must take the valid ones, or the fast path is
+ * never tested; and what it takes and declines, shape by shape.
+ */
+#include "unit.h"
+#include "../../filter/sax.h"
+#include "../../filter/strict.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DOC_MAX (1 << 16)
+
+static uint32_t rnd(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*s >> 33);
+}
+
+#define LLVMFuzzerTestOneInput fuzz_strict_one
+#include "../fuzz/fuzz_strict.c"
+#undef LLVMFuzzerTestOneInput
+
+/* --- documents ------------------------------------------------------------------ */
+
+typedef struct doc {
+    char   p[DOC_MAX];
+    size_t n;
+} doc;
+
+static void put(doc *d, const char *s)
+{
+    size_t k = strlen(s);
+    if (d->n + k < DOC_MAX) {
+        memcpy(d->p + d->n, s, k);
+        d->n += k;
+    }
+}
+
+static void gen_ws(doc *d, uint64_t *s)
+{
+    static const char *const w[] = {"", "", "", " ", "  ", "\n  ", "\t", "\r\n", " \n    "};
+    put(d, w[rnd(s) % 9]);
+}
+
+static void gen_string(doc *d, uint64_t *s)
+{
+    static const char *const parts[] = {
+        "a", "code", "http://loinc.org", "\\\"", "\\\\", "\\/", "\\n", "\\t", "\\b", "\\f", "\\r",
+        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", " ", "x1", "abcdefghijklmnopqrstuvwxyz0123456789",
+        "\\u00e9", "\\ud83d\\ude00", "\xff", "\x01", "\\x", "\\u12",
+    };
+    put(d, "\"");
+    unsigned n = rnd(s) % 6;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned k = rnd(s) % 100;
+        /* the last six (a \u escape, invalid bytes, bad escapes) now and then */
+        put(d, parts[k < 94 ? k % 17 : 17 + k % 6]);
+    }
+    put(d, "\"");
+}
+
+static void gen_value(doc *d, uint64_t *s, unsigned depth)
+{
+    static const char *const nums[] = {"0", "1", "-1", "12.5", "-0.25", "1e5", "1E+5", "2.5e-3",
+                                       "170", "98.6", "-0", "01", "1.", "-", "1e", ".5", "+1"};
+    static const char *const lits[] = {"true", "false", "null", "tru", "nul", "truex"};
+    unsigned k = rnd(s) % (depth > 6 ? 3 : 5);
+    switch (k) {
+    case 0:
+        gen_string(d, s);
+        break;
+    case 1: {
+        unsigned j = rnd(s) % 100;
+        put(d, nums[j < 95 ? j % 11 : 11 + j % 6]);
+        break;
+    }
+    case 2: {
+        unsigned j = rnd(s) % 100;
+        put(d, lits[j < 97 ? j % 3 : 3 + j % 3]);
+        break;
+    }
+    case 3: {
+        put(d, "[");
+        unsigned n = rnd(s) % 4;
+        for (unsigned i = 0; i < n; i++) {
+            if (i)
+                put(d, ",");
+            gen_ws(d, s);
+            gen_value(d, s, depth + 1);
+            gen_ws(d, s);
+        }
+        put(d, "]");
+        break;
+    }
+    default: {
+        put(d, "{");
+        unsigned n = rnd(s) % 5;
+        for (unsigned i = 0; i < n; i++) {
+            if (i)
+                put(d, ",");
+            gen_ws(d, s);
+            gen_string(d, s);
+            gen_ws(d, s);
+            put(d, ":");
+            gen_ws(d, s);
+            gen_value(d, s, depth + 1);
+        }
+        gen_ws(d, s);
+        put(d, "}");
+        break;
+    }
+    }
+}
+
+/* top-level values, one per line or spanning lines */
+static void gen_doc(doc *d, uint64_t *s, bool lines)
+{
+    d->n = 0;
+    unsigned n = 1 + rnd(s) % 5;
+    for (unsigned i = 0; i < n; i++) {
+        size_t at = d->n;
+        gen_value(d, s, 5); /* mostly objects: depth 5 allows them */
+        if (d->p[at] != '{' && rnd(s) % 4) { /* most top-level values are objects */
+            d->n = at;
+            put(d, "{\"resourceType\":\"Patient\",\"id\":\"x\"}");
+        }
+        if (lines)
+            for (size_t k = at; k < d->n; k++)
+                if (d->p[k] == '\n' || d->p[k] == '\r')
+                    d->p[k] = ' ';
+        put(d, "\n");
+    }
+}
+
+/* a byte changed, dropped or doubled, now and then */
+static void damage(doc *d, uint64_t *s)
+{
+    if (!d->n || rnd(s) % 3)
+        return;
+    size_t at = rnd(s) % d->n;
+    static const char junk[] = "{}[],:\"\\ \n\f\v0a-.eE\x00\xff";
+    switch (rnd(s) % 3) {
+    case 0:
+        d->p[at] = junk[rnd(s) % (sizeof junk - 1)];
+        break;
+    case 1:
+        memmove(d->p + at, d->p + at + 1, d->n - at - 1);
+        d->n--;
+        break;
+    default:
+        if (d->n + 1 < DOC_MAX) {
+            memmove(d->p + at + 1, d->p + at, d->n - at);
+            d->n++;
+        }
+        break;
+    }
+}
+
+/* --- the comparison ---------------------------------------------------------------- */
+
+static char why[2 * STRICT_LOG_MAX + 1024];
+
+static void compare(const doc *d, uint64_t *s, unsigned *differ)
+{
+    size_t cuts[8], ncuts = 0;
+    for (unsigned k = rnd(s) % 4; k > 0 && d->n > 1; k--) { /* ascending, inside (0, n) */
+        size_t c = 1 + rnd(s) % (d->n - 1);
+        if (!ncuts || c > cuts[ncuts - 1])
+            cuts[ncuts++] = c;
+    }
+    s4s_sax_mode mode = rnd(s) % 2 ? S4S_SAX_LINES : S4S_SAX_MULTI;
+    bool streaming = rnd(s) % 4 == 0;
+    unsigned hard = rnd(s) % 4 ? 1024 : 3;
+    bool same = strict_same((const unsigned char *)d->p, d->n, mode, streaming, hard, cuts, ncuts,
+                            why, sizeof why);
+    CHECK(same);
+    if (!same && ++*differ <= 3)
+        fprintf(stderr, "doc %.*s\n%s\n", (int)d->n, d->p, why);
+}
+
+static doc dd;
+static s4s_strict *tt;
+
+static void test_random(void)
+{
+    uint64_t s = 42;
+    unsigned differ = 0, taken = 0, valid = 0;
+    for (unsigned round = 0; round < 20000; round++) {
+        gen_doc(&dd, &s, round % 2);
+        /* every undamaged object of only what the check takes is taken */
+        bool plain = !memmem(dd.p, dd.n, "\\u", 2) && !memchr(dd.p, '\xff', dd.n) &&
+                     !memchr(dd.p, '\x01', dd.n) && !memmem(dd.p, dd.n, "\\x", 2);
+        if (plain && dd.p[0] == '{') {
+            size_t end = s4s_strict_check(tt, (const unsigned char *)dd.p, dd.n, 1024);
+            bool good_nums = true; /* the bad number shapes and literals are rare: skip those docs */
+            static const char *const bad[] = {"01", "1.", "-,", "-]", "-}", "- ", "-\t", "-\n", "-\r", "1e,", "1e]", "1e}",
+                                              ".5", "+1", "tru,", "tru]", "tru}", "nul", "truex"};
+            for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+                if (memmem(dd.p, dd.n, bad[k], strlen(bad[k])))
+                    good_nums = false;
+            if (good_nums) {
+                valid++;
+                taken += end > 0;
+            }
+        }
+        damage(&dd, &s);
+        compare(&dd, &s, &differ);
+    }
+    CHECK(valid > 1000);
+    CHECK(taken == valid);
+    printf("strict: %u plain documents, %u taken by the check\n", valid, taken);
+}
+
+/* what the check takes and declines, one shape at a time */
+static void test_check(void)
+{
+    static const struct { const char *json; size_t want; } t[] = {
+        {"{}", 2},
+        {"{} ", 2},
+        {"{\"a\":1}", 7},
+        {"{\"a\":[1,2.5,-0,1e5,true,false,null,\"x\"]}", 40},
+        {"{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}", 24},
+        {"{ \"a\" : { } , \"b\" : [ ] }", 25},
+        {"{\"a\":\"\\u00e9\"}", 0},   /* \u: yajl decodes it */
+        {"{\"a\":\"x\ty\"}", 0},      /* control character in a string */
+        {"{\"a\":01}", 0},
+        {"{\"a\":1.}", 0},
+        {"{\"a\":-}", 0},
+        {"{\"a\":1e}", 0},
+        {"{\"a\":tru}", 0},
+        {"{\"a\":truex}", 0},
+        {"{\"a\":1,}", 0},
+        {"{\"a\"}", 0},
+        {"{\"a\":1]", 0},
+        {"{\"a\":[1}", 0},
+        {"{\f}", 0},                  /* whitespace only yajl skips */
+        {"{\"a\":1", 0},              /* cut short */
+        {"[1]", 0},                   /* not an object */
+        {"{\"a\":\"x}", 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        size_t got = s4s_strict_check(tt, (const unsigned char *)t[i].json, strlen(t[i].json), 1024);
+        if (got != t[i].want)
+            fprintf(stderr, "check %s: %zu, want %zu\n", t[i].json, got, t[i].want);
+        CHECK(got == t[i].want);
+    }
+    /* nesting: at most max_depth levels */
+    const unsigned char *nest = (const unsigned char *)"{\"a\":{\"b\":[]}}";
+    CHECK(s4s_strict_check(tt, nest, 14, 3) == 14);
+    CHECK(s4s_strict_check(tt, nest, 14, 2) == 0);
+    /* tokens: at most the tape's cap ({ k 1 k 2 } is six) */
+    const unsigned char *six = (const unsigned char *)"{\"a\":1,\"b\":2}";
+    s4s_strict *small = s4s_strict_new(5, 64);
+    CHECK(s4s_strict_check(small, six, 13, 8) == 0);
+    s4s_strict_free(small);
+    small = s4s_strict_new(6, 64);
+    CHECK(s4s_strict_check(small, six, 13, 8) == 13);
+    s4s_strict_free(small);
+}
+
+int main(void)
+{
+    tt = s4s_strict_new(1 << 16, 1 << 16);
+    test_check();
+    test_random();
+    s4s_strict_free(tt);
+    return UNIT_DONE();
+}
