@@ -77,6 +77,7 @@ struct s4s_sax {
     char          reason_buf[160];
 
     /* a unit's values replayed without yajl (s4s_sax_feed_unit) */
+    bool          no_strict;    /* yajl alone (s4s_sax_yajl_only) */
     bool          strict;       /* events come from the replay: offsets from strict_at */
     uint64_t      strict_abs;   /* where the value replayed begins */
     size_t        strict_at;
@@ -520,6 +521,9 @@ static void remember_tail(s4s_sax *s, const unsigned char *p, size_t n)
     }
 }
 
+/* JSON's own whitespace (what the strict check takes between tokens) */
+static inline bool is_json_ws(unsigned char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 /* whitespace as yajl's lexer has it: JSON's four, and \f and \v, which it
  * skips as well (a value that is only those must not look cut short) */
 static inline bool is_ws(unsigned char c)
@@ -588,42 +592,70 @@ static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t 
     free(nul_copy);
 }
 
-s4s_rc s4s_sax_feed(s4s_sax *s, const unsigned char *p, size_t n)
+/* p[0..n), next in the stream, while the parser is idle: the objects at
+ * its front that the strict check takes (strict.h) are replayed, and
+ * accounted as if yajl had parsed them (each registered as the chunk, with
+ * the whitespace before it, so lines and captures are counted as ever).
+ * Returns how many bytes that was: up to the end of the last one, or n
+ * when only whitespace follows it. */
+static size_t strict_front(s4s_sax *s, const unsigned char *p, size_t n)
 {
-    if (s->stop || !n)
-        return s->stop;
-    feed_bytes(s, p, s->total, n);
-    /* keep the current line's beginning for recovery */
-    s4s_rawcap_stream_done(s->cap, p, s->total, n);
-    s->total += n;
-    return s->stop;
-}
-
-/* The objects at the front of p[0..n) (abs: p's offset) that the strict
- * check takes, replayed: the length of what was parsed (up to the end of
- * the last one replayed, or n when only whitespace follows it). */
-static size_t replay_front(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t n)
-{
+    if (s->no_strict)
+        return 0;
+    if (n > s->max_token)
+        n = s->max_token; /* so every string fits the string buffer */
+    if (!s->strict_t)
+        s->strict_t = s4s_strict_new(STRICT_TOKENS, s->max_token);
+    uint64_t abs = s->total;
     size_t i = 0, done = 0;
     s->strict = true;
-    while (!s->stop) {
-        while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
+    while (!s->stop && done < n) {
+        while (i < n && is_json_ws(p[i]))
             i++;
-        if (i == n) {
-            done = n;
+        size_t len = i < n ? s4s_strict_check(s->strict_t, p + i, n - i, s->hard_depth) : 0;
+        if (i < n && !len)
             break;
-        }
-        size_t len = s4s_strict_check(s->strict_t, p + i, n - i, s->hard_depth);
-        if (!len)
-            break;
+        size_t end = i + len;
+        set_chunk(s, p + done, abs + done, end - done, s4s_text_utf8_ok((const char *)p + done, end - done));
         s->strict_abs = abs + i;
-        if (!s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
+        if (len && !s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
             /* the check keeps nesting within hard_depth: only the consumer stops us */
             stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
-        done = i += len;
+        s4s_rawcap_chunk_done(s->cap);
+        done = i = end;
     }
     s->strict = false;
+    s4s_rawcap_stream_done(s->cap, p, abs, done);
+    s->total += done;
     return done;
+}
+
+s4s_rc s4s_sax_feed(s4s_sax *s, const unsigned char *p, size_t n)
+{
+    while (n && !s->stop) {
+        size_t k = n;
+        if (s->mode == M_LINES) {
+            /* one value per line: whole lines at the front need no yajl;
+             * yajl takes the line in progress (a piece may end just after
+             * a newline: no token spans one), then we look again */
+            if (s4s_sax_idle(s)) {
+                size_t d = strict_front(s, p, n);
+                p += d;
+                n -= d;
+                if (!n || s->stop)
+                    break;
+            }
+            const unsigned char *nl = memchr(p, '\n', n);
+            k = nl ? (size_t)(nl - p) + 1 : n;
+        }
+        feed_bytes(s, p, s->total, k);
+        /* keep the current line's beginning for recovery */
+        s4s_rawcap_stream_done(s->cap, p, s->total, k);
+        s->total += k;
+        p += k;
+        n -= k;
+    }
+    return s->stop;
 }
 
 s4s_rc s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const size_t *cuts,
@@ -631,24 +663,9 @@ s4s_rc s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const siz
 {
     if (s->stop || !n)
         return s->stop;
-    size_t done = 0;
-    if (n <= s->max_token) { /* every string fits the string buffer */
-        if (!s->strict_t)
-            s->strict_t = s4s_strict_new(STRICT_TOKENS, s->max_token);
-        uint64_t abs = s->total;
-        set_chunk(s, p, abs, n, s4s_text_utf8_ok((const char *)p, n));
-        done = replay_front(s, p, abs, n);
-        /* lines are counted up to where yajl takes over, no further; the
-         * capture of a rebased parser is a view of p (rawcap.h), so no line
-         * prefix is kept, and nothing but whitespace follows the last event */
-        s4s_rawcap_chunk(s->cap, p, abs, done);
-        s4s_rawcap_chunk_done(s->cap);
-        s->total += done;
-        if (s->stop)
-            return s->stop;
-    }
-    /* the rest to yajl, in the pieces the input came in: it begins just
-     * after a top-level value, where no token is cut (scan.h) */
+    size_t done = strict_front(s, p, n);
+    /* the rest to s4s_sax_feed, in the pieces the input came in: it
+     * begins just after a top-level value, where no token is cut (scan.h) */
     size_t k = 0;
     while (k < ncuts && cuts[k] <= done)
         k++;
@@ -659,6 +676,8 @@ s4s_rc s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const siz
     }
     return s->stop;
 }
+
+void s4s_sax_yajl_only(s4s_sax *s) { s->no_strict = true; }
 
 s4s_sax_mode s4s_sax_framing(const s4s_sax *s)
 {

@@ -90,8 +90,12 @@ void     s4s_sax_rebase(s4s_sax *s, uint64_t off, uint64_t line, s4s_sax_mode mo
  * an input block began at each of cuts[0..ncuts).  Each top-level object
  * that passes the strict check (strict.h) is replayed without yajl; from
  * the first that does not, the rest goes to s4s_sax_feed in those pieces.
- * Events, offsets and errors are those of feeding every piece. */
+ * Events, offsets and errors are those of feeding every piece to yajl.
+ * (s4s_sax_feed too replays the whole lines at the front of what it is
+ * given while values are one per line and the parser is idle.) */
 s4s_rc   s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const size_t *cuts,
                            size_t ncuts);
+/* Every byte to yajl, none replayed (tests compare the two). */
+void     s4s_sax_yajl_only(s4s_sax *s);
 
 #endif

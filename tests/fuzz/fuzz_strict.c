@@ -1,15 +1,17 @@
 /*
  * fuzz_strict.c - libFuzzer harness, differential: a unit fed through
- * s4s_sax_feed_unit (the strict check and replay, strict.h, then yajl for
- * the rest) must give the consumer exactly what feeding its pieces to yajl
- * gives: every event with its offset and value, every broken unit, the
+ * s4s_sax_feed_unit, or a stream through s4s_sax_feed (the strict check
+ * and replay, strict.h, then yajl for the rest) must give the consumer
+ * exactly what feeding the same pieces to yajl alone gives: every event with its offset and value, every broken unit, the
  * return code and message, idleness and offset at the end; and a string
  * said to be valid UTF-8 must be.
  *
  * The first byte picks the framing, whether the consumer streams (a break
- * is fatal), a hard depth of 3 or 1024, and how many input-block cuts
- * follow (two bytes each, taken modulo the unit's length, kept when
- * ascending); the rest is the unit.  tests/unit/test_strict.c runs the
+ * is fatal), a hard depth of 3 or 1024, how many input-block cuts follow
+ * (two bytes each, taken modulo the unit's length, kept when ascending),
+ * and whether the bytes are a unit or the start of a stream (s4s_sax_feed
+ * replays whole lines too, once the framing is one value per line); the
+ * rest is the input.  tests/unit/test_strict.c runs the
  * same comparison on generated documents.
  */
 #include <stdarg.h>
@@ -98,10 +100,14 @@ static const s4s_sax_callbacks cbs = {
 
 /* --- the comparison ---------------------------------------------------------------- */
 
-/* p[0..n) parsed as one unit at offset 1000, line 7, cut into pieces at
- * cuts; strict: through s4s_sax_feed_unit, else piece by piece into yajl */
-static void strict_run(const unsigned char *p, size_t n, bool strict, s4s_sax_mode mode, bool streaming, const size_t *cuts,
-                size_t ncuts, unsigned hard_depth, rec *r, s4s_rc *rc, char *msg)
+/* How p[0..n) is parsed, cut into pieces at cuts: as one unit at offset
+ * 1000, line 7 (rebased, in the framing given), or as the start of a
+ * stream (which learns its framing); by yajl alone or with the replay. */
+enum how { UNIT_YAJL, UNIT_STRICT, STREAM_YAJL, STREAM_STRICT };
+
+static void strict_run(const unsigned char *p, size_t n, enum how how, s4s_sax_mode mode,
+                       bool streaming, const size_t *cuts, size_t ncuts, unsigned hard_depth, rec *r,
+                       s4s_rc *rc, char *msg)
 {
     r->n = 0;
     r->log[0] = '\0';
@@ -109,9 +115,11 @@ static void strict_run(const unsigned char *p, size_t n, bool strict, s4s_sax_mo
     r->lied = false;
     s4s_sax *sax = s4s_sax_new(1 << 20, hard_depth, NULL, NULL);
     s4s_sax_set_callbacks(sax, &cbs, r);
-    const uint64_t base = 1000;
-    s4s_sax_rebase(sax, base, 7, mode);
-    if (strict) {
+    if (how == UNIT_YAJL || how == STREAM_YAJL)
+        s4s_sax_yajl_only(sax);
+    if (how == UNIT_YAJL || how == UNIT_STRICT)
+        s4s_sax_rebase(sax, 1000, 7, mode);
+    if (how == UNIT_STRICT) {
         *rc = s4s_sax_feed_unit(sax, p, n, cuts, ncuts);
     } else {
         size_t at = 0;
@@ -131,14 +139,18 @@ static void strict_run(const unsigned char *p, size_t n, bool strict, s4s_sax_mo
 
 static rec strict_a, strict_b;
 
-/* The two parses of p[0..n) agree; when not, *why says how (both logs). */
-static bool strict_same(const unsigned char *p, size_t n, s4s_sax_mode mode, bool streaming,
-                        unsigned hard, const size_t *cuts, size_t ncuts, char *why, size_t whylen)
+/* The two parses of p[0..n), by yajl alone and with the replay, as a unit
+ * or as a stream, agree; when not, *why says how (both logs). */
+static bool strict_same(const unsigned char *p, size_t n, bool stream, s4s_sax_mode mode,
+                        bool streaming, unsigned hard, const size_t *cuts, size_t ncuts, char *why,
+                        size_t whylen)
 {
     s4s_rc a, b;
     char ma[320], mb[320];
-    strict_run(p, n, false, mode, streaming, cuts, ncuts, hard, &strict_a, &a, ma);
-    strict_run(p, n, true, mode, streaming, cuts, ncuts, hard, &strict_b, &b, mb);
+    strict_run(p, n, stream ? STREAM_YAJL : UNIT_YAJL, mode, streaming, cuts, ncuts, hard, &strict_a,
+               &a, ma);
+    strict_run(p, n, stream ? STREAM_STRICT : UNIT_STRICT, mode, streaming, cuts, ncuts, hard,
+               &strict_b, &b, mb);
     bool same = a == b && !strcmp(ma, mb) && strict_a.n == strict_b.n &&
                 !memcmp(strict_a.log, strict_b.log, strict_a.n) && !strict_a.lied && !strict_b.lied;
     if (!same)
@@ -163,8 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             cuts[ncuts++] = c;
     }
     static char why[2 * STRICT_LOG_MAX + 1024];
-    if (!strict_same(data, size, h & 1 ? S4S_SAX_LINES : S4S_SAX_MULTI, h & 2, h & 4 ? 3 : 1024,
-                     cuts, ncuts, why, sizeof why)) {
+    if (!strict_same(data, size, h & 0x40, h & 1 ? S4S_SAX_LINES : S4S_SAX_MULTI, h & 2,
+                     h & 4 ? 3 : 1024, cuts, ncuts, why, sizeof why)) {
         fprintf(stderr, "%s\n", why);
         abort();
     }

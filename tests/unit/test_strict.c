@@ -176,11 +176,13 @@ static void compare(const doc *d, uint64_t *s, unsigned *differ)
     s4s_sax_mode mode = rnd(s) % 2 ? S4S_SAX_LINES : S4S_SAX_MULTI;
     bool streaming = rnd(s) % 4 == 0;
     unsigned hard = rnd(s) % 4 ? 1024 : 3;
-    bool same = strict_same((const unsigned char *)d->p, d->n, mode, streaming, hard, cuts, ncuts,
-                            why, sizeof why);
-    CHECK(same);
-    if (!same && ++*differ <= 3)
-        fprintf(stderr, "doc %.*s\n%s\n", (int)d->n, d->p, why);
+    for (int stream = 0; stream < 2; stream++) {
+        bool same = strict_same((const unsigned char *)d->p, d->n, stream, mode, streaming, hard, cuts,
+                                ncuts, why, sizeof why);
+        CHECK(same);
+        if (!same && ++*differ <= 3)
+            fprintf(stderr, "doc (%s) %.*s\n%s\n", stream ? "stream" : "unit", (int)d->n, d->p, why);
+    }
 }
 
 static doc dd;
