@@ -1074,7 +1074,20 @@ static bool scan_ready(void *ctx, s4s_sax_mode *mode)
     return s4s_sax_idle(p->sax);
 }
 
-static const s4s_scan_sink scan_sink = {scan_stream, scan_unit, scan_ready};
+/* items of the value streaming: the stream's parser takes them (sax.h) */
+static s4s_rc scan_items(void *ctx, const unsigned char *b, size_t n, const size_t *cuts, size_t ncuts)
+{
+    s4s_pipe *p = ctx;
+    return s4s_sax_feed_items(p->sax, b, n, cuts, ncuts);
+}
+
+static bool scan_item_ready(void *ctx)
+{
+    s4s_pipe *p = ctx;
+    return s4s_sax_at_item(p->sax);
+}
+
+static const s4s_scan_sink scan_sink = {scan_stream, scan_unit, scan_ready, scan_items, scan_item_ready};
 
 /* From assemble, on the parse thread. */
 static s4s_rc on_resource(void *u, s4s_res *r)

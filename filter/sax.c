@@ -66,6 +66,8 @@ struct s4s_sax {
     bool          skip_esc;     /* previous byte was an unpaired backslash */
 
     bool          top_is_obj;
+    bool          arr2;         /* the container open at level 2 is an array */
+    bool          muted;        /* a stand-in for replayed items: no events */
 
     /* recovery */
     enum mode     mode;
@@ -190,6 +192,8 @@ static inline int open_begin(s4s_sax *s, bool obj, uint64_t *off)
         s->top_is_obj = obj;
         if (!unit_begin(s, *off))
             return 0;
+    } else if (s->depth == 1) {
+        s->arr2 = !obj;
     }
     if (++s->depth > s->hard_depth) {
         snprintf(s->reason_buf, sizeof s->reason_buf,
@@ -204,6 +208,8 @@ static int cb_start_map(void *c)
 {
     s4s_sax *s = c;
     uint64_t off;
+    if (s->muted)
+        return 1;
     return open_begin(s, true, &off) && ok(s, s->cb.map_start(s->ctx, off));
 }
 
@@ -226,6 +232,8 @@ static inline int close_end(s4s_sax *s, s4s_rc rc, uint64_t off)
 static int cb_end_map(void *c)
 {
     s4s_sax *s = c;
+    if (s->muted)
+        return 1;
     uint64_t off = here(s);
     if (s->depth)
         s->depth--;
@@ -666,6 +674,65 @@ s4s_rc s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const siz
     size_t done = strict_front(s, p, n);
     /* the rest to s4s_sax_feed, in the pieces the input came in: it
      * begins just after a top-level value, where no token is cut (scan.h) */
+    size_t k = 0;
+    while (k < ncuts && cuts[k] <= done)
+        k++;
+    for (size_t at = done; at < n && !s->stop; k++) {
+        size_t end = k < ncuts ? cuts[k] : n;
+        s4s_sax_feed(s, p + at, end - at);
+        at = end;
+    }
+    return s->stop;
+}
+
+bool s4s_sax_at_item(const s4s_sax *s)
+{
+    return !s->stop && !s->skip_line && !s->skipping && !s->no_strict && s->depth == 2 && s->arr2;
+}
+
+s4s_rc s4s_sax_feed_items(s4s_sax *s, const unsigned char *p, size_t n, const size_t *cuts,
+                          size_t ncuts)
+{
+    if (s->stop || !n)
+        return s->stop;
+    size_t win = n < s->max_token ? n : s->max_token; /* so every string fits the string buffer */
+    if (!s->strict_t)
+        s->strict_t = s4s_strict_new(STRICT_TOKENS, s->max_token);
+    uint64_t abs = s->total;
+    size_t done = 0;
+    s->strict = true;
+    for (size_t i = 0; !s->stop && done < win; i = done) {
+        if (done) { /* the comma before the next item */
+            while (i < win && p[i] != ',')
+                i++;
+            i++;
+        }
+        while (i < win && is_json_ws(p[i]))
+            i++;
+        /* levels as counted from the top: the items open at level 3 */
+        size_t len = i < win && s->hard_depth > 2
+                         ? s4s_strict_check(s->strict_t, p + i, win - i, s->hard_depth - 2) : 0;
+        if (!len)
+            break;
+        size_t end = i + len;
+        set_chunk(s, p + done, abs + done, end - done, s4s_text_utf8_ok((const char *)p + done, end - done));
+        s->strict_abs = abs + i;
+        if (!s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
+            stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
+        s4s_rawcap_chunk_done(s->cap);
+        /* yajl takes a stand-in for what was replayed: the item, and the
+         * comma before it */
+        s->muted = true;
+        const char *stand_in = done ? ",{}" : "{}";
+        if (yajl_parse(s->h, (const unsigned char *)stand_in, strlen(stand_in)) != yajl_status_ok)
+            stop(s, S4S_ERR_INTERNAL);
+        s->muted = false;
+        done = end;
+    }
+    s->strict = false;
+    s4s_rawcap_stream_done(s->cap, p, abs, done);
+    s->total += done;
+    /* the rest (from just after an item's closing brace) to yajl */
     size_t k = 0;
     while (k < ncuts && cuts[k] <= done)
         k++;

@@ -95,6 +95,16 @@ void     s4s_sax_rebase(s4s_sax *s, uint64_t off, uint64_t line, s4s_sax_mode mo
  * given while values are one per line and the parser is idle.) */
 s4s_rc   s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const size_t *cuts,
                            size_t ncuts);
+/* Inside a streamed value, at level 2 in an array, waiting for an item
+ * (given every byte before its brace, scan.h), and nothing pending. */
+bool     s4s_sax_at_item(const s4s_sax *s);
+/* Whole items of that array, p[0..n) (objects separated by commas, the
+ * first where s4s_sax_at_item said), cut into input blocks at cuts: those
+ * the strict check takes are replayed and yajl is given a stand-in ("{}")
+ * for each, so its state moves on as if it had parsed them; from the first
+ * it declines, the rest goes to s4s_sax_feed in those pieces. */
+s4s_rc   s4s_sax_feed_items(s4s_sax *s, const unsigned char *p, size_t n, const size_t *cuts,
+                            size_t ncuts);
 /* Every byte to yajl, none replayed (tests compare the two). */
 void     s4s_sax_yajl_only(s4s_sax *s);
 

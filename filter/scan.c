@@ -6,11 +6,13 @@
  *    or inside a unit.  A unit is handed over only while the stream's parser
  *    is idle and has been given every byte before it.
  *  - hold[0..good) is whole lines (lines framing) or whole objects
- *    (spanning framing), each of which passed the checks of scan.h; hold
- *    never exceeds max bytes.
+ *    (spanning framing), each of which passed the checks of scan.h, or,
+ *    while `holding`, whole items separated by commas (the first opened
+ *    where the parser said it waits for one); hold never exceeds max bytes.
  *  - Bytes go out in pieces split only where the input's own blocks were
  *    split (`cuts` records those inside hold) or just after a newline or a
- *    closing bracket, where no token can be cut: yajl places some errors
+ *    closing bracket, or just before an item's brace, where no token can
+ *    be cut: yajl places some errors
  *    by where a piece begins, so a worker (and the stream's parser) then
  *    report them where one thread reading the same blocks would.
  *  - While `trusted`, depth and in_str are exactly the parser's view of
@@ -35,7 +37,9 @@
 #define SCAN_512 __attribute__((target("avx512f,avx512bw,popcnt,pclmul")))
 #endif
 
-enum ev { EV_NONE, EV_VALUE_END, EV_NEWLINE, EV_TOP, EV_STRAY_NL, EV_STRAY_CLOSE };
+/* EV_SHALLOW: a bracket changed the depth at level 2 or above (the
+ * shallower side is at most 2), while items are looked for */
+enum ev { EV_NONE, EV_VALUE_END, EV_NEWLINE, EV_TOP, EV_STRAY_NL, EV_STRAY_CLOSE, EV_SHALLOW };
 
 struct s4s_scan {
     s4s_scan_sink k;
@@ -45,6 +49,8 @@ struct s4s_scan {
     s4s_buf       cuts;         /* size_t offsets in hold where an input block began */
     bool          block_start;  /* the next byte appended begins an input block */
     bool          collecting;   /* hold is a unit in the making; else bytes stream */
+    bool          holding;      /* hold is a run of items of the value streaming */
+    unsigned char last_sig;     /* the last byte of the blocks before that is not whitespace */
     s4s_sax_mode  mode;         /* the framing it is collected under */
     size_t        good;
     bool          in_str, esc;
@@ -137,7 +143,7 @@ static inline size_t run_out(const unsigned char *p, size_t i, size_t n, bool wa
 /* Advances over p[i..n) to just past the next event that matters now, a
  * byte at a time (runs of plain bytes 16 at a time). */
 static size_t lex_bytes(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool want_nl,
-                        bool want_top, enum ev *ev)
+                        bool want_top, bool shallow, enum ev *ev)
 {
     while (i < n) {
         unsigned char c;
@@ -191,10 +197,17 @@ static size_t lex_bytes(s4s_scan *s, const unsigned char *p, size_t i, size_t n,
         if (c == '"') {
             s->in_str = true;
         } else if (c == '{' || c == '[') {
-            s->depth++;
+            if (++s->depth <= 3 && shallow) {
+                *ev = EV_SHALLOW;
+                return i;
+            }
         } else if (c == '}' || c == ']') {
             if (--s->depth == 0) {
                 *ev = EV_VALUE_END;
+                return i;
+            }
+            if (s->depth <= 2 && shallow) {
+                *ev = EV_SHALLOW;
                 return i;
             }
         } else { /* '\n' */
@@ -235,13 +248,15 @@ static inline block classify(const unsigned char *p)
  * (escapes), no newline inside a string.  FAST_SPAN (events are top-level
  * value ends): the depth cannot reach 0 in it.  FAST_LINES (events are
  * newlines): it stops at the first newline, where the depth is then known,
- * provided it cannot have gone below 0 before.  str: s4s_prefix_xor of the
+ * provided it cannot have gone below 0 before.  floor (FAST_SPAN): the
+ * depth must stay above it too (2 while items are looked for, so every
+ * bracket at level 2 or above is seen by the byte loop).  str: s4s_prefix_xor of the
  * quotes; pop: a popcount (both differ only in speed between the paths).
  * Returns how many bytes were taken (0: lex it byte by byte); *ev is
  * EV_NEWLINE when it stopped just past a newline. */
 static inline __attribute__((always_inline)) size_t take_block(s4s_scan *s, const block *m, uint64_t str,
                                                                unsigned (*pop)(uint64_t), enum fast f,
-                                                               enum ev *ev)
+                                                               unsigned floor, enum ev *ev)
 {
     if (s->in_str)
         str = ~str;
@@ -259,7 +274,7 @@ static inline __attribute__((always_inline)) size_t take_block(s4s_scan *s, cons
         return (size_t)__builtin_ctzll(m->nl) + 1;
     }
     uint64_t c = pop(close);
-    if (f == FAST_LINES ? s->depth < c : s->depth <= c)
+    if (f == FAST_LINES ? s->depth < c : s->depth <= c + floor)
         return 0;
     s->depth = s->depth + pop(open) - c;
     s->in_str = str >> 63;
@@ -269,12 +284,12 @@ static inline __attribute__((always_inline)) size_t take_block(s4s_scan *s, cons
 
 /* the baseline x86-64 path: SSE2 masks, popcount and prefix XOR in plain
  * instructions */
-static size_t lex_block(s4s_scan *s, const unsigned char *p, enum fast f, enum ev *ev)
+static size_t lex_block(s4s_scan *s, const unsigned char *p, enum fast f, unsigned floor, enum ev *ev)
 {
     block m = classify(p);
     if (m.bslash)
         return 0;
-    return take_block(s, &m, s4s_prefix_xor(m.quote), s4s_pop64, f, ev);
+    return take_block(s, &m, s4s_prefix_xor(m.quote), s4s_pop64, f, floor, ev);
 }
 
 #ifdef SCAN_WIDE
@@ -287,7 +302,8 @@ SCAN_WIDE static unsigned pop_hw(uint64_t x)
     return (unsigned)__builtin_popcountll(x);
 }
 
-SCAN_WIDE static size_t lex_block_wide(s4s_scan *s, const unsigned char *p, enum fast f, enum ev *ev)
+SCAN_WIDE static size_t lex_block_wide(s4s_scan *s, const unsigned char *p, enum fast f, unsigned floor,
+                                       enum ev *ev)
 {
     const __m256i q = _mm256_set1_epi8('"'), b = _mm256_set1_epi8('\\'), nl = _mm256_set1_epi8('\n'),
                   o = _mm256_set1_epi8('{'), c = _mm256_set1_epi8('}'), lower = _mm256_set1_epi8(0x20);
@@ -305,12 +321,13 @@ SCAN_WIDE static size_t lex_block_wide(s4s_scan *s, const unsigned char *p, enum
     }
     if (m.bslash)
         return 0;
-    return take_block(s, &m, s4s_prefix_xor_clmul(m.quote), pop_hw, f, ev);
+    return take_block(s, &m, s4s_prefix_xor_clmul(m.quote), pop_hw, f, floor, ev);
 }
 
 /* With AVX-512BW: one compare per class over the whole block, straight to
  * a bit mask. */
-SCAN_512 static size_t lex_block_512(s4s_scan *s, const unsigned char *p, enum fast f, enum ev *ev)
+SCAN_512 static size_t lex_block_512(s4s_scan *s, const unsigned char *p, enum fast f, unsigned floor,
+                                     enum ev *ev)
 {
     __m512i x = _mm512_loadu_si512((const void *)p);
     if (_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\\')))
@@ -320,26 +337,27 @@ SCAN_512 static size_t lex_block_512(s4s_scan *s, const unsigned char *p, enum f
                _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('\n')),
                _mm512_cmpeq_epi8_mask(xl, _mm512_set1_epi8('{')),
                _mm512_cmpeq_epi8_mask(xl, _mm512_set1_epi8('}'))};
-    return take_block(s, &m, s4s_prefix_xor_clmul(m.quote), pop_hw, f, ev);
+    return take_block(s, &m, s4s_prefix_xor_clmul(m.quote), pop_hw, f, floor, ev);
 }
 #endif
 #endif
 
 /* Advances over p[i..n) to just past the next event that matters now:
  * blocks of 64 bytes whole where the mode allows (f), the rest a byte at
- * a time. */
+ * a time.  shallow: brackets at level 2 or above are events too. */
 static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool want_nl,
-                  bool want_top, enum fast f, enum ev *ev)
+                  bool want_top, enum fast f, bool shallow, enum ev *ev)
 {
+    unsigned floor = shallow ? 2 : 0;
     while (i < n) {
 #ifdef __SSE2__
         if (f != FAST_NONE && i + 64 <= n && !s->esc && (s->depth || s->in_str || f == FAST_LINES)) {
 #ifdef SCAN_WIDE
-            size_t k = s->lexer == S4S_SCAN_AVX512 ? lex_block_512(s, p + i, f, ev)
-                       : s->lexer == S4S_SCAN_AVX2 ? lex_block_wide(s, p + i, f, ev)
-                                              : lex_block(s, p + i, f, ev);
+            size_t k = s->lexer == S4S_SCAN_AVX512 ? lex_block_512(s, p + i, f, floor, ev)
+                       : s->lexer == S4S_SCAN_AVX2 ? lex_block_wide(s, p + i, f, floor, ev)
+                                              : lex_block(s, p + i, f, floor, ev);
 #else
-            size_t k = lex_block(s, p + i, f, ev);
+            size_t k = lex_block(s, p + i, f, floor, ev);
 #endif
             if (k) {
                 i += k;
@@ -350,7 +368,7 @@ static size_t lex(s4s_scan *s, const unsigned char *p, size_t i, size_t n, bool 
         }
 #endif
         size_t end = f != FAST_NONE && n - i > 64 ? i + 64 : n;
-        i = lex_bytes(s, p, i, end, want_nl, want_top, ev);
+        i = lex_bytes(s, p, i, end, want_nl, want_top, shallow, ev);
         if (*ev != EV_NONE || end == n)
             return i;
     }
@@ -386,7 +404,8 @@ static void try_collect(s4s_scan *s)
 static size_t ncuts(const s4s_scan *s) { return s->cuts.len / sizeof(size_t); }
 static size_t *cut_at(const s4s_scan *s) { return (size_t *)(void *)s->cuts.p; }
 
-/* hold[0..good) goes to a worker; what follows it stays held. */
+/* hold[0..good) goes to a worker (or, items, to the stream's parser); what
+ * follows it stays held. */
 static s4s_rc hand_over(s4s_scan *s)
 {
     if (!s->good)
@@ -394,7 +413,8 @@ static s4s_rc hand_over(s4s_scan *s)
     size_t *c = cut_at(s), n = ncuts(s), k = 0;
     while (k < n && c[k] < s->good)
         k++;
-    s4s_rc rc = s->k.unit(s->u, (const unsigned char *)s->hold.p, s->good, s->mode, c, k);
+    const unsigned char *h = (const unsigned char *)s->hold.p;
+    s4s_rc rc = s->holding ? s->k.items(s->u, h, s->good, c, k) : s->k.unit(s->u, h, s->good, s->mode, c, k);
     while (k < n && c[k] == s->good) /* a piece begins there anyway */
         k++;
     for (size_t j = k; j < n; j++)
@@ -406,12 +426,12 @@ static s4s_rc hand_over(s4s_scan *s)
     return rc;
 }
 
-/* Collecting stops: whole values to a worker, the rest to the stream, in
- * the input's blocks. */
+/* Collecting (or holding) stops: whole values to a worker (whole items to
+ * the items sink), the rest to the stream, in the input's blocks. */
 static s4s_rc stop_collecting(s4s_scan *s)
 {
     s4s_rc rc = hand_over(s);
-    s->collecting = false;
+    s->collecting = s->holding = false;
     size_t at = 0, *c = cut_at(s), n = ncuts(s);
     for (size_t k = 0; k <= n && !rc && at < s->hold.len; k++) {
         size_t end = k < n ? c[k] : s->hold.len;
@@ -451,6 +471,17 @@ static s4s_rc streamed(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev
     return S4S_OK;
 }
 
+/* p[0..n) joins hold, a cut recorded where an input block began. */
+static void hold_put(s4s_scan *s, const unsigned char *p, size_t n)
+{
+    if (s->block_start && s->hold.len) {
+        size_t at = s->hold.len;
+        s4s_buf_put(&s->cuts, &at, sizeof at);
+    }
+    s->block_start = false;
+    s4s_buf_put(&s->hold, p, n);
+}
+
 /* p[0..n) was lexed up to event ev, while collecting; false: stop
  * collecting (the bytes and ev are then the stream's). */
 static bool collected(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev, s4s_rc *rc)
@@ -474,18 +505,63 @@ static bool collected(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev,
     default:
         break;
     }
-    if (s->block_start && s->hold.len) {
-        size_t at = s->hold.len;
-        s4s_buf_put(&s->cuts, &at, sizeof at);
-    }
-    s->block_start = false;
-    s4s_buf_put(&s->hold, p, n);
+    hold_put(s, p, n);
     if ((lines && ev == EV_NEWLINE) || (!lines && ev == EV_VALUE_END)) {
         s->good = s->hold.len;
         if (s->good >= s->target)
             *rc = hand_over(s);
     }
     return true;
+}
+
+static inline bool blank(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Between the last item held and the brace just held: a comma, and
+ * whitespace around it. */
+static bool separated(const s4s_scan *s)
+{
+    bool comma = false;
+    for (size_t k = s->good; k + 1 < s->hold.len; k++) {
+        unsigned char c = (unsigned char)s->hold.p[k];
+        if (c == ',' && !comma)
+            comma = true;
+        else if (!blank(c))
+            return false;
+    }
+    return comma;
+}
+
+/* p[0..n) was lexed up to event ev while holding items: the run goes on
+ * with the next item after a comma; anything else ends it (its whole items
+ * to the items sink, the rest streams), as does a hold past max. */
+static s4s_rc held(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev)
+{
+    if (s->hold.len + n > s->max) {
+        s4s_rc rc = stop_collecting(s);
+        return rc ? rc : streamed(s, p, n, ev);
+    }
+    hold_put(s, p, n);
+    if (ev == EV_NONE)
+        return S4S_OK;
+    unsigned char c = p[n - 1];
+    if (ev == EV_SHALLOW && c == '}' && s->depth == 2) { /* an item closed */
+        s->good = s->hold.len;
+        return s->good >= s->target ? stop_collecting(s) : S4S_OK;
+    }
+    if (ev == EV_SHALLOW && c == '{' && s->depth == 3 && s->good && separated(s))
+        return S4S_OK;
+    return stop_collecting(s);
+}
+
+/* p[q] is a brace that opens level 3 while a value streams: an item may
+ * begin there when the last byte before it that is not whitespace is a
+ * comma or the bracket that opened level 2. */
+static bool after_separator(const s4s_scan *s, const unsigned char *p, size_t q)
+{
+    while (q > 0 && blank(p[q - 1]))
+        q--;
+    unsigned char c = q > 0 ? p[q - 1] : s->last_sig;
+    return c == ',' || c == '[';
 }
 
 s4s_rc s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n)
@@ -499,8 +575,27 @@ s4s_rc s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n)
         /* blocks are taken whole where the events are line ends (collecting
          * lines) or value ends (collecting objects, streaming a value) */
         enum fast f = lines ? FAST_LINES : s->trusted ? FAST_SPAN : FAST_NONE;
-        i = lex(s, p, i, n, lines || !s->trusted, s->collecting && !lines, f, &ev);
+        /* streaming a value: its items are looked for */
+        bool shallow = !s->collecting && s->trusted && s->k.items;
+        i = lex(s, p, i, n, lines || !s->trusted, s->collecting && !lines, f, shallow, &ev);
         s4s_rc rc = S4S_OK;
+        if (s->holding) {
+            if ((rc = held(s, p + from, i - from, ev)) != S4S_OK)
+                return rc;
+            continue;
+        }
+        if (ev == EV_SHALLOW && p[i - 1] == '{' && s->depth == 3 && after_separator(s, p, i - 1)) {
+            /* the parser gets every byte before the brace, then says */
+            if ((rc = streamed(s, p + from, i - 1 - from, EV_NONE)) != S4S_OK)
+                return rc;
+            if (s->k.item_ready(s->u)) {
+                s->holding = true;
+                s->good = 0;
+                hold_put(s, p + i - 1, 1);
+                continue;
+            }
+            from = i - 1;
+        }
         if (s->collecting && collected(s, p + from, i - from, ev, &rc)) {
             if (rc)
                 return rc;
@@ -521,6 +616,11 @@ s4s_rc s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n)
         if (rc || (rc = streamed(s, p + from, i - from, ev)) != S4S_OK)
             return rc;
     }
+    for (size_t k = n; k > 0; k--)
+        if (!blank(p[k - 1])) {
+            s->last_sig = p[k - 1];
+            break;
+        }
     /* a stream the parser left (it recovered where we did not look): look
      * for its next idle line end */
     s4s_sax_mode m;
@@ -531,5 +631,5 @@ s4s_rc s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n)
 
 s4s_rc s4s_scan_finish(s4s_scan *s)
 {
-    return s->collecting ? stop_collecting(s) : S4S_OK;
+    return s->collecting || s->holding ? stop_collecting(s) : S4S_OK;
 }

@@ -19,10 +19,18 @@
  * string, a stray closing bracket), everything until the parser is idle at
  * a line end.
  *
+ * While the stream's parser streams a value (one too large for a unit,
+ * such as a 1 GB Bundle), runs of its items are held the same way: whole
+ * objects two levels into it, inside an array (a Bundle's entries),
+ * separated by commas, each opened where the parser waits for an item.
+ * They go to the items sink, for the stream's parser to take without
+ * yajl where it can (sax.h s4s_sax_feed_items).
+ *
  * Bytes reach the sinks in the pieces the input came in, split further
- * only just after a newline or a closing bracket (where no token is cut),
- * so yajl, which places some errors by where a piece begins, reports them
- * where one thread reading the same input would.
+ * only just after a newline or a closing bracket, or just before an item's
+ * opening brace (where no token is cut), so yajl, which places some errors
+ * by where a piece begins, reports them where one thread reading the same
+ * input would.
  *
  * Ownership: the scanner copies what it holds (at most `max` bytes, and an
  * offset per input block in it); the bytes handed to a sink are valid only
@@ -45,6 +53,11 @@ typedef struct s4s_scan_sink {
                    const size_t *cuts, size_t ncuts);
     /* the stream's parser is idle (s4s_sax_idle); *mode gets its framing */
     bool   (*ready)(void *u, s4s_sax_mode *mode);
+    /* optional (NULL: items are streamed): a run of items for the stream's
+     * parser, cut where cuts[0..ncuts) say; and whether that parser, given
+     * every byte before an item's opening brace, waits for an item there */
+    s4s_rc (*items)(void *u, const unsigned char *p, size_t n, const size_t *cuts, size_t ncuts);
+    bool   (*item_ready)(void *u);
 } s4s_scan_sink;
 
 typedef struct s4s_scan s4s_scan;

@@ -136,7 +136,8 @@ static inline size_t plain_run(const unsigned char *p, size_t i, size_t n)
 /* p[i] is just after an opening quote: the index of the closing quote;
  * 0 when declined (an escape other than the simple ones, a control
  * character, no end).  *esc: an escape was seen. */
-static size_t string_end(const unsigned char *p, size_t i, size_t n, bool *esc)
+static inline __attribute__((always_inline)) size_t string_end(const unsigned char *p, size_t i, size_t n,
+                                                             bool *esc)
 {
     for (;;) {
         i = plain_run(p, i, n);

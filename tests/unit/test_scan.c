@@ -22,6 +22,9 @@ typedef struct model {
     s4s_sax_mode  mode;         /* the parser's framing */
     long          depth;        /* the parser's view of what it was given */
     int           in_str, esc;
+    char          open[64];     /* the brackets open, the first 64 levels */
+    unsigned char last;         /* the last byte outside strings and whitespace */
+    size_t        items, item_bytes; /* runs of items handed over */
     int           bad;          /* a unit broke the rules */
 } model;
 
@@ -44,10 +47,14 @@ static void see(model *m, const unsigned char *p, size_t n)
         } else if (c == '"') {
             m->in_str = 1;
         } else if (c == '{' || c == '[') {
+            if (m->depth >= 0 && m->depth < 64)
+                m->open[m->depth] = (char)c;
             m->depth++;
         } else if (c == '}' || c == ']') {
             m->depth--;
         }
+        if (!m->in_str && c != ' ' && c != '\n' && c != '\t' && c != '\r')
+            m->last = c;
     }
 }
 
@@ -104,7 +111,61 @@ static s4s_rc unit(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode,
     return S4S_OK;
 }
 
-static const s4s_scan_sink sink = {stream, unit, ready};
+static const s4s_scan_sink sink = {stream, unit, ready, NULL, NULL};
+
+/* what sax knows: in an array at level 2 (not whether a comma came) */
+static bool item_ready(void *u)
+{
+    model *m = u;
+    return m->depth == 2 && !m->in_str && m->open[1] == '[';
+}
+
+/* a run of items: where the parser waits for one (after the array's
+ * bracket or a comma), then whole objects separated by one comma each
+ * (and whitespace), no longer than max */
+static s4s_rc items(void *u, const unsigned char *p, size_t n, const size_t *cuts, size_t ncuts)
+{
+    model *m = u;
+    for (size_t k = 0; k < ncuts; k++)
+        if (cuts[k] == 0 || cuts[k] >= n || (k && cuts[k] <= cuts[k - 1]))
+            m->bad++;
+    if (!item_ready(m) || (m->last != '[' && m->last != ',') || p[0] != '{' || p[n - 1] != '}' ||
+        n > 4096)
+        m->bad++;
+    long d = 0;
+    int str = 0, e = 0, commas = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (str) {
+            if (e) e = 0;
+            else if (c == '\\') e = 1;
+            else if (c == '"') str = 0;
+            continue;
+        }
+        if (d == 0) { /* between items */
+            if (c == ',') {
+                commas++;
+                continue;
+            }
+            if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+                continue;
+            if (c != '{' || commas != 1)
+                m->bad++;
+            commas = 0;
+        }
+        if (c == '"') str = 1;
+        else if (c == '{' || c == '[') d++;
+        else if ((c == '}' || c == ']') && --d < 0) m->bad++;
+    }
+    if (d || str)
+        m->bad++;
+    m->items++;
+    m->item_bytes += n;
+    see(m, p, n);
+    return S4S_OK;
+}
+
+static const s4s_scan_sink items_sink = {stream, unit, ready, items, item_ready};
 
 /* Runs in through the scanner in chunks of `chunk`; m gets what came out. */
 static void run_at(model *m, const char *in, size_t len, size_t chunk, s4s_sax_mode mode,
@@ -237,6 +298,53 @@ static void test_multi(void)
     same_at_all_chunks(in, S4S_SAX_MULTI, 512, 4096, 40);
 }
 
+/* A value larger than max streams, and runs of its items go to the items
+ * sink: whole objects in an array at level 2, each begun where the parser
+ * waits for one, the same runs whatever the chunks and block paths; not
+ * after a scalar item without its comma, nor across a missing comma, nor
+ * in an object at level 2. */
+static void test_items(void)
+{
+    static char in[CAP / 2];
+    static model m;
+    size_t n = 0;
+    cat(in, &n, "{\"resourceType\":\"Bundle\",\"meta\":{\"tag\":{\"code\":\"x\"},\"t\":[{\"a\":1}]},\"entry\":[");
+    for (int i = 0; i < 400; i++) {
+        char e[200];
+        snprintf(e, sizeof e, "%s{\"fullUrl\":\"u%d\",\"resource\":{\"id\":\"r]}%d\",\"a\":[{\"b\":[1,{}]}]}}",
+                 i == 0 ? "" : i % 50 == 7 ? ",7 " : i % 50 == 20 ? " " : i % 9 ? "," : ",\n  ", i, i);
+        cat(in, &n, e);
+        if (i % 50 == 30)
+            cat(in, &n, ",[{\"x\":1},{\"y\":2}]");
+    }
+    cat(in, &n, "],\"type\":\"collection\"}\n");
+    size_t first_items = 0, first_bytes = 0;
+    static const size_t chunks[] = {1, 3, 64, 100, 4096, 1 << 20};
+    for (int w = S4S_SCAN_SSE2; w <= S4S_SCAN_AVX512; w++)
+        for (size_t k = 0; k < sizeof chunks / sizeof *chunks; k++) {
+            memset(&m, 0, sizeof m);
+            m.mode = S4S_SAX_MULTI;
+            s4s_scan *s = s4s_scan_new(512, 4096, &items_sink, &m);
+            s4s_scan_narrow(s, (s4s_scan_lexer)w);
+            s4s_rc rc = S4S_OK;
+            for (size_t i = 0; i < n && !rc; i += chunks[k])
+                rc = s4s_scan_feed(s, (const unsigned char *)in + i, n - i < chunks[k] ? n - i : chunks[k]);
+            CHECK(rc == S4S_OK && s4s_scan_finish(s) == S4S_OK);
+            s4s_scan_free(s);
+            CHECK(m.n == n && memcmp(m.all, in, n) == 0);
+            CHECK(m.bad == 0);
+            CHECK(m.units == 0);
+            /* most of the entries went as items (chunks of 1 byte too) */
+            CHECK(m.item_bytes > n / 2);
+            /* and the same runs whatever the chunks */
+            if (!w && !k) {
+                first_items = m.items;
+                first_bytes = m.item_bytes;
+            }
+            CHECK(m.items == first_items && m.item_bytes == first_bytes);
+        }
+}
+
 /* before the framing is known nothing is a unit */
 static void test_unknown(void)
 {
@@ -251,6 +359,7 @@ int main(void)
     test_lines();
     test_multi();
     test_unknown();
+    test_items();
     test_paths_agree();
     return UNIT_DONE();
 }
