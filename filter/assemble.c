@@ -181,6 +181,35 @@ void s4s_asm_unit(s4s_asm *a, s4s_arena *arena, uint64_t bundles)
     a->why = NULL;
 }
 
+void s4s_asm_entries_at(const s4s_asm *a, s4s_asm_entries *e)
+{
+    *e = (s4s_asm_entries){.bundle = a->bundles, .entries = a->entries, .entries_dup = a->entries_dup,
+                           .have_type = a->have_type, .unit_off = a->unit_off, .unit_line = a->unit_line};
+    memcpy(e->type, a->bundle_type, sizeof e->type);
+}
+
+bool s4s_asm_between_entries(const s4s_asm *a)
+{
+    return a->unit == U_BUNDLE && a->in_entries && a->depth == 2 && !a->building && !a->have_res &&
+           !a->odd_capture && !a->splitting && !a->why;
+}
+
+void s4s_asm_skip_entries(s4s_asm *a, uint64_t count) { a->entries += count; }
+
+void s4s_asm_unit_entries(s4s_asm *a, s4s_arena *arena, const s4s_asm_entries *e)
+{
+    s4s_asm_unit(a, arena, e->bundle);
+    a->depth = 2;
+    a->unit = U_BUNDLE;
+    a->in_entries = true;
+    a->entries = e->entries;
+    a->entries_dup = e->entries_dup;
+    a->have_type = e->have_type;
+    memcpy(a->bundle_type, e->type, sizeof a->bundle_type);
+    a->unit_off = e->unit_off;
+    a->unit_line = e->unit_line;
+}
+
 static void mark_broken(s4s_asm *a, const char *why, const char *code, uint64_t off)
 {
     if (a->why)

@@ -87,4 +87,24 @@ void     s4s_asm_unit(s4s_asm *a, s4s_arena *arena, uint64_t bundles);
 /* a streamed Bundle is open (names the place in an out-of-memory message) */
 bool     s4s_asm_in_bundle(const s4s_asm *a);
 
+/* Where a streamed Bundle's entry array stands, between two entries: what
+ * another assembler needs to build the next entries as this one would. */
+typedef struct s4s_asm_entries {
+    uint64_t bundle;        /* its number */
+    uint64_t entries;       /* entries opened so far */
+    bool     entries_dup;   /* the Bundle's second "entry" array */
+    bool     have_type;
+    char     type[32];
+    uint64_t unit_off, unit_line;
+} s4s_asm_entries;
+void     s4s_asm_entries_at(const s4s_asm *a, s4s_asm_entries *e);
+/* The stream's assembler is inside a streamed Bundle's entry array,
+ * between two entries (nothing of an entry pending). */
+bool     s4s_asm_between_entries(const s4s_asm *a);
+/* The stream's assembler: `count` whole entries were built elsewhere. */
+void     s4s_asm_skip_entries(s4s_asm *a, uint64_t count);
+/* A worker's assembler, before whole entries of that array (sax.h
+ * s4s_sax_replay_items): as s4s_asm_unit, then inside the array as e says. */
+void     s4s_asm_unit_entries(s4s_asm *a, s4s_arena *arena, const s4s_asm_entries *e);
+
 #endif

@@ -93,7 +93,9 @@ typedef struct unitp {
     s4s_passthru *pt;      /* --no-validate's lines without a tree, or NULL */
     struct unit *cur;
     s4s_squeeze  sq;       /* the unit's squeezed bytes (work_squeezed) */
-    bool         squeezing;/* they are being parsed: resources wait */
+    bool         squeezing;/* they are being parsed */
+    const unsigned char *held; /* resources wait (parsed from these bytes) */
+    size_t       held_len;
     s4s_arena   *scratch;  /* sq's bytes and map, reset for each unit */
 } unitp;
 
@@ -118,6 +120,10 @@ typedef struct unit {
     bool         in_turn;  /* its thread holds the turn (released on out of memory too) */
     bool         squeezed; /* res[] were parsed from squeezed bytes: worked (and
                               committed) up to `worked` */
+    bool         items;    /* entries of the Bundle the stream's parser streams,
+                              stepped over there (s4s_sax_skip_items): parsed
+                              here, then prepared in turn as a batch */
+    s4s_asm_entries at;    /*   where they stand in their Bundle */
 } unit;
 
 /* An output stream and what it has been given, for the message when a
@@ -498,6 +504,14 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
 
 static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r);
 
+static void turn_wait(s4s_pipe *p, const unit *u)
+{
+    pthread_mutex_lock(&p->turn_mu);
+    while (p->turn_done + 1 < u->turn)
+        pthread_cond_wait(&p->turn_cv, &p->turn_mu);
+    pthread_mutex_unlock(&p->turn_mu);
+}
+
 /* The batch u is prepared by now (or never will be: out of memory). */
 static void turn_release(s4s_pipe *p, unit *u)
 {
@@ -517,10 +531,7 @@ static void turn_release(s4s_pipe *p, unit *u)
 static void prepare_batch(s4s_pipe *p, unit *u)
 {
     if (u->turn) {
-        pthread_mutex_lock(&p->turn_mu);
-        while (p->turn_done + 1 < u->turn)
-            pthread_cond_wait(&p->turn_cv, &p->turn_mu);
-        pthread_mutex_unlock(&p->turn_mu);
+        turn_wait(p, u);
         u->in_turn = true;
     }
     for (size_t i = 0; i < u->n; i++) {
@@ -529,6 +540,13 @@ static void prepare_batch(s4s_pipe *p, unit *u)
     }
     if (u->in_turn)
         turn_release(p, u);
+}
+
+/* u will never be prepared: its turn passes to the next when it comes. */
+static void turn_pass(s4s_pipe *p, unit *u)
+{
+    turn_wait(p, u);
+    turn_release(p, u);
 }
 
 static s4s_rc work_guarded(void *u, unsigned w, s4s_res *r)
@@ -548,6 +566,8 @@ static s4s_rc work_guarded(void *u, unsigned w, s4s_res *r)
         }
         if (un && un->in_turn) /* the next batch must not wait for this one */
             turn_release(p, un);
+        else if (un && un->items && !un->batch) /* its turn has not come: pass it on when it does */
+            turn_pass(p, un);
         return S4S_ERR_NOMEM; /* commit names the resource */
     }
     s4s_rc rc = r->unit ? work_unit(p, w, r) : work(p, w, r);
@@ -764,8 +784,8 @@ static s4s_rc on_unit_res(void *ctx, s4s_res *r)
     if (h.root && p->o->on_invalid == S4S_INVALID_KEEP && p->io.out_format != S4S_OUT_NDJSON)
         h.raw = NULL;
     h.shared = false;
-    if (up->squeezing) {
-        own(&h, up->sq.p, up->sq.len);
+    if (up->held) {
+        own(&h, up->held, up->held_len);
         unit_add(u, &h);
         return S4S_OK;
     }
@@ -860,8 +880,11 @@ static bool work_squeezed(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
         return false;
     s4s_asm_unit(up->as, a, u->bundles);
     u->squeezed = up->squeezing = true;
+    up->held = up->sq.p;
+    up->held_len = up->sq.len;
     s4s_rc rc = s4s_sax_feed_unit(up->sax, up->sq.p, up->sq.len, NULL, 0);
     up->squeezing = false;
+    up->held = NULL;
     bool clean = !rc && s4s_sax_idle(up->sax);
     for (size_t i = 0; clean && i < u->n; i++)
         clean = !u->res[i].reason;
@@ -882,12 +905,37 @@ static bool work_squeezed(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
     return true;
 }
 
+/* Step 2 for entries the stream's parser stepped over: parsed with the
+ * resources held back (the strict check passed them there, so nothing can
+ * break), then a batch: prepared in turn, with the stream's row. */
+static void parse_items(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
+{
+    up->cur = u;
+    s4s_asm_unit_entries(up->as, a, &u->at);
+    up->held = u->bytes;
+    up->held_len = u->len;
+    u->rc = s4s_sax_replay_items(up->sax, u->bytes, u->len);
+    up->held = NULL;
+    if (u->rc) {
+        char m[160];
+        snprintf(m, sizeof m, "internal error: Bundle entries at bytes %llu to %llu did not parse again; "
+                 "run with --threads=1", (unsigned long long)u->off, (unsigned long long)(u->off + u->len));
+        u->msg = s4s_arena_strndup(a, m, strlen(m));
+        u->n = 0; /* the turn is still taken and passed on */
+    }
+    u->batch = true;
+}
+
 /* Step 2 for a unit: parse it (row w's parser, started over where the unit
  * begins, gives the events and errors the stream's parser would have),
  * which prepares and works each of its resources. */
 static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
 {
     unit *u = r->unit;
+    if (u->items && !u->batch) {
+        s4s_sax_rebase(p->up[w].sax, u->off, u->line, u->mode);
+        parse_items(p, &p->up[w], u, r->arena);
+    }
     if (u->batch) { /* worked once: by a worker, or here (batch_inline) */
         prepare_batch(p, u);
         for (; u->worked < u->n; u->worked++) {
@@ -1025,6 +1073,38 @@ static s4s_rc batch_add(s4s_pipe *p, const s4s_res *h)
     return S4S_OK;
 }
 
+/* A unit of b[0..n) in the stage's next arena (the bytes and the input
+ * blocks' cuts inside them copied). */
+static unit *copy_unit(s4s_pipe *p, const unsigned char *b, size_t n, const size_t *cuts, size_t ncuts)
+{
+    s4s_arena *a = unit_arena(p);
+    unit *u = s4s_arena_zalloc(a, sizeof *u);
+    unsigned char *copy = s4s_arena_alloc(a, n);
+    memcpy(copy, b, n);
+    u->bytes = copy;
+    u->len = n;
+    while (ncuts && cuts[ncuts - 1] >= n)
+        ncuts--;
+    if (ncuts) {
+        size_t *c = s4s_arena_alloc(a, ncuts * sizeof *c);
+        memcpy(c, cuts, ncuts * sizeof *c);
+        u->cuts = c;
+        u->ncuts = ncuts;
+    }
+    return u;
+}
+
+static s4s_rc push_unit(s4s_pipe *p, unit *u)
+{
+    s4s_res r = {.arena = p->unit_arena, .off = u->off, .line = u->line, .unit = u};
+    s4s_arena *next;
+    s4s_rc rc = s4s_stage_push(p->stage, &r, &next);
+    p->unit_arena = next;
+    if (rc && !p->rc)
+        p->rc = rc;
+    return p->rc;
+}
+
 /* From the scanner, on the parse thread: whole values go to a worker; the
  * stream's parser steps over them. */
 static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mode mode,
@@ -1035,30 +1115,13 @@ static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mod
         p->rc = batch_push(p);
     if (p->rc)
         return p->rc;
-    s4s_arena *a = unit_arena(p);
-    unit *u = s4s_arena_zalloc(a, sizeof *u);
-    unsigned char *copy = s4s_arena_alloc(a, n);
-    memcpy(copy, b, n);
-    u->bytes = copy;
-    u->len = n;
-    if (ncuts) {
-        size_t *c = s4s_arena_alloc(a, ncuts * sizeof *c);
-        memcpy(c, cuts, ncuts * sizeof *c);
-        u->cuts = c;
-        u->ncuts = ncuts;
-    }
+    unit *u = copy_unit(p, b, n, cuts, ncuts);
     u->mode = mode;
     u->off = s4s_sax_skip(p->sax, b, n, &u->line);
     /* a Bundle number range of its own (the stream's count from 1): a
      * unit of UNIT_MAX bytes holds far fewer than 2^24 Bundles */
     u->bundles = (1ull << 63) | (++p->units << 24);
-    s4s_res r = {.arena = a, .off = u->off, .line = u->line, .unit = u};
-    s4s_arena *next;
-    s4s_rc rc = s4s_stage_push(p->stage, &r, &next);
-    p->unit_arena = next;
-    if (rc && !p->rc)
-        p->rc = rc;
-    return p->rc;
+    return push_unit(p, u);
 }
 
 static s4s_rc scan_stream(void *ctx, const unsigned char *b, size_t n)
@@ -1074,11 +1137,36 @@ static bool scan_ready(void *ctx, s4s_sax_mode *mode)
     return s4s_sax_idle(p->sax);
 }
 
-/* items of the value streaming: the stream's parser takes them (sax.h) */
+/* From the scanner, on the parse thread: items of the value streaming.
+ * Those the strict check takes are stepped over by the stream's parser
+ * and go to a worker as entries of the Bundle (a unit of items, prepared
+ * in turn like a batch); the rest is parsed here. */
 static s4s_rc scan_items(void *ctx, const unsigned char *b, size_t n, const size_t *cuts, size_t ncuts)
 {
     s4s_pipe *p = ctx;
-    return s4s_sax_feed_items(p->sax, b, n, cuts, ncuts);
+    if (!p->rc && p->batch) /* it came first */
+        p->rc = batch_push(p);
+    if (p->rc)
+        return p->rc;
+    s4s_asm_entries at;
+    s4s_asm_entries_at(p->as, &at);
+    size_t count;
+    uint64_t off, line;
+    size_t len = s4s_asm_between_entries(p->as) ? s4s_sax_skip_items(p->sax, b, n, &count, &off, &line) : 0;
+    if (len) {
+        s4s_asm_skip_entries(p->as, count);
+        unit *u = copy_unit(p, b, len, cuts, ncuts);
+        u->items = true;
+        u->at = at;
+        u->off = off;
+        u->line = line;
+        u->mode = s4s_sax_framing(p->sax);
+        u->turn = ++p->turns;
+        s4s_rc rc = push_unit(p, u);
+        if (rc)
+            return rc;
+    }
+    return s4s_sax_feed_pieces(p->sax, b, n, len, cuts, ncuts);
 }
 
 static bool scan_item_ready(void *ctx)

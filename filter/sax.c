@@ -671,18 +671,9 @@ s4s_rc s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const siz
 {
     if (s->stop || !n)
         return s->stop;
-    size_t done = strict_front(s, p, n);
     /* the rest to s4s_sax_feed, in the pieces the input came in: it
      * begins just after a top-level value, where no token is cut (scan.h) */
-    size_t k = 0;
-    while (k < ncuts && cuts[k] <= done)
-        k++;
-    for (size_t at = done; at < n && !s->stop; k++) {
-        size_t end = k < ncuts ? cuts[k] : n;
-        s4s_sax_feed(s, p + at, end - at);
-        at = end;
-    }
-    return s->stop;
+    return s4s_sax_feed_pieces(s, p, n, strict_front(s, p, n), cuts, ncuts);
 }
 
 bool s4s_sax_at_item(const s4s_sax *s)
@@ -690,16 +681,18 @@ bool s4s_sax_at_item(const s4s_sax *s)
     return !s->stop && !s->skip_line && !s->skipping && !s->no_strict && s->depth == 2 && s->arr2;
 }
 
-s4s_rc s4s_sax_feed_items(s4s_sax *s, const unsigned char *p, size_t n, const size_t *cuts,
-                          size_t ncuts)
+/* The leading items of p[0..n) (sax.h) the strict check takes: replayed,
+ * or (stand_in) only given to yajl as "{}" (",{}" after the first) with
+ * no event, so its state moves on as if it had parsed them.  *count gets
+ * how many; returns their length (to the end of the last). */
+static size_t items_front(s4s_sax *s, const unsigned char *p, size_t n, bool stand_in, size_t *count)
 {
-    if (s->stop || !n)
-        return s->stop;
     size_t win = n < s->max_token ? n : s->max_token; /* so every string fits the string buffer */
     if (!s->strict_t)
         s->strict_t = s4s_strict_new(STRICT_TOKENS, s->max_token);
     uint64_t abs = s->total;
     size_t done = 0;
+    *count = 0;
     s->strict = true;
     for (size_t i = 0; !s->stop && done < win; i = done) {
         if (done) { /* the comma before the next item */
@@ -715,28 +708,62 @@ s4s_rc s4s_sax_feed_items(s4s_sax *s, const unsigned char *p, size_t n, const si
         if (!len)
             break;
         size_t end = i + len;
-        set_chunk(s, p + done, abs + done, end - done, s4s_text_utf8_ok((const char *)p + done, end - done));
-        s->strict_abs = abs + i;
-        if (!s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
-            stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
-        s4s_rawcap_chunk_done(s->cap);
-        /* yajl takes a stand-in for what was replayed: the item, and the
-         * comma before it */
-        s->muted = true;
-        const char *stand_in = done ? ",{}" : "{}";
-        if (yajl_parse(s->h, (const unsigned char *)stand_in, strlen(stand_in)) != yajl_status_ok)
-            stop(s, S4S_ERR_INTERNAL);
-        s->muted = false;
+        if (stand_in) {
+            s->muted = true;
+            const char *in = done ? ",{}" : "{}";
+            if (yajl_parse(s->h, (const unsigned char *)in, strlen(in)) != yajl_status_ok)
+                stop(s, S4S_ERR_INTERNAL);
+            s->muted = false;
+        } else {
+            set_chunk(s, p + done, abs + done, end - done, s4s_text_utf8_ok((const char *)p + done, end - done));
+            s->strict_abs = abs + i;
+            if (!s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
+                stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
+            s4s_rawcap_chunk_done(s->cap);
+        }
         done = end;
+        ++*count;
     }
     s->strict = false;
-    s4s_rawcap_stream_done(s->cap, p, abs, done);
+    return done;
+}
+
+size_t s4s_sax_skip_items(s4s_sax *s, const unsigned char *p, size_t n, size_t *count, uint64_t *off,
+                          uint64_t *line)
+{
+    *count = 0;
+    *off = s->total;
+    *line = s4s_rawcap_line(s->cap, *off);
+    if (!s4s_sax_at_item(s))
+        return 0;
+    size_t done = items_front(s, p, n, true, count);
+    if (done) {
+        s4s_rawcap_skip(s->cap, p, s->total, done);
+        s->total += done;
+        s->last_event = s->content_end = s->total; /* as if the last item had just closed */
+        s->tail_len = 0;
+    }
+    return done;
+}
+
+s4s_rc s4s_sax_replay_items(s4s_sax *s, const unsigned char *p, size_t n)
+{
+    s->depth = 2;
+    s->arr2 = true;
+    size_t count, done = items_front(s, p, n, false, &count);
+    if (!s->stop && done != n)
+        stop(s, S4S_ERR_INTERNAL); /* the stream's parser took them all */
     s->total += done;
-    /* the rest (from just after an item's closing brace) to yajl */
+    return s->stop;
+}
+
+s4s_rc s4s_sax_feed_pieces(s4s_sax *s, const unsigned char *p, size_t n, size_t from,
+                           const size_t *cuts, size_t ncuts)
+{
     size_t k = 0;
-    while (k < ncuts && cuts[k] <= done)
+    while (k < ncuts && cuts[k] <= from)
         k++;
-    for (size_t at = done; at < n && !s->stop; k++) {
+    for (size_t at = from; at < n && !s->stop; k++) {
         size_t end = k < ncuts ? cuts[k] : n;
         s4s_sax_feed(s, p + at, end - at);
         at = end;

@@ -98,13 +98,23 @@ s4s_rc   s4s_sax_feed_unit(s4s_sax *s, const unsigned char *p, size_t n, const s
 /* Inside a streamed value, at level 2 in an array, waiting for an item
  * (given every byte before its brace, scan.h), and nothing pending. */
 bool     s4s_sax_at_item(const s4s_sax *s);
-/* Whole items of that array, p[0..n) (objects separated by commas, the
- * first where s4s_sax_at_item said), cut into input blocks at cuts: those
- * the strict check takes are replayed and yajl is given a stand-in ("{}")
- * for each, so its state moves on as if it had parsed them; from the first
- * it declines, the rest goes to s4s_sax_feed in those pieces. */
-s4s_rc   s4s_sax_feed_items(s4s_sax *s, const unsigned char *p, size_t n, const size_t *cuts,
-                            size_t ncuts);
+/* Whole items of that array at the front of p[0..n) (objects separated by
+ * commas, the first where s4s_sax_at_item said): those the strict check
+ * takes are stepped over, to be parsed elsewhere (s4s_sax_replay_items):
+ * yajl is given a stand-in ("{}", ",{}" after the first) with no events,
+ * so its state moves on as if it had parsed them, and lines and offsets
+ * advance.  Returns their length; *count gets how many, *off and *line
+ * where they begin.  0 when the parser does not wait for an item. */
+size_t   s4s_sax_skip_items(s4s_sax *s, const unsigned char *p, size_t n, size_t *count,
+                            uint64_t *off, uint64_t *line);
+/* A worker's parser, after s4s_sax_rebase at *off and *line: the events of
+ * items another parser stepped over, p[0..n) (each must pass the strict
+ * check again, or the parse stops with S4S_ERR_INTERNAL). */
+s4s_rc   s4s_sax_replay_items(s4s_sax *s, const unsigned char *p, size_t n);
+/* p[from..n) to s4s_sax_feed in the pieces cuts[0..ncuts) (offsets in p
+ * where an input block began) mark. */
+s4s_rc   s4s_sax_feed_pieces(s4s_sax *s, const unsigned char *p, size_t n, size_t from,
+                             const size_t *cuts, size_t ncuts);
 /* Every byte to yajl, none replayed (tests compare the two). */
 void     s4s_sax_yajl_only(s4s_sax *s);
 

@@ -23,8 +23,9 @@
  * such as a 1 GB Bundle), runs of its items are held the same way: whole
  * objects two levels into it, inside an array (a Bundle's entries),
  * separated by commas, each opened where the parser waits for an item.
- * They go to the items sink, for the stream's parser to take without
- * yajl where it can (sax.h s4s_sax_feed_items).
+ * They go to the items sink: the stream's parser steps over those it
+ * can take without yajl, and a worker parses them (sax.h
+ * s4s_sax_skip_items).
  *
  * Bytes reach the sinks in the pieces the input came in, split further
  * only just after a newline or a closing bracket, or just before an item's
