@@ -1144,15 +1144,18 @@ static bool scan_ready(void *ctx, s4s_sax_mode *mode)
 static s4s_rc scan_items(void *ctx, const unsigned char *b, size_t n, const size_t *cuts, size_t ncuts)
 {
     s4s_pipe *p = ctx;
-    if (!p->rc && p->batch) /* it came first */
-        p->rc = batch_push(p);
     if (p->rc)
         return p->rc;
-    s4s_asm_entries at;
-    s4s_asm_entries_at(p->as, &at);
-    size_t count;
+    size_t len = 0, count;
     uint64_t off, line;
-    size_t len = s4s_asm_between_entries(p->as) ? s4s_sax_skip_items(p->sax, b, n, &count, &off, &line) : 0;
+    s4s_asm_entries at;
+    /* only between entries: then nothing is being built in the batch's arena */
+    if (s4s_asm_between_entries(p->as)) {
+        if (p->batch && (p->rc = batch_push(p)) != S4S_OK) /* it came first */
+            return p->rc;
+        s4s_asm_entries_at(p->as, &at);
+        len = s4s_sax_skip_items(p->sax, b, n, &count, &off, &line);
+    }
     if (len) {
         s4s_asm_skip_entries(p->as, count);
         unit *u = copy_unit(p, b, len, cuts, ncuts);
