@@ -1165,7 +1165,11 @@ static s4s_rc scan_items(void *ctx, const unsigned char *b, size_t n, const size
         u->line = line;
         u->mode = s4s_sax_framing(p->sax);
         u->turn = ++p->turns;
+        turn_hold th = {p, u}; /* out of memory in the push: no batch may wait for it */
+        s4s_oom_hold h;
+        s4s_oom_push(&h, &th, turn_unhold);
         s4s_rc rc = push_unit(p, u);
+        s4s_oom_pop(&h);
         if (rc)
             return rc;
     }
