@@ -911,6 +911,7 @@ static bool work_squeezed(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
 static void parse_items(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
 {
     up->cur = u;
+    s4s_sax_rebase(up->sax, u->off, u->line, u->mode);
     s4s_asm_unit_entries(up->as, a, &u->at);
     up->held = u->bytes;
     up->held_len = u->len;
@@ -932,10 +933,8 @@ static void parse_items(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
 static s4s_rc work_unit(s4s_pipe *p, unsigned w, s4s_res *r)
 {
     unit *u = r->unit;
-    if (u->items && !u->batch) {
-        s4s_sax_rebase(p->up[w].sax, u->off, u->line, u->mode);
+    if (u->items && !u->batch)
         parse_items(p, &p->up[w], u, r->arena);
-    }
     if (u->batch) { /* worked once: by a worker, or here (batch_inline) */
         prepare_batch(p, u);
         for (; u->worked < u->n; u->worked++) {

@@ -606,14 +606,33 @@ static void feed_bytes(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t 
  * the whitespace before it, so lines and captures are counted as ever).
  * Returns how many bytes that was: up to the end of the last one, or n
  * when only whitespace follows it. */
+/* The tape made on first use; how much of n bytes the check may look at
+ * (so every string fits the tape's string buffer). */
+static size_t strict_window(s4s_sax *s, size_t n)
+{
+    if (!s->strict_t)
+        s->strict_t = s4s_strict_new(STRICT_TOKENS, s->max_token);
+    return n < s->max_token ? n : s->max_token;
+}
+
+/* p[from..i+len) registered as the chunk (abs: p's offset) and the object
+ * the check just took at p[i..i+len) replayed (none when len is 0). */
+static void replay_at(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t from, size_t i, size_t len)
+{
+    size_t end = i + len;
+    set_chunk(s, p + from, abs + from, end - from, s4s_text_utf8_ok((const char *)p + from, end - from));
+    s->strict_abs = abs + i;
+    if (len && !s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
+        /* the check keeps nesting within hard_depth: only the consumer stops us */
+        stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
+    s4s_rawcap_chunk_done(s->cap);
+}
+
 static size_t strict_front(s4s_sax *s, const unsigned char *p, size_t n)
 {
     if (s->no_strict)
         return 0;
-    if (n > s->max_token)
-        n = s->max_token; /* so every string fits the string buffer */
-    if (!s->strict_t)
-        s->strict_t = s4s_strict_new(STRICT_TOKENS, s->max_token);
+    n = strict_window(s, n);
     uint64_t abs = s->total;
     size_t i = 0, done = 0;
     s->strict = true;
@@ -623,14 +642,8 @@ static size_t strict_front(s4s_sax *s, const unsigned char *p, size_t n)
         size_t len = i < n ? s4s_strict_check(s->strict_t, p + i, n - i, s->hard_depth) : 0;
         if (i < n && !len)
             break;
-        size_t end = i + len;
-        set_chunk(s, p + done, abs + done, end - done, s4s_text_utf8_ok((const char *)p + done, end - done));
-        s->strict_abs = abs + i;
-        if (len && !s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
-            /* the check keeps nesting within hard_depth: only the consumer stops us */
-            stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
-        s4s_rawcap_chunk_done(s->cap);
-        done = i = end;
+        replay_at(s, p, abs, done, i, len);
+        done = i += len;
     }
     s->strict = false;
     s4s_rawcap_stream_done(s->cap, p, abs, done);
@@ -687,9 +700,7 @@ bool s4s_sax_at_item(const s4s_sax *s)
  * how many; returns their length (to the end of the last). */
 static size_t items_front(s4s_sax *s, const unsigned char *p, size_t n, bool stand_in, size_t *count)
 {
-    size_t win = n < s->max_token ? n : s->max_token; /* so every string fits the string buffer */
-    if (!s->strict_t)
-        s->strict_t = s4s_strict_new(STRICT_TOKENS, s->max_token);
+    size_t win = strict_window(s, n);
     uint64_t abs = s->total;
     size_t done = 0;
     *count = 0;
@@ -707,7 +718,6 @@ static size_t items_front(s4s_sax *s, const unsigned char *p, size_t n, bool sta
                          ? s4s_strict_check(s->strict_t, p + i, win - i, s->hard_depth - 2) : 0;
         if (!len)
             break;
-        size_t end = i + len;
         if (stand_in) {
             s->muted = true;
             const char *in = done ? ",{}" : "{}";
@@ -715,13 +725,9 @@ static size_t items_front(s4s_sax *s, const unsigned char *p, size_t n, bool sta
                 stop(s, S4S_ERR_INTERNAL);
             s->muted = false;
         } else {
-            set_chunk(s, p + done, abs + done, end - done, s4s_text_utf8_ok((const char *)p + done, end - done));
-            s->strict_abs = abs + i;
-            if (!s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
-                stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
-            s4s_rawcap_chunk_done(s->cap);
+            replay_at(s, p, abs, done, i, len);
         }
-        done = end;
+        done = i + len;
         ++*count;
     }
     s->strict = false;
