@@ -124,6 +124,8 @@ typedef struct unit {
                               stepped over there (s4s_sax_skip_items): parsed
                               here, then prepared in turn as a batch */
     s4s_asm_entries at;    /*   where they stand in their Bundle */
+    const void  *tape;     /*   the tapes of their check there (sax.h) */
+    size_t       tape_len;
 } unit;
 
 /* An output stream and what it has been given, for the message when a
@@ -915,7 +917,7 @@ static void parse_items(s4s_pipe *p, unitp *up, unit *u, s4s_arena *a)
     s4s_asm_unit_entries(up->as, a, &u->at);
     up->held = u->bytes;
     up->held_len = u->len;
-    u->rc = s4s_sax_replay_items(up->sax, u->bytes, u->len);
+    u->rc = s4s_sax_replay_items(up->sax, u->bytes, u->len, u->tape, u->tape_len);
     up->held = NULL;
     if (u->rc) {
         char m[160];
@@ -1145,21 +1147,26 @@ static s4s_rc scan_items(void *ctx, const unsigned char *b, size_t n, const size
     s4s_pipe *p = ctx;
     if (p->rc)
         return p->rc;
-    size_t len = 0, count;
+    size_t len = 0, count, tape_len = 0;
     uint64_t off, line;
+    const void *tape = NULL;
     s4s_asm_entries at;
     /* only between entries: then nothing is being built in the batch's arena */
     if (s4s_asm_between_entries(p->as)) {
         if (p->batch && (p->rc = batch_push(p)) != S4S_OK) /* it came first */
             return p->rc;
         s4s_asm_entries_at(p->as, &at);
-        len = s4s_sax_skip_items(p->sax, b, n, &count, &off, &line);
+        len = s4s_sax_skip_items(p->sax, b, n, &count, &off, &line, &tape, &tape_len);
     }
     if (len) {
         s4s_asm_skip_entries(p->as, count);
         unit *u = copy_unit(p, b, len, cuts, ncuts);
         u->items = true;
         u->at = at;
+        void *t = s4s_arena_alloc(p->unit_arena, tape_len); /* 8-byte aligned */
+        memcpy(t, tape, tape_len);
+        u->tape = t;
+        u->tape_len = tape_len;
         u->off = off;
         u->line = line;
         u->mode = s4s_sax_framing(p->sax);

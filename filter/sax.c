@@ -29,6 +29,15 @@
 /* tokens of one top-level value the strict replay takes (8 bytes each):
  * more than a 4 MB unit of compact FHIR holds */
 #define STRICT_TOKENS ((size_t)1 << 19)
+/* bytes of the tapes of one run of items stepped over (an item whose tape
+ * does not fit is left to yajl) */
+#define ITEMS_TAPE_MAX ((size_t)4 << 20)
+
+/* in items_tape, before an item's tokens: where it lies in the bytes the
+ * items were stepped over in (the copy a worker is given) */
+typedef struct item_rec {
+    uint64_t start, len, tape;   /* tape: bytes of it that follow */
+} item_rec;
 
 enum mode { M_UNKNOWN, M_LINES, M_MULTI };
 
@@ -84,6 +93,7 @@ struct s4s_sax {
     uint64_t      strict_abs;   /* where the value replayed begins */
     size_t        strict_at;
     s4s_strict   *strict_t;     /* its tape, made on first use */
+    s4s_buf       items_tape;   /* the tapes of the items stepped over last (item_rec, tokens) */
 
     s4s_rc        cb_rc;        /* what a callback returned when it stopped the parse */
     s4s_rc        stop;
@@ -279,6 +289,7 @@ s4s_sax *s4s_sax_new(size_t max_token, unsigned hard_depth, s4s_spill_fn spill, 
     s4s_oom_hold h; /* freed if an allocation fails, before the caller has it */
     s4s_oom_push(&h, s, release);
     s->cap = s4s_rawcap_new(max_token, spill, u);
+    s4s_buf_init(&s->items_tape, ITEMS_TAPE_MAX);
     new_handle(s, 0);
     s4s_oom_pop(&h);
     return s;
@@ -301,6 +312,7 @@ void s4s_sax_free(s4s_sax *s)
     s4s_tracker_release(&s->yajl_mem);
     s4s_rawcap_free(s->cap);
     s4s_strict_free(s->strict_t);
+    s4s_buf_free(&s->items_tape);
     free(s);
 }
 
@@ -616,13 +628,16 @@ static size_t strict_window(s4s_sax *s, size_t n)
 }
 
 /* p[from..i+len) registered as the chunk (abs: p's offset) and the object
- * the check just took at p[i..i+len) replayed (none when len is 0). */
-static void replay_at(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t from, size_t i, size_t len)
+ * the check took at p[i..i+len) replayed (none when len is 0): from the
+ * check's own tape, or from tape[0..tape_len) when it is given. */
+static void replay_at(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t from, size_t i, size_t len,
+                      const void *tape, size_t tape_len)
 {
     size_t end = i + len;
     set_chunk(s, p + from, abs + from, end - from, s4s_text_utf8_ok((const char *)p + from, end - from));
     s->strict_abs = abs + i;
-    if (len && !s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at))
+    if (len && !(tape ? s4s_strict_replay_saved(s->strict_t, tape, tape_len, p + i, &callbacks, s, &s->strict_at)
+                      : s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at)))
         /* the check keeps nesting within hard_depth: only the consumer stops us */
         stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
     s4s_rawcap_chunk_done(s->cap);
@@ -642,7 +657,7 @@ static size_t strict_front(s4s_sax *s, const unsigned char *p, size_t n)
         size_t len = i < n ? s4s_strict_check(s->strict_t, p + i, n - i, s->hard_depth) : 0;
         if (i < n && !len)
             break;
-        replay_at(s, p, abs, done, i, len);
+        replay_at(s, p, abs, done, i, len, NULL, 0);
         done = i += len;
     }
     s->strict = false;
@@ -694,16 +709,34 @@ bool s4s_sax_at_item(const s4s_sax *s)
     return !s->stop && !s->skip_line && !s->skipping && !s->no_strict && s->depth == 2 && s->arr2;
 }
 
-/* The leading items of p[0..n) (sax.h) the strict check takes: replayed,
- * or (stand_in) only given to yajl as "{}" (",{}" after the first) with
- * no event, so its state moves on as if it had parsed them.  *count gets
- * how many; returns their length (to the end of the last). */
-static size_t items_front(s4s_sax *s, const unsigned char *p, size_t n, bool stand_in, size_t *count)
+/* The item the check just took at p[i..i+len), its tape after its record
+ * in items_tape; false (nothing kept) when they do not fit. */
+static bool save_item(s4s_sax *s, size_t i, size_t len)
+{
+    s4s_buf *b = &s->items_tape;
+    size_t mark = b->len;
+    item_rec r = {i, len, 0};
+    if (!s4s_buf_put(b, &r, sizeof r) || !s4s_strict_save(s->strict_t, b)) {
+        b->len = mark;
+        b->over = false;
+        return false;
+    }
+    r.tape = b->len - mark - sizeof r;
+    memcpy(b->p + mark, &r, sizeof r);
+    return true;
+}
+
+/* The leading items of p[0..n) (sax.h) the strict check takes, given to
+ * yajl only as a stand-in, "{}" (",{}" after the first), with no event, so
+ * its state moves on as if it had parsed them; their tapes are kept in
+ * items_tape.  *count gets how many; returns their length (to the end of
+ * the last). */
+static size_t items_front(s4s_sax *s, const unsigned char *p, size_t n, size_t *count)
 {
     size_t win = strict_window(s, n);
-    uint64_t abs = s->total;
     size_t done = 0;
     *count = 0;
+    s4s_buf_clear(&s->items_tape);
     s->strict = true;
     for (size_t i = 0; !s->stop && done < win; i = done) {
         if (done) { /* the comma before the next item */
@@ -716,17 +749,13 @@ static size_t items_front(s4s_sax *s, const unsigned char *p, size_t n, bool sta
         /* levels as counted from the top: the items open at level 3 */
         size_t len = i < win && s->hard_depth > 2
                          ? s4s_strict_check(s->strict_t, p + i, win - i, s->hard_depth - 2) : 0;
-        if (!len)
+        if (!len || !save_item(s, i, len))
             break;
-        if (stand_in) {
-            s->muted = true;
-            const char *in = done ? ",{}" : "{}";
-            if (yajl_parse(s->h, (const unsigned char *)in, strlen(in)) != yajl_status_ok)
-                stop(s, S4S_ERR_INTERNAL);
-            s->muted = false;
-        } else {
-            replay_at(s, p, abs, done, i, len);
-        }
+        s->muted = true;
+        const char *in = done ? ",{}" : "{}";
+        if (yajl_parse(s->h, (const unsigned char *)in, strlen(in)) != yajl_status_ok)
+            stop(s, S4S_ERR_INTERNAL);
+        s->muted = false;
         done = i + len;
         ++*count;
     }
@@ -735,28 +764,50 @@ static size_t items_front(s4s_sax *s, const unsigned char *p, size_t n, bool sta
 }
 
 size_t s4s_sax_skip_items(s4s_sax *s, const unsigned char *p, size_t n, size_t *count, uint64_t *off,
-                          uint64_t *line)
+                          uint64_t *line, const void **tape, size_t *tape_len)
 {
     *count = 0;
     *off = s->total;
     *line = s4s_rawcap_line(s->cap, *off);
+    *tape = NULL;
+    *tape_len = 0;
     if (!s4s_sax_at_item(s))
         return 0;
-    size_t done = items_front(s, p, n, true, count);
+    size_t done = items_front(s, p, n, count);
     if (done) {
         s4s_rawcap_skip(s->cap, p, s->total, done);
         s->total += done;
         s->last_event = s->content_end = s->total; /* as if the last item had just closed */
         s->tail_len = 0;
+        *tape = s->items_tape.p;
+        *tape_len = s->items_tape.len;
     }
     return done;
 }
 
-s4s_rc s4s_sax_replay_items(s4s_sax *s, const unsigned char *p, size_t n)
+s4s_rc s4s_sax_replay_items(s4s_sax *s, const unsigned char *p, size_t n, const void *tape, size_t tape_len)
 {
     s->depth = 2;
     s->arr2 = true;
-    size_t count, done = items_front(s, p, n, false, &count);
+    strict_window(s, n); /* its string buffer decodes escapes */
+    uint64_t abs = s->total;
+    const unsigned char *t = tape;
+    size_t done = 0;
+    s->strict = true;
+    for (size_t at = 0; !s->stop && at < tape_len;) {
+        item_rec r;
+        if (tape_len - at < sizeof r)
+            break;
+        memcpy(&r, t + at, sizeof r);
+        at += sizeof r;
+        /* the records are the stream's parser's own: a stray one is a bug */
+        if (r.start < done || r.start > n || r.len > n - r.start || r.tape > tape_len - at)
+            break;
+        replay_at(s, p, abs, done, r.start, r.len, t + at, r.tape);
+        at += r.tape;
+        done = r.start + r.len;
+    }
+    s->strict = false;
     if (!s->stop && done != n)
         stop(s, S4S_ERR_INTERNAL); /* the stream's parser took them all */
     s->total += done;

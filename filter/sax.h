@@ -104,13 +104,17 @@ bool     s4s_sax_at_item(const s4s_sax *s);
  * yajl is given a stand-in ("{}", ",{}" after the first) with no events,
  * so its state moves on as if it had parsed them, and lines and offsets
  * advance.  Returns their length; *count gets how many, *off and *line
- * where they begin.  0 when the parser does not wait for an item. */
+ * where they begin, *tape and *tape_len the tapes of their check (valid
+ * until the next call).  0 when the parser does not wait for an item. */
 size_t   s4s_sax_skip_items(s4s_sax *s, const unsigned char *p, size_t n, size_t *count,
-                            uint64_t *off, uint64_t *line);
+                            uint64_t *off, uint64_t *line, const void **tape, size_t *tape_len);
 /* A worker's parser, after s4s_sax_rebase at *off and *line: the events of
- * items another parser stepped over, p[0..n) (each must pass the strict
- * check again, or the parse stops with S4S_ERR_INTERNAL). */
-s4s_rc   s4s_sax_replay_items(s4s_sax *s, const unsigned char *p, size_t n);
+ * items another parser stepped over, a copy of its p[0..n), from the
+ * tapes of its check, tape[0..tape_len) (as s4s_sax_skip_items gave them,
+ * copied; 8-byte aligned): nothing is checked again.  Records that do not
+ * cover p[0..n) stop the parse with S4S_ERR_INTERNAL. */
+s4s_rc   s4s_sax_replay_items(s4s_sax *s, const unsigned char *p, size_t n, const void *tape,
+                              size_t tape_len);
 /* p[from..n) to s4s_sax_feed in the pieces cuts[0..ncuts) (offsets in p
  * where an input block began) mark. */
 s4s_rc   s4s_sax_feed_pieces(s4s_sax *s, const unsigned char *p, size_t n, size_t from,

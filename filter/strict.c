@@ -15,6 +15,8 @@
  *    caps and are kept for the next value.
  *  - A string's events point into p when it has no escape (yajl hands such
  *    a string over from the bytes it was given), else into `str`.
+ *  - A saved tape is the tape's bytes as they were: replayed on the same
+ *    bytes (a copy of them), it gives the events the check's own would.
  */
 #include "strict.h"
 #include "base/alloc.h"
@@ -295,10 +297,21 @@ static const unsigned char *decode(const unsigned char *v, size_t len, s4s_buf *
     return (const unsigned char *)str->p;
 }
 
+bool s4s_strict_save(const s4s_strict *t, s4s_buf *to)
+{
+    return s4s_buf_put(to, t->tape, t->n * sizeof *t->tape);
+}
+
 int s4s_strict_replay(s4s_strict *t, const unsigned char *p, const yajl_callbacks *cb, void *ctx,
                       size_t *at)
 {
-    for (const tok *k = t->tape, *e = t->tape + t->n; k < e; k++) {
+    return s4s_strict_replay_saved(t, t->tape, t->n * sizeof *t->tape, p, cb, ctx, at);
+}
+
+int s4s_strict_replay_saved(s4s_strict *t, const void *tape, size_t bytes, const unsigned char *p,
+                            const yajl_callbacks *cb, void *ctx, size_t *at)
+{
+    for (const tok *k = tape, *e = k + bytes / sizeof *k; k < e; k++) {
         size_t b = k->start, end = k->end & T_END;
         *at = end;
         int ok;

@@ -21,6 +21,7 @@
  */
 #ifndef S4S_STRICT_H
 #define S4S_STRICT_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <yajl/yajl_parse.h>
@@ -48,5 +49,16 @@ size_t s4s_strict_check(s4s_strict *t, const unsigned char *p, size_t n, unsigne
  * there), else 1. */
 int s4s_strict_replay(s4s_strict *t, const unsigned char *p, const yajl_callbacks *cb, void *ctx,
                       size_t *at);
+
+/* The tape of the object s4s_strict_check() passed last, its bytes
+ * appended to `to` (false: its cap refused them).  A thread that checked
+ * an object hands the tape over, so that another replays it without
+ * checking again. */
+bool s4s_strict_save(const s4s_strict *t, s4s_buf *to);
+/* s4s_strict_replay from the bytes[0..bytes) s4s_strict_save() appended
+ * (4-byte aligned), over the same bytes or a copy of them, p as given to
+ * that check; t decodes the strings with escapes. */
+int s4s_strict_replay_saved(s4s_strict *t, const void *tape, size_t bytes, const unsigned char *p,
+                            const yajl_callbacks *cb, void *ctx, size_t *at);
 
 #endif

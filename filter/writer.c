@@ -224,11 +224,13 @@ PACK_WIDE static bool compress_block(cursor *cur, const char *p, size_t i, size_
     if (*in_str)
         inside = ~inside;
     uint64_t keep = ~(ws & ~inside);
+    *in_str = inside >> 63;
+    if (keep == ~0ull)
+        return true; /* compact already (NDJSON): the run goes on, copied once */
     emit(cur, p + *run, i - *run);
     _mm512_storeu_si512((void *)cur->o, _mm512_maskz_compress_epi8(keep, x));
     cur->o += __builtin_popcountll(keep);
     *run = i + 64;
-    *in_str = inside >> 63;
     return true;
 }
 #endif

@@ -3,7 +3,9 @@
  * random documents, valid and damaged, with the comparison of
  * tests/fuzz/fuzz_strict.c (the same events, offsets, breaks and errors
  * either way); the check must take the valid ones, or the fast path is
- * never tested; and what it takes and declines, shape by shape.
+ * never tested; a saved tape replayed over a copy of the bytes gives the
+ * events of the check's own; and what it takes and declines, shape by
+ * shape.
  */
 #include "unit.h"
 #include "../../filter/sax.h"
@@ -195,8 +197,58 @@ static bool has_bad_token(const doc *d)
     return false;
 }
 
+/* --- a saved tape, replayed elsewhere --------------------------------------------- */
+
+/* each event as text: its kind, its value, where yajl would stand */
+typedef struct evlog {
+    s4s_buf b;
+    size_t *at;
+} evlog;
+
+static int ev(void *c, const char *kind, const void *v, size_t n)
+{
+    evlog *l = c;
+    char pos[32];
+    snprintf(pos, sizeof pos, "@%zu;", *l->at);
+    return s4s_buf_puts(&l->b, kind) && s4s_buf_put(&l->b, v, n) && s4s_buf_puts(&l->b, pos);
+}
+static int ev_null(void *c) { return ev(c, "n", "", 0); }
+static int ev_bool(void *c, int v) { return ev(c, v ? "t" : "f", "", 0); }
+static int ev_num(void *c, const char *v, size_t n) { return ev(c, "#", v, n); }
+static int ev_str(void *c, const unsigned char *v, size_t n) { return ev(c, "s", v, n); }
+static int ev_key(void *c, const unsigned char *v, size_t n) { return ev(c, "k", v, n); }
+static int ev_om(void *c) { return ev(c, "{", "", 0); }
+static int ev_cm(void *c) { return ev(c, "}", "", 0); }
+static int ev_oa(void *c) { return ev(c, "[", "", 0); }
+static int ev_ca(void *c) { return ev(c, "]", "", 0); }
+static const yajl_callbacks ev_cb = {ev_null, ev_bool, NULL, NULL, ev_num, ev_str,
+                                     ev_om, ev_key, ev_cm, ev_oa, ev_ca};
+
+/* p[0..n) passed the check of t: its saved tape, over a copy, gives the
+ * events of t's own tape over p (appended to l[1] and l[0]) */
+static bool saved_same(s4s_strict *t, const unsigned char *p, size_t n, evlog l[2])
+{
+    s4s_buf tape;
+    s4s_buf_init(&tape, (size_t)1 << 24);
+    unsigned char *copy = malloc(n);
+    memcpy(copy, p, n);
+    size_t at0 = 0, at1 = 0;
+    l[0].at = &at0;
+    l[1].at = &at1;
+    s4s_buf_clear(&l[0].b);
+    s4s_buf_clear(&l[1].b);
+    bool ok = s4s_strict_save(t, &tape) && tape.len > 0 &&
+              s4s_strict_replay_saved(t, tape.p, tape.len, copy, &ev_cb, &l[1], &at1) &&
+              s4s_strict_replay(t, p, &ev_cb, &l[0], &at0) && l[0].b.len == l[1].b.len &&
+              !memcmp(l[0].b.p, l[1].b.p, l[0].b.len) && at0 == at1 && at0 == n;
+    free(copy);
+    s4s_buf_free(&tape);
+    return ok;
+}
+
 static doc dd;
 static s4s_strict *tt;
+static evlog logs[2];
 
 static void test_random(void)
 {
@@ -214,6 +266,12 @@ static void test_random(void)
             if (good_nums) {
                 valid++;
                 taken += end > 0;
+            }
+            if (end) {
+                bool same = saved_same(tt, (const unsigned char *)dd.p, end, logs);
+                CHECK(same);
+                if (!same && ++differ <= 3)
+                    fprintf(stderr, "saved tape differs on %.*s\n", (int)end, dd.p);
             }
         }
         damage(&dd, &s);
@@ -274,8 +332,12 @@ static void test_check(void)
 int main(void)
 {
     tt = s4s_strict_new(1 << 16, 1 << 16);
+    s4s_buf_init(&logs[0].b, (size_t)1 << 24);
+    s4s_buf_init(&logs[1].b, (size_t)1 << 24);
     test_check();
     test_random();
+    s4s_buf_free(&logs[0].b);
+    s4s_buf_free(&logs[1].b);
     s4s_strict_free(tt);
     return UNIT_DONE();
 }
