@@ -24,6 +24,8 @@
  */
 #include "rule.h"
 
+#include <pthread.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include "fhirpath.h"
@@ -439,6 +441,19 @@ static void compute_live(inv_state *st)
     }
 }
 
+/* The table's rows of each element definition, backbone context and type,
+ * found once per process (the tables are constant; a search per name was
+ * most of each worker's start) */
+static range table_elem[S4S_FHIR_N_ELEMS], table_ctx[S4S_FHIR_N_CTX], table_type[S4S_FHIR_N_TYPES];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static void table_init(void)
+{
+    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) table_elem[i] = rows_of(S4S_FHIR_STR(s4s_fhir_elems[i].path));
+    for (unsigned i = 0; i < S4S_FHIR_N_CTX; i++) table_ctx[i] = rows_of(S4S_FHIR_STR(s4s_fhir_ctxs[i].path));
+    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) table_type[i] = rows_of(S4S_FHIR_STR(s4s_fhir_types[i].name));
+}
+
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 {
     (void)term;
@@ -479,12 +494,10 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
         if (runs(st, i)) st->live_row[nlive++] = (uint16_t)i;
     }
     before[S4S_FHIR_N_INVS] = (uint16_t)nlive;
-    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++)
-        st->run_elem[i] = live_range(before, rows_of(S4S_FHIR_STR(s4s_fhir_elems[i].path)));
-    for (unsigned i = 0; i < S4S_FHIR_N_CTX; i++)
-        st->run_ctx[i] = live_range(before, rows_of(S4S_FHIR_STR(s4s_fhir_ctxs[i].path)));
-    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++)
-        st->run_type[i] = live_range(before, rows_of(S4S_FHIR_STR(s4s_fhir_types[i].name)));
+    pthread_once(&table_once, table_init);
+    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) st->run_elem[i] = live_range(before, table_elem[i]);
+    for (unsigned i = 0; i < S4S_FHIR_N_CTX; i++) st->run_ctx[i] = live_range(before, table_ctx[i]);
+    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) st->run_type[i] = live_range(before, table_type[i]);
     for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) st->live_elem[i] = def_runs(st, i).n > 0;
     for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) st->live_type[i] = st->run_type[i].n > 0;
     compute_live(st);
