@@ -9,7 +9,10 @@
  *  - Memory is bounded whatever the input: yajl's token buffer by the
  *    long-string cut (a string still open after max_token bytes is fed on
  *    only up to its closing quote, skipping the rest), yajl's state stack by
- *    hard_depth, the capture and line prefix by rawcap's caps.
+ *    hard_depth, the capture and line prefix by rawcap's caps, the tapes of
+ *    the items stepped over by ITEMS_TAPE_MAX.
+ *  - A worker replays items only from records that lie, in order, inside
+ *    the bytes it was given, and must end where those bytes do.
  *  - After a parse error the stream goes on only where a line is the unit
  *    (NDJSON): the broken line is quarantined and parsing restarts at the
  *    next line with a fresh handle.  Elsewhere the error is fatal, after

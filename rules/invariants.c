@@ -25,7 +25,6 @@
 #include "rule.h"
 
 #include <pthread.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include "fhirpath.h"
