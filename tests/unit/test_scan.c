@@ -28,6 +28,26 @@ typedef struct model {
     int           bad;          /* a unit broke the rules */
 } model;
 
+/* c, inside a string (*str set): *str cleared at its closing quote, *esc
+ * tracking a backslash */
+static void string_byte(int *str, int *esc, unsigned char c)
+{
+    if (*esc)
+        *esc = 0;
+    else if (c == '\\')
+        *esc = 1;
+    else if (c == '"')
+        *str = 0;
+}
+
+/* cuts[0..ncuts) inside a handed-over run of n bytes, rising */
+static void check_cuts(model *m, const size_t *cuts, size_t ncuts, size_t n)
+{
+    for (size_t k = 0; k < ncuts; k++)
+        if (cuts[k] == 0 || cuts[k] >= n || (k && cuts[k] <= cuts[k - 1]))
+            m->bad++;
+}
+
 static void see(model *m, const unsigned char *p, size_t n)
 {
     memcpy(m->all + m->n, p, n);
@@ -38,12 +58,7 @@ static void see(model *m, const unsigned char *p, size_t n)
             m->in_str = m->esc = 0; /* NDJSON: a broken line ends at its newline */
             m->depth = 0;
         } else if (m->in_str) {
-            if (m->esc)
-                m->esc = 0;
-            else if (c == '\\')
-                m->esc = 1;
-            else if (c == '"')
-                m->in_str = 0;
+            string_byte(&m->in_str, &m->esc, c);
         } else if (c == '"') {
             m->in_str = 1;
         } else if (c == '{' || c == '[') {
@@ -77,9 +92,7 @@ static s4s_rc unit(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode,
                    const size_t *cuts, size_t ncuts)
 {
     model *m = u;
-    for (size_t k = 0; k < ncuts; k++) /* inside the unit, rising */
-        if (cuts[k] == 0 || cuts[k] >= n || (k && cuts[k] <= cuts[k - 1]))
-            m->bad++;
+    check_cuts(m, cuts, ncuts, n);
     if (!ready(m, &mode) || mode != m->mode)
         m->bad++;
     if (m->units < 4096) {
@@ -92,10 +105,9 @@ static s4s_rc unit(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode,
     for (size_t i = 0; i < n; i++) {
         unsigned char c = p[i];
         if (s) {
-            if (e) e = 0;
-            else if (c == '\\') e = 1;
-            else if (c == '"') s = 0;
-            else if (c == '\n') m->bad++;
+            if (!e && c == '\n')
+                m->bad++;
+            string_byte(&s, &e, c);
             continue;
         }
         if (d == 0 && mode == S4S_SAX_MULTI && c != ' ' && c != '\n' && c != '\t' && c != '\r' && c != '{')
@@ -126,9 +138,7 @@ static bool item_ready(void *u)
 static s4s_rc items(void *u, const unsigned char *p, size_t n, const size_t *cuts, size_t ncuts)
 {
     model *m = u;
-    for (size_t k = 0; k < ncuts; k++)
-        if (cuts[k] == 0 || cuts[k] >= n || (k && cuts[k] <= cuts[k - 1]))
-            m->bad++;
+    check_cuts(m, cuts, ncuts, n);
     if (!item_ready(m) || (m->last != '[' && m->last != ',') || p[0] != '{' || p[n - 1] != '}' ||
         n > 4096)
         m->bad++;
@@ -137,9 +147,7 @@ static s4s_rc items(void *u, const unsigned char *p, size_t n, const size_t *cut
     for (size_t i = 0; i < n; i++) {
         unsigned char c = p[i];
         if (str) {
-            if (e) e = 0;
-            else if (c == '\\') e = 1;
-            else if (c == '"') str = 0;
+            string_byte(&str, &e, c);
             continue;
         }
         if (d == 0) { /* between items */
