@@ -97,13 +97,33 @@ s4s_rc s4s_fp_eval_item(const s4s_fp_expr *e, s4s_fp_env *env, const s4s_fp_val 
  * roots; type: type id or NONE); fn then gets its item, definition, type,
  * children context, the resource that holds it and the node to report at.
  * live (NULL: every context) marks the contexts (s4s_fhir_ctxs) below which a
- * wanted element can occur other than through extension/modifierExtension;
- * in the others only those members are followed.  Allocates nothing. */
+ * wanted element can occur; in the others only `_name` members (a
+ * primitive's extensions, which no definition shows) are followed.
+ * Allocates nothing. */
+#define S4S_FP_WALK_DEPTH 256 /* objects nested deeper are not walked */
 typedef bool (*s4s_fp_want)(void *ud, unsigned elem, unsigned type);
 typedef void (*s4s_fp_visit)(void *ud, const s4s_fp_val *item, unsigned elem, unsigned type,
                              unsigned ctx, const s4s_node *res, const s4s_node *at);
 void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4s_fp_want want,
                  s4s_fp_visit fn, void *ud);
+
+/* An element as the walk reaches it, named by its definition and type
+ * (elem, type: as the member's s4s_fhir_key gives them): val, an item (or
+ * the single value) of a member of the object val's member belongs to; or,
+ * alone, an object item of a `_name` member with no `name` beside it (an
+ * extension-only primitive).  res: the resource that holds it. */
+typedef struct s4s_elem_ref {
+    const s4s_node *val, *res;
+    uint16_t        elem, type;
+    bool            alone;
+} s4s_elem_ref;
+
+/* s4s_fp_walk's visits, from a list instead of the tree: the resource
+ * root's, then each listed element's that want() takes, in list order.
+ * Listed in the walk's order, every element the walk would hand to fn
+ * among others, on the tree as it was listed, it makes the walk's calls. */
+void s4s_fp_walk_list(s4s_fp_env *env, const s4s_node *resource, const s4s_elem_ref *list, size_t n,
+                      s4s_fp_want want, s4s_fp_visit fn, void *ud);
 
 /* The tree node an element item stands for (NULL for an extension-only
  * primitive). */

@@ -1053,53 +1053,72 @@ typedef struct walker {
 
 static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_node *res, unsigned depth);
 
-static void walk_value(walker *w, const s4s_node *obj, const s4s_node *val, const char *key, size_t klen,
-                       const s4s_fhir_key *k, const s4s_node *res, unsigned depth)
+/* The visit of val, an item of member key[0..klen) of obj named by k: fn
+ * gets its item when want() takes it.  *v, *r: the item and the resource
+ * below it, for the walk on; false: a primitive want() does not take
+ * (asked before its item is built: it has nothing below). */
+static bool visit_value(walker *w, const s4s_node *obj, const s4s_node *val, const char *key, size_t klen,
+                        const s4s_fhir_key *k, const s4s_node *res, fp_val *v, const s4s_node **r)
 {
     if (val->type != S4S_J_OBJECT) {
-        /* a primitive has nothing below: ask want() before building its
-         * item (the definition and type node_item would give it) */
+        /* the definition and type node_item would give it */
         unsigned elem = S4S_FHIR_NONE, type = S4S_FHIR_NONE;
         if (k && k->elem != S4S_FHIR_NONE) {
             elem = k->elem;
             if (!(s4s_fhir_elems[k->elem].flags & S4S_FE_RESOURCE)) type = k->type;
         }
         if (type != S4S_FHIR_NONE && s4s_fhir_types[type].kind == S4S_FK_RESOURCE) elem = S4S_FHIR_NONE;
-        if (!w->want(w->ud, elem, type)) return;
+        if (!w->want(w->ud, elem, type)) return false;
     }
-    fp_val v;
-    node_item(&v, val, NULL, k);
-    bool is_res = v.type != S4S_FHIR_NONE && s4s_fhir_types[v.type].kind == S4S_FK_RESOURCE;
-    const s4s_node *r = is_res ? val : res;
-    unsigned elem = is_res ? S4S_FHIR_NONE : v.elem;
-    if (w->want(w->ud, elem, v.type)) {
+    node_item(v, val, NULL, k);
+    bool is_res = v->type != S4S_FHIR_NONE && s4s_fhir_types[v->type].kind == S4S_FK_RESOURCE;
+    *r = is_res ? val : res;
+    unsigned elem = is_res ? S4S_FHIR_NONE : v->elem;
+    if (w->want(w->ud, elem, v->type)) {
         if (val->type != S4S_J_OBJECT && obj) {
             /* a primitive: pair it with its `_key` extension object */
             const s4s_node *u = under_sibling(obj, key, klen);
-            if (u && u->type == S4S_J_OBJECT) v.ext = u;
+            if (u && u->type == S4S_J_OBJECT) v->ext = u;
             else if (u && u->type == S4S_J_ARRAY && val->parent && val->parent->type == S4S_J_ARRAY) {
                 const s4s_node *x = s4s_at(u, val->index);
-                if (x && x->type == S4S_J_OBJECT) v.ext = x;
+                if (x && x->type == S4S_J_OBJECT) v->ext = x;
             }
         }
-        w->fn(w->ud, &v, elem, v.type, v.ctx, r, val);
+        w->fn(w->ud, v, elem, v->type, v->ctx, *r, val);
     }
-    if (val->type == S4S_J_OBJECT) walk_obj(w, val, v.ctx, r, depth + 1);
+    return true;
+}
+
+static void walk_value(walker *w, const s4s_node *obj, const s4s_node *val, const char *key, size_t klen,
+                       const s4s_fhir_key *k, const s4s_node *res, unsigned depth)
+{
+    fp_val v;
+    const s4s_node *r;
+    if (visit_value(w, obj, val, key, klen, k, res, &v, &r) && val->type == S4S_J_OBJECT)
+        walk_obj(w, val, v.ctx, r, depth + 1);
+}
+
+/* x, an object item of a `_key` member with no value beside it: an
+ * element of its own */
+static void visit_alone(walker *w, const s4s_node *x, const s4s_fhir_key *k, const s4s_node *res)
+{
+    fp_val v;
+    node_item(&v, NULL, x, k);
+    if (w->want(w->ud, v.elem, v.type)) w->fn(w->ud, &v, v.elem, v.type, v.ctx, res, x);
 }
 
 static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_node *res, unsigned depth)
 {
-    if (depth > 256) return; /* --max-depth bounds real input far below this */
+    if (depth > S4S_FP_WALK_DEPTH) return; /* --max-depth bounds real input far below this */
     bool dead = w->live && ctx != S4S_FHIR_NONE && !w->live[ctx];
     S4S_EACH(m, obj) {
         const char *key = m->key;
         size_t klen = m->klen;
         if (!key || (klen == 12 && !memcmp(key, "resourceType", 12))) continue;
         bool under = klen > 1 && key[0] == '_';
-        /* in a dead context only extensions can hold anything wanted */
-        if (dead && !under && !(klen == 9 && !memcmp(key, "extension", 9)) &&
-            !(klen == 17 && !memcmp(key, "modifierExtension", 17)))
-            continue;
+        /* in a dead context only a primitive's extensions can hold anything
+         * wanted (no definition shows them) */
+        if (dead && !under) continue;
         if (under) { key++; klen--; }
         const s4s_fhir_key *k = ctx != S4S_FHIR_NONE ? s4s_fhir_member_key(m, ctx, key, klen) : NULL;
         if (under) {
@@ -1109,11 +1128,7 @@ static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_nod
             const s4s_node *one = m->type == S4S_J_ARRAY ? m->first : m;
             for (const s4s_node *x = one; x; x = m->type == S4S_J_ARRAY ? x->next : NULL) {
                 if ((x->flags & S4S_NF_REMOVED) || x->type != S4S_J_OBJECT) continue;
-                if (alone) {
-                    fp_val v;
-                    node_item(&v, NULL, x, k);
-                    if (w->want(w->ud, v.elem, v.type)) w->fn(w->ud, &v, v.elem, v.type, v.ctx, res, x);
-                }
+                if (alone) visit_alone(w, x, k, res);
                 walk_obj(w, x, S4S_FHIR_CTX_Element, res, depth + 1);
             }
             continue;
@@ -1127,14 +1142,40 @@ static void walk_obj(walker *w, const s4s_node *obj, unsigned ctx, const s4s_nod
     }
 }
 
+static void visit_root(walker *w, const s4s_node *resource, fp_val *root)
+{
+    resource_item(w->env, root, resource);
+    if (w->want(w->ud, S4S_FHIR_NONE, root->type))
+        w->fn(w->ud, root, S4S_FHIR_NONE, root->type, root->ctx, resource, resource);
+}
+
 void s4s_fp_walk(s4s_fp_env *env, const s4s_node *resource, const bool *live, s4s_fp_want want,
                  s4s_fp_visit fn, void *ud)
 {
     walker w = {.env = env, .live = live, .want = want, .fn = fn, .ud = ud};
     fp_val root;
-    resource_item(env, &root, resource);
-    if (want(ud, S4S_FHIR_NONE, root.type)) fn(ud, &root, S4S_FHIR_NONE, root.type, root.ctx, resource, resource);
+    visit_root(&w, resource, &root);
     if (resource->type == S4S_J_OBJECT) walk_obj(&w, resource, root.ctx, resource, 0);
+}
+
+void s4s_fp_walk_list(s4s_fp_env *env, const s4s_node *resource, const s4s_elem_ref *list, size_t n,
+                      s4s_fp_want want, s4s_fp_visit fn, void *ud)
+{
+    walker w = {.env = env, .want = want, .fn = fn, .ud = ud};
+    fp_val root;
+    visit_root(&w, resource, &root);
+    for (const s4s_elem_ref *e = list; e < list + n; e++) {
+        const s4s_fhir_key k = {.elem = e->elem, .type = e->type};
+        if (e->alone) {
+            visit_alone(&w, e->val, &k, e->res);
+            continue;
+        }
+        /* the member: val itself, or the array val is an item of */
+        const s4s_node *m = e->val->key ? e->val : e->val->parent;
+        fp_val v;
+        const s4s_node *r;
+        visit_value(&w, m->parent, e->val, m->key, m->klen, &k, e->res, &v, &r);
+    }
 }
 
 const s4s_node *s4s_fp_item_node(const s4s_fp_val *item)

@@ -8,9 +8,11 @@
  * Rows are mapped once to the R4 model: by element definition, by backbone
  * context (so a contentReference element such as Questionnaire.item.item
  * gets Questionnaire.item's rules) and by type (a type's own rules, such as
- * per-1 on every Period).  At run time the tree is walked once; an element
- * runs only the rows of its definition and type, each key at most once, so
- * invariants whose path does not occur cost nothing.
+ * per-1 on every Period).  At run time the elements come from the
+ * structure family's list (rule.h rc->elems) when it is whole, else from one
+ * walk of the tree; an element runs only the rows of its definition and
+ * type, each key at most once, so invariants whose path does not occur cost
+ * nothing.
  *
  * Invariants: an issue has code `invariant`, severity from the constraint
  * (best-practice ones as warning), details = the constraint's human text,
@@ -52,7 +54,7 @@ struct inv_state {
     bool         warnings;                        /* --invariants=all */
     bool         live_elem[S4S_FHIR_N_ELEMS];     /* has a row that runs */
     bool         live_type[S4S_FHIR_N_TYPES];
-    bool         live_ctx[S4S_FHIR_N_CTX];        /* a live element below, not via extensions */
+    bool         live_ctx[S4S_FHIR_N_CTX];        /* a live element below */
     /* the rows that run (key not skipped, severity wanted), in table order;
      * the run_* ranges index it */
     uint16_t     live_row[S4S_FHIR_N_INVS];
@@ -407,13 +409,9 @@ static range live_range(const uint16_t *before, range r)
     return (range){before[r.first], (uint16_t)(before[r.first + r.n] - before[r.first])};
 }
 
-static bool is_ext_name(const char *n)
-{
-    return !strcmp(n, "extension") || !strcmp(n, "modifierExtension");
-}
-
 /* live_ctx by fixed point over the element graph: a context is live when
- * one of its elements (extensions aside: the walk always follows those)
+ * one of its elements (extension and modifierExtension too: ext-1 runs on
+ * every Extension, also on one of a Coding in a CodeableConcept)
  * runs rows, is a resource, or leads to a live context */
 static void compute_live(inv_state *st)
 {
@@ -426,7 +424,6 @@ static void compute_live(inv_state *st)
             bool live = false;
             for (unsigned i = cx->first; i < (unsigned)cx->first + cx->n && !live; i++) {
                 const s4s_fhir_elem *e = &s4s_fhir_elems[i];
-                if (is_ext_name(S4S_FHIR_STR(e->name))) continue;
                 if (st->live_elem[i] || (e->flags & S4S_FE_RESOURCE)) live = true;
                 if (e->ctx != S4S_FHIR_NONE && st->live_ctx[e->ctx]) live = true;
                 for (unsigned t = 0; t < e->ntypes && !live; t++) {
@@ -444,13 +441,42 @@ static void compute_live(inv_state *st)
  * found once per process (the tables are constant; a search per name was
  * most of each worker's start) */
 static range table_elem[S4S_FHIR_N_ELEMS], table_ctx[S4S_FHIR_N_CTX], table_type[S4S_FHIR_N_TYPES];
+static bool listed_elem[S4S_FHIR_N_ELEMS], listed_type[S4S_FHIR_N_TYPES];
+static const s4s_elem_listing listing = {listed_elem, listed_type};
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+/* ele-1 and dom-4: the structure family checks and reports them */
+static bool structure_checks(unsigned key)
+{
+    const char *k = s4s_fhir_inv_keys[key];
+    return !strcmp(k, "ele-1") || !strcmp(k, "dom-4");
+}
+
+/* a row of r runs at some --invariants level */
+static bool any_runs(range r)
+{
+    for (unsigned i = r.first; i < (unsigned)r.first + r.n; i++)
+        if (!structure_checks(s4s_fhir_invs[i].key)) return true;
+    return false;
+}
 
 static void table_init(void)
 {
     for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) table_elem[i] = rows_of(S4S_FHIR_STR(s4s_fhir_elems[i].path));
     for (unsigned i = 0; i < S4S_FHIR_N_CTX; i++) table_ctx[i] = rows_of(S4S_FHIR_STR(s4s_fhir_ctxs[i].path));
     for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) table_type[i] = rows_of(S4S_FHIR_STR(s4s_fhir_types[i].name));
+    /* as def_runs picks an element's rows */
+    for (unsigned i = 0; i < S4S_FHIR_N_ELEMS; i++) {
+        unsigned ectx = s4s_fhir_elems[i].ctx;
+        listed_elem[i] = any_runs(ectx != S4S_FHIR_NONE ? table_ctx[ectx] : table_elem[i]);
+    }
+    for (unsigned i = 0; i < S4S_FHIR_N_TYPES; i++) listed_type[i] = any_runs(table_type[i]);
+}
+
+const s4s_elem_listing *s4s_invariants_listing(void)
+{
+    pthread_once(&table_once, table_init);
+    return &listing;
 }
 
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
@@ -479,10 +505,7 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     for (unsigned i = 0; i < S4S_FHIR_N_INV_EXPRS; i++)
         for (size_t j = 0; j < sizeof shortcuts / sizeof shortcuts[0]; j++)
             if (!strcmp(s4s_fhir_inv_exprs[i], shortcuts[j].src)) st->fast[i] = shortcuts[j].fn;
-    for (unsigned k = 0; k < S4S_FHIR_N_INV_KEYS; k++) {
-        const char *key = s4s_fhir_inv_keys[k];
-        st->skip_key[k] = !strcmp(key, "ele-1") || !strcmp(key, "dom-4");
-    }
+    for (unsigned k = 0; k < S4S_FHIR_N_INV_KEYS; k++) st->skip_key[k] = structure_checks(k);
     st->warnings = o->invariants == S4S_INVARIANTS_ALL;
     /* live_row by a prefix count: table rows [first, first+n) are
      * live_row [before[first], before[first+n]) */
@@ -512,7 +535,10 @@ static void apply(s4s_rctx *rc, void *state)
     st->rc = rc;
     st->env.arena = rc->arena;
     st->env.root = rc->root;
-    s4s_fp_walk(&st->env, rc->root, st->live_ctx, want, visit, st);
+    if (rc->elems_ok && !rc->reshaped)
+        s4s_fp_walk_list(&st->env, rc->root, rc->elems, rc->nelems, want, visit, st);
+    else
+        s4s_fp_walk(&st->env, rc->root, st->live_ctx, want, visit, st);
 }
 
 static void merge(void *into, const void *from)

@@ -33,7 +33,7 @@ const s4s_rule *const s4s_rules[] = {
     &s4s_rule_upgrade,
     &s4s_rule_urnuuid,
     &s4s_rule_nfc,
-    &s4s_rule_structure,
+    &s4s_rule_structure, /* before invariants: it lists the elements those run on (rc->elems) */
     &s4s_rule_profiles,
     &s4s_rule_variants, /* before codes: it repairs gene codes (2623 -> HGNC:2623) that codes then looks up */
     &s4s_rule_codes,

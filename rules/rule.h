@@ -107,7 +107,25 @@ struct s4s_rctx {
     /* the parser built the tree: each container's s4s_node.kinds holds while
      * it is not reshaped (s4s_rctx_kinds) */
     bool            kinds;
+    /* the elements the structure family's walk resolved that the invariants
+     * family runs rows on (s4s_invariants_listing), in the order of a walk
+     * (fhirpath.h s4s_fp_walk_list), so that family need not walk the tree
+     * again.  elems_ok: the list is whole (that walk found no error and the
+     * tree was not reshaped before it); it holds while rc is not reshaped. */
+    const struct s4s_elem_ref *elems;
+    uint32_t        nelems;
+    bool            elems_ok;
 };
+
+/* Which elements the structure family lists for the invariants family
+ * (rc->elems): by definition and by type, those an invariant row other
+ * than ele-1 and dom-4 runs on, at any --invariants level; a resource is
+ * always listed.  Constant tables, made once per process. */
+typedef struct s4s_elem_listing {
+    const bool *elem;   /* [S4S_FHIR_N_ELEMS] */
+    const bool *type;   /* [S4S_FHIR_N_TYPES] */
+} s4s_elem_listing;
+const s4s_elem_listing *s4s_invariants_listing(void);
 #define S4S_EDITS_MAX 256
 
 /* Calls fn(u, ref) for each live string member named "reference" of the

@@ -4,8 +4,12 @@
  *
  * Each node is resolved to an element definition by walking down from the
  * resource root with the current context (resource, datatype or backbone
- * element): one hash probe per member, no strings built, no allocation.
- * FHIRPaths are only made (by s4s_issue) when an issue is raised.
+ * element): one hash probe per member, no strings built.  FHIRPaths are
+ * only made (by s4s_issue) when an issue is raised.  The silent pass also
+ * lists, in the resource's arena, the elements the invariants family runs
+ * rows on (rule.h rc->elems), so that family need not walk the tree again:
+ * in the order of its walk (each item before what it holds), complete only
+ * when the pass found no error.
  *
  * Families checked: elements (unknown, resourceType), JSON types and array
  * shape, cardinality, primitive formats, choice types, primitive extensions
@@ -26,6 +30,7 @@
 #include <string.h>
 #include "rule.h"
 #include "fhirtypes.h"
+#include "fhirpath.h"
 #include "refs.h"
 #include "tables/fhir_r4.h"
 #include "../filter/base/jsonw.h"
@@ -51,7 +56,11 @@ static void req_init(void)
 
 typedef struct st_state {
     uint64_t resources, with_errors, old_version;
+    const s4s_elem_listing *listing; /* NULL: no invariants family to list for */
 } st_state;
+
+/* rc->elems past this many: not listed (the invariants family walks) */
+#define LIST_MAX (1u << 16)
 
 typedef struct walk {
     s4s_rctx   *rc;
@@ -59,6 +68,12 @@ typedef struct walk {
     unsigned    errors;     /* error-severity issues seen in this pass */
     const char *old_hint;   /* first DSTU2/STU3 marker seen */
     unsigned    nest;
+    unsigned    depth;      /* of the object being checked, as the FHIRPath walk counts */
+    /* the silent pass's list for the invariants family (rule.h rc->elems) */
+    const s4s_elem_listing *listing; /* NULL: not listing */
+    s4s_elem_ref *list;
+    uint32_t    nlist, cap;
+    bool        list_over;  /* the list is not whole */
 } walk;
 
 /* One macro so the printf template reaches s4s_issue (stats group by it). */
@@ -74,6 +89,33 @@ static void check_resource(walk *w, const s4s_node *obj, const s4s_node *contain
 /* --- table lookups --------------------------------------------------------- */
 
 static const char *tname(unsigned t) { return S4S_FHIR_STR(s4s_fhir_types[t].name); }
+
+/* --- the list for the invariants family ------------------------------------ */
+
+/* n, an item of element e with resolved type `type` (or, alone, an object
+ * item of e's `_name` without a value), onto the list when the invariants
+ * family runs rows on it: in the order its walk would reach it. */
+static void list_elem(walk *w, const s4s_node *n, const s4s_fhir_elem *e, unsigned type, const s4s_node *res,
+                      bool alone)
+{
+    unsigned elem = (unsigned)(e - s4s_fhir_elems);
+    if (!w->listing || w->list_over ||
+        !(w->listing->elem[elem] || (type != S4S_FHIR_NONE && w->listing->type[type]) ||
+          (e->flags & S4S_FE_RESOURCE)))
+        return;
+    if (w->nlist == w->cap) {
+        if (w->cap == LIST_MAX) {
+            w->list_over = true;
+            return;
+        }
+        uint32_t cap = w->cap ? 2 * w->cap : 64;
+        s4s_elem_ref *l = s4s_arena_alloc(w->rc->arena, cap * sizeof *l);
+        if (w->nlist) memcpy(l, w->list, w->nlist * sizeof *l);
+        w->list = l;
+        w->cap = cap;
+    }
+    w->list[w->nlist++] = (s4s_elem_ref){n, res, (uint16_t)elem, (uint16_t)type, alone};
+}
 static bool is_prim(unsigned t) { return t < S4S_FP_N_; }
 
 /* --- DSTU2 / STU3 markers (facts from the DSTU2 and STU3 specifications) --- */
@@ -403,6 +445,7 @@ static void check_item(walk *w, const s4s_node *n, const s4s_fhir_elem *e, unsig
               S4S_FHIR_STR(e->name));
         return;
     }
+    list_elem(w, n, e, type, res, false);
     if (e->flags & S4S_FE_RESOURCE) {
         if (n->type != S4S_J_OBJECT) {
             ISSUE(w, S4S_SEV_ERROR, "structure", n, "%s must be a resource object, not %s",
@@ -486,7 +529,7 @@ static void check_member(walk *w, const s4s_node *n, const s4s_fhir_elem *e, uns
 
 /* `_name` (primitive extension) next to `name` (value, may be NULL). */
 static void check_prim_ext(walk *w, const s4s_node *ext, const s4s_node *val, const s4s_fhir_elem *e,
-                           const s4s_node *res, const s4s_node *container)
+                           unsigned type, const s4s_node *res, const s4s_node *container)
 {
     if (e->max == 1) {
         if (ext->type != S4S_J_OBJECT) {
@@ -494,6 +537,7 @@ static void check_prim_ext(walk *w, const s4s_node *ext, const s4s_node *val, co
                   S4S_FHIR_STR(e->name));
             return;
         }
+        if (!val) list_elem(w, ext, e, type, res, true);
         check_object(w, ext, S4S_FHIR_CTX_Element, res, container);
         return;
     }
@@ -513,10 +557,12 @@ static void check_prim_ext(walk *w, const s4s_node *ext, const s4s_node *val, co
     S4S_EACH(it, ext) {
         if (it->type == S4S_J_NULL) continue;
         all_null = false;
-        if (it->type != S4S_J_OBJECT)
+        if (it->type != S4S_J_OBJECT) {
             ISSUE(w, S4S_SEV_ERROR, "structure", it, "_%s items must be objects or null", S4S_FHIR_STR(e->name));
-        else
-            check_object(w, it, S4S_FHIR_CTX_Element, res, container);
+            continue;
+        }
+        if (!val) list_elem(w, it, e, type, res, true);
+        check_object(w, it, S4S_FHIR_CTX_Element, res, container);
     }
     if (all_null)
         ISSUE(w, S4S_SEV_ERROR, "structure", ext, "_%s holds only nulls", S4S_FHIR_STR(e->name));
@@ -556,6 +602,8 @@ static void check_object(walk *w, const s4s_node *obj, unsigned ctx, const s4s_n
     uint64_t seen[BITWORDS] = {0}, useen[BITWORDS] = {0};
     bool is_res = obj == res, content = false;
     unsigned members = 0;
+    if (w->depth > S4S_FP_WALK_DEPTH) w->list_over = true; /* that walk stops there */
+    w->depth++;
     S4S_EACH(m, obj) {
         members++;
         if (is_res && m->klen == 12 && memcmp(m->key, "resourceType", 12) == 0) continue;
@@ -576,7 +624,7 @@ static void check_object(walk *w, const s4s_node *obj, unsigned ctx, const s4s_n
             /* the value sibling, for alignment */
             const s4s_node *val = NULL;
             S4S_EACH(v, obj) if (v->klen == klen && memcmp(v->key, key, klen) == 0) { val = v; break; }
-            check_prim_ext(w, m, val, e, res, container);
+            check_prim_ext(w, m, val, e, k->type, res, container);
             continue;
         }
         if (seen[bit / 64] & (1ull << (bit % 64))) {
@@ -605,6 +653,7 @@ static void check_object(walk *w, const s4s_node *obj, unsigned ctx, const s4s_n
             }
         }
     }
+    w->depth--;
     if (members == 0) {
         ISSUE(w, S4S_SEV_ERROR, "structure", obj, "object must not be empty");
         return;
@@ -661,16 +710,19 @@ static void check_resource(walk *w, const s4s_node *obj, const s4s_node *contain
 
 static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
 {
-    (void)o; (void)term;
+    (void)term;
     pthread_once(&req_once, req_init);
-    *state = s4s_xcalloc(1, sizeof(st_state));
+    st_state *st = s4s_xcalloc(1, sizeof *st);
+    *state = st;
+    if (o->invariants != S4S_INVARIANTS_OFF) st->listing = s4s_invariants_listing();
     return S4S_OK;
 }
 
 static void apply(s4s_rctx *rc, void *state)
 {
     st_state *st = state;
-    walk w = {.rc = rc, .emit = false};
+    /* the invariants family takes the list only from a tree never reshaped */
+    walk w = {.rc = rc, .emit = false, .listing = rc->reshaped ? NULL : st->listing};
     if (!rc->root) return;
     st->resources++;
     if (rc->root->type != S4S_J_OBJECT) {
@@ -680,7 +732,12 @@ static void apply(s4s_rctx *rc, void *state)
         return;
     }
     check_resource(&w, rc->root, rc->root, false);
-    if (!w.errors) return;
+    if (!w.errors) {
+        rc->elems = w.list;
+        rc->nelems = w.nlist;
+        rc->elems_ok = w.listing && !w.list_over;
+        return;
+    }
     st->with_errors++;
     /* a resource the upgrade family converted is judged as the R4 it now is */
     if (w.old_hint && !rc->upgraded_from) {
