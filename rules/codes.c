@@ -71,6 +71,7 @@ typedef struct codeent {
  * as sys_of() was, so rows are created in the same order) */
 typedef struct canon_ent {
     char          *raw;
+    size_t         raw_len;
     const char    *canon;
     s4s_sys_match  how;
     bool           ucum;
@@ -241,9 +242,9 @@ static bool replace_code(s4s_rctx *rc, cstate *st, s4s_node *coding, s4s_node *c
  * eight bytes, read whole (system URIs share their beginnings; FNV-1a,
  * byte by byte, was a fifth of a Coding's cost).  Any slot is correct: the
  * entry is checked against the string. */
-static size_t memo_slot(const char *raw)
+static size_t memo_slot(const char *raw, size_t n)
 {
-    size_t n = strlen(raw), k = n < 8 ? n : 8;
+    size_t k = n < 8 ? n : 8;
     uint64_t a = 0, b = 0;
     memcpy(&a, raw, k);
     memcpy(&b, raw + n - k, k);
@@ -251,13 +252,15 @@ static size_t memo_slot(const char *raw)
     return (size_t)(h ^ (h >> 29) ^ (h >> 47)) & (CANON_MEMO - 1);
 }
 
-static canon_ent *canonical(cstate *st, const char *raw)
+/* raw[0..n): a system string (no NUL inside: the parser lets none through) */
+static canon_ent *canonical(cstate *st, const char *raw, size_t n)
 {
-    canon_ent *m = &st->canon_memo[memo_slot(raw)];
-    if (!m->raw || strcmp(m->raw, raw)) {
+    canon_ent *m = &st->canon_memo[memo_slot(raw, n)];
+    if (!m->raw || m->raw_len != n || memcmp(m->raw, raw, n)) {
         char *copy = s4s_xstrdup(raw); /* first: a failure leaves the memo intact */
         free(m->raw);
         m->raw = copy;
+        m->raw_len = n;
         m->canon = s4s_system_resolve(raw, &m->how);
         m->ucum = m->canon && !strcmp(m->canon, s4s_sys_uri(S4S_SYS_UCUM));
         m->si = -1;
@@ -274,7 +277,7 @@ static bool bare_word(const char *s)
 static void check_coding(s4s_rctx *rc, cstate *st, s4s_node *obj, s4s_node *sys_n, s4s_node *code_n)
 {
     bool repaired = false;
-    canon_ent *m = canonical(st, sys_n->str);
+    canon_ent *m = canonical(st, sys_n->str, sys_n->len);
     const char *canon = m->canon;
     s4s_sys_match how = m->how;
     /* UCUM (Quantity units) belongs to rules/units.c, aliases included */

@@ -89,20 +89,12 @@ static void check_resource(walk *w, const s4s_node *obj, const s4s_node *contain
 /* --- table lookups --------------------------------------------------------- */
 
 static const char *tname(unsigned t) { return S4S_FHIR_STR(s4s_fhir_types[t].name); }
+static bool is_prim(unsigned t) { return t < S4S_FP_N_; }
 
 /* --- the list for the invariants family ------------------------------------ */
 
-/* n, an item of element e with resolved type `type` (or, alone, an object
- * item of e's `_name` without a value), onto the list when the invariants
- * family runs rows on it: in the order its walk would reach it. */
-static void list_elem(walk *w, const s4s_node *n, const s4s_fhir_elem *e, unsigned type, const s4s_node *res,
-                      bool alone)
+static void list_push(walk *w, const s4s_node *n, unsigned elem, unsigned type, const s4s_node *res, bool alone)
 {
-    unsigned elem = (unsigned)(e - s4s_fhir_elems);
-    if (!w->listing || w->list_over ||
-        !(w->listing->elem[elem] || (type != S4S_FHIR_NONE && w->listing->type[type]) ||
-          (e->flags & S4S_FE_RESOURCE)))
-        return;
     if (w->nlist == w->cap) {
         if (w->cap == LIST_MAX) {
             w->list_over = true;
@@ -116,7 +108,19 @@ static void list_elem(walk *w, const s4s_node *n, const s4s_fhir_elem *e, unsign
     }
     w->list[w->nlist++] = (s4s_elem_ref){n, res, (uint16_t)elem, (uint16_t)type, alone};
 }
-static bool is_prim(unsigned t) { return t < S4S_FP_N_; }
+
+/* n, an item of element e with resolved type `type` (or, alone, an object
+ * item of e's `_name` without a value), onto the list when the invariants
+ * family runs rows on it: in the order its walk would reach it.  Inline:
+ * most items are not listed. */
+static inline void list_elem(walk *w, const s4s_node *n, const s4s_fhir_elem *e, unsigned type,
+                             const s4s_node *res, bool alone)
+{
+    const s4s_elem_listing *l = w->listing;
+    unsigned elem = (unsigned)(e - s4s_fhir_elems);
+    if (l && (l->elem[elem] || (type != S4S_FHIR_NONE && l->type[type]) || (e->flags & S4S_FE_RESOURCE)))
+        list_push(w, n, elem, type, res, alone);
+}
 
 /* --- DSTU2 / STU3 markers (facts from the DSTU2 and STU3 specifications) --- */
 

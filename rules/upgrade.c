@@ -53,6 +53,8 @@ typedef struct up_state {
     uint64_t    rename_lens; /* bit n: some renamed type name is n bytes long */
     uint64_t    bundle;      /* the Bundle whose version bundle_ver was last settled */
     unsigned    bundle_ver;  /*   by a row only one version has */
+    char        last_type[48]; /* the last resource type looked up (runs_of), */
+    size_t      last_lo, last_hi; /* and its runs: by_type[last_lo .. last_hi) */
 } up_state;
 
 typedef struct up {
@@ -880,6 +882,17 @@ static void seg_add(int at, size_t r)
     segs[at].row = (int)r;
 }
 
+/* The runs by the name of their type, each type's in table order: a
+ * resource finds its type's by one search, not a test of every run. */
+static uint16_t by_type[S4S_UP_MAX_ROWS];
+
+static int by_type_cmp(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    int c = strcmp(s4s_up_rows[run_first[x]].type, s4s_up_rows[run_first[y]].type);
+    return c ? c : (x > y) - (x < y);
+}
+
 static void runs_init(void)
 {
     size_t i = 0;
@@ -889,6 +902,9 @@ static void runs_init(void)
     }
     run_first[n_runs] = (uint16_t)i;
     for (size_t k = 0; k < n_runs; k++)
+        by_type[k] = (uint16_t)k;
+    qsort(by_type, n_runs, sizeof by_type[0], by_type_cmp);
+    for (size_t k = 0; k < n_runs; k++)
         segs[k] = (segment){"", 0, 0, -1, -1, -1};
     n_segs = n_runs;
     for (size_t k = 0; k < n_runs; k++)
@@ -896,15 +912,32 @@ static void runs_init(void)
             seg_add((int)k, r);
 }
 
-/* Run k's rows in [*begin, *end) when they are of source type `type`. */
-static bool type_run(size_t k, const char *type, const s4s_up_row **begin, const s4s_up_row **end)
+/* The runs of u's type: by_type[*lo .. *hi).  Resources of one type often
+ * come together, so the last answer is kept. */
+static void runs_of(up *u, size_t *lo, size_t *hi)
 {
-    const s4s_up_row *r = &s4s_up_rows[run_first[k]];
-    if (r->type[0] != type[0] || strcmp(r->type, type) != 0)
-        return false;
-    *begin = r;
-    *end = &s4s_up_rows[run_first[k + 1]];
-    return true;
+    up_state *st = u->st;
+    size_t n = strlen(u->type);
+    if (n < sizeof st->last_type && !memcmp(st->last_type, u->type, n + 1)) {
+        *lo = st->last_lo;
+        *hi = st->last_hi;
+        return;
+    }
+    size_t a = 0, b = n_runs;
+    while (a < b) {
+        size_t mid = (a + b) / 2;
+        if (strcmp(s4s_up_rows[run_first[by_type[mid]]].type, u->type) < 0) a = mid + 1;
+        else b = mid;
+    }
+    *lo = a;
+    while (a < n_runs && !strcmp(s4s_up_rows[run_first[by_type[a]]].type, u->type))
+        a++;
+    *hi = a;
+    if (n < sizeof st->last_type) {
+        memcpy(st->last_type, u->type, n + 1);
+        st->last_lo = *lo;
+        st->last_hi = *hi;
+    }
 }
 
 static uint64_t names_of(const s4s_node *obj)
@@ -957,10 +990,10 @@ static unsigned detect(up *u, unsigned dflt)
 {
     unsigned seen = 0, hint = 0;
     pthread_once(&runs_once, runs_init);
-    for (size_t k = 0; k < n_runs; k++) {
-        const s4s_up_row *r, *end;
-        if (!type_run(k, u->type, &r, &end))
-            continue;
+    size_t lo, hi;
+    runs_of(u, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        size_t k = by_type[i];
         for (int e = segs[k].row; e >= 0; e = row_next[e]) /* empty paths */
             note_row(&s4s_up_rows[e], NULL, &seen, &hint);
         seg_detect(&segs[k], u->root, &seen, &hint);
@@ -1097,10 +1130,10 @@ static unsigned convert(up *u, s4s_node *at, unsigned dflt)
     u->rc->reshaped = true; /* conversions also change the tree directly */
     const char *from = u->ver == S4S_UP_DSTU2 ? "DSTU2" : "STU3";
     s4s_repair(u->rc, at, "version-upgrade", from, "R4", "converted from FHIR %s to R4", from);
-    for (size_t k = 0; k < n_runs; k++) {
-        const s4s_up_row *r, *end;
-        if (!type_run(k, u->type, &r, &end))
-            continue;
+    size_t lo, hi;
+    runs_of(u, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        const s4s_up_row *r = &s4s_up_rows[run_first[by_type[i]]], *end = &s4s_up_rows[run_first[by_type[i] + 1]];
         for (; r < end; r++) {
             if (!(r->from & u->ver))
                 continue;
