@@ -60,6 +60,7 @@ struct s4s_asm {
     s4s_res_fn      on_res;
     void           *u;
     s4s_rawcap     *cap;        /* the raw bytes and lines behind the events */
+    const s4s_sax  *sax;        /* their parser (s4s_sax_plain) */
     s4s_arena      *arena;
     size_t          node_budget;
     size_t          res_base;    /* arena use when the resource began */
@@ -355,6 +356,8 @@ static bool deliver(s4s_asm *a, s4s_node *root, const s4s_buf *raw, bool spilled
         .shared = a->splitting,
         .outcome = a->unit == U_BUNDLE && a->outcome,
         .kinds = true,
+        /* a top-level object: raw is its bytes, as checked */
+        .plain = a->unit == U_OBJECT && !a->splitting && a->sax && s4s_sax_plain(a->sax),
     };
     if (r.root && root == a->root && !a->splitting && a->nrefs <= REFS_MAX) {
         r.refs = s4s_arena_alloc(a->arena, (a->nrefs ? a->nrefs : 1) * sizeof *r.refs);
@@ -897,6 +900,7 @@ static const s4s_sax_callbacks sax_callbacks = {
 
 void s4s_asm_attach(s4s_asm *a, s4s_sax *s)
 {
+    a->sax = s;
     a->cap = s4s_sax_rawcap(s);
     s4s_sax_set_callbacks(s, &sax_callbacks, a);
 }

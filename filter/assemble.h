@@ -59,6 +59,8 @@ typedef struct s4s_res {
                                   split Bundle's) and they were not too many */
     uint32_t       nodes;      /* with refs_listed: the nodes below root */
     bool           kinds;      /* every node of the tree carries its s4s_node.kinds */
+    bool           plain;      /* raw is a top-level object as s4s_write_compact would
+                                  write it (sax.h s4s_sax_plain): no compaction needed */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);

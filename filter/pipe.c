@@ -486,11 +486,13 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
         s4s_buf_clear(b);
         /* unchanged (every change is a recorded repair: edit.c): its bytes
          * as received, compacted, cost less than writing the tree and are
-         * the same bytes (s4s_write_compact); so are they with string
-         * values replaced, most often the urn:uuid references */
+         * the same bytes (s4s_write_compact; plain ones need no
+         * compacting); so are they with string values replaced, most often
+         * the urn:uuid references */
         bool raw = r->raw && !r->spilled;
         if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root,
                                                                edit_list(rc), rc->nedits)
+                      : r->plain    ? s4s_buf_put(b, r->raw->p, r->raw->len)
                                     : s4s_write_compact(b, r->raw->p, r->raw->len))))
             s4s_write_node(b, r->root);
         s4s_buf_putc(b, '\n');

@@ -93,6 +93,7 @@ struct s4s_sax {
     /* a unit's values replayed without yajl (s4s_sax_feed_unit) */
     bool          no_strict;    /* yajl alone (s4s_sax_yajl_only) */
     bool          strict;       /* events come from the replay: offsets from strict_at */
+    bool          plain;        /* and the object replayed is plain (s4s_sax_plain) */
     uint64_t      strict_abs;   /* where the value replayed begins */
     size_t        strict_at;
     s4s_strict   *strict_t;     /* its tape, made on first use */
@@ -639,11 +640,18 @@ static void replay_at(s4s_sax *s, const unsigned char *p, uint64_t abs, size_t f
     size_t end = i + len;
     set_chunk(s, p + from, abs + from, end - from, s4s_text_utf8_ok((const char *)p + from, end - from));
     s->strict_abs = abs + i;
+    s->plain = len && !tape && s4s_strict_plain(s->strict_t);
     if (len && !(tape ? s4s_strict_replay_saved(s->strict_t, tape, tape_len, p + i, &callbacks, s, &s->strict_at)
                       : s4s_strict_replay(s->strict_t, p + i, &callbacks, s, &s->strict_at)))
         /* the check keeps nesting within hard_depth: only the consumer stops us */
         stop(s, s->cb_rc ? s->cb_rc : S4S_ERR_INTERNAL);
+    s->plain = false;
     s4s_rawcap_chunk_done(s->cap);
+}
+
+bool s4s_sax_plain(const s4s_sax *s)
+{
+    return s->plain;
 }
 
 static size_t strict_front(s4s_sax *s, const unsigned char *p, size_t n)

@@ -63,6 +63,9 @@ s4s_rawcap *s4s_sax_rawcap(s4s_sax *s);
 /* Feed uncompressed bytes.  Returns S4S_OK, or the fatal rc (message via
  * s4s_sax_errmsg) when the stream cannot continue. */
 s4s_rc   s4s_sax_feed(s4s_sax *s, const unsigned char *p, size_t n);
+/* During the events of a top-level object: it was checked here (strict.h)
+ * and is plain (s4s_strict_plain), so its bytes need no compaction. */
+bool     s4s_sax_plain(const s4s_sax *s);
 s4s_rc   s4s_sax_finish(s4s_sax *s);
 const char *s4s_sax_errmsg(const s4s_sax *s);
 /* offset just after the latest JSON event (where an out-of-memory stopped) */

@@ -40,6 +40,7 @@ typedef struct tok {
 struct s4s_strict {
     tok   *tape;
     size_t n, cap, max;
+    bool   plain;  /* s4s_strict_plain() of the last object passed */
     s4s_buf str;
 };
 
@@ -200,17 +201,22 @@ size_t s4s_strict_check(s4s_strict *t, const unsigned char *p, size_t n, unsigne
     stack s;
     s.depth = 0;
     t->n = 0;
+    t->plain = false;
     if (max_depth > S4S_STRICT_DEPTH)
         max_depth = S4S_STRICT_DEPTH;
     if (n > T_END)
         n = T_END; /* offsets must fit the tape: a longer value is declined */
     enum expect e = E_VALUE;
     size_t i = 0;
+    bool plain = true;
     if (!n || p[0] != '{')
         return 0;
     for (;;) {
-        while (i < n && ws(p[i]))
-            i++;
+        if (i < n && ws(p[i])) {
+            plain = false;
+            while (i < n && ws(p[i]))
+                i++;
+        }
         if (i >= n)
             return 0;
         unsigned char c = p[i];
@@ -225,8 +231,12 @@ size_t s4s_strict_check(s4s_strict *t, const unsigned char *p, size_t n, unsigne
             if (c != '"' || !(i = string_end(p, i + 1, n, &esc)) ||
                 !emit(t, b, (++i) | T_KEY | (esc ? T_ESC : 0)))
                 return 0;
-            while (i < n && ws(p[i]))
-                i++;
+            plain &= !esc;
+            if (i < n && ws(p[i])) {
+                plain = false;
+                while (i < n && ws(p[i]))
+                    i++;
+            }
             if (i >= n || p[i] != ':')
                 return 0;
             i++;
@@ -259,6 +269,7 @@ size_t s4s_strict_check(s4s_strict *t, const unsigned char *p, size_t n, unsigne
                 return 0;
             if (i <= 1 || !emit(t, b, i | (esc ? T_ESC : 0)))
                 return 0;
+            plain &= !esc;
             e = E_AFTER;
             continue;
         case E_AFTER:
@@ -276,8 +287,10 @@ size_t s4s_strict_check(s4s_strict *t, const unsigned char *p, size_t n, unsigne
             return 0;
         s.depth--;
         i++;
-        if (!s.depth)
+        if (!s.depth) {
+            t->plain = plain;
             return i;
+        }
         e = E_AFTER;
     }
 }
@@ -295,6 +308,11 @@ static const unsigned char *decode(const unsigned char *v, size_t len, s4s_buf *
     }
     *out = str->len;
     return (const unsigned char *)str->p;
+}
+
+bool s4s_strict_plain(const s4s_strict *t)
+{
+    return t->plain;
 }
 
 bool s4s_strict_save(const s4s_strict *t, s4s_buf *to)

@@ -41,6 +41,10 @@ void        s4s_strict_free(s4s_strict *t);
  * check, nesting at most max_depth deep, its tokens then on the tape; 0:
  * declined. */
 size_t s4s_strict_check(s4s_strict *t, const unsigned char *p, size_t n, unsigned max_depth);
+/* The object s4s_strict_check() passed last has no byte between its tokens
+ * but the grammar's (no whitespace) and no escape in its strings: its bytes
+ * are as s4s_write_compact (writer.h) would give them back. */
+bool s4s_strict_plain(const s4s_strict *t);
 
 /* The events of the object s4s_strict_check() passed last (p as given to
  * it), through cb (yajl's table; yajl_number for every number).  Before
