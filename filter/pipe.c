@@ -482,23 +482,29 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
     }
     run_rules(p, rc, w, S4S_RULE_ANY);
     if (p->io.out_format == S4S_OUT_NDJSON && !s4s_rctx_rejects(rc)) {
-        s4s_buf *b = &p->line[w];
-        s4s_buf_clear(b);
         /* unchanged (every change is a recorded repair: edit.c): its bytes
          * as received, compacted, cost less than writing the tree and are
-         * the same bytes (s4s_write_compact; plain ones need no
-         * compacting); so are they with string values replaced, most often
-         * the urn:uuid references */
+         * the same bytes (s4s_write_compact; plain ones need no compacting,
+         * so they go to the line directly); so are they with string values
+         * replaced, most often the urn:uuid references */
         bool raw = r->raw && !r->spilled;
-        if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root,
-                                                               edit_list(rc), rc->nedits)
-                      : r->plain    ? s4s_buf_put(b, r->raw->p, r->raw->len)
-                                    : s4s_write_compact(b, r->raw->p, r->raw->len))))
-            s4s_write_node(b, r->root);
-        s4s_buf_putc(b, '\n');
-        j->line = s4s_arena_alloc(r->arena, b->len);
-        memcpy(j->line, b->p, b->len);
-        j->len = b->len;
+        if (raw && !rc->n_repairs && r->plain) {
+            j->line = s4s_arena_alloc(r->arena, r->raw->len + 1);
+            memcpy(j->line, r->raw->p, r->raw->len);
+            j->line[r->raw->len] = '\n';
+            j->len = r->raw->len + 1;
+        } else {
+            s4s_buf *b = &p->line[w];
+            s4s_buf_clear(b);
+            if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root,
+                                                                   edit_list(rc), rc->nedits)
+                                        : s4s_write_compact(b, r->raw->p, r->raw->len))))
+                s4s_write_node(b, r->root);
+            s4s_buf_putc(b, '\n');
+            j->line = s4s_arena_alloc(r->arena, b->len);
+            memcpy(j->line, b->p, b->len);
+            j->len = b->len;
+        }
         j->has_line = true;
     }
     if (wants_paths(p, rc))
