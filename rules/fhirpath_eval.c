@@ -1164,7 +1164,8 @@ void s4s_fp_walk_list(s4s_fp_env *env, const s4s_node *resource, const s4s_elem_
     walker w = {.env = env, .want = want, .fn = fn, .ud = ud};
     fp_val root;
     visit_root(&w, resource, &root);
-    for (const s4s_elem_ref *e = list; e < list + n; e++) {
+    for (size_t i = 0; i < n; i++) { /* list may be NULL when n is 0 */
+        const s4s_elem_ref *e = &list[i];
         const s4s_fhir_key k = {.elem = e->elem, .type = e->type};
         if (e->alone) {
             visit_alone(&w, e->val, &k, e->res);
