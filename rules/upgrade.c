@@ -26,9 +26,9 @@
  * in a Bundle is rewritten like any other.  Messages name paths and codes
  * only.
  *
- * State: per-run counters and the last Bundle's settled version in up_state
- * (only the rules thread touches them); the table's rows by type, indexed
- * once per process (pthread_once), never change after.
+ * State: per-run counters, the last Bundle's settled version and the last
+ * type's runs in up_state (only the rules thread touches them); the table's
+ * rows by type, indexed once per process (pthread_once), never change after.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -1133,8 +1133,8 @@ static unsigned convert(up *u, s4s_node *at, unsigned dflt)
     size_t lo, hi;
     runs_of(u, &lo, &hi);
     for (size_t i = lo; i < hi; i++) {
-        const s4s_up_row *r = &s4s_up_rows[run_first[by_type[i]]], *end = &s4s_up_rows[run_first[by_type[i] + 1]];
-        for (; r < end; r++) {
+        size_t k = by_type[i];
+        for (const s4s_up_row *r = &s4s_up_rows[run_first[k]]; r < &s4s_up_rows[run_first[k + 1]]; r++) {
             if (!(r->from & u->ver))
                 continue;
             each_leaf(u, r, u->root, r->path);
