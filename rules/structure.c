@@ -718,7 +718,7 @@ static s4s_rc init(const s4s_opts *o, s4s_term *term, void **state)
     pthread_once(&req_once, req_init);
     st_state *st = s4s_xcalloc(1, sizeof *st);
     *state = st;
-    if (o->invariants != S4S_INVARIANTS_OFF) st->listing = s4s_invariants_listing();
+    if (o && o->invariants != S4S_INVARIANTS_OFF) st->listing = s4s_invariants_listing();
     return S4S_OK;
 }
 
