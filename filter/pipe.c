@@ -488,23 +488,22 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
          * so they go to the line directly); so are they with string values
          * replaced, most often the urn:uuid references */
         bool raw = r->raw && !r->spilled;
-        if (raw && !rc->n_repairs && r->plain) {
-            j->line = s4s_arena_alloc(r->arena, r->raw->len + 1);
-            memcpy(j->line, r->raw->p, r->raw->len);
-            j->line[r->raw->len] = '\n';
-            j->len = r->raw->len + 1;
-        } else {
+        const char *src = raw ? r->raw->p : NULL;
+        size_t len = raw ? r->raw->len : 0;
+        if (!(raw && !rc->n_repairs && r->plain)) {
             s4s_buf *b = &p->line[w];
             s4s_buf_clear(b);
             if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root,
                                                                    edit_list(rc), rc->nedits)
                                         : s4s_write_compact(b, r->raw->p, r->raw->len))))
                 s4s_write_node(b, r->root);
-            s4s_buf_putc(b, '\n');
-            j->line = s4s_arena_alloc(r->arena, b->len);
-            memcpy(j->line, b->p, b->len);
-            j->len = b->len;
+            src = b->p;
+            len = b->len;
         }
+        j->line = s4s_arena_alloc(r->arena, len + 1);
+        memcpy(j->line, src, len);
+        j->line[len] = '\n';
+        j->len = len + 1;
         j->has_line = true;
     }
     if (wants_paths(p, rc))
