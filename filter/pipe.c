@@ -157,8 +157,10 @@ struct s4s_pipe {
     pthread_cond_t  turn_cv;
     unsigned        nw;          /* rule workers (--threads - 1, at least 1) */
     unsigned        rows;        /* rule-state rows: one per worker and, when workers
-                                    run, two for this thread (parser_row) */
-    s4s_term      **terms;       /* [rows]: one terminology handle per row, or NULLs */
+                                    run, two for this thread (parser_row; its ANY
+                                    families are row nw's, any_row) */
+    s4s_term      **terms;       /* [rows]: one terminology handle per row (none for
+                                    parser_row), or NULLs */
     void          **rule_state;  /* [rows][s4s_n_rules]; AFTER families use row 0 only */
     bool            merged;      /* rows 1.. are added into row 0 */
     s4s_buf        *line;        /* [rows]: a row's output line before it moves to the arena */
@@ -261,8 +263,33 @@ typedef struct job {
     size_t   len;
 } job;
 
+/* The row of the parse thread's own steps (the stream's BEFORE families,
+ * also where a worker prepares a batch in its turn; inline work) when
+ * workers run: rows 0..nw-1 are theirs, nw is what the
+ * parse thread works for them while they lag (s4s_stage_push), which may
+ * be whole units while a streamed Bundle is open here, so it is apart. */
+static unsigned parser_row(const s4s_pipe *p) { return p->rows > 1 ? p->nw + 1 : 0; }
+
+/* Row w as the ANY families see it: the parse thread's two rows share one
+ * set (that of row nw), with its terminology handle.  Both run only on
+ * this thread and never at once (work is not reentered), and a row of
+ * their own cost as much to start as a worker's (an eighth of a second's
+ * worth of NDJSON at two threads). */
+static unsigned any_row(const s4s_pipe *p, unsigned w)
+{
+    return p->rows > 1 && w == parser_row(p) ? p->nw : w;
+}
+
+/* a row that holds no state of family i's own: it uses any_row's */
+static bool aliased(const s4s_pipe *p, unsigned w, unsigned i)
+{
+    return s4s_rules[i]->order == S4S_RULE_ANY && any_row(p, w) != w;
+}
+
 static void **state_of(s4s_pipe *p, unsigned w, unsigned i)
 {
+    if (s4s_rules[i]->order == S4S_RULE_ANY)
+        w = any_row(p, w);
     return &p->rule_state[(size_t)w * s4s_n_rules + i];
 }
 
@@ -270,7 +297,7 @@ static void **state_of(s4s_pipe *p, unsigned w, unsigned i)
  * commit, with row 0's; only ANY ones get a terminology handle). */
 static void run_rules(s4s_pipe *p, s4s_rctx *rc, unsigned w, s4s_rule_order order)
 {
-    rc->term = order == S4S_RULE_ANY ? p->terms[w] : NULL;
+    rc->term = order == S4S_RULE_ANY ? p->terms[any_row(p, w)] : NULL;
     for (unsigned i = 0; i < s4s_n_rules; i++) {
         if (s4s_rules[i]->order != order || !s4s_rule_enabled(i, p->o))
             continue;
@@ -279,12 +306,6 @@ static void run_rules(s4s_pipe *p, s4s_rctx *rc, unsigned w, s4s_rule_order orde
     }
 }
 
-/* The row of the parse thread's own steps (the stream's BEFORE families,
- * also where a worker prepares a batch in its turn; inline work) when
- * workers run: rows 0..nw-1 are theirs, nw is what the
- * parse thread works for them while they lag (s4s_stage_push), which may
- * be whole units while a streamed Bundle is open here, so it is apart. */
-static unsigned parser_row(const s4s_pipe *p) { return p->rows > 1 ? p->nw + 1 : 0; }
 
 /* the urn:uuid family's index in the registry */
 static unsigned urnuuid_index(void)
@@ -1330,7 +1351,8 @@ static void merge_states(s4s_pipe *p)
         if (!s4s_rules[i]->merge || !s4s_rule_enabled(i, p->o))
             continue;
         for (unsigned w = 1; w < p->rows; w++)
-            s4s_rules[i]->merge(*state_of(p, 0, i), *state_of(p, w, i));
+            if (!aliased(p, w, i))
+                s4s_rules[i]->merge(*state_of(p, 0, i), *state_of(p, w, i));
     }
 }
 
@@ -1393,6 +1415,8 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
     }
 
     for (unsigned w = 0; w < p->rows && o->validate && !o->no_terminology; w++) {
+        if (any_row(p, w) != w)
+            continue;
         rc = s4s_term_open(o->terminology, &p->terms[w]);
         if (rc) {
             snprintf(p->err, sizeof p->err, "cannot open the terminology cache %s: %s",
@@ -1408,6 +1432,8 @@ static s4s_rc pipe_new(const s4s_opts *o, const s4s_outputs *io, s4s_pipe **out)
         bool any = s4s_rules[i]->order == S4S_RULE_ANY;
         bool rowed = s4s_rules[i]->order != S4S_RULE_AFTER;
         for (unsigned w = 0; w < (rowed ? p->rows : 1); w++) {
+            if (aliased(p, w, i))
+                continue;
             rc = s4s_rules[i]->init(o, any ? p->terms[w] : NULL, state_of(p, w, i));
             if (rc) {
                 snprintf(p->err, sizeof p->err, "rule family %s failed to start: %s",
@@ -1651,7 +1677,7 @@ void s4s_pipe_free(s4s_pipe *p)
     if (p->rule_state)
         for (unsigned w = 0; w < p->rows; w++)
             for (unsigned i = 0; i < s4s_n_rules; i++)
-                if (*state_of(p, w, i) && s4s_rules[i]->fini)
+                if (!aliased(p, w, i) && *state_of(p, w, i) && s4s_rules[i]->fini)
                     s4s_rules[i]->fini(*state_of(p, w, i));
     free(p->rule_state);
     /* after the states: codes' merged entries point at strings of every handle */
