@@ -194,8 +194,23 @@ static size_t literal_end(const unsigned char *p, size_t i, size_t n, const char
     return n - i >= len && memcmp(p + i, lit, len) == 0 ? i + len : 0;
 }
 
-enum expect { E_VALUE, E_KEY_OR_END, E_KEY, E_VALUE_OR_END, E_AFTER };
+/* Whitespace at p[i] skipped (and the object is then not plain); the
+ * check declines when no byte follows. */
+#define SKIP_WS()                                                                                  \
+    do {                                                                                           \
+        if (i < n && ws(p[i])) {                                                                   \
+            plain = false;                                                                         \
+            do                                                                                     \
+                i++;                                                                               \
+            while (i < n && ws(p[i]));                                                             \
+        }                                                                                          \
+        if (i >= n)                                                                                \
+            return 0;                                                                              \
+    } while (0)
 
+/* The grammar as a machine whose state is where the code is (value, key,
+ * after a value, a close): each jump has a site of its own, which the
+ * branch predictor learns better than one switch on a state variable. */
 size_t s4s_strict_check(s4s_strict *t, const unsigned char *p, size_t n, unsigned max_depth)
 {
     stack s;
@@ -206,94 +221,82 @@ size_t s4s_strict_check(s4s_strict *t, const unsigned char *p, size_t n, unsigne
         max_depth = S4S_STRICT_DEPTH;
     if (n > T_END)
         n = T_END; /* offsets must fit the tape: a longer value is declined */
-    enum expect e = E_VALUE;
-    size_t i = 0;
-    bool plain = true;
+    size_t i = 0, b;
+    bool plain = true, esc;
+    unsigned char c;
     if (!n || p[0] != '{')
         return 0;
-    for (;;) {
-        if (i < n && ws(p[i])) {
-            plain = false;
-            while (i < n && ws(p[i]))
-                i++;
-        }
-        if (i >= n)
+value:
+    SKIP_WS();
+    c = p[i];
+    b = i;
+    esc = false;
+    if (c == '{' || c == '[') {
+        if (s.depth >= max_depth || !emit(t, i, i + 1))
             return 0;
-        unsigned char c = p[i];
-        size_t b = i;
-        bool esc = false;
-        switch (e) {
-        case E_KEY_OR_END:
-            if (c == '}')
-                break;
-            /* fall through */
-        case E_KEY:
-            if (c != '"' || !(i = string_end(p, i + 1, n, &esc)) ||
-                !emit(t, b, (++i) | T_KEY | (esc ? T_ESC : 0)))
-                return 0;
-            plain &= !esc;
-            if (i < n && ws(p[i])) {
-                plain = false;
-                while (i < n && ws(p[i]))
-                    i++;
-            }
-            if (i >= n || p[i] != ':')
-                return 0;
-            i++;
-            e = E_VALUE;
-            continue;
-        case E_VALUE_OR_END:
-            if (c == ']')
-                break;
-            /* fall through */
-        case E_VALUE:
-            if (c == '{' || c == '[') {
-                if (s.depth >= max_depth || !emit(t, i, i + 1))
-                    return 0;
-                push(&s, c == '{');
-                i++;
-                e = c == '{' ? E_KEY_OR_END : E_VALUE_OR_END;
-                continue;
-            }
-            if (c == '"')
-                i = string_end(p, i + 1, n, &esc) + 1; /* 1: declined */
-            else if (c == '-' || digit(c))
-                i = number_end(p, i, n);
-            else if (c == 't')
-                i = literal_end(p, i, n, "true", 4);
-            else if (c == 'f')
-                i = literal_end(p, i, n, "false", 5);
-            else if (c == 'n')
-                i = literal_end(p, i, n, "null", 4);
-            else
-                return 0;
-            if (i <= 1 || !emit(t, b, i | (esc ? T_ESC : 0)))
-                return 0;
-            plain &= !esc;
-            e = E_AFTER;
-            continue;
-        case E_AFTER:
-            if (c == ',') {
-                i++;
-                e = top_obj(&s) ? E_KEY : E_VALUE;
-                continue;
-            }
-            if (c != '}' && c != ']')
-                return 0;
-            break;
-        }
-        /* c closes the innermost container */
-        if ((c == '}') != top_obj(&s) || !emit(t, i, i + 1))
-            return 0;
-        s.depth--;
+        push(&s, c == '{');
         i++;
-        if (!s.depth) {
-            t->plain = plain;
-            return i;
-        }
-        e = E_AFTER;
+        SKIP_WS();
+        if (p[i] == (c == '{' ? '}' : ']'))
+            goto close;
+        if (c == '{')
+            goto key;
+        goto value;
     }
+    if (c == '"')
+        i = string_end(p, i + 1, n, &esc) + 1; /* 1: declined */
+    else if (c == '-' || digit(c))
+        i = number_end(p, i, n);
+    else if (c == 't')
+        i = literal_end(p, i, n, "true", 4);
+    else if (c == 'f')
+        i = literal_end(p, i, n, "false", 5);
+    else if (c == 'n')
+        i = literal_end(p, i, n, "null", 4);
+    else
+        return 0;
+    if (i <= 1 || !emit(t, b, i | (esc ? T_ESC : 0)))
+        return 0;
+    plain &= !esc;
+after:
+    SKIP_WS();
+    c = p[i];
+    if (c == ',') {
+        i++;
+        if (!top_obj(&s))
+            goto value;
+        SKIP_WS();
+        goto key;
+    }
+    if (c != '}' && c != ']')
+        return 0;
+close: /* p[i] closes the innermost container */
+    if ((p[i] == '}') != top_obj(&s) || !emit(t, i, i + 1))
+        return 0;
+    s.depth--;
+    i++;
+    if (!s.depth) {
+        t->plain = plain;
+        return i;
+    }
+    goto after;
+key: /* p[i], i < n, begins a member name */
+    b = i;
+    esc = false;
+    if (p[i] != '"' || !(i = string_end(p, i + 1, n, &esc)) || !emit(t, b, (++i) | T_KEY | (esc ? T_ESC : 0)))
+        return 0;
+    plain &= !esc;
+    if (i < n && ws(p[i])) {
+        plain = false;
+        while (i < n && ws(p[i]))
+            i++;
+    }
+    if (i >= n || p[i] != ':')
+        return 0;
+    i++;
+    goto value;
 }
+#undef SKIP_WS
 
 /* a string with escapes (the check let only simple ones through), as
  * yajl decodes it */
