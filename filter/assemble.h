@@ -61,6 +61,9 @@ typedef struct s4s_res {
     bool           kinds;      /* every node of the tree carries its s4s_node.kinds */
     bool           plain;      /* raw is a top-level object as s4s_write_compact would
                                   write it (sax.h s4s_sax_plain): no compaction needed */
+    bool           raw_nl;     /* a newline follows raw where it is kept, as long as
+                                  the arena (a unit's bytes): raw and it can be the
+                                  output line as they are (the pipeline's) */
 } s4s_res;
 
 typedef s4s_rc (*s4s_res_fn)(void *u, s4s_res *r);

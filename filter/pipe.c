@@ -259,7 +259,7 @@ typedef struct job {
     bool     outcome;   /* a server's OperationOutcome: no rule runs */
     bool     has_line;  /* work() wrote the output line */
     bool     passthru;  /* checked without a tree (passthru.h): clean, no root */
-    char    *line;      /* the cleaned resource and its newline */
+    const char *line;   /* the cleaned resource and its newline */
     size_t   len;
 } job;
 
@@ -491,6 +491,42 @@ static const s4s_node *const *edit_list(const s4s_rctx *rc)
 /* Step 2, on worker w, several resources at once: the families that look
  * at one resource, then its NDJSON line (the AFTER families never change
  * a resource, they may only quarantine it) and its issues' paths. */
+/* The NDJSON output line of r (work() on row w).  Unchanged (every
+ * change is a recorded repair: edit.c), its bytes as received, compacted,
+ * cost less than writing the tree and are the same bytes
+ * (s4s_write_compact; plain ones need no compacting, and where their
+ * newline follows them in a unit's bytes they are the line as they are);
+ * so are they with string values replaced, most often the urn:uuid
+ * references. */
+static void make_line(s4s_pipe *p, unsigned w, const s4s_res *r, job *j)
+{
+    const s4s_rctx *rc = &j->rc;
+    bool raw = r->raw && !r->spilled;
+    const char *src = raw ? r->raw->p : NULL;
+    size_t len = raw ? r->raw->len : 0;
+    j->has_line = true;
+    if (raw && !rc->n_repairs && r->plain && r->raw_nl) {
+        j->line = src;
+        j->len = len + 1;
+        return;
+    }
+    if (!(raw && !rc->n_repairs && r->plain)) {
+        s4s_buf *b = &p->line[w];
+        s4s_buf_clear(b);
+        if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root,
+                                                               edit_list(rc), rc->nedits)
+                                    : s4s_write_compact(b, r->raw->p, r->raw->len))))
+            s4s_write_node(b, r->root);
+        src = b->p;
+        len = b->len;
+    }
+    char *line = s4s_arena_alloc(r->arena, len + 1);
+    memcpy(line, src, len);
+    line[len] = '\n';
+    j->line = line;
+    j->len = len + 1;
+}
+
 static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
 {
     job *j = r->job;
@@ -502,31 +538,8 @@ static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
         rc->raw_len = r->raw->len;
     }
     run_rules(p, rc, w, S4S_RULE_ANY);
-    if (p->io.out_format == S4S_OUT_NDJSON && !s4s_rctx_rejects(rc)) {
-        /* unchanged (every change is a recorded repair: edit.c): its bytes
-         * as received, compacted, cost less than writing the tree and are
-         * the same bytes (s4s_write_compact; plain ones need no compacting,
-         * so they go to the line directly); so are they with string values
-         * replaced, most often the urn:uuid references */
-        bool raw = r->raw && !r->spilled;
-        const char *src = raw ? r->raw->p : NULL;
-        size_t len = raw ? r->raw->len : 0;
-        if (!(raw && !rc->n_repairs && r->plain)) {
-            s4s_buf *b = &p->line[w];
-            s4s_buf_clear(b);
-            if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root,
-                                                                   edit_list(rc), rc->nedits)
-                                        : s4s_write_compact(b, r->raw->p, r->raw->len))))
-                s4s_write_node(b, r->root);
-            src = b->p;
-            len = b->len;
-        }
-        j->line = s4s_arena_alloc(r->arena, len + 1);
-        memcpy(j->line, src, len);
-        j->line[len] = '\n';
-        j->len = len + 1;
-        j->has_line = true;
-    }
+    if (p->io.out_format == S4S_OUT_NDJSON && !s4s_rctx_rejects(rc))
+        make_line(p, w, r, j);
     if (wants_paths(p, rc))
         s4s_issue_paths(rc);
     return S4S_OK;
@@ -771,7 +784,9 @@ static void own(s4s_res *r, const unsigned char *kept, size_t kept_len)
         const unsigned char *rp = (const unsigned char *)r->raw->p;
         if (kept && rp >= kept && rp + r->raw->len <= kept + kept_len) {
             *b = *r->raw; /* already in the arena: a view of a unit's bytes (rawcap.h) */
+            r->raw_nl = rp + b->len < kept + kept_len && rp[b->len] == '\n';
         } else {
+            r->raw_nl = false;
             b->p = s4s_arena_alloc(r->arena, r->raw->len ? r->raw->len : 1);
             memcpy(b->p, r->raw->p, r->raw->len);
             b->len = b->cap = b->max = r->raw->len;
@@ -888,6 +903,7 @@ static void unsqueeze_res(const unit *u, const s4s_squeeze *sq, s4s_res *h, size
         raw->p = (char *)(uintptr_t)(u->bytes + from);
         raw->len = raw->cap = raw->max = (size_t)(to - from);
     }
+    h->raw_nl = false; /* own() saw the squeezed bytes */
     h->off = u->off + s4s_squeeze_orig(sq, h->off - u->off, hint);
     if (h->root)
         unsqueeze_tree(u, sq, h->root, hint);
