@@ -5,7 +5,10 @@
  *  - Every byte goes out exactly once and in order: to the stream's parser,
  *    or inside a unit.  A unit is handed over only while the stream's parser
  *    is idle and has been given every byte before it.
- *  - hold[0..good) is whole lines (lines framing) or whole objects
+ *  - While collecting, what is held is hold's bytes, then the view's: bytes
+ *    of the block being fed, not yet copied (the view is empty unless hold
+ *    is, and goes into hold before the block's feed returns).
+ *  - What is held up to good is whole lines (lines framing) or whole objects
  *    (spanning framing), each of which passed the checks of scan.h, or,
  *    while `holding`, whole items separated by commas (the first opened
  *    where the parser said it waits for one); hold never exceeds max bytes.
@@ -47,6 +50,8 @@ struct s4s_scan {
     size_t        target, max;
     s4s_buf       hold;
     s4s_buf       cuts;         /* size_t offsets in hold where an input block began */
+    const unsigned char *view;  /* collected bytes of the block being fed, after hold's */
+    size_t        view_len;
     bool          block_start;  /* the next byte appended begins an input block */
     bool          collecting;   /* hold is a unit in the making; else bytes stream */
     bool          holding;      /* hold is a run of items of the value streaming */
@@ -399,17 +404,38 @@ static void try_collect(s4s_scan *s)
     s->mode = m;
     s->good = 0;
     s4s_buf_clear(&s->hold);
+    s->view_len = 0;
+}
+
+/* bytes held while collecting: hold's, then the view's */
+static size_t held_len(const s4s_scan *s) { return s->hold.len + s->view_len; }
+
+/* The view joins hold: its block is about to go (or bytes follow that are
+ * not next to it). */
+static void view_keep(s4s_scan *s)
+{
+    if (!s->view_len)
+        return;
+    s4s_buf_put(&s->hold, s->view, s->view_len); /* hold was empty: no cut in it */
+    s->view_len = 0;
 }
 
 static size_t ncuts(const s4s_scan *s) { return s->cuts.len / sizeof(size_t); }
 static size_t *cut_at(const s4s_scan *s) { return (size_t *)(void *)s->cuts.p; }
 
-/* hold[0..good) goes to a worker (or, items, to the stream's parser); what
- * follows it stays held. */
+/* What is held up to good goes to a worker (or, items, to the stream's
+ * parser); what follows it stays held. */
 static s4s_rc hand_over(s4s_scan *s)
 {
     if (!s->good)
         return S4S_OK;
+    if (s->view_len) { /* all in the block being fed (hold is empty): no copy here */
+        s4s_rc rc = s->k.unit(s->u, s->view, s->good, s->mode, NULL, 0);
+        s->view += s->good;
+        s->view_len -= s->good;
+        s->good = 0;
+        return rc;
+    }
     size_t *c = cut_at(s), n = ncuts(s), k = 0;
     while (k < n && c[k] < s->good)
         k++;
@@ -432,6 +458,9 @@ static s4s_rc stop_collecting(s4s_scan *s)
 {
     s4s_rc rc = hand_over(s);
     s->collecting = s->holding = false;
+    if (s->view_len && !rc) /* the rest, in the block being fed: one piece */
+        rc = s->k.stream(s->u, s->view, s->view_len);
+    s->view_len = 0;
     size_t at = 0, *c = cut_at(s), n = ncuts(s);
     for (size_t k = 0; k <= n && !rc && at < s->hold.len; k++) {
         size_t end = k < n ? c[k] : s->hold.len;
@@ -487,7 +516,7 @@ static void hold_put(s4s_scan *s, const unsigned char *p, size_t n)
 static bool collected(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev, s4s_rc *rc)
 {
     *rc = S4S_OK;
-    if (s->hold.len + n > s->max)
+    if (held_len(s) + n > s->max)
         return false; /* too large for a unit */
     bool lines = s->mode == S4S_SAX_LINES;
     switch (ev) {
@@ -505,9 +534,17 @@ static bool collected(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev,
     default:
         break;
     }
-    hold_put(s, p, n);
+    if (!s->hold.len && (!s->view_len || s->view + s->view_len == p)) {
+        if (!s->view_len)
+            s->view = p;
+        s->view_len += n;
+        s->block_start = false;
+    } else {
+        view_keep(s);
+        hold_put(s, p, n);
+    }
     if ((lines && ev == EV_NEWLINE) || (!lines && ev == EV_VALUE_END)) {
-        s->good = s->hold.len;
+        s->good = held_len(s);
         if (s->good >= s->target)
             *rc = hand_over(s);
     }
@@ -564,7 +601,16 @@ static bool after_separator(const s4s_scan *s, const unsigned char *p, size_t q)
     return c == ',' || c == '[';
 }
 
+static s4s_rc feed(s4s_scan *s, const unsigned char *p, size_t n);
+
 s4s_rc s4s_scan_feed(s4s_scan *s, const unsigned char *p, size_t n)
+{
+    s4s_rc rc = feed(s, p, n);
+    view_keep(s); /* p goes when we return */
+    return rc;
+}
+
+static s4s_rc feed(s4s_scan *s, const unsigned char *p, size_t n)
 {
     size_t i = 0;
     s->block_start = true;
