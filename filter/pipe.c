@@ -1153,7 +1153,7 @@ static s4s_rc push_unit(s4s_pipe *p, unit *u)
 /* From the scanner, on the parse thread: whole values go to a worker; the
  * stream's parser steps over them. */
 static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mode mode,
-                        const size_t *cuts, size_t ncuts)
+                        const size_t *cuts, size_t ncuts, uint64_t nl)
 {
     s4s_pipe *p = ctx;
     if (!p->rc && p->batch) /* it came first */
@@ -1162,7 +1162,7 @@ static s4s_rc scan_unit(void *ctx, const unsigned char *b, size_t n, s4s_sax_mod
         return p->rc;
     unit *u = copy_unit(p, b, n, cuts, ncuts);
     u->mode = mode;
-    u->off = s4s_sax_skip(p->sax, b, n, &u->line);
+    u->off = s4s_sax_skip(p->sax, b, n, nl, &u->line);
     /* a Bundle number range of its own (the stream's count from 1): a
      * unit of UNIT_MAX bytes holds far fewer than 2^24 Bundles */
     u->bundles = (1ull << 63) | (++p->units << 24);

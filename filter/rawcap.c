@@ -126,10 +126,16 @@ void s4s_rawcap_stream_done(s4s_rawcap *c, const unsigned char *p, uint64_t abs,
     }
 }
 
-void s4s_rawcap_skip(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n)
+void s4s_rawcap_skip(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n, uint64_t nl)
 {
     s4s_rawcap_chunk(c, p, abs, n);
-    count_lines(c, abs + n);
+    if (nl != S4S_NL_UNCOUNTED && c->line_abs == abs && n && p[n - 1] == '\n') {
+        c->line_no += nl; /* counted already: the last newline ends the bytes */
+        c->last_nl = abs + n - 1;
+        c->line_abs = abs + n;
+    } else {
+        count_lines(c, abs + n);
+    }
     s4s_rawcap_stream_done(c, p, abs, n);
     s4s_rawcap_chunk(c, (const unsigned char *)"", abs + n, 0); /* p is not kept */
 }

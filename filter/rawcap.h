@@ -60,8 +60,11 @@ bool     s4s_rawcap_on(const s4s_rawcap *c);
 void     s4s_rawcap_resume(s4s_rawcap *c, uint64_t abs);
 
 /* The bytes [abs, abs+n) were handled elsewhere: count their lines and keep
- * the current line's bytes, as if they had been parsed here. */
-void     s4s_rawcap_skip(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n);
+ * the current line's bytes, as if they had been parsed here.  nl: how many
+ * newlines they hold when the caller counted them (lines framing: they end
+ * with one), else S4S_NL_UNCOUNTED (they are counted here). */
+#define S4S_NL_UNCOUNTED UINT64_MAX
+void     s4s_rawcap_skip(s4s_rawcap *c, const unsigned char *p, uint64_t abs, size_t n, uint64_t nl);
 /* Starts over at abs, the first byte of line `line` or inside it (no
  * capture, no line bytes kept), for bytes the caller keeps in one buffer
  * and feeds in pieces of it (a unit): from then on a capture is a view of

@@ -786,7 +786,7 @@ size_t s4s_sax_skip_items(s4s_sax *s, const unsigned char *p, size_t n, size_t *
         return 0;
     size_t done = items_front(s, p, n, count);
     if (done) {
-        s4s_rawcap_skip(s->cap, p, s->total, done);
+        s4s_rawcap_skip(s->cap, p, s->total, done, S4S_NL_UNCOUNTED);
         s->total += done;
         s->last_event = s->content_end = s->total; /* as if the last item had just closed */
         s->tail_len = 0;
@@ -852,11 +852,11 @@ bool s4s_sax_idle(const s4s_sax *s)
     return !s->stop && !s->depth && !s->skip_line && !s->skipping && s->content_end <= done;
 }
 
-uint64_t s4s_sax_skip(s4s_sax *s, const unsigned char *p, size_t n, uint64_t *line)
+uint64_t s4s_sax_skip(s4s_sax *s, const unsigned char *p, size_t n, uint64_t nl, uint64_t *line)
 {
     uint64_t off = s->total;
     *line = s4s_rawcap_line(s->cap, off);
-    s4s_rawcap_skip(s->cap, p, off, n);
+    s4s_rawcap_skip(s->cap, p, off, n, nl);
     s->total += n;
     /* as if values ended there: nothing is pending, no token is open */
     s->last_event = s->last_unit_end = s->content_end = s->total;

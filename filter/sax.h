@@ -80,8 +80,9 @@ s4s_sax_mode s4s_sax_framing(const s4s_sax *s);
 bool     s4s_sax_idle(const s4s_sax *s);
 /* The idle parser steps over p[0..n), parsed elsewhere (a worker), as if it
  * had parsed whole values there: offsets, lines and the current line's
- * bytes advance.  Returns the offset of p[0]; *line gets its 1-based line. */
-uint64_t s4s_sax_skip(s4s_sax *s, const unsigned char *p, size_t n, uint64_t *line);
+ * bytes advance (nl: as s4s_rawcap_skip's).  Returns the offset of p[0];
+ * *line gets its 1-based line. */
+uint64_t s4s_sax_skip(s4s_sax *s, const unsigned char *p, size_t n, uint64_t nl, uint64_t *line);
 /* Makes the parser start over at absolute offset off on line `line`, with
  * the given framing, to parse bytes cut out of a stream (units of
  * s4s_sax_skip), which the caller keeps in one buffer and feeds in pieces

@@ -52,6 +52,7 @@ struct s4s_scan {
     s4s_buf       cuts;         /* size_t offsets in hold where an input block began */
     const unsigned char *view;  /* collected bytes of the block being fed, after hold's */
     size_t        view_len;
+    uint64_t      nl_good;      /* newlines held up to good (lines framing) */
     bool          block_start;  /* the next byte appended begins an input block */
     bool          collecting;   /* hold is a unit in the making; else bytes stream */
     bool          holding;      /* hold is a run of items of the value streaming */
@@ -405,6 +406,7 @@ static void try_collect(s4s_scan *s)
     s->good = 0;
     s4s_buf_clear(&s->hold);
     s->view_len = 0;
+    s->nl_good = 0;
 }
 
 /* bytes held while collecting: hold's, then the view's */
@@ -429,8 +431,11 @@ static s4s_rc hand_over(s4s_scan *s)
 {
     if (!s->good)
         return S4S_OK;
+    /* every newline held was a line end collected (the rest is no line) */
+    uint64_t nl = s->mode == S4S_SAX_LINES ? s->nl_good : S4S_NL_UNCOUNTED;
+    s->nl_good = 0;
     if (s->view_len) { /* all in the block being fed (hold is empty): no copy here */
-        s4s_rc rc = s->k.unit(s->u, s->view, s->good, s->mode, NULL, 0);
+        s4s_rc rc = s->k.unit(s->u, s->view, s->good, s->mode, NULL, 0, nl);
         s->view += s->good;
         s->view_len -= s->good;
         s->good = 0;
@@ -440,7 +445,8 @@ static s4s_rc hand_over(s4s_scan *s)
     while (k < n && c[k] < s->good)
         k++;
     const unsigned char *h = (const unsigned char *)s->hold.p;
-    s4s_rc rc = s->holding ? s->k.items(s->u, h, s->good, c, k) : s->k.unit(s->u, h, s->good, s->mode, c, k);
+    s4s_rc rc = s->holding ? s->k.items(s->u, h, s->good, c, k)
+                           : s->k.unit(s->u, h, s->good, s->mode, c, k, nl);
     while (k < n && c[k] == s->good) /* a piece begins there anyway */
         k++;
     for (size_t j = k; j < n; j++)
@@ -544,6 +550,7 @@ static bool collected(s4s_scan *s, const unsigned char *p, size_t n, enum ev ev,
         hold_put(s, p, n);
     }
     if ((lines && ev == EV_NEWLINE) || (!lines && ev == EV_VALUE_END)) {
+        s->nl_good += lines;
         s->good = held_len(s);
         if (s->good >= s->target)
             *rc = hand_over(s);

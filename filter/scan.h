@@ -49,9 +49,11 @@ typedef struct s4s_scan_sink {
     s4s_rc (*stream)(void *u, const unsigned char *p, size_t n);
     /* whole values for a worker (the stream's parser must step over them),
      * collected under framing `mode`; cuts[0..ncuts) are the offsets in p
-     * where a block of the input began (to be fed in those pieces) */
+     * where a block of the input began (to be fed in those pieces); nl: the
+     * newlines in p (lines framing: each ended a line the scanner saw),
+     * else S4S_NL_UNCOUNTED */
     s4s_rc (*unit)(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode,
-                   const size_t *cuts, size_t ncuts);
+                   const size_t *cuts, size_t ncuts, uint64_t nl);
     /* the stream's parser is idle (s4s_sax_idle); *mode gets its framing */
     bool   (*ready)(void *u, s4s_sax_mode *mode);
     /* optional (NULL: items are streamed): a run of items for the stream's

@@ -87,12 +87,18 @@ static bool ready(void *u, s4s_sax_mode *mode)
 }
 
 /* a unit: the parser must be idle; lines framing: whole lines that close
- * what they open; spanning: objects after whitespace */
+ * what they open, their newlines counted right; spanning: objects after
+ * whitespace, not counted */
 static s4s_rc unit(void *u, const unsigned char *p, size_t n, s4s_sax_mode mode,
-                   const size_t *cuts, size_t ncuts)
+                   const size_t *cuts, size_t ncuts, uint64_t nl)
 {
     model *m = u;
     check_cuts(m, cuts, ncuts, n);
+    uint64_t got = 0;
+    for (size_t i = 0; i < n; i++)
+        got += p[i] == '\n';
+    if (nl != (mode == S4S_SAX_LINES ? got : S4S_NL_UNCOUNTED))
+        m->bad++;
     if (!ready(m, &mode) || mode != m->mode)
         m->bad++;
     if (m->units < 4096) {
