@@ -58,7 +58,7 @@ s4s_refmap *s4s_refmap_new(size_t max_entries)
     s4s_oom_push(&h, m, free);
     m->max = max_entries;
     m->cap = 1024;
-    m->tab = s4s_xcalloc(m->cap, sizeof *m->tab);
+    m->tab = s4s_xpages(m->cap * sizeof *m->tab);
     s4s_oom_pop(&h);
     s4s_buf_init(&m->pool, (size_t)64 << 20);
     return m;
@@ -71,7 +71,7 @@ void s4s_refmap_free(s4s_refmap *m)
     for (unsigned i = 0; i < m->ntypes; i++)
         free(m->types[i]);
     s4s_refspill_close(m->spill);
-    free(m->tab);
+    s4s_free_pages(m->tab, m->cap * sizeof *m->tab);
     s4s_buf_free(&m->pool);
     free(m);
 }
@@ -129,16 +129,48 @@ static unsigned type_index(s4s_refmap *m, const char *type)
     return m->ntypes;
 }
 
+static bool marked(const uint64_t *mark, size_t i) { return mark[i / 64] >> (i % 64) & 1; }
+
+/* Twice the slots, in place: the pages move (s4s_xgrow_pages), so the old
+ * and the new table are never resident at once (on a 1 GB Bundle that was
+ * 10 MB more at the last doubling).  Then each entry of the old half, marked,
+ * goes to the first slot from its new home that is empty or still holds a
+ * marked entry (swapped with it; that one is placed in turn).  The slots
+ * between a placed entry's home and it hold placed entries, which never
+ * move again, so every probe path stays whole.  The marks are a bit a slot. */
 static void grow(s4s_refmap *m)
 {
-    size_t ncap = m->cap * 2;
-    ent *nt = s4s_xcalloc(ncap, sizeof *nt);
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->tab[i].type)
-            *find(nt, ncap, (uint64_t)m->tab[i].h1hi << 32 | m->tab[i].h1lo, m->tab[i].h2) = m->tab[i];
-    free(m->tab);
-    m->tab = nt;
+    size_t cap = m->cap, ncap = 2 * cap, mask = ncap - 1;
+    uint64_t *mark = s4s_xcalloc(ncap / 64 + 1, sizeof *mark);
+    s4s_oom_hold h; /* the map is as it was if the pages cannot grow */
+    s4s_oom_push(&h, mark, free);
+    m->tab = s4s_xgrow_pages(m->tab, cap * sizeof *m->tab, ncap * sizeof *m->tab);
+    s4s_oom_pop(&h);
     m->cap = ncap;
+    ent *t = m->tab;
+    for (size_t i = 0; i < cap; i++)
+        if (t[i].type)
+            mark[i / 64] |= 1ull << (i % 64);
+    for (size_t i = 0; i < ncap; i++) {
+        while (marked(mark, i)) {
+            ent e = t[i];
+            size_t j = ((uint64_t)e.h1hi << 32 | e.h1lo) & mask;
+            while (j != i && t[j].type && !marked(mark, j))
+                j = (j + 1) & mask;
+            if (j != i && marked(mark, j)) {
+                t[i] = t[j]; /* still marked: placed next */
+                t[j] = e;
+                mark[j / 64] &= ~(1ull << (j % 64));
+                continue;
+            }
+            if (j != i) {
+                t[j] = e;
+                t[i] = (ent){0};
+            }
+            mark[i / 64] &= ~(1ull << (i % 64));
+        }
+    }
+    free(mark);
 }
 
 /* This Bundle's later entries go to the spill; false when it cannot. */

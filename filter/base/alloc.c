@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 static void default_oom(size_t wanted)
 {
@@ -157,6 +160,68 @@ char *s4s_xstrndup(const char *s, size_t n)
 }
 
 char *s4s_xstrdup(const char *s) { return s4s_xstrndup(s, strlen(s)); }
+
+/* --- pages for doubling tables ------------------------------------------- */
+
+#ifdef MREMAP_MAYMOVE
+static void *sys_pages(size_t n)
+{
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void *sys_grow_pages(void *p, size_t old_n, size_t new_n)
+{
+    void *q = mremap(p, old_n, new_n, MREMAP_MAYMOVE); /* new pages read as zero */
+    return q == MAP_FAILED ? NULL : q;
+}
+
+void s4s_free_pages(void *p, size_t n)
+{
+    if (p)
+        munmap(p, n);
+}
+#else
+static void *sys_pages(size_t n) { return calloc(1, n); }
+
+static void *sys_grow_pages(void *p, size_t old_n, size_t new_n)
+{
+    unsigned char *q = realloc(p, new_n);
+    if (q)
+        memset(q + old_n, 0, new_n - old_n);
+    return q;
+}
+
+void s4s_free_pages(void *p, size_t n)
+{
+    (void)n;
+    free(p);
+}
+#endif
+
+void *s4s_xpages(size_t n)
+{
+#ifdef S4S_FAILALLOC
+    void *p = fail_now() ? NULL : sys_pages(n ? n : 1);
+#else
+    void *p = sys_pages(n ? n : 1);
+#endif
+    if (!p)
+        out_of_memory(n);
+    return p;
+}
+
+void *s4s_xgrow_pages(void *p, size_t old_n, size_t new_n)
+{
+#ifdef S4S_FAILALLOC
+    void *q = fail_now() ? NULL : sys_grow_pages(p, old_n, new_n);
+#else
+    void *q = sys_grow_pages(p, old_n, new_n);
+#endif
+    if (!q)
+        out_of_memory(new_n);
+    return q;
+}
 
 /* --- tracked blocks ------------------------------------------------------ */
 

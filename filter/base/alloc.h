@@ -39,6 +39,15 @@ void *s4s_xrealloc(void *p, size_t n);
 char *s4s_xstrdup(const char *s);
 char *s4s_xstrndup(const char *s, size_t n);
 
+/* Zeroed pages for a table that grows by doubling.  Growing moves the
+ * pages (mremap where there is one) instead of copying them into a new
+ * block, so the old and the new table are never resident at once; the
+ * bytes past old_n come zeroed.  On failure the old block is untouched.
+ * Released with s4s_free_pages (same n), never with free(). */
+void *s4s_xpages(size_t n);
+void *s4s_xgrow_pages(void *p, size_t old_n, size_t new_n);
+void  s4s_free_pages(void *p, size_t n);
+
 /* A recovery point.  Use exactly as
  *     s4s_oom_frame f;
  *     s4s_oom_enter(&f);

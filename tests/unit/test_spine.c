@@ -283,6 +283,33 @@ static void test_urnuuid(void)
     s4s_refmap_free(m);
 }
 
+/* A map doubled several times in place (urnuuid.c grow): every entry,
+ * duplicates too, still found; others still not. */
+static void test_urnuuid_growth(void)
+{
+    char url[64], id[32], b[64], want[64];
+    s4s_refmap *m = s4s_refmap_new(1u << 20);
+    for (unsigned i = 0; i < 20000; i++) {
+        snprintf(url, sizeof url, "urn:uuid:%08x-0000-4000-8000-%012u", i * 2654435761u, i);
+        snprintf(id, sizeof id, "id%u", i);
+        CHECK(s4s_refmap_put(m, url, i % 3 ? "Patient" : "Observation", i % 5 ? id : NULL) == S4S_REFPUT_OK);
+        if (i % 97 == 0)
+            CHECK(s4s_refmap_put(m, url, "Patient", "again") == S4S_REFPUT_DUPLICATE);
+    }
+    CHECK(s4s_refmap_spilled(m) == 0);
+    unsigned bad = 0;
+    for (unsigned i = 0; i < 20000; i++) {
+        snprintf(url, sizeof url, "urn:uuid:%08x-0000-4000-8000-%012u", i * 2654435761u, i);
+        snprintf(want, sizeof want, "%s/id%u", i % 3 ? "Patient" : "Observation", i);
+        const char *got = resolve(m, url, b, sizeof b);
+        bad += strcmp(got, i % 97 == 0 ? "?" : i % 5 ? want : "-") != 0;
+        snprintf(url, sizeof url, "urn:uuid:%08x-0000-4000-8000-%012u", i * 2654435761u, i + 20000);
+        bad += strcmp(resolve(m, url, b, sizeof b), "-") != 0;
+    }
+    CHECK(bad == 0);
+    s4s_refmap_free(m);
+}
+
 typedef struct sink { s4s_buf b; } sink;
 static s4s_rc collect(void *u, const unsigned char *p, size_t n)
 {
@@ -539,6 +566,7 @@ int main(void)
     test_compact();
     test_write_compact();
     test_urnuuid();
+    test_urnuuid_growth();
     test_input();
     test_invariant_splits();
     test_bundle_refs_caps();
