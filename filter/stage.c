@@ -244,8 +244,17 @@ s4s_rc s4s_stage_drain(s4s_stage *s)
     s->draining = true;
     if (s->count)
         pthread_cond_broadcast(&s->wake); /* fewer than BATCH may wait */
-    while (s->count)
+    while (s->count) {
+        /* help with the queue's tail rather than leave a core idle (at the
+         * input's end: up to a ring of units for one worker), as a push
+         * does; not after an error, when the queue is only being dropped */
+        if (!s->err && s->queued && s->q[s->next % s->nslots].weight >= STEAL_MIN) {
+            work_one(s, s->n);
+            commit_ready(s);
+            continue;
+        }
         pthread_cond_wait(&s->idle, &s->mu);
+    }
     s->draining = false;
     s4s_rc err = s->err;
     pthread_mutex_unlock(&s->mu);

@@ -50,7 +50,9 @@ unsigned s4s_stage_workers(const s4s_stage *s);
  * KB of arena or more: a unit of values, not one small resource).  Returns the stage's
  * first error, S4S_OK while there is none. */
 s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next);
-/* Waits until every pushed resource has been committed. */
+/* Waits until every pushed resource has been committed, working queued
+ * slots as a push does (the pushing thread only, as worker n) while no
+ * error has stopped the stage. */
 s4s_rc s4s_stage_drain(s4s_stage *s);
 /* Drains, ends the threads, frees the stage; returns its first error. */
 s4s_rc s4s_stage_stop(s4s_stage *s);
