@@ -10,7 +10,10 @@
 
 CC       ?= cc
 PKGS     := yajl icu-uc icu-i18n sqlite3 zlib
-OPT      ?= -O2
+# -O3: 4-5% less CPU than -O2 on the NDJSON at one thread, 3% at two
+# (inlining and unrolling in the parse and the structure walk); the
+# sanitizer and fuzz builds set their own OPT
+OPT      ?= -O3
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 # -fPIC: the same objects make the static and the shared library;
