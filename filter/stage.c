@@ -166,8 +166,9 @@ s4s_stage *s4s_stage_start(unsigned n, s4s_stage_work_fn work, s4s_stage_commit_
     s->commit = commit;
     s->u = u;
     /* enough in flight that a slow resource at the tail does not idle the
-     * other workers, one arena more per extra worker at most */
-    s->nslots = 16 + 4 * (n - 1);
+     * other workers; no more: with one worker, 8 slots ran as fast as 16
+     * on every input and took 5-8 MB less (the arenas' trees go cold) */
+    s->nslots = 8 + 4 * (n - 1);
     s->n = n;
     s->budget = BUDGET_PER * (n + 1);
     pthread_mutex_init(&s->mu, NULL);

@@ -10,7 +10,7 @@
  * work function may only touch the resource and that worker's own state
  * (it is told its index, 0..n-1), and everything shared (outputs, stats,
  * order-dependent state) belongs to commit.
- * At most 16 + 4(n-1) resources are in flight, and a push waits while the
+ * At most 8 + 4(n-1) resources are in flight, and a push waits while the
  * arenas in flight exceed a byte budget, so memory stays bounded.  After the first error (a commit's rc, in
  * commit order) the stage drops the resources still queued (they were never
  * counted) and reports the error at the next push.
