@@ -33,9 +33,10 @@
  * by where a piece begins, reports them where one thread reading the same
  * input would.
  *
- * Ownership: the scanner copies what it holds (at most `max` bytes, and an
- * offset per input block in it); the bytes handed to a sink are valid only
- * during the call.
+ * Ownership: the scanner copies what it holds past the end of the block
+ * being fed (at most `max` bytes, and an offset per input block in it);
+ * the bytes handed to a sink, which may be the fed block's own, are valid
+ * only during the call.
  */
 #ifndef S4S_SCAN_H
 #define S4S_SCAN_H
