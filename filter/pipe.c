@@ -273,8 +273,8 @@ static unsigned parser_row(const s4s_pipe *p) { return p->rows > 1 ? p->nw + 1 :
 /* Row w as the ANY families see it: the parse thread's two rows share one
  * set (that of row nw), with its terminology handle.  Both run only on
  * this thread and never at once (work is not reentered), and a row of
- * their own cost as much to start as a worker's (an eighth of a second's
- * worth of NDJSON at two threads). */
+ * their own cost as much to start as a worker's (start at two threads:
+ * 15 ms with it, 13 without). */
 static unsigned any_row(const s4s_pipe *p, unsigned w)
 {
     return p->rows > 1 && w == parser_row(p) ? p->nw : w;
@@ -488,9 +488,6 @@ static const s4s_node *const *edit_list(const s4s_rctx *rc)
     return rc->edits ? (const s4s_node *const *)rc->edits : none;
 }
 
-/* Step 2, on worker w, several resources at once: the families that look
- * at one resource, then its NDJSON line (the AFTER families never change
- * a resource, they may only quarantine it) and its issues' paths. */
 /* The NDJSON output line of r (work() on row w).  Unchanged (every
  * change is a recorded repair: edit.c), its bytes as received, compacted,
  * cost less than writing the tree and are the same bytes
@@ -504,13 +501,14 @@ static void make_line(s4s_pipe *p, unsigned w, const s4s_res *r, job *j)
     bool raw = r->raw && !r->spilled;
     const char *src = raw ? r->raw->p : NULL;
     size_t len = raw ? r->raw->len : 0;
+    bool as_is = raw && !rc->n_repairs && r->plain;
     j->has_line = true;
-    if (raw && !rc->n_repairs && r->plain && r->raw_nl) {
+    if (as_is && r->raw_nl) {
         j->line = src;
         j->len = len + 1;
         return;
     }
-    if (!(raw && !rc->n_repairs && r->plain)) {
+    if (!as_is) {
         s4s_buf *b = &p->line[w];
         s4s_buf_clear(b);
         if (!(raw && (rc->n_repairs ? s4s_write_compact_edited(b, r->raw->p, r->raw->len, r->off, r->root,
@@ -527,6 +525,9 @@ static void make_line(s4s_pipe *p, unsigned w, const s4s_res *r, job *j)
     j->len = len + 1;
 }
 
+/* Step 2, on worker w, several resources at once: the families that look
+ * at one resource, then its NDJSON line (the AFTER families never change
+ * a resource, they may only quarantine it) and its issues' paths. */
 static s4s_rc work(s4s_pipe *p, unsigned w, s4s_res *r)
 {
     job *j = r->job;

@@ -100,6 +100,13 @@ static void commit_ready(s4s_stage *s)
     }
 }
 
+/* With the lock held: the oldest queued slot is worth working on the
+ * pushing thread (STEAL_MIN) */
+static bool worth_taking(const s4s_stage *s)
+{
+    return s->queued && s->q[s->next % s->nslots].weight >= STEAL_MIN;
+}
+
 /* With the lock held and a slot queued: take the oldest and work it as
  * worker `me` (the lock is released meanwhile). */
 static void work_one(s4s_stage *s, unsigned me)
@@ -217,7 +224,7 @@ s4s_rc s4s_stage_push(s4s_stage *s, const s4s_res *r, s4s_arena **next)
          * unit; for one small streamed resource the hand-over round trips
          * cost more than the work: 10.6 s against 8.7 s on the 1 GB Bundle
          * with --no-validate) */
-        if (s->queued && s->q[s->next % s->nslots].weight >= STEAL_MIN) {
+        if (worth_taking(s)) {
             work_one(s, s->n);
             commit_ready(s);
             continue;
@@ -249,7 +256,7 @@ s4s_rc s4s_stage_drain(s4s_stage *s)
         /* help with the queue's tail rather than leave a core idle (at the
          * input's end: up to a ring of units for one worker), as a push
          * does; not after an error, when the queue is only being dropped */
-        if (!s->err && s->queued && s->q[s->next % s->nslots].weight >= STEAL_MIN) {
+        if (!s->err && worth_taking(s)) {
             work_one(s, s->n);
             commit_ready(s);
             continue;

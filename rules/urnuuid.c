@@ -130,6 +130,7 @@ static unsigned type_index(s4s_refmap *m, const char *type)
 }
 
 static bool marked(const uint64_t *mark, size_t i) { return mark[i / 64] >> (i % 64) & 1; }
+static void unmark(uint64_t *mark, size_t i) { mark[i / 64] &= ~(1ull << (i % 64)); }
 
 /* Twice the slots, in place: the pages move (s4s_xgrow_pages), so the old
  * and the new table are never resident at once (on a 1 GB Bundle that was
@@ -160,14 +161,14 @@ static void grow(s4s_refmap *m)
             if (j != i && marked(mark, j)) {
                 t[i] = t[j]; /* still marked: placed next */
                 t[j] = e;
-                mark[j / 64] &= ~(1ull << (j % 64));
+                unmark(mark, j);
                 continue;
             }
             if (j != i) {
                 t[j] = e;
                 t[i] = (ent){0};
             }
-            mark[i / 64] &= ~(1ull << (i % 64));
+            unmark(mark, i);
         }
     }
     free(mark);

@@ -70,10 +70,14 @@ static int fail_now(void)
 #define SYS_MALLOC(n)     (fail_now() ? NULL : malloc(n))
 #define SYS_CALLOC(n, s)  (fail_now() ? NULL : calloc(n, s))
 #define SYS_REALLOC(p, n) (fail_now() ? NULL : realloc(p, n))
+#define SYS_PAGES(n)      (fail_now() ? NULL : sys_pages(n))
+#define SYS_GROW_PAGES(p, o, n) (fail_now() ? NULL : sys_grow_pages(p, o, n))
 #else
 #define SYS_MALLOC(n)     malloc(n)
 #define SYS_CALLOC(n, s)  calloc(n, s)
 #define SYS_REALLOC(p, n) realloc(p, n)
+#define SYS_PAGES(n)      sys_pages(n)
+#define SYS_GROW_PAGES(p, o, n) sys_grow_pages(p, o, n)
 #endif
 
 static _Noreturn void out_of_memory(size_t n)
@@ -201,11 +205,7 @@ void s4s_free_pages(void *p, size_t n)
 
 void *s4s_xpages(size_t n)
 {
-#ifdef S4S_FAILALLOC
-    void *p = fail_now() ? NULL : sys_pages(n ? n : 1);
-#else
-    void *p = sys_pages(n ? n : 1);
-#endif
+    void *p = SYS_PAGES(n ? n : 1);
     if (!p)
         out_of_memory(n);
     return p;
@@ -213,11 +213,7 @@ void *s4s_xpages(size_t n)
 
 void *s4s_xgrow_pages(void *p, size_t old_n, size_t new_n)
 {
-#ifdef S4S_FAILALLOC
-    void *q = fail_now() ? NULL : sys_grow_pages(p, old_n, new_n);
-#else
-    void *q = sys_grow_pages(p, old_n, new_n);
-#endif
+    void *q = SYS_GROW_PAGES(p, old_n, new_n);
     if (!q)
         out_of_memory(new_n);
     return q;
